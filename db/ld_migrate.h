@@ -1,0 +1,48 @@
+/*
+ * Schema migrations: db/migrations/NNNN_name.sql applied in order, each in
+ * its own transaction together with its schema_migrations row (name and
+ * sha256 of the file).  An applied migration whose file changed is refused by
+ * name; so is a recorded migration whose file is gone.
+ */
+#ifndef LD_MIGRATE_H
+#define LD_MIGRATE_H
+
+#include <stdio.h>
+
+#include "ld_db.h"
+
+struct ld_migration {
+	char *name;    /* "0001_init" */
+	char *path;
+	char sha256[65];
+	int applied;   /* recorded in schema_migrations */
+	char applied_at[40];
+};
+
+struct ld_migration_set {
+	struct ld_migration *items;
+	size_t count;
+};
+
+/* Lists dir's NNNN_*.sql files in order and hashes them. */
+enum ld_status ld_migrations_scan(const char *dir, struct ld_migration_set *set,
+    struct ld_err *err);
+void ld_migrations_free(struct ld_migration_set *set);
+
+/*
+ * Marks which of set are applied, and checks recorded checksums against the
+ * files: a mismatch or a recorded migration without a file is LD_ECONFLICT.
+ */
+enum ld_status ld_migrations_check(struct ld_db *db,
+    struct ld_migration_set *set, struct ld_err *err);
+
+/*
+ * Applies every pending migration in order, writing one line per migration
+ * to progress (may be NULL).  Stops at the first failure, which rolls back
+ * that migration only.  *applied counts what was applied.
+ */
+enum ld_status ld_migrations_apply(struct ld_db *db,
+    struct ld_migration_set *set, FILE *progress, int *applied,
+    struct ld_err *err);
+
+#endif

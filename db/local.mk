@@ -1,0 +1,15 @@
+noinst_LIBRARIES += libldb.a
+libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
+libldb_a_SOURCES = \
+	%reldir%/ld_db.c %reldir%/ld_db.h \
+	%reldir%/ld_migrate.c %reldir%/ld_migrate.h \
+	%reldir%/ld_audit.c %reldir%/ld_audit.h
+LDDB_LIBS = libldb.a $(PQ_LIBS)
+
+migrationsdir = $(pkgdatadir)/migrations
+dist_migrations_DATA = \
+	%reldir%/migrations/0001_schema.sql \
+	%reldir%/migrations/0002_audit.sql \
+	%reldir%/migrations/0003_roles.sql \
+	%reldir%/migrations/0004_api_decisions.sql
+dist_noinst_SCRIPTS += %reldir%/pg-local

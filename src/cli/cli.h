@@ -1,0 +1,38 @@
+/*
+ * The loandesk program's subcommands.  Each lives in its own cli_*.c file and
+ * has one line in the table in main.c; adding a command is adding both.
+ *
+ * A command returns the process exit status: 0 success, 1 a failure it has
+ * already reported on stderr, 2 a usage error.
+ */
+#ifndef LD_CLI_H
+#define LD_CLI_H
+
+#include "ld_config.h"
+
+struct cli_ctx {
+	const char *config_path; /* -c, or NULL */
+	struct ld_config cfg;
+	int config_loaded;
+};
+
+struct cli_command {
+	const char *name;   /* "db" */
+	const char *sub;    /* "migrate", or NULL for a one-word command */
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+	const char *usage;  /* arguments, for --help */
+	const char *summary;
+};
+
+/* Loads the configuration once, reporting errors on stderr; 0 or -1. */
+int cli_config(struct cli_ctx *ctx);
+
+/* Prints "loandesk: <msg>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cli_db_migrate(struct cli_ctx *ctx, int argc, char **argv);
+int cli_db_status(struct cli_ctx *ctx, int argc, char **argv);
+int cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv);
+int cli_console(struct cli_ctx *ctx, int argc, char **argv);
+
+#endif

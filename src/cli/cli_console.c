@@ -1,0 +1,31 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ui.h"
+
+int
+cli_console(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "readonly", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ui_options uo;
+	int c;
+
+	memset(&uo, 0, sizeof uo);
+	while (argc > 0 &&
+	    (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'r')
+			uo.readonly = 1;
+		else
+			return 2;
+	}
+	if (cli_config(ctx) != 0)
+		return 1;
+	return ui_console_run(&ctx->cfg, &uo);
+}

@@ -1,0 +1,5 @@
+bin_PROGRAMS += loandesk
+loandesk_SOURCES = %reldir%/main.c %reldir%/cli.h \
+	%reldir%/cli_db.c %reldir%/cli_console.c
+loandesk_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) -I$(top_srcdir)/ui
+loandesk_LDADD = $(LDUI_LIBS) libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) $(LDWXPAY_LIBS) $(LDCOMMON_LIBS)

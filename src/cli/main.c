@@ -1,0 +1,149 @@
+/*
+ * loandesk: the operators' program.  With no command it opens the console;
+ * with one it runs that command and exits, for scripts and for people who
+ * prefer a shell.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "db", "migrate", cli_db_migrate, "",
+	    "apply pending schema migrations in order" },
+	{ "db", "status", cli_db_status, "",
+	    "list applied and pending migrations" },
+	{ "audit", "verify", cli_audit_verify, "",
+	    "walk the audit log's hash chain; name the first broken row" },
+	{ "console", NULL, cli_console, "[--readonly]",
+	    "open the terminal console (the default)" },
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+void
+cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("loandesk: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_config(struct cli_ctx *ctx)
+{
+	struct ld_err err;
+
+	if (ctx->config_loaded)
+		return 0;
+	ld_err_clear(&err);
+	if (ld_config_load(&ctx->cfg, ctx->config_path, &err) != LD_OK) {
+		cli_error("%s", err.msg);
+		return -1;
+	}
+	ctx->config_loaded = 1;
+	return 0;
+}
+
+static void
+usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out,
+	    "usage: loandesk [-c CONFIG] [COMMAND [SUBCOMMAND] [ARGS]]\n"
+	    "\n"
+	    "The loandesk back-office console and its commands.  With no\n"
+	    "command the console opens.\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE  configuration file (else $LOANDESK_CONF,\n"
+	    "                     else %s/loandesk/loandesk.conf, else\n"
+	    "                     defaults with the PG* environment)\n"
+	    "  -h, --help         this text\n"
+	    "  -V, --version      the version\n"
+	    "\n"
+	    "commands:\n", ld_config_sysconfdir());
+	for (i = 0; i < NCOMMANDS; i++) {
+		char name[64];
+
+		snprintf(name, sizeof name, "%s%s%s %s", commands[i].name,
+		    commands[i].sub ? " " : "",
+		    commands[i].sub ? commands[i].sub : "", commands[i].usage);
+		fprintf(out, "  %-34s %s\n", name, commands[i].summary);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_ctx ctx;
+	size_t i;
+	int c, rc, matched_name = 0;
+
+	memset(&ctx, 0, sizeof ctx);
+	/* '+' stops at the first command word so commands own their flags. */
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctx.config_path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("loandesk %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		rc = cli_console(&ctx, 0, argv);
+		goto out;
+	}
+	for (i = 0; i < NCOMMANDS; i++) {
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		matched_name = 1;
+		if (commands[i].sub == NULL) {
+			optind = 1;
+			rc = commands[i].run(&ctx, argc, argv);
+			goto out;
+		}
+		if (argc >= 2 && strcmp(argv[1], commands[i].sub) == 0) {
+			optind = 1;
+			rc = commands[i].run(&ctx, argc - 1, argv + 1);
+			goto out;
+		}
+	}
+	if (matched_name)
+		cli_error("\"%s\" needs a subcommand (%s%s)", argv[0],
+		    argc >= 2 ? "unknown: " : "see loandesk --help",
+		    argc >= 2 ? argv[1] : "");
+	else
+		cli_error("unknown command \"%s\" (see loandesk --help)",
+		    argv[0]);
+	return 2;
+out:
+	if (ctx.config_loaded)
+		ld_config_free(&ctx.cfg);
+	return rc;
+}

@@ -1,0 +1,45 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "core.h"
+
+const char *
+core_decision_name(enum core_decision d)
+{
+	switch (d) {
+	case CORE_APPROVE:
+		return "approve";
+	case CORE_REJECT:
+		return "reject";
+	case CORE_REVIEW:
+		return "review";
+	}
+	return "?";
+}
+
+enum ld_status
+core_application_decide(struct ld_db *db, int64_t app_id,
+    enum core_decision d, const char *reason_code, const char *note,
+    char *new_status, struct ld_err *err)
+{
+	char id[24];
+	const char *params[4];
+	PGresult *res;
+	enum ld_status st;
+
+	snprintf(id, sizeof id, "%" PRId64, app_id);
+	params[0] = id;
+	params[1] = core_decision_name(d);
+	params[2] = reason_code;
+	params[3] = note;
+	st = ld_db_exec(db, "SELECT api.application_decide($1, $2, $3, $4)",
+	    4, params, &res, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "application %s: ", id);
+	if (new_status != NULL)
+		snprintf(new_status, 32, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return LD_OK;
+}

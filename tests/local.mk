@@ -1,0 +1,7 @@
+# CUnit suites; each program prints CUnit's summary and exits non-zero on
+# any failure.  Integration suites start their own throwaway cluster.
+check_PROGRAMS += tests/test_common
+tests_test_common_SOURCES = tests/test_common.c tests/ld_test.h
+tests_test_common_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_common_LDADD = $(LDCOMMON_LIBS) $(CUNIT_LIBS)
+TESTS += tests/test_common

@@ -1,0 +1,362 @@
+/* src/common: money, buffers, configuration, personal-data sealing. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ld_buf.h"
+#include "ld_config.h"
+#include "ld_money.h"
+#include "ld_pii.h"
+#include "ld_test.h"
+
+static char tmpdir[256];
+
+static int
+suite_init(void)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/ld-test-common.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+suite_clean(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void
+test_money_parse(void)
+{
+	struct ld_err err;
+	int64_t fen = -1;
+
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("1234.56", &fen, &err), LD_OK);
+	CU_ASSERT_EQUAL(fen, 123456);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("1,234.5", &fen, &err), LD_OK);
+	CU_ASSERT_EQUAL(fen, 123450);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("\xc2\xa5" "7", &fen, &err), LD_OK);
+	CU_ASSERT_EQUAL(fen, 700);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("0.01", &fen, &err), LD_OK);
+	CU_ASSERT_EQUAL(fen, 1);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("1.234", &fen, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "two decimals"));
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("-5", &fen, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("", &fen, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("1e5", &fen, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("100000000000.01", &fen, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(ld_money_parse_yuan("99999999999.99", &fen, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(fen, INT64_C(9999999999999));
+}
+
+static void
+test_money_format(void)
+{
+	char buf[64];
+
+	ld_money_format(123456, 0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "1,234.56");
+	ld_money_format(5, 1, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "\xc2\xa5" "0.05");
+	ld_money_format(-100000000, 0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "-1,000,000.00");
+	ld_money_format(INT64_MIN, 0, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "-92,233,720,368,547,758.08");
+}
+
+static void
+test_money_mul_div(void)
+{
+	int64_t out = 0;
+
+	/* 1,000.00 at 1.5%: 15.00; halves round away from zero. */
+	CU_ASSERT_EQUAL(ld_money_mul_div(100000, 150, 10000, &out), LD_OK);
+	CU_ASSERT_EQUAL(out, 1500);
+	CU_ASSERT_EQUAL(ld_money_mul_div(5, 1, 2, &out), LD_OK);
+	CU_ASSERT_EQUAL(out, 3);
+	CU_ASSERT_EQUAL(ld_money_mul_div(-5, 1, 2, &out), LD_OK);
+	CU_ASSERT_EQUAL(out, -3);
+	CU_ASSERT_EQUAL(ld_money_mul_div(INT64_MAX, 3, 1, &out), LD_EINVAL);
+	CU_ASSERT_EQUAL(ld_money_mul_div(1, 1, 0, &out), LD_EINVAL);
+}
+
+static void
+test_buf_limit(void)
+{
+	struct ld_buf b;
+
+	ld_buf_init(&b, 8);
+	CU_ASSERT_EQUAL(ld_buf_puts(&b, "12345678"), LD_OK);
+	CU_ASSERT_EQUAL(ld_buf_puts(&b, "9"), LD_EINVAL);
+	CU_ASSERT_EQUAL(b.len, 8);
+	CU_ASSERT_STRING_EQUAL(b.data, "12345678");
+	ld_buf_free(&b);
+}
+
+static char *
+write_file(const char *name, const char *text, mode_t mode)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return NULL;
+	fputs(text, f);
+	fclose(f);
+	chmod(path, mode);
+	return path;
+}
+
+static void
+test_config_defaults_without_file(void)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+
+	unsetenv("LOANDESK_CONF");
+	/* The installed file may exist on a developer machine; skip then. */
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(ld_config_load(&cfg, NULL, &err), LD_OK);
+	if (cfg.path == NULL) {
+		CU_ASSERT_STRING_EQUAL(cfg.database.conninfo, "");
+		CU_ASSERT_EQUAL(cfg.risk.base_points, 600);
+	}
+	ld_config_free(&cfg);
+}
+
+static void
+test_config_misspelt_key(void)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+	char *p = write_file("bad.conf",
+	    "[database]\n"
+	    "conninfo = dbname=x\n"
+	    "\n"
+	    "[payout]\n"
+	    "per_transfer_max_fen = 100\n"
+	    "per_tranfser_max_fen = 200\n", 0600);
+	char expect[600];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(ld_config_load(&cfg, p, &err), LD_EINVAL);
+	snprintf(expect, sizeof expect, "%s:6: unknown key "
+	    "\"per_tranfser_max_fen\" in [payout]", p);
+	CU_ASSERT_STRING_EQUAL(err.msg, expect);
+	ld_config_free(&cfg);
+}
+
+static void
+test_config_errors_name_line(void)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+	char *p;
+
+	p = write_file("sec.conf", "[databse]\nconninfo = x\n", 0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: unknown section [databse]"));
+	ld_config_free(&cfg);
+
+	p = write_file("val.conf", "[payout]\n\nper_transfer_max_fen = 12.5\n",
+	    0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":3: key "
+	    "\"per_transfer_max_fen\" in [payout]: invalid value \"12.5\""));
+	ld_config_free(&cfg);
+
+	p = write_file("syn.conf", "[risk]\npdo 20\n", 0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: syntax error"));
+	ld_config_free(&cfg);
+
+	p = write_file("req.conf", "[security]\npii_key_file = /nonexistent\n",
+	    0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg,
+	    "[security] lacks required key \"blind_index_key_file\""));
+	ld_config_free(&cfg);
+}
+
+static void
+test_config_key_file_mode(void)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+	char keypath[512], bidxpath[512], conf[1200], *p;
+
+	snprintf(keypath, sizeof keypath, "%s", write_file("pii.key",
+	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+	    0644));
+	snprintf(bidxpath, sizeof bidxpath, "%s", write_file("bidx.key",
+	    "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n",
+	    0600));
+	snprintf(conf, sizeof conf, "[security]\npii_key_file = %s\n"
+	    "blind_index_key_file = %s\n", keypath, bidxpath);
+	p = write_file("keys.conf", conf, 0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, keypath));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mode 0644"));
+	ld_config_free(&cfg);
+
+	chmod(keypath, 0600);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(cfg.security.pii_key_file, keypath);
+	ld_config_free(&cfg);
+}
+
+static void
+test_config_example_is_valid_and_complete(void)
+{
+	/* Every key the loader knows is documented in the example. */
+	char path[512], line[512];
+	static const char *const must[] = { "conninfo", "read_conninfo",
+		"mode", "mchid", "appid", "merchant_serial", "private_key_file",
+		"platform_public_key_file", "platform_key_id", "apiv3_key_file",
+		"apiv2_key_file", "client_cert_p12", "ca_file", "base_url",
+		"notify_url", "transfer_scene_id", "model_file", "rules_file",
+		"per_transfer_max_fen", "per_user_daily_max_fen",
+		"merchant_daily_max_fen", "four_eyes_threshold_fen",
+		"balance_alert_fen", "pii_key_file", "blind_index_key_file",
+		"listen", "workers", NULL };
+	FILE *f;
+	size_t i;
+	char *text = calloc(1, 65536);
+
+	snprintf(path, sizeof path, "%s/etc/loandesk.conf.example",
+	    getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	f = fopen(path, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	while (fgets(line, sizeof line, f) != NULL)
+		strncat(text, line, 65535 - strlen(text));
+	fclose(f);
+	for (i = 0; must[i] != NULL; i++) {
+		char pat[80];
+
+		snprintf(pat, sizeof pat, "\n%s =", must[i]);
+		if (strstr(text, pat) == NULL) {
+			snprintf(pat, sizeof pat, "\n;%s =", must[i]);
+			if (strstr(text, pat) == NULL)
+				fprintf(stderr, "undocumented key: %s\n",
+				    must[i]);
+			CU_ASSERT_PTR_NOT_NULL(strstr(text, pat));
+		}
+	}
+	free(text);
+}
+
+static void
+test_pii_seal_open(void)
+{
+	struct ld_pii_key k, other;
+	unsigned char raw[32], sealed[64 + LD_PII_OVERHEAD];
+	char plain[80];
+	const char *name = "\xe5\xbc\xa0\xe5\xb0\x8f\xe4\xb8\x89"; /* 张小三 */
+	struct ld_err err;
+	size_t len = strlen(name);
+
+	memset(raw, 7, sizeof raw);
+	ld_pii_key_from_bytes(&k, raw);
+	raw[0] = 8;
+	ld_pii_key_from_bytes(&other, raw);
+	CU_ASSERT_EQUAL(ld_pii_seal(&k, "name", name, len, sealed, &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_pii_open(&k, "name", sealed, len + LD_PII_OVERHEAD,
+	    plain, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(plain, name);
+	/* Wrong column, wrong key, flipped bit: all refused. */
+	CU_ASSERT_EQUAL(ld_pii_open(&k, "phone", sealed, len + LD_PII_OVERHEAD,
+	    plain, &err), LD_ECRYPTO);
+	CU_ASSERT_EQUAL(ld_pii_open(&other, "name", sealed,
+	    len + LD_PII_OVERHEAD, plain, &err), LD_ECRYPTO);
+	sealed[20] ^= 1;
+	CU_ASSERT_EQUAL(ld_pii_open(&k, "name", sealed, len + LD_PII_OVERHEAD,
+	    plain, &err), LD_ECRYPTO);
+}
+
+static void
+test_pii_blind_index(void)
+{
+	struct ld_pii_key k;
+	unsigned char raw[32], a[32], b[32], c[32];
+
+	memset(raw, 1, sizeof raw);
+	ld_pii_key_from_bytes(&k, raw);
+	ld_pii_blind_index(&k, "id_no", "11010519491231002X", a);
+	ld_pii_blind_index(&k, "id_no", "11010519491231002x", b);
+	ld_pii_blind_index(&k, "phone", "11010519491231002X", c);
+	CU_ASSERT_EQUAL(memcmp(a, b, 32), 0);
+	CU_ASSERT_NOT_EQUAL(memcmp(a, c, 32), 0);
+}
+
+static void
+test_pii_masks(void)
+{
+	char out[64];
+
+	ld_pii_mask_name("\xe5\xbc\xa0\xe4\xb8\x89", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "\xe5\xbc\xa0*"); /* 张* */
+	ld_pii_mask_name("\xe5\xbc\xa0\xe5\xb0\x8f\xe4\xb8\x89", out,
+	    sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "\xe5\xbc\xa0*\xe4\xb8\x89"); /* 张*三 */
+	ld_pii_mask_name("\xe6\xac\xa7\xe9\x98\xb3\xe5\xb0\x8f\xe6\x98\x8e",
+	    out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "\xe6\xac\xa7**\xe6\x98\x8e"); /* 欧**明 */
+	ld_pii_mask_id("110105194912310021", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "110***********0021");
+	ld_pii_mask_phone("13812345678", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "138****5678");
+}
+
+static void
+test_pii_key_file(void)
+{
+	struct ld_pii_key k;
+	struct ld_err err;
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/gen.key", tmpdir);
+	CU_ASSERT_EQUAL(ld_pii_key_generate(path, &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_pii_key_generate(path, &err), LD_EIO);
+	CU_ASSERT_EQUAL(ld_pii_key_load(&k, path, &err), LD_OK);
+	chmod(path, 0640);
+	CU_ASSERT_EQUAL(ld_pii_key_load(&k, path, &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mode 0640"));
+}
+
+int
+main(void)
+{
+	static const struct ld_test_case money[] = {
+		LD_TEST(test_money_parse), LD_TEST(test_money_format),
+		LD_TEST(test_money_mul_div), LD_TEST(test_buf_limit),
+		LD_TEST_END };
+	static const struct ld_test_case config[] = {
+		LD_TEST(test_config_defaults_without_file),
+		LD_TEST(test_config_misspelt_key),
+		LD_TEST(test_config_errors_name_line),
+		LD_TEST(test_config_key_file_mode),
+		LD_TEST(test_config_example_is_valid_and_complete),
+		LD_TEST_END };
+	static const struct ld_test_case pii[] = {
+		LD_TEST(test_pii_seal_open), LD_TEST(test_pii_blind_index),
+		LD_TEST(test_pii_masks), LD_TEST(test_pii_key_file),
+		LD_TEST_END };
+
+	LD_TEST_INIT();
+	ld_test_suite("money", NULL, NULL, money);
+	ld_test_suite("config", suite_init, suite_clean, config);
+	ld_test_suite("pii", suite_init, suite_clean, pii);
+	return ld_test_run();
+}
