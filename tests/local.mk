@@ -5,3 +5,10 @@ tests_test_common_SOURCES = tests/test_common.c tests/ld_test.h
 tests_test_common_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_common_LDADD = $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_common
+
+include %reldir%/db.mk
+include %reldir%/risk_model.mk
+include %reldir%/risk_decision.mk
+include %reldir%/wxpay.mk
+include %reldir%/sim.mk
+include %reldir%/console.mk

@@ -1,3 +1,4 @@
+# WeChat Pay client: pure code (no database).
 noinst_LIBRARIES += libldwxpay.a
 libldwxpay_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS)
 libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_placeholder.c

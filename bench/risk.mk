@@ -1,0 +1,1 @@
+# BENCH_SCRIPTS += %reldir%/bench_risk.sh

@@ -1,0 +1,1 @@
+# loandesk_SOURCES += %reldir%/cli_wxpay*.c

@@ -1,0 +1,1 @@
+# feature catalogue, rules, policy
