@@ -1,1 +1,1 @@
-# BENCH_SCRIPTS += %reldir%/bench_console.sh
+# LD_BENCH_LIST += %reldir%/bench_console.sh
