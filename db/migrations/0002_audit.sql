@@ -27,7 +27,7 @@ CREATE TABLE audit_head (
 	last_id bigint NOT NULL,
 	last_hash bytea NOT NULL CHECK (length(last_hash) = 32)
 );
-INSERT INTO audit_head (last_id, last_hash) VALUES (0, '\x' || repeat('00', 32));
+INSERT INTO audit_head (last_id, last_hash) VALUES (0, decode(repeat('00', 32), 'hex'));
 
 CREATE FUNCTION audit_canonical(p_id bigint, p_at timestamptz, p_actor text,
 	p_action text, p_object_type text, p_object_id text, p_detail jsonb)
@@ -80,8 +80,8 @@ BEGIN
 	INSERT INTO audit_log (id, at, actor, action, object_type, object_id,
 		detail, prev_hash, hash)
 	VALUES (0, now(), session_user, p_action, p_object_type, p_object_id,
-		coalesce(p_detail, '{}'), '\x' || repeat('00', 32),
-		'\x' || repeat('00', 32))
+		coalesce(p_detail, '{}'), decode(repeat('00', 32), 'hex'),
+		decode(repeat('00', 32), 'hex'))
 	RETURNING id INTO new_id;
 	RETURN new_id;
 END
