@@ -61,11 +61,14 @@ ld_db_status_for_sqlstate(const char *s)
 		return LD_EDB;
 	if (strcmp(s, "42501") == 0)
 		return LD_EPERM;
+	/* A CHECK constraint refuses a value: bad input, not a conflict. */
+	if (strcmp(s, "23514") == 0)
+		return LD_EINVAL;
 	if (strncmp(s, "23", 2) == 0 || strcmp(s, "40001") == 0 ||
-	    strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0)
+	    strcmp(s, "40P01") == 0 || strcmp(s, "55P03") == 0 ||
+	    strcmp(s, "55000") == 0)
 		return LD_ECONFLICT;
-	if (strcmp(s, "22023") == 0 || strcmp(s, "22P02") == 0 ||
-	    strcmp(s, "23514") == 0)
+	if (strcmp(s, "22023") == 0 || strcmp(s, "22P02") == 0)
 		return LD_EINVAL;
 	if (strcmp(s, "P0002") == 0)
 		return LD_ENOTFOUND;

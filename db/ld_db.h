@@ -28,8 +28,9 @@ void ld_db_close(struct ld_db *db);
  * Runs sql with nparams text parameters (NULL entries are SQL NULL).  On
  * success *res (when res is not NULL) holds the result, which the caller
  * PQclears; on failure nothing is returned and err carries the message.
- * SQLSTATEs map to LD_EPERM (42501), LD_ECONFLICT (23xxx, 40001, 55P03, P0001
- * raised by api functions with a 'conflict' hint) or LD_EDB.
+ * SQLSTATEs map to statuses in ld_db_status_for_sqlstate: LD_EPERM (42501),
+ * LD_ECONFLICT (integrity 23xxx, serialization, lock, 55000 wrong state),
+ * LD_EINVAL (22023, 22P02), LD_ENOTFOUND (P0002), LD_ENET (08xxx) or LD_EDB.
  */
 enum ld_status ld_db_exec(struct ld_db *db, const char *sql, int nparams,
     const char *const *params, PGresult **res, struct ld_err *err);
