@@ -1,1 +1,4 @@
-# sample configuration
+# The sample configuration (and, from the risk engine, the rules and reason
+# codes) install under $(sysconfdir)/loandesk/.
+loandeskconfdir = $(sysconfdir)/loandesk
+dist_loandeskconf_DATA = %reldir%/loandesk.conf.example

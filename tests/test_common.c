@@ -258,6 +258,32 @@ test_config_example_is_valid_and_complete(void)
 }
 
 static void
+test_config_example_loads(void)
+{
+	/* The example, with its key paths pointing at real 0600 files. */
+	char cmd[2048], conf[600];
+	struct ld_config cfg;
+	struct ld_err err;
+
+	snprintf(conf, sizeof conf, "%s/example.conf", tmpdir);
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s/keys' && cd '%s/keys' && "
+	    "for f in apiclient_key.pem wechatpay_public_key.pem apiv3.key "
+	    "pii.key blind_index.key; do echo x > $f; chmod 600 $f; done && "
+	    "sed 's|/etc/loandesk/keys/|%s/keys/|' "
+	    "'%s/etc/loandesk.conf.example' > '%s'", tmpdir, tmpdir, tmpdir,
+	    getenv("top_srcdir") ? getenv("top_srcdir") : ".", conf);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, conf, &err), LD_OK);
+	if (err.code != LD_OK)
+		fprintf(stderr, "%s\n", err.msg);
+	CU_ASSERT_EQUAL(cfg.wxpay.mode, LD_WXPAY_V3);
+	CU_ASSERT_STRING_EQUAL(cfg.wxpay.mchid, "1900000001");
+	CU_ASSERT_EQUAL(cfg.payout.per_transfer_max_fen, 2000000);
+	ld_config_free(&cfg);
+}
+
+static void
 test_pii_seal_open(void)
 {
 	struct ld_pii_key k, other;
@@ -348,6 +374,7 @@ main(void)
 		LD_TEST(test_config_errors_name_line),
 		LD_TEST(test_config_key_file_mode),
 		LD_TEST(test_config_example_is_valid_and_complete),
+		LD_TEST(test_config_example_loads),
 		LD_TEST_END };
 	static const struct ld_test_case pii[] = {
 		LD_TEST(test_pii_seal_open), LD_TEST(test_pii_blind_index),
