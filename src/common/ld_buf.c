@@ -51,6 +51,7 @@ reserve(struct ld_buf *b, size_t extra)
 		cap *= 2;
 	b->data = ld_realloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0';
 	return LD_OK;
 }
 

@@ -6,4 +6,4 @@ libldrisk_a_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS)
 libldrisk_a_SOURCES =
 include %reldir%/model.mk
 include %reldir%/decision.mk
-LDRISK_LIBS = libldrisk.a $(CJSON_LIBS) -lm
+LDRISK_LIBS = libldrisk.a $(CJSON_LIBS) $(CRYPTO_LIBS) -lm

@@ -1,0 +1,63 @@
+/*
+ * The explanation a score carries, as the JSON the scoring worker stores in
+ * scores.contributions, scores.rules_hit and scores.reasons and the console
+ * reads back.  Building them here keeps the two sides on one format:
+ *
+ * contributions  [{"feature":"external_score","value":645,"phi":-0.142,
+ *                  "points":4.1}, ...]
+ *                sorted by |phi| descending, ties to model order; "value"
+ *                is null when missing; "points" is null when not given.
+ *                phi > 0 raises the risk; points = -factor * phi, so
+ *                points > 0 makes the applicant look safer.
+ * rules_hit      [{"id":"R003","version":1,"action":"review",
+ *                  "text":"...","inputs":{"device_shared_applicants_24h":4}},
+ *                 ...] in rule-file order; inputs are the features the
+ *                rule reads (null = missing).
+ * reasons        [{"code":"MULTI_APPLY","feature":"multi_apply_30d",
+ *                  "text_zh":"...","text_en":"..."}, ...] most important
+ *                first.
+ *
+ * Every builder returns a new cJSON array the caller frees (cJSON_Delete),
+ * or NULL only when cJSON runs out of memory.
+ */
+#ifndef LD_RISK_EXPLAIN_H
+#define LD_RISK_EXPLAIN_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "ld_err.h"
+#include "risk_reasons.h"
+#include "risk_rules.h"
+
+/*
+ * names, values, phi: n entries in model order (a bias column after them
+ * is not read); points may be NULL.  Non-finite phi or points are written
+ * as null.
+ */
+cJSON *risk_explain_contributions(const char *const *names,
+    const double *values, const double *phi, const double *points,
+    size_t n);
+
+cJSON *risk_explain_rules_hit(const struct risk_rule_hits *hits);
+
+cJSON *risk_explain_reasons(const struct risk_reason *r, size_t n);
+
+/* One row of scores.contributions read back. */
+struct risk_contribution {
+	char feature[64];
+	double value;  /* NAN when null */
+	double phi;
+	double points; /* NAN when null */
+};
+
+/*
+ * Reads a scores.contributions array (as text) into a new array *out of
+ * *n rows the caller frees.  LD_EPROTO naming the element and key when the
+ * text is not such an array; at most 4096 rows.
+ */
+enum ld_status risk_explain_parse_contributions(const char *json,
+    struct risk_contribution **out, size_t *n, struct ld_err *err);
+
+#endif

@@ -1,0 +1,224 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "risk_policy.h"
+
+const char *
+risk_decision_name(enum risk_decision d)
+{
+	switch (d) {
+	case RISK_DECISION_AUTO_APPROVED:
+		return "auto_approved";
+	case RISK_DECISION_AUTO_REJECTED:
+		return "auto_rejected";
+	case RISK_DECISION_MANUAL_REVIEW:
+		return "manual_review";
+	}
+	return "?";
+}
+
+const char *
+risk_basis_code(enum risk_basis b)
+{
+	switch (b) {
+	case RISK_BASIS_RULE_REJECT:
+		return "RULE_REJECT";
+	case RISK_BASIS_RULE_REVIEW:
+		return "RULE_REVIEW";
+	case RISK_BASIS_NO_SCORE:
+		return "NO_SCORE";
+	case RISK_BASIS_PD_HIGH:
+		return "PD_HIGH";
+	case RISK_BASIS_PD_LOW:
+		return "PD_LOW";
+	case RISK_BASIS_AMOUNT_LARGE:
+		return "AMOUNT_LARGE";
+	case RISK_BASIS_PD_MIDDLE:
+		return "PD_MIDDLE";
+	}
+	return "?";
+}
+
+void
+risk_policy_from_config(struct risk_policy *pol, const struct ld_config *cfg)
+{
+	pol->approve_max_pd_bps = cfg->risk.approve_max_pd_bps;
+	pol->reject_min_pd_bps = cfg->risk.reject_min_pd_bps;
+	pol->review_amount_fen = cfg->risk.review_amount_fen;
+}
+
+enum ld_status
+risk_policy_check(const struct risk_policy *pol, struct ld_err *err)
+{
+	if (pol->approve_max_pd_bps < 0 || pol->approve_max_pd_bps > 10000)
+		return ld_err_set(err, LD_EINVAL,
+		    "[risk] approve_max_pd_bps %d is outside 0..10000",
+		    pol->approve_max_pd_bps);
+	if (pol->reject_min_pd_bps < 0 || pol->reject_min_pd_bps > 10000)
+		return ld_err_set(err, LD_EINVAL,
+		    "[risk] reject_min_pd_bps %d is outside 0..10000",
+		    pol->reject_min_pd_bps);
+	if (pol->approve_max_pd_bps >= pol->reject_min_pd_bps)
+		return ld_err_set(err, LD_EINVAL,
+		    "[risk] approve_max_pd_bps (%d) must be below "
+		    "reject_min_pd_bps (%d)", pol->approve_max_pd_bps,
+		    pol->reject_min_pd_bps);
+	if (pol->review_amount_fen < 0)
+		return ld_err_set(err, LD_EINVAL,
+		    "[risk] review_amount_fen %" PRId64 " is negative",
+		    pol->review_amount_fen);
+	return LD_OK;
+}
+
+int
+risk_policy_pd_bps(double p)
+{
+	if (!(p >= 0.0 && p <= 1.0)) /* also false for NAN */
+		return -1;
+	return (int)floor(p * 10000.0 + 0.5);
+}
+
+static struct risk_policy_reason *
+add_reason(struct risk_policy_result *out, enum risk_basis b)
+{
+	struct risk_policy_reason *r;
+
+	if (out->nreasons >= RISK_POLICY_REASONS_MAX)
+		return NULL;
+	r = &out->reasons[out->nreasons++];
+	memset(r, 0, sizeof *r);
+	r->basis = b;
+	return r;
+}
+
+/* Adds one reason per rule with action a; returns how many fired. */
+static size_t
+add_rule_reasons(struct risk_policy_result *out,
+    const struct risk_rule_hits *hits, enum risk_action a)
+{
+	size_t i, n = 0;
+
+	if (hits == NULL)
+		return 0;
+	for (i = 0; i < hits->n; i++) {
+		const struct risk_rule_hit *h = &hits->v[i];
+		struct risk_policy_reason *r;
+
+		if (h->action != a)
+			continue;
+		n++;
+		r = add_reason(out, a == RISK_ACTION_REJECT ?
+		    RISK_BASIS_RULE_REJECT : RISK_BASIS_RULE_REVIEW);
+		if (r == NULL) {
+			out->more_rules++;
+			continue;
+		}
+		r->rule_id = h->id;
+		snprintf(r->text, sizeof r->text, "rule %s v%d (%s): %s",
+		    h->id, h->version, risk_action_name(a), h->text);
+	}
+	return n;
+}
+
+void
+risk_policy_decide(const struct risk_policy *pol,
+    const struct risk_policy_input *in, struct risk_policy_result *out)
+{
+	struct risk_policy_reason *r;
+	double yuan = (double)in->requested_amount_fen / 100.0;
+
+	memset(out, 0, sizeof *out);
+	out->pd_bps = risk_policy_pd_bps(in->probability);
+	if (add_rule_reasons(out, in->hits, RISK_ACTION_REJECT) > 0) {
+		out->decision = RISK_DECISION_AUTO_REJECTED;
+		return;
+	}
+	if (add_rule_reasons(out, in->hits, RISK_ACTION_REVIEW) > 0) {
+		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		return;
+	}
+	if (out->pd_bps < 0) {
+		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		r = add_reason(out, RISK_BASIS_NO_SCORE);
+		snprintf(r->text, sizeof r->text,
+		    "no usable probability of default; a person decides");
+		return;
+	}
+	if (out->pd_bps >= pol->reject_min_pd_bps) {
+		out->decision = RISK_DECISION_AUTO_REJECTED;
+		r = add_reason(out, RISK_BASIS_PD_HIGH);
+		snprintf(r->text, sizeof r->text,
+		    "PD %d bps is at or above the reject threshold %d bps",
+		    out->pd_bps, pol->reject_min_pd_bps);
+		return;
+	}
+	if (out->pd_bps <= pol->approve_max_pd_bps) {
+		r = add_reason(out, RISK_BASIS_PD_LOW);
+		snprintf(r->text, sizeof r->text,
+		    "PD %d bps is at or below the approve threshold %d bps",
+		    out->pd_bps, pol->approve_max_pd_bps);
+		if (in->requested_amount_fen <= pol->review_amount_fen) {
+			out->decision = RISK_DECISION_AUTO_APPROVED;
+			return;
+		}
+		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		r = add_reason(out, RISK_BASIS_AMOUNT_LARGE);
+		/* The yuan figure is for reading only; fen decide. */
+		snprintf(r->text, sizeof r->text,
+		    "amount %" PRId64 " fen (%.2f yuan) is above the "
+		    "automatic limit %" PRId64 " fen",
+		    in->requested_amount_fen, yuan, pol->review_amount_fen);
+		return;
+	}
+	out->decision = RISK_DECISION_MANUAL_REVIEW;
+	r = add_reason(out, RISK_BASIS_PD_MIDDLE);
+	snprintf(r->text, sizeof r->text,
+	    "PD %d bps is between the approve (%d) and reject (%d) "
+	    "thresholds", out->pd_bps, pol->approve_max_pd_bps,
+	    pol->reject_min_pd_bps);
+}
+
+cJSON *
+risk_policy_result_json(const struct risk_policy_result *res,
+    const struct risk_policy_input *in)
+{
+	cJSON *o, *arr, *b;
+	size_t i;
+
+	if ((o = cJSON_CreateObject()) == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "decision",
+	    risk_decision_name(res->decision));
+	if (res->pd_bps >= 0)
+		cJSON_AddNumberToObject(o, "pd_bps", res->pd_bps);
+	else
+		cJSON_AddNullToObject(o, "pd_bps");
+	if (in != NULL && in->has_points)
+		cJSON_AddNumberToObject(o, "points", in->points);
+	arr = cJSON_AddArrayToObject(o, "basis");
+	for (i = 0; arr != NULL && i < res->nreasons; i++) {
+		const struct risk_policy_reason *r = &res->reasons[i];
+
+		if ((b = cJSON_CreateObject()) == NULL)
+			break;
+		cJSON_AddStringToObject(b, "code", risk_basis_code(r->basis));
+		if (r->rule_id != NULL)
+			cJSON_AddStringToObject(b, "rule", r->rule_id);
+		else
+			cJSON_AddNullToObject(b, "rule");
+		cJSON_AddStringToObject(b, "text", r->text);
+		cJSON_AddItemToArray(arr, b);
+	}
+	if (res->more_rules > 0)
+		cJSON_AddNumberToObject(o, "more_rules",
+		    (double)res->more_rules);
+	if (arr == NULL || i < res->nreasons) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}

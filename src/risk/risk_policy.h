@@ -1,0 +1,121 @@
+/*
+ * The decision policy: hard-rule hits, the model's probability of default
+ * and the amount requested give auto_approved, auto_rejected or
+ * manual_review, with the reasons that led there.
+ *
+ * Order, first match wins:
+ *   1. a reject rule fired                    -> auto_rejected
+ *   2. a review rule fired                    -> manual_review
+ *   3. no usable probability (model error)    -> manual_review
+ *   4. pd_bps >= reject_min_pd_bps            -> auto_rejected
+ *   5. pd_bps <= approve_max_pd_bps:
+ *        amount <= review_amount_fen          -> auto_approved
+ *        otherwise                            -> manual_review
+ *   6. in between                             -> manual_review
+ * Flag rules never change the decision.  Points are carried for the
+ * record only; thresholds are on the probability.
+ *
+ * The probability is converted to basis points once, by
+ * risk_policy_pd_bps(): round half up of p * 10000 in double, so 0.02995
+ * is 300 bps.  Every threshold comparison after that is on integers.
+ */
+#ifndef LD_RISK_POLICY_H
+#define LD_RISK_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+#include "ld_config.h"
+#include "ld_err.h"
+#include "risk_rules.h"
+
+enum risk_decision {
+	RISK_DECISION_AUTO_APPROVED,
+	RISK_DECISION_AUTO_REJECTED,
+	RISK_DECISION_MANUAL_REVIEW
+};
+
+/* "auto_approved", "auto_rejected", "manual_review" (scores.decision). */
+const char *risk_decision_name(enum risk_decision d);
+
+struct risk_policy {
+	int approve_max_pd_bps;    /* approve at or below */
+	int reject_min_pd_bps;     /* reject at or above */
+	int64_t review_amount_fen; /* larger requests always get a person */
+};
+
+/* Copies the [risk] thresholds of cfg. */
+void risk_policy_from_config(struct risk_policy *pol,
+    const struct ld_config *cfg);
+
+/*
+ * LD_EINVAL unless 0 <= approve_max_pd_bps < reject_min_pd_bps <= 10000
+ * and review_amount_fen >= 0, naming the offending key.
+ */
+enum ld_status risk_policy_check(const struct risk_policy *pol,
+    struct ld_err *err);
+
+/*
+ * p in basis points, rounded half up; -1 when p is not a number in
+ * [0, 1].
+ */
+int risk_policy_pd_bps(double p);
+
+/* Why a decision came out as it did. */
+enum risk_basis {
+	RISK_BASIS_RULE_REJECT,    /* rule: a reject rule fired */
+	RISK_BASIS_RULE_REVIEW,    /* rule: a review rule fired */
+	RISK_BASIS_NO_SCORE,       /* no usable probability */
+	RISK_BASIS_PD_HIGH,        /* pd_bps >= reject_min_pd_bps */
+	RISK_BASIS_PD_LOW,         /* pd_bps <= approve_max_pd_bps */
+	RISK_BASIS_AMOUNT_LARGE,   /* amount > review_amount_fen */
+	RISK_BASIS_PD_MIDDLE       /* between the thresholds */
+};
+
+/* "RULE_REJECT", "RULE_REVIEW", "NO_SCORE", "PD_HIGH", "PD_LOW", ... */
+const char *risk_basis_code(enum risk_basis b);
+
+#define RISK_POLICY_REASONS_MAX 8
+
+struct risk_policy_reason {
+	enum risk_basis basis;
+	const char *rule_id; /* RULE_*: the rule, borrowed from the hits */
+	char text[640];      /* English, with the numbers; fits a rule text */
+};
+
+struct risk_policy_input {
+	double probability;    /* NAN when the model failed */
+	int has_points;
+	int points;
+	int64_t requested_amount_fen;
+	const struct risk_rule_hits *hits; /* may be NULL: no rules */
+};
+
+struct risk_policy_result {
+	enum risk_decision decision;
+	int pd_bps; /* -1 without a usable probability */
+	struct risk_policy_reason reasons[RISK_POLICY_REASONS_MAX];
+	size_t nreasons;
+	size_t more_rules; /* deciding rules beyond the reasons array */
+};
+
+/*
+ * Decides as described above.  Never fails: a bad probability is a
+ * manual review (NO_SCORE), not an error.  The result borrows rule ids
+ * from in->hits, so it lives no longer than they do.
+ */
+void risk_policy_decide(const struct risk_policy *pol,
+    const struct risk_policy_input *in, struct risk_policy_result *out);
+
+/*
+ * {"decision":"manual_review","pd_bps":450,"points":561,
+ *  "basis":[{"code":"PD_MIDDLE","rule":null,"text":"..."}]}
+ * for the audit record; points is omitted without has_points.  The caller
+ * frees it with cJSON_Delete; NULL only if cJSON runs out of memory.
+ */
+cJSON *risk_policy_result_json(const struct risk_policy_result *res,
+    const struct risk_policy_input *in);
+
+#endif
