@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ld_money.h"
 #include "risk_policy.h"
 
 const char *
@@ -129,7 +130,6 @@ risk_policy_decide(const struct risk_policy *pol,
     const struct risk_policy_input *in, struct risk_policy_result *out)
 {
 	struct risk_policy_reason *r;
-	double yuan = (double)in->requested_amount_fen / 100.0;
 
 	memset(out, 0, sizeof *out);
 	out->pd_bps = risk_policy_pd_bps(in->probability);
@@ -167,11 +167,16 @@ risk_policy_decide(const struct risk_policy *pol,
 		}
 		out->decision = RISK_DECISION_MANUAL_REVIEW;
 		r = add_reason(out, RISK_BASIS_AMOUNT_LARGE);
-		/* The yuan figure is for reading only; fen decide. */
-		snprintf(r->text, sizeof r->text,
-		    "amount %" PRId64 " fen (%.2f yuan) is above the "
-		    "automatic limit %" PRId64 " fen",
-		    in->requested_amount_fen, yuan, pol->review_amount_fen);
+		{
+			char amount[40], limit[40];
+
+			ld_money_format(in->requested_amount_fen, 1, amount,
+			    sizeof amount);
+			ld_money_format(pol->review_amount_fen, 1, limit,
+			    sizeof limit);
+			snprintf(r->text, sizeof r->text, "amount %s is above "
+			    "the automatic limit %s", amount, limit);
+		}
 		return;
 	}
 	out->decision = RISK_DECISION_MANUAL_REVIEW;
