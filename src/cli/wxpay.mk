@@ -1,1 +1,3 @@
-# loandesk_SOURCES += %reldir%/cli_wxpay*.c
+# loandesk wxpay sign|verify|decrypt|v2sign
+loandesk_SOURCES += %reldir%/cli_wxpay.c
+loandesk_CPPFLAGS += $(EXPAT_CFLAGS) $(SSL_CFLAGS)

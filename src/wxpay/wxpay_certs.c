@@ -1,0 +1,139 @@
+/*
+ * Platform certificate download: GET /v3/certificates, for merchants still
+ * verifying with platform certificates (wechatpay.md 3.2).  Certificates
+ * rotate with an overlap; keeping every valid one by serial is what the
+ * SDK bug reports in 6 ask for.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ld_alloc.h"
+#include "wxpay_int.h"
+
+#define CERTS_PATH "/v3/certificates"
+#define CERTS_MAX 8
+
+void
+wx_platform_certs_free(struct wx_platform_cert *certs, size_t n)
+{
+	size_t i;
+
+	if (certs == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(certs[i].pem);
+	free(certs);
+}
+
+/* Decrypts one entry and checks it is the certificate it claims to be. */
+static enum ld_status
+open_entry(struct wx_client *c, const cJSON *e, struct wx_platform_cert *pc,
+    struct ld_err *err)
+{
+	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(e,
+	    "encrypt_certificate");
+	char alg[32], nonce[64], aad[64], serial[128], *ct;
+	size_t len;
+	enum ld_status st;
+
+	wx_json_copy(e, "serial_no", pc->serial_no, sizeof pc->serial_no);
+	wx_json_copy(e, "effective_time", pc->effective_time,
+	    sizeof pc->effective_time);
+	wx_json_copy(e, "expire_time", pc->expire_time,
+	    sizeof pc->expire_time);
+	wx_json_copy(enc, "algorithm", alg, sizeof alg);
+	wx_json_copy(enc, "nonce", nonce, sizeof nonce);
+	wx_json_copy(enc, "associated_data", aad, sizeof aad);
+	if (pc->serial_no[0] == '\0' || strcmp(alg, "AEAD_AES_256_GCM") != 0 ||
+	    nonce[0] == '\0')
+		return ld_err_set(err, LD_EPROTO, "certificate entry without "
+		    "serial_no or an AEAD_AES_256_GCM encrypt_certificate");
+	if ((ct = wx_json_strdup(enc, "ciphertext")) == NULL)
+		return ld_err_set(err, LD_EPROTO, "certificate %s: no "
+		    "ciphertext", pc->serial_no);
+	st = wx_aead_decrypt(c->apiv3_key, nonce, aad, ct, &pc->pem, &len,
+	    err);
+	free(ct);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "certificate %s: ", pc->serial_no);
+	if ((st = wx_cert_serial_pem(pc->pem, len, serial, err)) != LD_OK)
+		return ld_err_prefix(err, "certificate %s: ", pc->serial_no);
+	if (strcasecmp(serial, pc->serial_no) != 0)
+		return ld_err_set(err, LD_EPROTO, "certificate listed as %s "
+		    "has serial %s", pc->serial_no, serial);
+	return LD_OK;
+}
+
+enum ld_status
+wx_certificates_fetch(struct wx_client *c, struct wx_platform_cert **certs,
+    size_t *n, struct wx_answer *ans, struct ld_err *err)
+{
+	cJSON *json;
+	const cJSON *data, *e;
+	struct wx_platform_cert *pc;
+	enum ld_status st;
+	size_t i, cnt;
+
+	*certs = NULL;
+	*n = 0;
+	if (!c->has_apiv3) {
+		wx_ans_begin(ans, "GET", CERTS_PATH, NULL, 0);
+		ld_err_set(err, LD_EINVAL, "%s needs apiv3_key_file",
+		    CERTS_PATH);
+		return wx_ans_local(ans, err);
+	}
+	st = wx_v3_call(c, "GET", CERTS_PATH, NULL, ans, &json, err);
+	if (ans->cls != NULL)
+		return st;
+	data = cJSON_GetObjectItemCaseSensitive(json, "data");
+	cnt = cJSON_IsArray(data) ? (size_t)cJSON_GetArraySize(data) : 0;
+	if (cnt == 0 || cnt > CERTS_MAX) {
+		cJSON_Delete(json);
+		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
+		    "no certificate list");
+		return ld_err_set(err, LD_EPROTO, "%s: answer has %zu "
+		    "certificates (1..%d expected)", CERTS_PATH, cnt,
+		    CERTS_MAX);
+	}
+	pc = ld_calloc(cnt, sizeof *pc);
+	i = 0;
+	cJSON_ArrayForEach(e, data) {
+		if ((st = open_entry(c, e, &pc[i], err)) != LD_OK)
+			break;
+		i++;
+	}
+	cJSON_Delete(json);
+	if (st != LD_OK) {
+		wx_platform_certs_free(pc, cnt);
+		wx_ans_classify(ans, WX_KIND_TRANSPORT, st == LD_ECRYPTO ?
+		    WX_CODE_UNVERIFIED : WX_CODE_BAD_ANSWER, err->msg);
+		return ld_err_prefix(err, "%s: ", CERTS_PATH);
+	}
+	/* Trust only after every entry checked out. */
+	for (i = 0; i < cnt; i++) {
+		EVP_PKEY *k;
+
+		if (wx_verifier_find(&c->verifier, pc[i].serial_no) != NULL)
+			continue;
+		if ((st = wx_public_key_from_pem(pc[i].pem, strlen(pc[i].pem),
+		    &k, err)) == LD_OK) {
+			st = wx_verifier_add(&c->verifier, pc[i].serial_no, k,
+			    err);
+			EVP_PKEY_free(k);
+		}
+		if (st != LD_OK) {
+			wx_platform_certs_free(pc, cnt);
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_BAD_ANSWER, err->msg);
+			return ld_err_prefix(err, "%s: ", CERTS_PATH);
+		}
+	}
+	wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_OK, NULL);
+	*certs = pc;
+	*n = cnt;
+	return LD_OK;
+}

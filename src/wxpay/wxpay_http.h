@@ -1,0 +1,86 @@
+/*
+ * The HTTP layer under the WeChat Pay client: one persistent libcurl easy
+ * handle (keep-alive, connection reuse), connect and total timeouts, TLS
+ * verification always on, a bound on the answer size.
+ *
+ * base_url is "https://host[:port]" (no path: the signed path is the URL
+ * path).  Plain "http://" is accepted only for a loopback host (127.0.0.0/8,
+ * ::1, localhost) so a local simulator can be used without a CA; there is
+ * no switch that turns certificate checks off.
+ *
+ * Not thread-safe: one struct wx_http per worker thread.
+ */
+#ifndef LD_WXPAY_HTTP_H
+#define LD_WXPAY_HTTP_H
+
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "ld_buf.h"
+#include "ld_err.h"
+
+/* Largest answer body accepted. */
+#define WX_HTTP_MAX_RESPONSE	(1024 * 1024)
+
+struct wx_http_opts {
+	const char *base_url;
+	const char *ca_file;		/* NULL: the system store */
+	const char *client_p12;		/* PKCS#12 client cert or NULL */
+	const char *p12_password;	/* the merchant id for apiclient_cert */
+	long connect_timeout_ms;	/* <= 0: 3000 */
+	long timeout_ms;		/* <= 0: 10000 */
+	size_t max_response;		/* 0: WX_HTTP_MAX_RESPONSE */
+};
+
+struct wx_http {
+	CURL *curl;
+	char *base;			/* scheme://host[:port] */
+	int tls;			/* https */
+	size_t max_response;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* One answer; header values are truncated copies, "" when absent. */
+struct wx_http_resp {
+	long status;
+	struct ld_buf body;
+	int too_big;
+	char request_id[128];
+	char content_type[128];
+	char wp_timestamp[32];
+	char wp_nonce[128];
+	char wp_signature[1024];
+	char wp_serial[160];
+	int has_timestamp, has_nonce, has_signature, has_serial;
+};
+
+/*
+ * Checks base_url as described above and prepares the handle.  LD_EINVAL
+ * names what is wrong with the URL; LD_EIO when a file is unreadable.
+ */
+enum ld_status	wx_http_init(struct wx_http *h, const struct wx_http_opts *o,
+		    struct ld_err *err);
+void		wx_http_cleanup(struct wx_http *h);
+
+/*
+ * Checks a base URL without opening anything: *tls set to 1 for https.
+ */
+enum ld_status	wx_http_check_base_url(const char *url, int *tls,
+		    struct ld_err *err);
+
+/*
+ * Sends one request.  headers is a NULL-terminated list of "Name: value"
+ * lines; body may be NULL (GET, or POST without body when method is
+ * "POST").  LD_OK when an HTTP answer of any status arrived (r filled; the
+ * caller frees it with wx_http_resp_free); LD_ETIMEOUT, LD_ENET, or
+ * LD_EPROTO (answer larger than the bound) otherwise, with r->status 0.
+ */
+enum ld_status	wx_http_do(struct wx_http *h, const char *method,
+		    const char *path_query, const char *const *headers,
+		    const void *body, size_t body_len, struct wx_http_resp *r,
+		    struct ld_err *err);
+
+void		wx_http_resp_free(struct wx_http_resp *r);
+
+#endif

@@ -1,0 +1,81 @@
+/*
+ * Inside the WeChat Pay client: the client struct and the helpers its
+ * files share.  Not for use outside src/wxpay.
+ */
+#ifndef LD_WXPAY_INT_H
+#define LD_WXPAY_INT_H
+
+#include <cJSON.h>
+
+#include "wxpay.h"
+#include "wxpay_http.h"
+
+struct wx_client {
+	enum ld_wxpay_mode mode;
+	char *mchid, *appid, *merchant_serial, *notify_url;
+	char *scene_id, *perception, *report_infos;
+	EVP_PKEY *merchant_key;		/* NULL in pure APIv2 use */
+	struct wx_verifier verifier;
+	/* The key user_name is encrypted to, and its id for the
+	 * Wechatpay-Serial header (public key preferred). */
+	EVP_PKEY *enc_key;		/* borrowed from verifier */
+	char enc_serial[128];
+	unsigned char apiv3_key[32];
+	int has_apiv3;
+	char apiv2_key[128];
+	int has_apiv2;
+	enum wx_v2_sign_type v2_sign;
+	struct wx_http http;
+	time_t (*now)(void);
+};
+
+/* Starts an answer record: clears it and keeps a copy of the request. */
+void		wx_ans_begin(struct wx_answer *a, const char *method,
+		    const char *path, const char *body, size_t body_len);
+
+/* Sets the classification and message. */
+void		wx_ans_classify(struct wx_answer *a, enum wx_code_kind kind,
+		    const char *code, const char *message);
+
+/* Refusal before sending: classifies as LOCAL, returns err's code. */
+enum ld_status	wx_ans_local(struct wx_answer *a, struct ld_err *err);
+
+/*
+ * One signed APIv3 exchange.  body NULL for none.  Returns as the public
+ * calls do.  For a verified 200/204 answer ans->cls is left NULL and *json
+ * holds the parsed object (NULL for an empty body); the caller classifies.
+ * Any other answer is classified here and *json is NULL.
+ */
+enum ld_status	wx_v3_call(struct wx_client *c, const char *method,
+		    const char *path, const char *body, struct wx_answer *ans,
+		    cJSON **json, struct ld_err *err);
+
+/* Copies a string member into dst (truncating); "" when absent. */
+void		wx_json_copy(const cJSON *o, const char *name, char *dst,
+		    size_t cap);
+/* Duplicates a string member, NULL when absent. */
+char		*wx_json_strdup(const cJSON *o, const char *name);
+/* Integer member in [0, 2^53]; def when absent or not an integer. */
+int64_t		wx_json_int64(const cJSON *o, const char *name, int64_t def);
+
+/* Adds "name": <integer> without passing through a double. */
+void		wx_json_add_int(cJSON *o, const char *name, int64_t v);
+
+/*
+ * Checks an out_*_no / path segment: 1..max of [A-Za-z0-9].  LD_EINVAL
+ * naming the field.
+ */
+enum ld_status	wx_check_no(const char *field, const char *v, size_t max,
+		    struct ld_err *err);
+
+/*
+ * Checks user-visible text: valid UTF-8 without 4-byte characters or
+ * control characters (APIv3 rule, wechatpay.md 2), 1..max characters.
+ */
+enum ld_status	wx_check_text(const char *field, const char *v, size_t max,
+		    struct ld_err *err);
+
+/* The client's clock. */
+time_t		wx_client_now(const struct wx_client *c);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * Answer and callback verification, callback decryption, key files.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cJSON.h>
+#include <openssl/crypto.h>
+
+#include "ld_alloc.h"
+#include "ld_buf.h"
+#include "ld_config.h"
+#include "wxpay_crypto.h"
+#include "wxpay_verify.h"
+
+/* A callback body is a small JSON document; refuse anything bigger. */
+#define WX_NOTIFY_MAX (256 * 1024)
+
+void
+wx_verifier_init(struct wx_verifier *v)
+{
+	memset(v, 0, sizeof *v);
+}
+
+void
+wx_verifier_clear(struct wx_verifier *v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < v->n; i++)
+		EVP_PKEY_free(v->keys[i].key);
+	memset(v, 0, sizeof *v);
+}
+
+enum ld_status
+wx_verifier_add(struct wx_verifier *v, const char *serial, EVP_PKEY *key,
+    struct ld_err *err)
+{
+	if (serial == NULL || serial[0] == '\0' ||
+	    strlen(serial) >= sizeof v->keys[0].serial)
+		return ld_err_set(err, LD_EINVAL, "verifier: serial is empty "
+		    "or longer than %zu", sizeof v->keys[0].serial - 1);
+	if (key == NULL)
+		return ld_err_set(err, LD_EINVAL, "verifier: no key for %s",
+		    serial);
+	if (wx_verifier_find(v, serial) != NULL)
+		return ld_err_set(err, LD_ECONFLICT, "verifier: serial %s "
+		    "configured twice", serial);
+	if (v->n >= WX_VERIFIER_MAX_KEYS)
+		return ld_err_set(err, LD_EINVAL, "verifier: more than %d "
+		    "keys", WX_VERIFIER_MAX_KEYS);
+	if (EVP_PKEY_up_ref(key) != 1)
+		return ld_err_set(err, LD_ECRYPTO, "EVP_PKEY_up_ref");
+	strcpy(v->keys[v->n].serial, serial);
+	v->keys[v->n].key = key;
+	v->n++;
+	return LD_OK;
+}
+
+enum ld_status
+wx_verifier_add_file(struct wx_verifier *v, const char *serial,
+    const char *pem_path, struct ld_err *err)
+{
+	char cert_serial[128];
+	struct ld_err cerr;
+	EVP_PKEY *k;
+	enum ld_status st;
+
+	/* A certificate names its own serial; a bare key needs one given. */
+	if (wx_cert_serial(pem_path, cert_serial, &cerr) != LD_OK)
+		cert_serial[0] = '\0';
+	if (serial == NULL || serial[0] == '\0') {
+		if (cert_serial[0] == '\0')
+			return ld_err_set(err, LD_EINVAL, "%s: a public key "
+			    "needs its key id (PUB_KEY_ID_...)", pem_path);
+		serial = cert_serial;
+	} else if (cert_serial[0] != '\0' &&
+	    strcasecmp(serial, cert_serial) != 0) {
+		return ld_err_set(err, LD_EINVAL, "%s: certificate serial "
+		    "%s differs from the configured %s", pem_path,
+		    cert_serial, serial);
+	}
+	if ((st = wx_load_public_key(pem_path, &k, err)) != LD_OK)
+		return st;
+	st = wx_verifier_add(v, serial, k, err);
+	EVP_PKEY_free(k);
+	return st;
+}
+
+EVP_PKEY *
+wx_verifier_find(const struct wx_verifier *v, const char *serial)
+{
+	size_t i;
+
+	if (serial == NULL)
+		return NULL;
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->keys[i].serial, serial) == 0)
+			return v->keys[i].key;
+	return NULL;
+}
+
+/* Unix seconds, digits only; -1 on anything else. */
+static int64_t
+parse_ts(const char *s)
+{
+	int64_t t = 0;
+	size_t i;
+
+	if (s == NULL || s[0] == '\0' || strlen(s) > 12)
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		t = t * 10 + (s[i] - '0');
+	}
+	return t;
+}
+
+enum ld_status
+wx_verify_signed(const struct wx_verifier *v,
+    const struct wx_signed_headers *h, const void *body, size_t body_len,
+    time_t now, struct ld_err *err)
+{
+	EVP_PKEY *key;
+	int64_t ts, skew;
+	char *msg;
+	size_t mlen;
+	enum ld_status st;
+
+	if (h->timestamp == NULL || h->nonce == NULL ||
+	    h->signature == NULL || h->serial == NULL)
+		return ld_err_set(err, LD_ECRYPTO, "answer is not signed: "
+		    "missing Wechatpay-%s header", h->timestamp == NULL ?
+		    "Timestamp" : h->nonce == NULL ? "Nonce" :
+		    h->signature == NULL ? "Signature" : "Serial");
+	if ((ts = parse_ts(h->timestamp)) < 0)
+		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Timestamp "
+		    "\"%.32s\" is not Unix seconds", h->timestamp);
+	/* Replay window first: a stale but valid signature is a replay. */
+	skew = (int64_t)now - ts;
+	if (skew > WX_V3_MAX_SKEW || skew < -WX_V3_MAX_SKEW)
+		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Timestamp %s is "
+		    "%lld s from local time (limit %d s)", h->timestamp,
+		    (long long)skew, WX_V3_MAX_SKEW);
+	if (h->nonce[0] == '\0' || strlen(h->nonce) > 64)
+		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Nonce is empty "
+		    "or too long");
+	if ((key = wx_verifier_find(v, h->serial)) == NULL)
+		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Serial %.128s "
+		    "is not a configured platform certificate or public key",
+		    h->serial);
+	msg = wx_v3_response_message_len(h->timestamp, h->nonce, body,
+	    body_len, &mlen);
+	st = wx_rsa_verify_b64(key, msg, mlen, h->signature, err);
+	free(msg);
+	if (st != LD_OK)
+		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Signature does "
+		    "not verify with key %s", h->serial);
+	return LD_OK;
+}
+
+static char *
+json_str(const cJSON *o, const char *name)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(j) ? ld_strdup(j->valuestring) : NULL;
+}
+
+enum ld_status
+wx_notify_decrypt(const void *body, size_t body_len,
+    const unsigned char apiv3_key[32], struct wx_notify *out,
+    struct ld_err *err)
+{
+	cJSON *root;
+	const cJSON *res;
+	char *alg, *ct, *nonce;
+	enum ld_status st;
+
+	memset(out, 0, sizeof *out);
+	if (body_len > WX_NOTIFY_MAX)
+		return ld_err_set(err, LD_EPROTO, "callback body of %zu bytes "
+		    "(limit %d)", body_len, WX_NOTIFY_MAX);
+	root = cJSON_ParseWithLength(body, body_len);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return ld_err_set(err, LD_EPROTO, "callback body is not a JSON "
+		    "object");
+	}
+	out->id = json_str(root, "id");
+	out->create_time = json_str(root, "create_time");
+	out->event_type = json_str(root, "event_type");
+	out->resource_type = json_str(root, "resource_type");
+	out->summary = json_str(root, "summary");
+	res = cJSON_GetObjectItemCaseSensitive(root, "resource");
+	if (!cJSON_IsObject(res)) {
+		cJSON_Delete(root);
+		wx_notify_free(out);
+		return ld_err_set(err, LD_EPROTO, "callback: no \"resource\" "
+		    "object");
+	}
+	alg = json_str(res, "algorithm");
+	ct = json_str(res, "ciphertext");
+	nonce = json_str(res, "nonce");
+	out->original_type = json_str(res, "original_type");
+	out->associated_data = json_str(res, "associated_data");
+	cJSON_Delete(root);
+	if (alg == NULL || strcmp(alg, "AEAD_AES_256_GCM") != 0)
+		st = ld_err_set(err, LD_EPROTO, "callback: resource.algorithm "
+		    "is %s, not AEAD_AES_256_GCM", alg ? alg : "missing");
+	else if (ct == NULL || nonce == NULL)
+		st = ld_err_set(err, LD_EPROTO, "callback: resource.%s missing",
+		    ct == NULL ? "ciphertext" : "nonce");
+	else
+		st = wx_aead_decrypt(apiv3_key, nonce, out->associated_data,
+		    ct, &out->plaintext, &out->plaintext_len, err);
+	free(alg);
+	free(ct);
+	free(nonce);
+	if (st != LD_OK) {
+		wx_notify_free(out);
+		return ld_err_prefix(err, "callback: ");
+	}
+	return LD_OK;
+}
+
+enum ld_status
+wx_notify_open(const struct wx_verifier *v, const struct wx_signed_headers *h,
+    const void *body, size_t body_len, const unsigned char apiv3_key[32],
+    time_t now, struct wx_notify *out, struct ld_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (wx_verify_signed(v, h, body, body_len, now, err) != LD_OK)
+		return ld_err_prefix(err, "callback rejected: ");
+	return wx_notify_decrypt(body, body_len, apiv3_key, out, err);
+}
+
+void
+wx_notify_free(struct wx_notify *n)
+{
+	if (n == NULL)
+		return;
+	free(n->id);
+	free(n->create_time);
+	free(n->event_type);
+	free(n->resource_type);
+	free(n->summary);
+	free(n->original_type);
+	free(n->associated_data);
+	if (n->plaintext != NULL)
+		OPENSSL_cleanse(n->plaintext, n->plaintext_len);
+	free(n->plaintext);
+	memset(n, 0, sizeof *n);
+}
+
+static enum ld_status
+read_secret(const char *path, struct ld_buf *b, struct ld_err *err)
+{
+	enum ld_status st;
+
+	if ((st = ld_config_check_key_file(path, err)) != LD_OK)
+		return st;
+	ld_buf_init(b, 4096);
+	if ((st = ld_buf_read_file(b, path, err)) != LD_OK) {
+		ld_buf_free(b);
+		return st;
+	}
+	if (b->len > 0 && b->data[b->len - 1] == '\n')
+		b->data[--b->len] = '\0';
+	if (b->len > 0 && b->data[b->len - 1] == '\r')
+		b->data[--b->len] = '\0';
+	return LD_OK;
+}
+
+enum ld_status
+wx_read_apiv3_key(const char *path, unsigned char key[32], struct ld_err *err)
+{
+	struct ld_buf b;
+	enum ld_status st;
+
+	if ((st = read_secret(path, &b, err)) != LD_OK)
+		return st;
+	if (b.len != 32) {
+		OPENSSL_cleanse(b.data, b.len);
+		ld_buf_free(&b);
+		return ld_err_set(err, LD_EINVAL, "%s: the APIv3 key is %zu "
+		    "bytes, it must be exactly 32", path, b.len);
+	}
+	memcpy(key, b.data, 32);
+	OPENSSL_cleanse(b.data, b.len);
+	ld_buf_free(&b);
+	return LD_OK;
+}
+
+enum ld_status
+wx_read_secret_line(const char *path, char *out, size_t cap,
+    struct ld_err *err)
+{
+	struct ld_buf b;
+	enum ld_status st = LD_OK;
+	size_t i;
+
+	out[0] = '\0';
+	if ((st = read_secret(path, &b, err)) != LD_OK)
+		return st;
+	if (b.len == 0 || b.len >= cap)
+		st = ld_err_set(err, LD_EINVAL, "%s: key is empty or longer "
+		    "than %zu bytes", path, cap - 1);
+	for (i = 0; st == LD_OK && i < b.len; i++)
+		if ((unsigned char)b.data[i] < 0x20 || b.data[i] == 0x7f)
+			st = ld_err_set(err, LD_EINVAL, "%s: control "
+			    "character at byte %zu", path, i + 1);
+	if (st == LD_OK)
+		memcpy(out, b.data, b.len + 1);
+	OPENSSL_cleanse(b.data, b.len);
+	ld_buf_free(&b);
+	return st;
+}
