@@ -1,4 +1,16 @@
+# wxpay-sim: the local WeChat Pay simulator (libmicrohttpd server, libcurl
+# callbacks, crypto from libldwxpay).
 bin_PROGRAMS += wxpay-sim
-wxpay_sim_SOURCES = %reldir%/main.c
-wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
-wxpay_sim_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS)
+wxpay_sim_SOURCES = \
+	%reldir%/main.c %reldir%/sim.h \
+	%reldir%/sim_config.c \
+	%reldir%/sim_state.c \
+	%reldir%/sim_store.c \
+	%reldir%/sim_notify.c \
+	%reldir%/sim_http.c \
+	%reldir%/sim_api.c
+wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(CJSON_CFLAGS) \
+	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(INIH_CFLAGS)
+wxpay_sim_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) \
+	$(CJSON_LIBS) $(CURL_LIBS) $(INIH_LIBS) -lpthread
+EXTRA_DIST += etc/wxpay-sim.conf.example
