@@ -13,3 +13,4 @@ bench: all $(check_PROGRAMS)
 	    LANG=C.UTF-8 LC_ALL=C.UTF-8 $(SHELL) $(srcdir)/$$s; \
 	done
 .PHONY: bench
+include %reldir%/worker.mk

@@ -12,3 +12,4 @@ include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
+include %reldir%/worker.mk

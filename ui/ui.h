@@ -7,10 +7,19 @@
 #include "ld_config.h"
 
 struct ui_options {
-	int readonly;
+	int readonly; /* offer nothing that writes */
+	int mouse;    /* wheel scrolls; off by default so text selects */
 };
 
-/* Runs the console until the operator quits; returns an exit status. */
+/*
+ * Runs the console until the operator quits; returns an exit status (1
+ * when the database or the terminal cannot be opened, with the reason on
+ * stderr).  It connects with cfg's [database] conninfo (or the PG*
+ * variables) as the operator's own role.  The environment it reads:
+ * NO_COLOR (set and non-empty: attributes only), ESCDELAY (default 25 ms),
+ * LOANDESK_TIMING_LOG=FILE (appends "event milliseconds" lines: apps_first,
+ * apps_pgdn, apps_pgup, apps_move, apps_last, case_open; for the bench).
+ */
 int ui_console_run(const struct ld_config *cfg, const struct ui_options *opt);
 
 #endif

@@ -1,17 +1,946 @@
+/*
+ * The console's main loop: terminal set-up, the frame every screen shares
+ * (title, banner, key-hint bar, status line), key dispatch through the key
+ * tables, prompts and dialogs, LISTEN/NOTIFY, reconnection and the timing
+ * log.  Screens live in ui_screen_*.c.
+ */
 #include "config.h"
 
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <curses.h>
 
+#include "core_query.h"
+#include "ld_alloc.h"
+#include "ld_money.h"
 #include "ui.h"
+#include "ui_int.h"
+
+static const struct ui_key global_keys[] = {
+	UI_GLOBAL_KEYS(UI_KEY_ROW)
+	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+};
+
+/* Adding a screen: its file, and one line here. */
+static const struct ui_screen *const screen_table[UI_SCREEN_COUNT] = {
+	[UI_SCREEN_APPS] = &ui_screen_apps,
+	[UI_SCREEN_CASE] = &ui_screen_case,
+	[UI_SCREEN_REVIEWS] = &ui_screen_reviews,
+	[UI_SCREEN_AUDIT] = &ui_screen_audit,
+};
+
+int
+ui_cols(void)
+{
+	return COLS;
+}
+
+int
+ui_lines(void)
+{
+	return LINES;
+}
+
+void
+ui_money(int64_t fen, char *buf, size_t len)
+{
+	ld_money_format(fen, 1, buf, len);
+}
+
+static void
+vstatus(struct ui *ui, int error, const char *fmt, va_list ap)
+{
+	vsnprintf(ui->status, sizeof ui->status, fmt, ap);
+	ui->status_error = error;
+}
+
+void
+ui_status(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstatus(ui, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+ui_status_error(struct ui *ui, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vstatus(ui, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+ui_report(struct ui *ui, const char *what, enum ld_status st,
+    const char *msg)
+{
+	if (st == LD_ETIMEOUT && strcmp(msg, "cancelled") == 0) {
+		ui_status(ui, "%s: cancelled", what);
+		return;
+	}
+	ui_status_error(ui, "%s: %s", what, msg);
+	if (st == LD_ENET ||
+	    (ui->db.conn != NULL && PQstatus(ui->db.conn) != CONNECTION_OK)) {
+		ui->connected = 0;
+		snprintf(ui->banner, sizeof ui->banner,
+		    "connection to the database lost: reconnecting "
+		    "(r to retry now)");
+		/* A moment for the banner to be read before the retry. */
+		ui->reconnect_at = core_now_ms() + 1000;
+	}
+}
+
+void
+ui_timing_start(struct ui *ui, const char *event)
+{
+	ui->timing_event = event;
+	ui->timing_t0 = core_now_ms();
+}
+
+int
+ui_may(struct ui *ui, enum core_perm perm)
+{
+	return core_operator_may(&ui->op, perm);
+}
+
+void
+ui_put(struct ui *ui, int y, int x, int width, enum ui_align align,
+    enum ui_style style, const char *text)
+{
+	char buf[1024];
+
+	if (y < 0 || y >= LINES || x >= COLS || width <= 0)
+		return;
+	if (x + width > COLS)
+		width = COLS - x;
+	ui_text_fit(text, width, align, buf, sizeof buf);
+	attrset(ui->attrs[style]);
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+}
+
+void
+ui_fill(struct ui *ui, int y, int x, int width, enum ui_style style)
+{
+	ui_put(ui, y, x, width, UI_LEFT, style, "");
+}
+
+/* Styles: attributes always, colours only when allowed and present. */
+static void
+setup_styles(struct ui *ui)
+{
+	const char *nc = getenv("NO_COLOR");
+	int i;
+
+	for (i = 0; i < UI_S_COUNT; i++)
+		ui->attrs[i] = A_NORMAL;
+	ui->attrs[UI_S_TITLE] = A_BOLD | A_REVERSE;
+	ui->attrs[UI_S_HEADER] = A_BOLD | A_UNDERLINE;
+	ui->attrs[UI_S_SELECTED] = A_REVERSE;
+	ui->attrs[UI_S_HINT_KEY] = A_BOLD;
+	ui->attrs[UI_S_ERROR] = A_BOLD;
+	ui->attrs[UI_S_BANNER] = A_BOLD | A_REVERSE;
+	ui->attrs[UI_S_BAD] = A_BOLD;
+	ui->attrs[UI_S_WARN] = A_BOLD;
+	ui->attrs[UI_S_DIM] = A_DIM;
+	ui->colours = 0;
+	/* no-color.org: set and non-empty. */
+	if ((nc != NULL && *nc != '\0') || !has_colors())
+		return;
+	if (start_color() != OK)
+		return;
+	use_default_colors();
+	ui->colours = COLORS >= 256 ? 256 : 8;
+	if (ui->colours == 256) {
+		init_pair(1, 255, 24);   /* title: white on steel blue */
+		init_pair(2, 39, -1);    /* header */
+		init_pair(3, 255, 238);  /* selected */
+		init_pair(4, 214, -1);   /* hint keys */
+		init_pair(5, 196, -1);   /* error */
+		init_pair(6, 255, 124);  /* banner */
+		init_pair(7, 71, -1);    /* good */
+		init_pair(8, 167, -1);   /* bad */
+		init_pair(9, 178, -1);   /* warn */
+		init_pair(10, 245, -1);  /* dim */
+	} else {
+		init_pair(1, COLOR_WHITE, COLOR_BLUE);
+		init_pair(2, COLOR_CYAN, -1);
+		init_pair(3, COLOR_BLACK, COLOR_CYAN);
+		init_pair(4, COLOR_YELLOW, -1);
+		init_pair(5, COLOR_RED, -1);
+		init_pair(6, COLOR_WHITE, COLOR_RED);
+		init_pair(7, COLOR_GREEN, -1);
+		init_pair(8, COLOR_RED, -1);
+		init_pair(9, COLOR_YELLOW, -1);
+		init_pair(10, COLOR_WHITE, -1);
+	}
+	ui->attrs[UI_S_TITLE] = COLOR_PAIR(1) | A_BOLD;
+	ui->attrs[UI_S_HEADER] = COLOR_PAIR(2) | A_BOLD;
+	ui->attrs[UI_S_SELECTED] = COLOR_PAIR(3) | A_BOLD;
+	ui->attrs[UI_S_HINT_KEY] = COLOR_PAIR(4) | A_BOLD;
+	ui->attrs[UI_S_ERROR] = COLOR_PAIR(5) | A_BOLD;
+	ui->attrs[UI_S_BANNER] = COLOR_PAIR(6) | A_BOLD;
+	ui->attrs[UI_S_GOOD] = COLOR_PAIR(7);
+	ui->attrs[UI_S_BAD] = COLOR_PAIR(8) | A_BOLD;
+	ui->attrs[UI_S_WARN] = COLOR_PAIR(9);
+	ui->attrs[UI_S_DIM] = ui->colours == 256 ? COLOR_PAIR(10) : A_DIM;
+}
+
+/*
+ * Keys.  While a query runs, core_query_exec asks interrupt() every 25 ms;
+ * keys read then wait in a queue, except Esc, which cancels the query and
+ * is consumed by doing so.
+ */
+static int
+read_terminal(int timeout_ms)
+{
+	timeout(timeout_ms);
+	return getch();
+}
+
+int
+ui_getkey(struct ui *ui, int timeout_ms)
+{
+	int k;
+
+	if (ui->nkeyq > 0) {
+		k = ui->keyq[0];
+		memmove(ui->keyq, ui->keyq + 1,
+		    (size_t)(ui->nkeyq - 1) * sizeof ui->keyq[0]);
+		ui->nkeyq--;
+		return k;
+	}
+	return read_terminal(timeout_ms);
+}
+
+static int
+interrupt_query(void *arg, double waited_ms)
+{
+	struct ui *ui = arg;
+	int k, cancel = 0;
+
+	/* Say so when the database is slow, and how to stop waiting. */
+	if (waited_ms >= 300 && !ui->waiting_shown) {
+		ui->waiting_shown = 1;
+		move(LINES - 1, 0);
+		clrtoeol();
+		ui_put(ui, LINES - 1, 0, COLS, UI_LEFT, UI_S_HINT_KEY,
+		    "waiting for the database... Esc cancels");
+		refresh();
+	}
+
+	while ((k = read_terminal(0)) != ERR) {
+		if (k == 27) {
+			cancel = 1;
+			continue;
+		}
+		if (ui->nkeyq < UI_KEYQ)
+			ui->keyq[ui->nkeyq++] = k;
+		if (ui->live_filter)
+			cancel = 1;
+	}
+	return cancel;
+}
+
+static const struct ui_key *
+find_key(const struct ui_key *table, int key)
+{
+	int i;
+
+	if (table == NULL)
+		return NULL;
+	for (; table->action != 0; table++)
+		for (i = 0; i < 3; i++)
+			if (table->keys[i] != 0 && table->keys[i] == key)
+				return table;
+	return NULL;
+}
+
+/* Key-hint bar: the screen's hinted keys, then the global ones. */
+static void
+draw_hints(struct ui *ui, int y)
+{
+	const struct ui_key *tables[2] = { ui->screens[ui->cur]->keys,
+		global_keys };
+	const struct ui_key *k;
+	int x = 0, t, w;
+
+	move(y, 0);
+	clrtoeol();
+	if (ui->readonly) {
+		ui_put(ui, y, 0, 9, UI_LEFT, UI_S_BANNER, "READONLY");
+		x = 10;
+	}
+	for (t = 0; t < 2; t++) {
+		for (k = tables[t]; k != NULL && k->action != 0; k++) {
+			const char *label = k->label;
+
+			if (!k->hint || !ui_may(ui, k->perm))
+				continue;
+			/* Only the first key of a pair in the bar. */
+			w = (int)strcspn(label, "/");
+			if (w == 0)
+				w = 1;
+			if (x + w + 1 + ui_text_width(k->help) + 2 > COLS)
+				return;
+			{
+				char key[16];
+
+				snprintf(key, sizeof key, "%.*s", w, label);
+				ui_put(ui, y, x, w, UI_LEFT, UI_S_HINT_KEY,
+				    key);
+			}
+			x += w + 1;
+			w = ui_text_width(k->help);
+			ui_put(ui, y, x, w, UI_LEFT, UI_S_HINT, k->help);
+			x += w + 2;
+		}
+	}
+}
+
+void
+ui_draw_frame(struct ui *ui)
+{
+	const struct ui_screen *s = ui->screens[ui->cur];
+	char title[256], pos[96], roles[64];
+	int top = 1, rows;
+
+	erase();
+	ui->waiting_shown = 0;
+	core_operator_roles_text(&ui->op, roles, sizeof roles);
+	snprintf(title, sizeof title, " loandesk · %s", s->name);
+	pos[0] = '\0';
+	if (s->position != NULL)
+		s->position(ui, ui->state[ui->cur], pos, sizeof pos);
+	ui_fill(ui, 0, 0, COLS, UI_S_TITLE);
+	ui_put(ui, 0, 0, COLS, UI_LEFT, UI_S_TITLE, title);
+	{
+		char right[192];
+		int w;
+
+		snprintf(right, sizeof right, "%s  %s (%s)%s ", pos,
+		    ui->op.user[0] ? ui->op.user : "?", roles,
+		    ui->readonly ? " READONLY" : "");
+		w = ui_text_width(right);
+		if (w < COLS - ui_text_width(title) - 1)
+			ui_put(ui, 0, COLS - w, w, UI_RIGHT, UI_S_TITLE,
+			    right);
+	}
+	if (!ui->connected && ui->banner[0] != '\0') {
+		ui_fill(ui, 1, 0, COLS, UI_S_BANNER);
+		ui_put(ui, 1, 0, COLS, UI_LEFT, UI_S_BANNER, ui->banner);
+		top = 2;
+	}
+	rows = LINES - top - 2;
+	ui->cursor_y = top;
+	if (rows > 0)
+		s->draw(ui, ui->state[ui->cur], top, rows);
+	draw_hints(ui, LINES - 2);
+	move(LINES - 1, 0);
+	clrtoeol();
+	ui_put(ui, LINES - 1, 0, COLS, UI_LEFT,
+	    ui->status_error ? UI_S_ERROR : UI_S_STATUS, ui->status);
+	/* Screen readers and IMEs follow the terminal cursor. */
+	move(ui->cursor_y, 0);
+	refresh();
+	if (ui->timing_event != NULL) {
+		if (ui->timing != NULL) {
+			fprintf(ui->timing, "%s %.3f\n", ui->timing_event,
+			    core_now_ms() - ui->timing_t0);
+			fflush(ui->timing);
+		}
+		ui->timing_event = NULL;
+	}
+}
+
+/* A centred box of lines; returns its top-left. */
+static void
+draw_box(struct ui *ui, const char *title, const char *const *lines, int n,
+    int sel, int *by, int *bx, int *bw, int *bh)
+{
+	int w = ui_text_width(title) + 4, h, y, x, i;
+
+	for (i = 0; i < n; i++)
+		if (ui_text_width(lines[i]) + 4 > w)
+			w = ui_text_width(lines[i]) + 4;
+	if (w > COLS - 2)
+		w = COLS - 2;
+	h = n + 2;
+	if (h > LINES - 2)
+		h = LINES - 2;
+	y = (LINES - h) / 2;
+	x = (COLS - w) / 2;
+	if (y < 0)
+		y = 0;
+	if (x < 0)
+		x = 0;
+	attrset(ui->attrs[UI_S_NORMAL]);
+	for (i = 0; i < h; i++)
+		ui_fill(ui, y + i, x, w, UI_S_NORMAL);
+	attrset(ui->attrs[UI_S_HEADER]);
+	mvhline(y, x, ui->utf8 ? ACS_HLINE : '-', w);
+	mvhline(y + h - 1, x, ui->utf8 ? ACS_HLINE : '-', w);
+	mvvline(y, x, ui->utf8 ? ACS_VLINE : '|', h);
+	mvvline(y, x + w - 1, ui->utf8 ? ACS_VLINE : '|', h);
+	mvaddch(y, x, ui->utf8 ? ACS_ULCORNER : '+');
+	mvaddch(y, x + w - 1, ui->utf8 ? ACS_URCORNER : '+');
+	mvaddch(y + h - 1, x, ui->utf8 ? ACS_LLCORNER : '+');
+	mvaddch(y + h - 1, x + w - 1, ui->utf8 ? ACS_LRCORNER : '+');
+	attrset(A_NORMAL);
+	ui_put(ui, y, x + 2, ui_text_width(title) < w - 4 ?
+	    ui_text_width(title) : w - 4, UI_LEFT, UI_S_HEADER, title);
+	*by = y;
+	*bx = x;
+	*bw = w;
+	*bh = h;
+	(void)sel;
+}
+
+static void
+help_overlay(struct ui *ui)
+{
+	const struct ui_key *tables[2] = { ui->screens[ui->cur]->keys,
+		global_keys };
+	const struct ui_key *k;
+	char **lines;
+	int n = 0, t, cap = 64, top = 0, key, by, bx, bw, bh, i, visible;
+
+	lines = ld_calloc((size_t)cap, sizeof *lines);
+	for (t = 0; t < 2; t++)
+		for (k = tables[t]; k != NULL && k->action != 0; k++) {
+			char buf[160];
+
+			if (!ui_may(ui, k->perm) || n == cap)
+				continue;
+			snprintf(buf, sizeof buf, "%-10s %s", k->label,
+			    k->help);
+			lines[n++] = ld_strdup(buf);
+		}
+	for (t = 0; t < UI_SCREEN_COUNT && n < cap; t++)
+		lines[n++] = ld_asprintf("%-10d %s", t + 1,
+		    ui->screens[t]->name);
+	for (;;) {
+		visible = LINES - 4;
+		if (visible < 1)
+			visible = 1;
+		ui_draw_frame(ui);
+		draw_box(ui, "Keys (q or Esc closes)",
+		    (const char *const *)lines + top,
+		    n - top < visible ? n - top : visible, -1, &by, &bx, &bw,
+		    &bh);
+		for (i = 0; i < bh - 2 && top + i < n; i++)
+			ui_put(ui, by + 1 + i, bx + 2, bw - 4, UI_LEFT,
+			    UI_S_NORMAL, lines[top + i]);
+		refresh();
+		key = ui_getkey(ui, -1);
+		if (key == 'j' || key == KEY_DOWN) {
+			if (top + visible < n)
+				top++;
+		} else if (key == 'k' || key == KEY_UP) {
+			if (top > 0)
+				top--;
+		} else if (key != KEY_RESIZE)
+			break;
+	}
+	for (i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+}
+
+int
+ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
+    void (*live)(struct ui *ui, void *arg, const char *text), void *arg)
+{
+	char saved[512];
+	size_t n = strlen(buf);
+	int key, lw;
+
+	snprintf(saved, sizeof saved, "%s", buf);
+	curs_set(1);
+	for (;;) {
+		ui_draw_frame(ui);
+		move(LINES - 1, 0);
+		clrtoeol();
+		lw = ui_text_width(label);
+		ui_put(ui, LINES - 1, 0, lw, UI_LEFT, UI_S_HINT_KEY, label);
+		{
+			/* Show the tail when the text is wider than the row. */
+			const char *show = buf;
+
+			while (ui_text_width(show) > COLS - lw - 2 && *show)
+				show++;
+			ui_put(ui, LINES - 1, lw, COLS - lw, UI_LEFT,
+			    UI_S_NORMAL, show);
+			move(LINES - 1, lw + ui_text_width(show));
+		}
+		refresh();
+		key = ui_getkey(ui, -1);
+		if (key == 27) {
+			snprintf(buf, len, "%s", saved);
+			if (live != NULL)
+				live(ui, arg, buf);
+			curs_set(0);
+			return 0;
+		}
+		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+			curs_set(0);
+			return 1;
+		}
+		if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+			/* Remove one whole UTF-8 character. */
+			while (n > 0) {
+				n--;
+				if (((unsigned char)buf[n] & 0xc0) != 0x80)
+					break;
+			}
+			buf[n] = '\0';
+		} else if (key == 21) {
+			n = 0;
+			buf[0] = '\0';
+		} else if (key >= 32 && key < 256 && key != 127 &&
+		    n + 1 < len) {
+			buf[n++] = (char)key;
+			buf[n] = '\0';
+		} else
+			continue;
+		if (live != NULL) {
+			/* Wait for a complete UTF-8 character. */
+			unsigned char c = (unsigned char)buf[n > 0 ? n - 1 : 0];
+
+			if (n > 0 && (c & 0x80) != 0) {
+				size_t s = n - 1;
+				int need;
+
+				while (s > 0 &&
+				    ((unsigned char)buf[s] & 0xc0) == 0x80)
+					s--;
+				c = (unsigned char)buf[s];
+				need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+				if ((int)(n - s) < need)
+					continue;
+			}
+			ui->live_filter = 1;
+			live(ui, arg, buf);
+			ui->live_filter = 0;
+		}
+	}
+}
+
+int
+ui_pick(struct ui *ui, const char *title, const char *const *items, int n)
+{
+	int sel = 0, top = 0, key, by, bx, bw, bh, i, visible;
+
+	if (n <= 0)
+		return -1;
+	for (;;) {
+		ui_draw_frame(ui);
+		visible = LINES - 6;
+		if (visible < 1)
+			visible = 1;
+		if (sel < top)
+			top = sel;
+		if (sel >= top + visible)
+			top = sel - visible + 1;
+		draw_box(ui, title, items + top,
+		    n - top < visible ? n - top : visible, sel, &by, &bx, &bw,
+		    &bh);
+		for (i = 0; i < bh - 2 && top + i < n; i++)
+			ui_put(ui, by + 1 + i, bx + 1, bw - 2, UI_LEFT,
+			    top + i == sel ? UI_S_SELECTED : UI_S_NORMAL,
+			    items[top + i]);
+		move(by + 1 + sel - top, bx + 1);
+		refresh();
+		key = ui_getkey(ui, -1);
+		switch (key) {
+		case 'j':
+		case KEY_DOWN:
+			if (sel + 1 < n)
+				sel++;
+			break;
+		case 'k':
+		case KEY_UP:
+			if (sel > 0)
+				sel--;
+			break;
+		case 'g':
+		case KEY_HOME:
+			sel = 0;
+			break;
+		case 'G':
+		case KEY_END:
+			sel = n - 1;
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+			return sel;
+		case 27:
+		case 'q':
+			return -1;
+		default:
+			break;
+		}
+	}
+}
+
+int
+ui_confirm(struct ui *ui, const char *title, const char *const *lines,
+    int n)
+{
+	const char **all;
+	int key, by, bx, bw, bh, i, r = 0;
+
+	all = ld_calloc((size_t)n + 2, sizeof *all);
+	for (i = 0; i < n; i++)
+		all[i] = lines[i];
+	all[n] = "";
+	all[n + 1] = "y confirm    n or Esc cancel";
+	for (;;) {
+		ui_draw_frame(ui);
+		draw_box(ui, title, all, n + 2, -1, &by, &bx, &bw, &bh);
+		for (i = 0; i < bh - 2 && i < n + 2; i++)
+			ui_put(ui, by + 1 + i, bx + 2, bw - 4, UI_LEFT,
+			    i == n + 1 ? UI_S_HINT_KEY : UI_S_NORMAL, all[i]);
+		move(by + bh - 2, bx + 2);
+		refresh();
+		key = ui_getkey(ui, -1);
+		if (key == 'y' || key == 'Y') {
+			r = 1;
+			break;
+		}
+		if (key == 'n' || key == 'N' || key == 27 || key == 'q')
+			break;
+	}
+	free(all);
+	return r;
+}
+
+void
+ui_open_screen(struct ui *ui, int id, int64_t arg)
+{
+	if (id < 0 || id >= UI_SCREEN_COUNT)
+		return;
+	if (id != ui->cur) {
+		/* A full stack forgets its oldest screen. */
+		if (ui->nstack == (int)(sizeof ui->stack /
+		    sizeof ui->stack[0])) {
+			memmove(ui->stack, ui->stack + 1,
+			    sizeof ui->stack - sizeof ui->stack[0]);
+			ui->nstack--;
+		}
+		ui->stack[ui->nstack++] = ui->cur;
+	}
+	ui->cur = id;
+	ui->status[0] = '\0';
+	ui->status_error = 0;
+	ui->screens[id]->enter(ui, ui->state[id], arg);
+}
+
+static void
+back(struct ui *ui)
+{
+	if (ui->nstack == 0) {
+		ui->quit = 1;
+		return;
+	}
+	ui->cur = ui->stack[--ui->nstack];
+	if (ui->screens[ui->cur]->changed != NULL)
+		ui->screens[ui->cur]->changed(ui, ui->state[ui->cur]);
+}
+
+static void
+live_filter(struct ui *ui, void *arg, const char *text)
+{
+	(void)arg;
+	ui->screens[ui->cur]->filter(ui, ui->state[ui->cur], text);
+}
+
+static void
+command_line(struct ui *ui)
+{
+	const struct ui_screen *s = ui->screens[ui->cur];
+	char cmd[256] = "";
+
+	if (!ui_prompt(ui, ":", cmd, sizeof cmd, NULL, NULL))
+		return;
+	if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
+		ui->quit = 1;
+		return;
+	}
+	if (strcmp(cmd, "help") == 0) {
+		help_overlay(ui);
+		return;
+	}
+	if (cmd[0] == '\0')
+		return;
+	if (s->command == NULL || !s->command(ui, ui->state[ui->cur], cmd))
+		ui_status_error(ui, "%s has no command \"%s\"", s->name, cmd);
+}
+
+static int
+try_connect(struct ui *ui, int first)
+{
+	struct ld_err err;
+	PGresult *res;
+
+	ld_err_clear(&err);
+	ld_db_close(&ui->db);
+	if (ld_db_connect(&ui->db, ui->cfg->database.conninfo,
+	    "loandesk-console", &err) != LD_OK) {
+		if (first)
+			fprintf(stderr, "loandesk: %s\n", err.msg);
+		else
+			snprintf(ui->banner, sizeof ui->banner,
+			    "connection to the database lost: %s "
+			    "(retrying; r now)", err.msg);
+		return -1;
+	}
+	if (core_operator_load(&ui->db, &ui->op, &err) != LD_OK) {
+		if (first)
+			fprintf(stderr, "loandesk: %s\n", err.msg);
+		ld_db_close(&ui->db);
+		return -1;
+	}
+	res = PQexec(ui->db.conn, "LISTEN applications; LISTEN reviews");
+	PQclear(res);
+	ui->connected = 1;
+	ui->banner[0] = '\0';
+	return 0;
+}
+
+static void
+reconnect(struct ui *ui, double now)
+{
+	const struct ui_screen *s = ui->screens[ui->cur];
+
+	if (try_connect(ui, 0) != 0) {
+		ui->reconnect_at = now + 2000;
+		return;
+	}
+	ui_status(ui, "reconnected");
+	if (s->changed != NULL)
+		s->changed(ui, ui->state[ui->cur]);
+}
+
+static void
+poll_notifications(struct ui *ui)
+{
+	PGnotify *n;
+
+	if (!ui->connected || ui->db.conn == NULL)
+		return;
+	if (!PQconsumeInput(ui->db.conn) ||
+	    PQstatus(ui->db.conn) != CONNECTION_OK) {
+		ui_report(ui, "listening", LD_ENET,
+		    "connection lost while idle");
+		return;
+	}
+	while ((n = PQnotifies(ui->db.conn)) != NULL) {
+		ui->changed = 1;
+		PQfreemem(n);
+	}
+}
+
+static void
+dispatch(struct ui *ui, int key)
+{
+	const struct ui_screen *s = ui->screens[ui->cur];
+	const struct ui_key *k;
+	void *st = ui->state[ui->cur];
+
+	if (key == ERR)
+		return;
+	/* Number keys switch screens, in the order of screen_table. */
+	if (key >= '1' && key <= '9' && find_key(s->keys, key) == NULL) {
+		if (key - '1' < UI_SCREEN_COUNT) {
+			ui->status_error = 0;
+			ui_open_screen(ui, key - '1', -1);
+		} else
+			ui_status(ui, "no screen %c", key);
+		return;
+	}
+	if ((k = find_key(s->keys, key)) == NULL)
+		k = find_key(global_keys, key);
+	if (k == NULL) {
+		ui_status(ui, "no action on that key (? lists the keys)");
+		return;
+	}
+	if (!ui_may(ui, k->perm)) {
+		ui_status_error(ui, "%s: not offered to %s%s", k->help,
+		    ui->op.user, ui->readonly ? " (--readonly)" : "");
+		return;
+	}
+	ui->status_error = 0;
+	if (s->action != NULL && s->action(ui, st, k->action))
+		return;
+	switch (k->action) {
+	case UI_ACT_QUIT:
+		ui->quit = 1;
+		break;
+	case UI_ACT_BACK:
+		/* A stray Esc on the first screen must not end the session. */
+		if (key == 27 && ui->nstack == 0)
+			ui_status(ui, "q or Q quits");
+		else
+			back(ui);
+		break;
+	case UI_ACT_HELP:
+		help_overlay(ui);
+		break;
+	case UI_ACT_REDRAW:
+		clearok(curscr, TRUE);
+		break;
+	case UI_ACT_FILTER:
+		if (s->filter == NULL)
+			ui_status(ui, "%s has no filter", s->name);
+		else {
+			char text[128] = "";
+
+			if (!ui_prompt(ui, "/", text, sizeof text, live_filter,
+			    NULL))
+				ui_status(ui, "filter unchanged");
+		}
+		break;
+	case UI_ACT_COMMAND:
+		command_line(ui);
+		break;
+	case UI_ACT_RELOAD:
+		if (!ui->connected)
+			ui->reconnect_at = 0;
+		else if (s->changed != NULL)
+			s->changed(ui, st);
+		break;
+	default:
+		ui_status(ui, "%s: nothing to do here", k->help);
+		break;
+	}
+}
 
 int
 ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 {
-	(void)cfg;
-	(void)opt;
-	fprintf(stderr, "loandesk: the console is not built yet (%s)\n",
-	    curses_version());
-	return 1;
+	struct ui *ui;
+	const char *tl;
+	int i, key, rc = 0;
+
+	setlocale(LC_ALL, "");
+	ui = ld_calloc(1, sizeof *ui);
+	ui->cfg = cfg;
+	ui->readonly = opt->readonly;
+	ui->op.readonly = opt->readonly;
+	if ((tl = getenv("LOANDESK_TIMING_LOG")) != NULL && *tl != '\0') {
+		ui->timing = fopen(tl, "a");
+		if (ui->timing == NULL) {
+			fprintf(stderr, "loandesk: %s: %s\n", tl,
+			    strerror(errno));
+			free(ui);
+			return 1;
+		}
+	}
+	/* Connect before the screen changes so errors read normally. */
+	if (try_connect(ui, 1) != 0) {
+		if (ui->timing != NULL)
+			fclose(ui->timing);
+		free(ui);
+		return 1;
+	}
+	ui->op.readonly = opt->readonly;
+	ui->utf8 = ui_text_utf8();
+	/* An Esc answers in 25 ms instead of ncurses' second. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	if (initscr() == NULL) {
+		fprintf(stderr, "loandesk: cannot initialise the terminal\n");
+		ld_db_close(&ui->db);
+		free(ui);
+		return 1;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	/* Mouse off unless asked for: text selection keeps working. */
+	if (opt->mouse)
+		mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	else
+		mousemask(0, NULL);
+	setup_styles(ui);
+	core_query_set_interrupt(interrupt_query, ui, 25);
+
+	for (i = 0; i < UI_SCREEN_COUNT; i++) {
+		ui->screens[i] = screen_table[i];
+		ui->state[i] = screen_table[i]->create(ui);
+	}
+	if (!ui->utf8)
+		ui_status(ui, "the locale is not UTF-8: Chinese names cannot "
+		    "be shown (set LANG=C.UTF-8)");
+	ui->cur = UI_SCREEN_APPS;
+	ui_timing_start(ui, "apps_first");
+	ui->screens[ui->cur]->enter(ui, ui->state[ui->cur], -1);
+
+	while (!ui->quit) {
+		ui_draw_frame(ui);
+		key = ui_getkey(ui, 250);
+		if (key == ERR) {
+			double now = core_now_ms();
+
+			if (!ui->connected) {
+				if (now >= ui->reconnect_at)
+					reconnect(ui, now);
+				continue;
+			}
+			poll_notifications(ui);
+			/* Coalesce bursts: at most one refresh a second. */
+			if (ui->changed && now - ui->changed_at >= 1000) {
+				ui->changed = 0;
+				ui->changed_at = now;
+				if (ui->screens[ui->cur]->changed != NULL)
+					ui->screens[ui->cur]->changed(ui,
+					    ui->state[ui->cur]);
+			}
+			continue;
+		}
+		if (key == KEY_RESIZE) {
+			/* ncurses resized stdscr; the next frame reflows. */
+			clearok(curscr, TRUE);
+			continue;
+		}
+		if (key == KEY_MOUSE) {
+			MEVENT me;
+
+			/* The wheel moves like j and k. */
+			if (getmouse(&me) == OK)
+				dispatch(ui, me.bstate & BUTTON4_PRESSED ?
+				    'k' : me.bstate & BUTTON5_PRESSED ? 'j' :
+				    ERR);
+			continue;
+		}
+		if (!ui->connected && key == 'r') {
+			ui->reconnect_at = 0;
+			continue;
+		}
+		dispatch(ui, key);
+	}
+
+	endwin();
+	core_query_set_interrupt(NULL, NULL, 0);
+	for (i = 0; i < UI_SCREEN_COUNT; i++)
+		ui->screens[i]->destroy(ui->state[i]);
+	ld_db_close(&ui->db);
+	if (ui->timing != NULL)
+		fclose(ui->timing);
+	free(ui);
+	return rc;
 }

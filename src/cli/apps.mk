@@ -1,1 +1,2 @@
-# loandesk_SOURCES += %reldir%/cli_apps*.c
+# loandesk apps list|show and the console command.
+loandesk_SOURCES += %reldir%/cli_apps.c

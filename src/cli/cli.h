@@ -34,5 +34,16 @@ int cli_db_migrate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_db_status(struct cli_ctx *ctx, int argc, char **argv);
 int cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_console(struct cli_ctx *ctx, int argc, char **argv);
+int cli_apps_list(struct cli_ctx *ctx, int argc, char **argv);
+int cli_apps_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_wxpay_sign(struct cli_ctx *ctx, int argc, char **argv);
+int cli_wxpay_verify(struct cli_ctx *ctx, int argc, char **argv);
+int cli_wxpay_decrypt(struct cli_ctx *ctx, int argc, char **argv);
+int cli_wxpay_v2sign(struct cli_ctx *ctx, int argc, char **argv);
+int cli_seed(struct cli_ctx *ctx, int argc, char **argv);
+int cli_model_register(struct cli_ctx *ctx, int argc, char **argv);
+int cli_model_activate(struct cli_ctx *ctx, int argc, char **argv);
+int cli_model_list(struct cli_ctx *ctx, int argc, char **argv);
+int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "readonly", no_argument, NULL, 'r' },
+		{ "mouse", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ui_options uo;
@@ -22,6 +23,8 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 	    (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'r')
 			uo.readonly = 1;
+		else if (c == 'm')
+			uo.mouse = 1;
 		else
 			return 2;
 	}

@@ -1,0 +1,484 @@
+/*
+ * The applications list.  Every ordering is (column, id) in the same
+ * direction, matching an index in 0001_schema.sql, so both a forward page
+ * and a backward page are one index range scan.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core_apps.h"
+#include "core_query.h"
+#include "ld_alloc.h"
+#include "ld_buf.h"
+#include "ld_money.h"
+
+const char *const core_app_statuses[] = {
+	"received", "scored", "auto_approved", "auto_rejected",
+	"manual_review", "approved", "rejected", NULL
+};
+
+static const struct {
+	const char *name;
+	const char *column; /* SQL, qualified */
+} sort_columns[CORE_SORT_COUNT] = {
+	[CORE_SORT_SUBMITTED] = { "submitted", "a.submitted_at" },
+	[CORE_SORT_AMOUNT] = { "amount", "a.amount_fen" },
+	[CORE_SORT_POINTS] = { "score", "a.points" },
+	[CORE_SORT_ID] = { "id", "a.id" },
+};
+
+const char *
+core_apps_sort_name(enum core_apps_sort s)
+{
+	if ((int)s < 0 || s >= CORE_SORT_COUNT)
+		return "?";
+	return sort_columns[s].name;
+}
+
+void
+core_apps_filter_clear(struct core_apps_filter *f)
+{
+	memset(f, 0, sizeof *f);
+}
+
+int
+core_apps_filter_active(const struct core_apps_filter *f)
+{
+	return f->status[0] != '\0' || f->amount_op != CORE_AMOUNT_ANY ||
+	    f->since_s != 0 || f->id != 0 || f->text[0] != '\0' ||
+	    f->assignee[0] != '\0';
+}
+
+static const char *
+amount_op_text(enum core_amount_op op)
+{
+	switch (op) {
+	case CORE_AMOUNT_GT:
+		return ">";
+	case CORE_AMOUNT_GE:
+		return ">=";
+	case CORE_AMOUNT_LT:
+		return "<";
+	case CORE_AMOUNT_LE:
+		return "<=";
+	case CORE_AMOUNT_EQ:
+		return "=";
+	default:
+		return "";
+	}
+}
+
+void
+core_apps_filter_describe(const struct core_apps_filter *f, char *buf,
+    size_t len)
+{
+	struct ld_buf b;
+	char money[40];
+
+	ld_buf_init(&b, len > 0 ? len - 1 : 0);
+	if (f->id != 0)
+		ld_buf_printf(&b, " id=%" PRId64, f->id);
+	if (f->status[0] != '\0')
+		ld_buf_printf(&b, " status=%s", f->status);
+	if (f->amount_op != CORE_AMOUNT_ANY) {
+		ld_money_format(f->amount_fen, 0, money, sizeof money);
+		ld_buf_printf(&b, " amount%s%s", amount_op_text(f->amount_op),
+		    money);
+	}
+	if (f->since_s != 0) {
+		if (f->since_s % 86400 == 0)
+			ld_buf_printf(&b, " since=%" PRId64 "d",
+			    f->since_s / 86400);
+		else if (f->since_s % 3600 == 0)
+			ld_buf_printf(&b, " since=%" PRId64 "h",
+			    f->since_s / 3600);
+		else
+			ld_buf_printf(&b, " since=%" PRId64 "m",
+			    f->since_s / 60);
+	}
+	if (f->assignee[0] != '\0')
+		ld_buf_printf(&b, " assignee=%s", f->assignee);
+	if (f->text[0] != '\0')
+		ld_buf_printf(&b, " /%s", f->text);
+	snprintf(buf, len, "%s", b.len > 0 ? b.data + 1 : "");
+	ld_buf_free(&b);
+}
+
+static const char *
+skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+static int
+parse_i64(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *skip_space(end) != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static enum ld_status
+parse_since(const char *arg, int64_t *out, struct ld_err *err)
+{
+	char *end;
+	long long v;
+	int64_t unit;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*arg))
+		goto bad;
+	v = strtoll(arg, &end, 10);
+	if (errno != 0 || v <= 0 || v > 36500)
+		goto bad;
+	switch (*end) {
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	case 'w':
+		unit = 7 * 86400;
+		break;
+	default:
+		goto bad;
+	}
+	if (*skip_space(end + 1) != '\0')
+		goto bad;
+	*out = (int64_t)v * unit;
+	return LD_OK;
+bad:
+	return ld_err_set(err, LD_EINVAL,
+	    "since: \"%s\" is not a duration like 30m, 12h, 7d or 2w", arg);
+}
+
+static enum ld_status
+parse_amount(const char *arg, enum core_amount_op *op, int64_t *fen,
+    struct ld_err *err)
+{
+	struct ld_err e;
+	const char *p = arg;
+
+	if (strncmp(p, ">=", 2) == 0) {
+		*op = CORE_AMOUNT_GE;
+		p += 2;
+	} else if (strncmp(p, "<=", 2) == 0) {
+		*op = CORE_AMOUNT_LE;
+		p += 2;
+	} else if (*p == '>') {
+		*op = CORE_AMOUNT_GT;
+		p++;
+	} else if (*p == '<') {
+		*op = CORE_AMOUNT_LT;
+		p++;
+	} else if (*p == '=') {
+		*op = CORE_AMOUNT_EQ;
+		p++;
+	} else
+		*op = CORE_AMOUNT_EQ;
+	p = skip_space(p);
+	ld_err_clear(&e);
+	if (ld_money_parse_yuan(p, fen, &e) != LD_OK)
+		return ld_err_set(err, LD_EINVAL,
+		    "amount: \"%s\" is not >, >=, <, <= or = and a yuan "
+		    "amount (%s)", arg, e.msg);
+	return LD_OK;
+}
+
+enum ld_status
+core_apps_command(const char *cmd, struct core_apps_filter *f,
+    enum core_apps_sort *sort, struct ld_err *err)
+{
+	struct core_apps_filter nf = *f;
+	char word[16];
+	const char *arg;
+	size_t n = 0;
+	int i;
+
+	cmd = skip_space(cmd);
+	while (cmd[n] != '\0' && cmd[n] != ' ' && cmd[n] != '\t' &&
+	    n + 1 < sizeof word) {
+		word[n] = cmd[n];
+		n++;
+	}
+	word[n] = '\0';
+	arg = skip_space(cmd + n);
+	if (n == 0)
+		return ld_err_set(err, LD_EINVAL, "empty command");
+
+	if (strcmp(word, "clear") == 0 && *arg == '\0') {
+		core_apps_filter_clear(&nf);
+	} else if (strcmp(word, "status") == 0) {
+		if (*arg == '\0' || strcmp(arg, "all") == 0 ||
+		    strcmp(arg, "any") == 0)
+			nf.status[0] = '\0';
+		else {
+			for (i = 0; core_app_statuses[i] != NULL; i++)
+				if (strcmp(arg, core_app_statuses[i]) == 0)
+					break;
+			if (core_app_statuses[i] == NULL)
+				return ld_err_set(err, LD_EINVAL,
+				    "status: unknown status \"%s\" (received, "
+				    "scored, auto_approved, auto_rejected, "
+				    "manual_review, approved, rejected)", arg);
+			snprintf(nf.status, sizeof nf.status, "%s", arg);
+		}
+	} else if (strcmp(word, "amount") == 0) {
+		if (*arg == '\0')
+			nf.amount_op = CORE_AMOUNT_ANY;
+		else if (parse_amount(arg, &nf.amount_op, &nf.amount_fen,
+		    err) != LD_OK)
+			return LD_EINVAL;
+	} else if (strcmp(word, "since") == 0) {
+		if (*arg == '\0')
+			nf.since_s = 0;
+		else if (parse_since(arg, &nf.since_s, err) != LD_OK)
+			return LD_EINVAL;
+	} else if (strcmp(word, "id") == 0) {
+		if (*arg == '\0')
+			nf.id = 0;
+		else if (parse_i64(arg, &nf.id) != 0)
+			return ld_err_set(err, LD_EINVAL,
+			    "id: \"%s\" is not an application number", arg);
+	} else if (strcmp(word, "assignee") == 0) {
+		if (strlen(arg) >= sizeof nf.assignee)
+			return ld_err_set(err, LD_EINVAL,
+			    "assignee: name too long");
+		snprintf(nf.assignee, sizeof nf.assignee, "%s", arg);
+	} else if (strcmp(word, "sort") == 0 && sort != NULL) {
+		for (i = 0; i < CORE_SORT_COUNT; i++)
+			if (strcmp(arg, sort_columns[i].name) == 0)
+				break;
+		if (i == CORE_SORT_COUNT)
+			return ld_err_set(err, LD_EINVAL,
+			    "sort: \"%s\" is not submitted, amount, score "
+			    "or id", arg);
+		*sort = (enum core_apps_sort)i;
+	} else
+		return ld_err_set(err, LD_EINVAL,
+		    "unknown command \"%s\" (status, amount, since, id, "
+		    "assignee, sort, clear)", word);
+	*f = nf;
+	return LD_OK;
+}
+
+/* Escapes LIKE's wildcards so the operator's text matches literally. */
+static void
+like_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 3 < len; in++) {
+		if (*in == '%' || *in == '_' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+#define APPS_MAX_PARAMS 10
+
+struct query {
+	struct ld_buf sql;
+	const char *params[APPS_MAX_PARAMS];
+	char store[APPS_MAX_PARAMS][300]; /* escaped text: 2 x 128 */
+	int n;
+};
+
+static int
+add_param(struct query *q, const char *v)
+{
+	snprintf(q->store[q->n], sizeof q->store[q->n], "%s", v);
+	q->params[q->n] = q->store[q->n];
+	return ++q->n;
+}
+
+static void
+add_filters(struct query *q, const struct core_apps_filter *f,
+    enum core_apps_sort sort)
+{
+	char v[300];
+
+	if (f->id != 0) {
+		snprintf(v, sizeof v, "%" PRId64, f->id);
+		ld_buf_printf(&q->sql, " AND a.id = $%d", add_param(q, v));
+	}
+	if (f->status[0] != '\0')
+		ld_buf_printf(&q->sql, " AND a.status = $%d",
+		    add_param(q, f->status));
+	if (f->amount_op != CORE_AMOUNT_ANY) {
+		snprintf(v, sizeof v, "%" PRId64, f->amount_fen);
+		ld_buf_printf(&q->sql, " AND a.amount_fen %s $%d::bigint",
+		    amount_op_text(f->amount_op), add_param(q, v));
+	}
+	if (f->since_s != 0) {
+		snprintf(v, sizeof v, "%" PRId64, f->since_s);
+		ld_buf_printf(&q->sql, " AND a.submitted_at >= now() - "
+		    "make_interval(secs => $%d::bigint)", add_param(q, v));
+	}
+	if (f->assignee[0] != '\0')
+		ld_buf_printf(&q->sql, " AND a.assignee = $%d",
+		    add_param(q, f->assignee));
+	if (f->text[0] != '\0') {
+		int p;
+
+		like_escape(f->text, v, sizeof v);
+		p = add_param(q, v);
+		ld_buf_printf(&q->sql, " AND ((SELECT p.name_masked FROM "
+		    "applicants p WHERE p.id = a.applicant_id) LIKE '%%' || "
+		    "$%d || '%%' OR a.status LIKE $%d || '%%' OR a.product LIKE "
+		    "$%d || '%%' OR a.band = $%d OR a.assignee LIKE $%d || "
+		    "'%%' OR a.id::text = $%d)", p, p, p, p, p, p);
+	}
+	if (sort == CORE_SORT_POINTS)
+		ld_buf_puts(&q->sql, " AND a.points IS NOT NULL");
+}
+
+static void
+copy_text(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+}
+
+enum ld_status
+core_apps_fetch(struct ld_db *db, const struct core_apps_filter *f,
+    enum core_apps_sort sort, int desc, const char *after_key,
+    int64_t after_id, int backward, size_t limit,
+    struct core_apps_page *page, struct ld_err *err)
+{
+	struct query q;
+	PGresult *res = NULL;
+	const char *col;
+	char v[40];
+	int scan_desc, i, nrows;
+	enum ld_status st;
+
+	memset(page, 0, sizeof *page);
+	if ((int)sort < 0 || sort >= CORE_SORT_COUNT)
+		sort = CORE_SORT_SUBMITTED;
+	if (limit == 0 || limit > 1000)
+		limit = 1000;
+	col = sort_columns[sort].column;
+	/* A backward page scans the other way and is reversed below. */
+	scan_desc = backward ? !desc : desc;
+
+	memset(&q, 0, sizeof q);
+	ld_buf_init(&q.sql, 8192);
+	/*
+	 * The name comes from a scalar subquery, not a join: a join over a
+	 * million rows gets a Memoize node whose hash table, sized for the
+	 * whole table, costs milliseconds to set up for a 50-row page.
+	 */
+	ld_buf_printf(&q.sql,
+	    "SELECT a.id, to_char(a.submitted_at, 'YYYY-MM-DD HH24:MI'), "
+	    "(SELECT p.name_masked FROM applicants p WHERE p.id = "
+	    "a.applicant_id), a.amount_fen, a.term_months, a.points, "
+	    "a.pd_bps, a.band, a.recommendation, a.status, a.assignee, "
+	    "a.product, %s::text FROM applications a WHERE true", col);
+	add_filters(&q, f, sort);
+	if (after_key != NULL) {
+		const char *cast = sort == CORE_SORT_SUBMITTED ?
+		    "timestamptz" : "bigint";
+		int pk = add_param(&q, after_key);
+
+		snprintf(v, sizeof v, "%" PRId64, after_id);
+		ld_buf_printf(&q.sql, " AND (%s, a.id) %s ($%d::%s, "
+		    "$%d::bigint)", col, scan_desc ? "<" : ">", pk, cast,
+		    add_param(&q, v));
+	}
+	/* One extra row says whether there is more. */
+	ld_buf_printf(&q.sql, " ORDER BY %s %s, a.id %s LIMIT %zu", col,
+	    scan_desc ? "DESC" : "ASC", scan_desc ? "DESC" : "ASC",
+	    limit + 1);
+	st = core_query_exec(db, q.sql.data, q.n, q.params, &res, err);
+	ld_buf_free(&q.sql);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "applications: ");
+
+	nrows = PQntuples(res);
+	if (PQnfields(res) != 13) {
+		PQclear(res);
+		return ld_err_set(err, LD_EPROTO,
+		    "applications: expected 13 columns, got %d",
+		    PQnfields(res));
+	}
+	page->more = (size_t)nrows > limit;
+	if ((size_t)nrows > limit)
+		nrows = (int)limit;
+	page->rows = ld_calloc(nrows > 0 ? (size_t)nrows : 1,
+	    sizeof *page->rows);
+	page->n = (size_t)nrows;
+	for (i = 0; i < nrows; i++) {
+		struct core_app_row *r = &page->rows[backward ?
+		    nrows - 1 - i : i];
+
+		r->id = core_val_i64(res, i, 0);
+		copy_text(r->submitted, sizeof r->submitted,
+		    core_val(res, i, 1));
+		copy_text(r->name, sizeof r->name, core_val(res, i, 2));
+		r->amount_fen = core_val_i64(res, i, 3);
+		r->term_months = (int)core_val_i64(res, i, 4);
+		r->scored = !core_val_null(res, i, 5);
+		r->points = (int)core_val_i64(res, i, 5);
+		r->pd_bps = (int)core_val_i64(res, i, 6);
+		copy_text(r->band, sizeof r->band, core_val(res, i, 7));
+		copy_text(r->recommendation, sizeof r->recommendation,
+		    core_val(res, i, 8));
+		copy_text(r->status, sizeof r->status, core_val(res, i, 9));
+		copy_text(r->assignee, sizeof r->assignee,
+		    core_val(res, i, 10));
+		copy_text(r->product, sizeof r->product,
+		    core_val(res, i, 11));
+		copy_text(r->key, sizeof r->key, core_val(res, i, 12));
+	}
+	PQclear(res);
+	return LD_OK;
+}
+
+void
+core_apps_page_free(struct core_apps_page *page)
+{
+	if (page == NULL)
+		return;
+	free(page->rows);
+	page->rows = NULL;
+	page->n = 0;
+}
+
+int64_t
+core_apps_estimate(struct ld_db *db)
+{
+	PGresult *res;
+	struct ld_err err;
+	int64_t n = -1;
+
+	ld_err_clear(&err);
+	if (core_query_exec(db, "SELECT greatest(reltuples, 0)::bigint FROM "
+	    "pg_class WHERE oid = 'applications'::regclass", 0, NULL, &res,
+	    &err) != LD_OK)
+		return -1;
+	if (PQntuples(res) == 1)
+		n = core_val_i64(res, 0, 0);
+	PQclear(res);
+	return n;
+}

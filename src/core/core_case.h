@@ -1,0 +1,134 @@
+/*
+ * One application as a case: the header a risk officer reads at a glance,
+ * the explanation of its score (reasons, contributions, rule hits), the
+ * applications linked to it and its timeline from the audit log.  Personal
+ * data is the masked form only; the sealed columns are never read.
+ */
+#ifndef LD_CORE_CASE_H
+#define LD_CORE_CASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ld_db.h"
+
+struct core_reason {
+	char code[40];
+	char feature[64];
+	char text_zh[128];
+	char text_en[128];
+};
+
+struct core_contribution {
+	char feature[64];
+	int missing;     /* the raw value was absent (JSON null) */
+	double value;    /* raw feature value, when present */
+	double phi;      /* log-odds contribution (0 when null) */
+	int has_points;
+	double points;   /* scorecard points: -factor * phi */
+};
+
+struct core_rule_hit {
+	char id[64];
+	char version[32];
+	char action[24];
+	char text[160];
+	char inputs[128]; /* the values that triggered it: "a=1 b=null" */
+};
+
+struct core_link {
+	char via[8];     /* device, phone, ip, openid */
+	int64_t id;
+	char status[16];
+	char submitted[12];
+	char name[64];
+	int64_t amount_fen;
+};
+
+struct core_event {
+	int64_t id;
+	char at[20];
+	char actor[64];
+	char action[64];
+	char detail[256];
+};
+
+struct core_case {
+	int64_t id;
+	int64_t applicant_id;
+	char name[64], id_no[40], phone[32];
+	char product[33];
+	int64_t amount_fen;
+	int term_months;
+	int rate_bps;
+	char repayment[20];
+	char status[16];
+	char recommendation[16];
+	char assignee[64];
+	int scored;
+	int points, pd_bps;
+	char band[8];
+	char model_name[64], model_version[32];
+	char scored_at[20], submitted[20];
+	int64_t waiting_s;   /* since submission, until decided */
+	int decided;
+	char decided_by[64], decision_reason[40];
+	int version;
+
+	struct core_reason *reasons;
+	size_t nreasons;
+	struct core_contribution *contribs;
+	size_t ncontribs;
+	struct core_rule_hit *rules;
+	size_t nrules;
+	struct core_link *links;
+	size_t nlinks;
+	struct core_event *events;
+	size_t nevents;
+};
+
+/*
+ * Loads application id.  LD_ENOTFOUND when there is none; database errors
+ * as core_query_exec.  Malformed score JSON is not an error: what can be
+ * read is shown and *warning (when not NULL, 160 bytes) says what was not.
+ * The case is the caller's to release with core_case_free().
+ */
+enum ld_status core_case_load(struct ld_db *db, int64_t id,
+    struct core_case *c, char *warning, struct ld_err *err);
+
+/* Releases what core_case_load allocated; accepts a zeroed case. */
+void core_case_free(struct core_case *c);
+
+/*
+ * Parses the scores JSON columns into c (replacing what was there).  Each
+ * array is bounded; entries of the wrong shape are skipped and counted in
+ * *skipped.  Exported for tests.
+ */
+void core_case_parse_score_json(struct core_case *c, const char *contribs,
+    const char *rules, const char *reasons, int *skipped);
+
+/* Whether deciding d ("approve", "reject", "review") on a case whose model
+ * recommended rec overrides the model (and so needs a note). */
+int core_decision_overrides(const char *decision, const char *rec);
+
+/* The status a decision leads to ("approved", "rejected", "manual_review"). */
+const char *core_decision_outcome(const char *decision);
+
+struct core_reason_code {
+	char code[40];
+	unsigned applies;    /* bit 0 approve, 1 reject, 2 review */
+	char text_zh[128];
+	char text_en[128];
+};
+
+struct core_reason_codes {
+	struct core_reason_code *v;
+	size_t n;
+};
+
+/* decision_reasons, ordered by code; free with core_reason_codes_free. */
+enum ld_status core_reason_codes_load(struct ld_db *db,
+    struct core_reason_codes *out, struct ld_err *err);
+void core_reason_codes_free(struct core_reason_codes *rc);
+
+#endif

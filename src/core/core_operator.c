@@ -1,0 +1,75 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core_operator.h"
+#include "core_query.h"
+
+enum ld_status
+core_operator_load(struct ld_db *db, struct core_operator *op,
+    struct ld_err *err)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} roles[] = {
+		{ "loandesk_risk", CORE_ROLE_RISK },
+		{ "loandesk_finance", CORE_ROLE_FINANCE },
+		{ "loandesk_oncall", CORE_ROLE_ONCALL },
+		{ "loandesk_admin", CORE_ROLE_ADMIN },
+	};
+	PGresult *res;
+	int i, ro = op->readonly;
+	size_t k;
+	enum ld_status st;
+
+	memset(op, 0, sizeof *op);
+	op->readonly = ro;
+	/* Through pg_roles so a missing group role is just "not held". */
+	st = core_query_exec(db, "SELECT current_user, r.rolname FROM "
+	    "pg_roles r WHERE r.rolname LIKE 'loandesk\\_%' AND "
+	    "pg_has_role(current_user, r.oid, 'MEMBER') UNION ALL "
+	    "SELECT current_user, NULL", 0, NULL, &res, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "reading the operator's roles: ");
+	for (i = 0; i < PQntuples(res); i++) {
+		const char *name = core_val(res, i, 1);
+
+		snprintf(op->user, sizeof op->user, "%s", core_val(res, i, 0));
+		for (k = 0; k < sizeof roles / sizeof roles[0]; k++)
+			if (strcmp(name, roles[k].name) == 0)
+				op->roles |= roles[k].bit;
+	}
+	PQclear(res);
+	return LD_OK;
+}
+
+int
+core_operator_may(const struct core_operator *op, enum core_perm perm)
+{
+	switch (perm) {
+	case CORE_PERM_NONE:
+		return 1;
+	case CORE_PERM_DECIDE:
+	case CORE_PERM_REVIEW:
+		return !op->readonly &&
+		    (op->roles & (CORE_ROLE_RISK | CORE_ROLE_ADMIN)) != 0;
+	}
+	return 0;
+}
+
+void
+core_operator_roles_text(const struct core_operator *op, char *buf,
+    size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s",
+	    op->roles & CORE_ROLE_RISK ? ",risk" : "",
+	    op->roles & CORE_ROLE_FINANCE ? ",finance" : "",
+	    op->roles & CORE_ROLE_ONCALL ? ",oncall" : "",
+	    op->roles & CORE_ROLE_ADMIN ? ",admin" : "");
+	if (buf[0] == ',')
+		memmove(buf, buf + 1, strlen(buf));
+	else
+		snprintf(buf, len, "none");
+}

@@ -1,0 +1,76 @@
+/*
+ * Repayment schedules and the IRR-based annualised rate (PBoC 2021 No. 3).
+ *
+ * Amounts are integer fen.  Every interest amount and the equal instalment
+ * are rounded to the fen half up, and the last period pays whatever balance
+ * remains, so the principal column always sums to the amount lent.  The
+ * annualised rate is the periodic IRR of the borrower's cash flows times 12
+ * (the nominal "IRR 年化" form the market compares against 24% and 36%).
+ */
+#ifndef LD_CORE_SCHEDULE_H
+#define LD_CORE_SCHEDULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ld_err.h"
+
+#define CORE_SCHEDULE_MAX 60
+
+enum core_repayment {
+	CORE_REPAY_ANNUITY,         /* 等额本息 */
+	CORE_REPAY_EQUAL_PRINCIPAL, /* 等额本金 */
+	CORE_REPAY_BULLET           /* 先息后本 */
+};
+
+struct core_schedule_row {
+	int period;        /* 1 .. n */
+	int64_t principal; /* fen */
+	int64_t interest;
+	int64_t fee;
+	int64_t payment;   /* principal + interest + fee */
+	int64_t balance;   /* after this payment */
+};
+
+struct core_schedule {
+	int n;
+	int64_t principal;      /* lent */
+	int64_t received;       /* what the borrower actually got */
+	int64_t total_interest;
+	int64_t total_fees;
+	int64_t total_paid;
+	struct core_schedule_row rows[CORE_SCHEDULE_MAX];
+};
+
+/* "annuity", "equal_principal", "bullet" to the enum; -1 when unknown. */
+int core_repayment_parse(const char *s);
+const char *core_repayment_label(enum core_repayment m);
+
+/*
+ * Builds the schedule for principal fen at rate_bps nominal per year over
+ * n months, adding monthly_fee fen every period (0 for none).  LD_EINVAL
+ * names the argument out of range (n outside 1..60, negative rate or fee,
+ * principal outside 1..LD_FEN_MAX).
+ */
+enum ld_status core_schedule_build(int64_t principal, int rate_bps, int n,
+    enum core_repayment method, int64_t monthly_fee,
+    struct core_schedule *out, struct ld_err *err);
+
+/*
+ * The periodic rate i solving sum(cf[k] / (1+i)^k) = 0 for cash flows in
+ * fen, cf[0] being what the borrower receives (positive) and the rest what
+ * they pay (negative).  Newton's method with bisection on [0, 1] as the
+ * fallback, to |di| < 1e-12.  LD_EINVAL when the flows do not have one sign
+ * change from positive to negative, or when no root lies in [0, 1].
+ */
+enum ld_status core_irr(const int64_t *cf, size_t n, double *rate,
+    struct ld_err *err);
+
+/*
+ * The schedule's annualised rate: 12 times the monthly IRR of
+ * (received, -payment_1, ..., -payment_n).  apr is a fraction (0.18).
+ */
+enum ld_status core_schedule_apr(const struct core_schedule *s, double *apr,
+    struct ld_err *err);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * The console's pure parts: display-width fitting, repayment schedules and
+ * the IRR rate against the worked examples in the risk-model notes
+ * (10,000 yuan at 18% over 12 months: instalment 916.80, first interest
+ * 150.00, last payment 916.81; a 0.8% monthly flat fee is 17.27% IRR),
+ * the list and audit command parsers, and score-JSON handling.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/core_apps.h"
+#include "core/core_audit_view.h"
+#include "core/core_case.h"
+#include "core/core_schedule.h"
+#include "ld_test.h"
+#include "ui/ui_text.h"
+
+static void
+test_width(void)
+{
+	CU_ASSERT_EQUAL(ui_text_width("abc"), 3);
+	CU_ASSERT_EQUAL(ui_text_width("张*三"), 5);
+	CU_ASSERT_EQUAL(ui_text_width("欧**明"), 6);
+	CU_ASSERT_EQUAL(ui_text_width("¥1,234.56"), 9);
+	CU_ASSERT_EQUAL(ui_text_width(""), 0);
+	/* A lone continuation byte is one column, drawn as '?'. */
+	CU_ASSERT_EQUAL(ui_text_width("a\x80" "b"), 3);
+}
+
+static void
+test_fit(void)
+{
+	char out[64];
+
+	CU_ASSERT_EQUAL(ui_text_fit("张*三", 8, UI_LEFT, out, sizeof out), 8);
+	CU_ASSERT_STRING_EQUAL(out, "张*三   ");
+	CU_ASSERT_EQUAL(ui_text_fit("42", 5, UI_RIGHT, out, sizeof out), 5);
+	CU_ASSERT_STRING_EQUAL(out, "   42");
+	/* Cut with an ellipsis in the last column. */
+	ui_text_fit("abcdefgh", 5, UI_LEFT, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "abcd…");
+	CU_ASSERT_EQUAL(ui_text_width(out), 5);
+	/* A wide character that would straddle the cut becomes a space. */
+	ui_text_fit("欧阳明明", 6, UI_LEFT, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "欧阳 …");
+	CU_ASSERT_EQUAL(ui_text_width(out), 6);
+	ui_text_fit("欧阳明明", 5, UI_LEFT, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "欧阳…");
+	/* Exactly fitting text is not cut. */
+	ui_text_fit("欧阳", 4, UI_RIGHT, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "欧阳");
+	/* Control characters never reach the terminal. */
+	ui_text_fit("a\tb", 3, UI_LEFT, out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "a?b");
+	CU_ASSERT_EQUAL(ui_text_fit("abc", 0, UI_LEFT, out, sizeof out), 0);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	/* A small buffer is never overrun. */
+	ui_text_fit("张张张张", 8, UI_LEFT, out, 5);
+	CU_ASSERT(strlen(out) < 5);
+}
+
+static void
+test_schedule_annuity(void)
+{
+	struct core_schedule s;
+	struct ld_err err;
+	double apr;
+	int64_t sum = 0;
+	int k;
+
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
+	    CORE_REPAY_ANNUITY, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(s.rows[0].payment, 91680);
+	CU_ASSERT_EQUAL(s.rows[0].interest, 15000);
+	CU_ASSERT_EQUAL(s.rows[0].principal, 76680);
+	CU_ASSERT_EQUAL(s.rows[11].payment, 91681);
+	CU_ASSERT_EQUAL(s.rows[11].balance, 0);
+	for (k = 0; k < 12; k++)
+		sum += s.rows[k].principal;
+	CU_ASSERT_EQUAL(sum, 1000000);
+	CU_ASSERT_EQUAL(s.total_paid, s.principal + s.total_interest);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
+	/* Rounding to the fen moves the IRR by under 0.01 points. */
+	CU_ASSERT(fabs(apr - 0.18) < 0.0001);
+}
+
+static void
+test_schedule_equal_principal(void)
+{
+	struct core_schedule s;
+	struct ld_err err;
+	double apr;
+
+	/* Total interest = r P (n + 1) / 2 = 0.015 * 10000 * 13 / 2 = 975. */
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
+	    CORE_REPAY_EQUAL_PRINCIPAL, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(s.total_interest, 97500);
+	CU_ASSERT_EQUAL(s.rows[0].payment, 83333 + 15000);
+	CU_ASSERT_EQUAL(s.rows[11].principal, 1000000 - 11 * 83333);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
+	CU_ASSERT(fabs(apr - 0.18) < 0.0001);
+}
+
+static void
+test_schedule_flat_fee_irr(void)
+{
+	struct core_schedule s;
+	struct ld_err err;
+	double apr;
+
+	/*
+	 * 等本等息: 0.8% of the original principal every month, no interest:
+	 * "9.6% a year" is 17.27% by IRR.
+	 */
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 0, 12,
+	    CORE_REPAY_EQUAL_PRINCIPAL, 8000, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(s.total_fees, 96000);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
+	CU_ASSERT(fabs(apr * 100 - 17.27) < 0.005);
+}
+
+static void
+test_schedule_bullet_and_limits(void)
+{
+	struct core_schedule s;
+	struct ld_err err;
+	int64_t cf[3] = { 100, -50, -60 };
+	double i;
+
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(250050, 3000, 3,
+	    CORE_REPAY_BULLET, 0, &s, &err), LD_OK);
+	/* 250,050 fen * 2.5% = 6251.25 -> 6251 each month, half up. */
+	CU_ASSERT_EQUAL(s.rows[0].interest, 6251);
+	CU_ASSERT_EQUAL(s.rows[0].principal, 0);
+	CU_ASSERT_EQUAL(s.rows[2].principal, 250050);
+	CU_ASSERT_EQUAL(core_schedule_build(100, 1800, 0, CORE_REPAY_ANNUITY,
+	    0, &s, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "term 0"));
+	CU_ASSERT_EQUAL(core_schedule_build(0, 1800, 12, CORE_REPAY_ANNUITY,
+	    0, &s, &err), LD_EINVAL);
+	/* 100 now for 50 + 60: i solves 100 = 50/(1+i) + 60/(1+i)^2. */
+	CU_ASSERT_EQUAL(core_irr(cf, 3, &i, &err), LD_OK);
+	{
+		/* Closed form: v = 1/(1+i) solves 60v^2 + 50v - 100 = 0. */
+		double v = (-50.0 + sqrt(2500.0 + 24000.0)) / 120.0;
+
+		CU_ASSERT(fabs(i - (1.0 / v - 1.0)) < 1e-9);
+	}
+	cf[1] = 10;
+	CU_ASSERT_EQUAL(core_irr(cf, 3, &i, &err), LD_EINVAL);
+	cf[0] = 100;
+	cf[1] = -40;
+	cf[2] = -40;
+	CU_ASSERT_EQUAL(core_irr(cf, 3, &i, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "less is repaid"));
+}
+
+static void
+test_apps_command(void)
+{
+	struct core_apps_filter f;
+	enum core_apps_sort sort = CORE_SORT_SUBMITTED;
+	struct ld_err err;
+	char d[256];
+
+	core_apps_filter_clear(&f);
+	CU_ASSERT_EQUAL(core_apps_command("status manual_review", &f, &sort,
+	    &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
+	CU_ASSERT_EQUAL(core_apps_command("amount >5000", &f, &sort, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(f.amount_op, CORE_AMOUNT_GT);
+	CU_ASSERT_EQUAL(f.amount_fen, 500000);
+	CU_ASSERT_EQUAL(core_apps_command("amount <= 1,234.56", &f, &sort,
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(f.amount_op, CORE_AMOUNT_LE);
+	CU_ASSERT_EQUAL(f.amount_fen, 123456);
+	CU_ASSERT_EQUAL(core_apps_command("since 7d", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(f.since_s, 7 * 86400);
+	CU_ASSERT_EQUAL(core_apps_command("since 12h", &f, &sort, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(f.since_s, 12 * 3600);
+	CU_ASSERT_EQUAL(core_apps_command("id 42", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(f.id, 42);
+	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, &sort, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(sort, CORE_SORT_AMOUNT);
+	core_apps_filter_describe(&f, d, sizeof d);
+	CU_ASSERT_STRING_EQUAL(d, "id=42 status=manual_review "
+	    "amount<=1,234.56 since=12h");
+
+	/* Errors name the word and leave the filter alone. */
+	CU_ASSERT_EQUAL(core_apps_command("status approvedd", &f, &sort,
+	    &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approvedd"));
+	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
+	CU_ASSERT_EQUAL(core_apps_command("amount >5k", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("amount >1.234", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(f.amount_fen, 123456);
+	CU_ASSERT_EQUAL(core_apps_command("since 7x", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("since -1d", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("id 4x", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("frobnicate", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "frobnicate"));
+	CU_ASSERT_EQUAL(core_apps_command("sort colour", &f, &sort, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("", &f, &sort, &err), LD_EINVAL);
+
+	/* A bare word clears its filter; clear clears all. */
+	CU_ASSERT_EQUAL(core_apps_command("status", &f, &sort, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.status, "");
+	CU_ASSERT(core_apps_filter_active(&f));
+	CU_ASSERT_EQUAL(core_apps_command("clear", &f, &sort, &err), LD_OK);
+	CU_ASSERT(!core_apps_filter_active(&f));
+}
+
+static void
+test_audit_command(void)
+{
+	struct core_audit_filter f;
+	struct ld_err err;
+	char d[256];
+
+	memset(&f, 0, sizeof f);
+	CU_ASSERT_EQUAL(core_audit_command("actor alice", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_audit_command("object application/301", &f,
+	    &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.object_type, "application");
+	CU_ASSERT_STRING_EQUAL(f.object_id, "301");
+	CU_ASSERT_EQUAL(core_audit_command("action application.approve", &f,
+	    &err), LD_OK);
+	core_audit_filter_describe(&f, d, sizeof d);
+	CU_ASSERT_STRING_EQUAL(d, "actor=alice object=application/301 "
+	    "action=application.approve");
+	CU_ASSERT_EQUAL(core_audit_command("object /3", &f, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_audit_command("object review/", &f, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_audit_command("who me", &f, &err), LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(f.object_id, "301");
+	CU_ASSERT_EQUAL(core_audit_command("clear", &f, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.actor, "");
+}
+
+static void
+test_score_json(void)
+{
+	struct core_case c;
+	int skipped = -1;
+
+	memset(&c, 0, sizeof c);
+	core_case_parse_score_json(&c,
+	    "[{\"feature\":\"a\",\"value\":1.5,\"phi\":0.2,\"points\":-5.8},"
+	    "{\"feature\":\"b\",\"value\":null,\"phi\":-0.1},"
+	    "{\"feature\":\"c\",\"value\":\"x\",\"phi\":1},"
+	    "{\"value\":1,\"phi\":1}, 7,"
+	    "{\"feature\":\"d\",\"value\":2,\"phi\":null,\"points\":null}]",
+	    "[{\"id\":\"R1\",\"version\":3,\"action\":\"refer\","
+	    "\"text\":\"多头\",\"inputs\":{\"multi_apply_30d\":4,"
+	    "\"device_risk\":null}},{\"version\":1}]",
+	    "{\"not\":\"an array\"}", &skipped);
+	CU_ASSERT_EQUAL(c.ncontribs, 3);
+	CU_ASSERT_STRING_EQUAL(c.contribs[0].feature, "a");
+	CU_ASSERT(!c.contribs[0].missing);
+	CU_ASSERT(c.contribs[0].has_points);
+	CU_ASSERT(c.contribs[1].missing);
+	CU_ASSERT(!c.contribs[1].has_points);
+	/* A null phi (NaN upstream) is kept as no contribution. */
+	CU_ASSERT_STRING_EQUAL(c.contribs[2].feature, "d");
+	CU_ASSERT_EQUAL(c.contribs[2].phi, 0);
+	CU_ASSERT(!c.contribs[2].has_points);
+	CU_ASSERT_EQUAL(c.nrules, 1);
+	CU_ASSERT_STRING_EQUAL(c.rules[0].version, "3");
+	CU_ASSERT_STRING_EQUAL(c.rules[0].text, "多头");
+	CU_ASSERT_STRING_EQUAL(c.rules[0].inputs,
+	    "multi_apply_30d=4 device_risk=null");
+	CU_ASSERT_EQUAL(c.nreasons, 0);
+	/* c (string value), the featureless one, 7, the id-less rule, and
+	 * the reasons object. */
+	CU_ASSERT_EQUAL(skipped, 5);
+	core_case_parse_score_json(&c, "not json", "", NULL, &skipped);
+	CU_ASSERT_EQUAL(c.ncontribs, 0);
+	CU_ASSERT_EQUAL(skipped, 1);
+	core_case_free(&c);
+	core_case_free(&c);
+}
+
+static void
+test_overrides(void)
+{
+	CU_ASSERT(core_decision_overrides("approve", "auto_rejected"));
+	CU_ASSERT(core_decision_overrides("reject", "auto_approved"));
+	CU_ASSERT(!core_decision_overrides("approve", "auto_approved"));
+	CU_ASSERT(!core_decision_overrides("reject", "manual_review"));
+	CU_ASSERT(!core_decision_overrides("approve", ""));
+	CU_ASSERT_STRING_EQUAL(core_decision_outcome("review"),
+	    "manual_review");
+}
+
+int
+main(void)
+{
+	static const struct ld_test_case text[] = {
+		LD_TEST(test_width),
+		LD_TEST(test_fit),
+		LD_TEST_END
+	};
+	static const struct ld_test_case money[] = {
+		LD_TEST(test_schedule_annuity),
+		LD_TEST(test_schedule_equal_principal),
+		LD_TEST(test_schedule_flat_fee_irr),
+		LD_TEST(test_schedule_bullet_and_limits),
+		LD_TEST_END
+	};
+	static const struct ld_test_case parse[] = {
+		LD_TEST(test_apps_command),
+		LD_TEST(test_audit_command),
+		LD_TEST(test_score_json),
+		LD_TEST(test_overrides),
+		LD_TEST_END
+	};
+
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL) {
+		fprintf(stderr, "the C.UTF-8 locale is missing\n");
+		return 1;
+	}
+	LD_TEST_INIT();
+	ld_test_suite("console text", NULL, NULL, text);
+	ld_test_suite("schedule and IRR", NULL, NULL, money);
+	ld_test_suite("commands and score JSON", NULL, NULL, parse);
+	return ld_test_run();
+}

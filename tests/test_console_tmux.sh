@@ -1,0 +1,287 @@
+#!/bin/sh
+# The console end to end: drives the real binary in a private tmux server
+# against a throwaway cluster holding tests/console/data.sql, and asserts on
+# what is in a row or a pane rather than on whole screens.
+set -eu
+. "${top_srcdir:-.}/tests/console/lib.sh"
+
+ld_db_setup "$top_srcdir/tests/console/data.sql"
+
+# --- The scriptable commands over the same read models.
+out=$(PGUSER=ld_test_risk "$LOANDESK" apps list --json --status manual_review)
+case "$out" in *'"id":302,'*'"name_masked":"欧**明"'*'"amount_fen":523456'*) ;;
+*) ld_fail "apps list --json: $out" ;; esac
+case "$out" in *'"id":303,'*) ld_fail "apps list --status let 303 through" ;; esac
+out=$(PGUSER=ld_test_risk "$LOANDESK" apps list --limit 3)
+printf '%s\n' "$out" | grep -Eq '^ +301 +[0-9-]+ [0-9:]+ +张\*三 +10,000\.00 +12m 552 B +manual_review' ||
+	ld_fail "apps list: $out"
+out=$(PGUSER=ld_test_risk "$LOANDESK" apps show 301 --json)
+case "$out" in *'"apr_irr":0.1800'*'"feature":"carrier_tenure_months","value":null'*'"rules_hit":["R_MULTI_APPLY","R_DEVICE_SHARED"]'*) ;;
+*) ld_fail "apps show --json: $out" ;; esac
+rc=0; "$LOANDESK" apps list --status nonsense 2>"$LD_TMP/cli.err" || rc=$?
+[ $rc = 2 ] && grep -q 'unknown status "nonsense"' "$LD_TMP/cli.err" ||
+	ld_fail "apps list --status nonsense: rc $rc"
+rc=0; "$LOANDESK" apps show 999999 2>"$LD_TMP/cli.err" || rc=$?
+[ $rc = 1 ] && grep -q 'case 999999: no such application' "$LD_TMP/cli.err" ||
+	ld_fail "apps show 999999: rc $rc"
+echo "ok apps list/show"
+
+# --- A risk officer at 120x40.
+ld_start risk 120 40 PGUSER=ld_test_risk
+ld_wait '张\*三'
+ld_wait 'ld_test_risk \(risk\)'
+ld_line '^ +ID SUBMITTED +NAME +AMOUNT' >/dev/null
+ld_line '^ +301 .*张\*三 +¥10,000\.00 +12m 552 B +manual_review +manual_review' >/dev/null
+echo "ok list"
+
+# Chinese names do not push the columns after them: the amount ends and
+# the score starts in the same display column on every row.
+l1=$(ld_line ' 301 ') l2=$(ld_line ' 302 ') l3=$(ld_line ' 303 ')
+c1=$(ld_col "$l1" '552 B') c2=$(ld_col "$l2" '498 D') c3=$(ld_col "$l3" '640 A')
+[ "$c1" = "$c2" ] && [ "$c2" = "$c3" ] ||
+	ld_fail "score column differs: 张*三 $c1, 欧**明 $c2, J*** Smith $c3"
+e1=$(ld_col "$l1" ' 12m') e2=$(ld_col "$l2" '  6m') e3=$(ld_col "$l3" ' 24m')
+[ "$e1" = "$e2" ] && [ "$e2" = "$e3" ] ||
+	ld_fail "amounts not right-aligned: $e1 $e2 $e3"
+echo "ok chinese alignment (score at column $c1)"
+
+# Live filter: every keystroke narrows the list; Enter keeps it.
+ld_keys /
+ld_type '欧'
+ld_wait '^ +302 .*欧\*\*明'
+ld_wait_gone '^ +301 '
+ld_keys Enter
+ld_keys c
+ld_wait '^ +301 '
+echo "ok live filter"
+
+# Typed filters.
+ld_keys :
+ld_type 'status manual_review'
+ld_keys Enter
+ld_wait 'filter: status=manual_review'
+ld_wait_gone '^ +303 '
+ld_line '^ +301 ' >/dev/null
+ld_keys :
+ld_type 'amount >8000'
+ld_keys Enter
+ld_wait 'filter: status=manual_review amount>8,000\.00'
+ld_wait_gone '^ +302 '
+ld_keys :
+ld_type 'amount >5k'
+ld_keys Enter
+ld_wait 'amount: ">5k" is not'
+ld_keys :
+ld_type 'clear'
+ld_keys Enter
+ld_wait '^ +303 '
+echo "ok commands"
+
+# Open the case from the list.
+ld_keys :
+ld_type 'id 301'
+ld_keys Enter
+ld_wait 'filter: id=301'
+ld_keys Enter
+ld_wait '^Case 301 +张\*三 +ID 110\*+1234 +Phone 138\*+0001'
+ld_line '^Amount +¥10,000\.00 +Term 12 months \(annuity\) +APR \(IRR\) 18\.00%' >/dev/null
+ld_line 'Model credit_xgb 1\.3\.0' >/dev/null
+ld_line '^Status +manual_review +Waiting 2h' >/dev/null
+ld_line '1\. PRIOR_NONE +prior_loans_repaid +无历史还款记录' >/dev/null
+echo "ok case header and reasons"
+
+ld_keys Tab
+ld_wait '\[Contributions 6\]'
+ld_line '^ multi_apply_30d +1 +\+6\.3 +-0\.2180 ' >/dev/null
+ld_line '^ carrier_tenure_months +\(missing\) +-1\.4' >/dev/null
+# Sorted by impact: the first feature row is the largest |points|.
+first=$(ld_pane | grep -A1 '^ FEATURE' | tail -1)
+case "$first" in *multi_apply_30d*) ;; *) ld_fail "not sorted: $first" ;; esac
+ld_keys Tab
+ld_wait '\[Rule hits 2\]'
+ld_line 'R_MULTI_APPLY +v3 +refer +多头申请 3\+ in 30 days +\(multi_apply_30d=4\)' >/dev/null
+ld_keys Tab
+ld_wait '\[Linked 3\]'
+ld_line 'phone +306 +王\*五 .*rejected' >/dev/null
+ld_line 'device +304 ' >/dev/null
+ld_keys Tab
+ld_wait '\[Schedule 12\]'
+ld_line '^ +1 +¥766\.80 +¥150\.00 .*¥916\.80 +¥9,233\.20' >/dev/null
+ld_line '^ +12 .*¥916\.81 +¥0\.00' >/dev/null
+echo "ok contributions, rule hits, links, schedule"
+
+# Follow a link and come back.
+ld_keys BTab
+ld_wait '\[Linked 3\]'
+ld_keys j Enter
+ld_wait '^Case 306 +王\*五'
+ld_keys q
+ld_wait '^Case 301 '
+echo "ok linked jump"
+
+# Approve with a reason: picker, note, confirmation, then the status.
+ld_keys a
+ld_wait 'Approve 301: reason code'
+ld_line 'VERIFIED_INCOME +收入已核实' >/dev/null
+ld_keys G Enter
+ld_wait '^Note \(optional\)'
+ld_type 'payslips checked'
+ld_keys Enter
+ld_wait 'Approve application 301\?'
+ld_line 'Status: manual_review -> approved' >/dev/null
+ld_line 'Reason: VERIFIED_INCOME' >/dev/null
+ld_line 'payout request of ¥10,000\.00' >/dev/null
+ld_keys y
+ld_wait 'application 301: approve with VERIFIED_INCOME; status now approved'
+ld_wait '^Status +approved +Decided after'
+[ "$(ld_sql "SELECT status || ' ' || decided_by || ' ' || decision_reason FROM applications WHERE id = 301")" = "approved ld_test_risk VERIFIED_INCOME" ] ||
+	ld_fail "the database does not hold the approval"
+echo "ok approve"
+
+# The database's refusal is shown, not swallowed: 301 is decided now.
+ld_keys x
+ld_wait 'Reject 301: reason code'
+ld_keys Enter
+ld_wait '^Note'
+ld_keys Enter
+ld_wait 'Reject application 301\?'
+ld_keys y
+ld_wait 'reject: application 301: application 301 is already approved \[55000\]'
+echo "ok database error in the status line"
+
+# The audit row, and the chain verified.
+ld_keys 4
+ld_wait 'chain: verified, [0-9]+ rows intact'
+ld_line 'ld_test_risk +application\.approve +application/301 ' >/dev/null
+ld_keys :
+ld_type 'action review.claim'
+ld_keys Enter
+ld_wait 'No audit rows match'
+echo "ok audit"
+
+# Resize to 80x24 and back: columns drop, nothing wraps, they return.
+$LD_TMUX resize-window -t ld:risk -x 80 -y 24
+ld_keys 1
+ld_wait '^ +ID SUBMITTED +NAME'
+ld_line '^ +301 .* approved' >/dev/null
+ld_keys c
+ld_wait '^ +302 '
+ld_wait_gone 'ASSIGNEE'
+[ "$(ld_pane | wc -L)" -le 80 ] || ld_fail "a line is wider than 80 columns"
+ld_line '^ +302 .*欧\*\*明 +¥5,234\.56' >/dev/null
+[ "$(ld_pane | wc -l)" -le 24 ] || ld_fail "more than 24 lines"
+ld_pane | sed -n 23p | grep -q 'Enter open' || ld_fail "no hint bar at 80x24"
+$LD_TMUX resize-window -t ld:risk -x 120 -y 40
+ld_wait 'ASSIGNEE'
+echo "ok resize"
+
+# Colours are used in a 256-colour terminal.
+$LD_TMUX capture-pane -p -e -t ld:risk | grep -q '\[38;5;' ||
+	ld_fail "no 256-colour output"
+ld_quit
+echo "ok quit"
+
+# --- NO_COLOR: attributes only; the selected row is still marked.
+ld_start nocolor 120 40 PGUSER=ld_test_risk NO_COLOR=1
+ld_wait '张\*三'
+sgr=$($LD_TMUX capture-pane -p -e -t "$LD_PANE")
+# tmux's own resets to the default colours (39, 49) are not colours.
+if printf '%s' "$sgr" |
+    grep -Eq '(\[|;)(3[0-7]|4[0-7]|9[0-7]|10[0-7])(;|m)|38;|48;'; then
+	ld_fail "colour escape sequences under NO_COLOR"
+fi
+printf '%s' "$sgr" | grep -Eq '(\[|;)7(;|m)' || ld_fail "no reverse video under NO_COLOR"
+ld_quit
+echo "ok NO_COLOR"
+
+# --- A finance clerk may not decide: no action offered or listed.
+ld_start fin 120 40 PGUSER=ld_test_fin
+ld_wait 'ld_test_fin \(finance\)'
+ld_keys :
+ld_type 'id 302'
+ld_keys Enter
+ld_wait 'filter: id=302'
+ld_keys Enter
+ld_wait '^Case 302 '
+ld_wait 'not visible to this role'
+ld_pane | grep -q 'approve' && ld_fail "finance is offered approve"
+ld_keys '?'
+ld_wait 'Keys \(q or Esc closes\)'
+ld_pane | grep -Eq 'approve|reject|manual review' &&
+	ld_fail "help lists decisions for finance"
+ld_keys Escape
+ld_wait_gone 'Keys \(q or Esc'
+ld_keys a
+ld_wait 'approve: not offered to ld_test_fin'
+ld_quit
+echo "ok finance sees no decisions"
+
+# --- --readonly hides the actions even from a risk officer.
+ld_start ro 120 40 PGUSER=ld_test_risk -- --readonly
+ld_wait 'READONLY'
+ld_keys 3
+ld_wait '欧\*\*明'
+ld_pane | grep -Eq '(^| )c claim' && ld_fail "readonly offers claim"
+ld_quit
+echo "ok readonly"
+
+# --- Review queue: claim, and the row shows who holds it.
+ld_start rev 120 40 PGUSER=ld_test_risk
+ld_wait '张\*三'
+ld_keys 3
+ld_wait '^ +1 +302 欧\*\*明 +¥5,234\.56 open +- +[0-9]+h [0-9]+m application +SECOND_OPINION'
+ld_keys c
+ld_wait 'review 1 claimed'
+ld_line '^ +1 +302 .* claimed +ld_test_risk ' >/dev/null
+ld_keys A
+ld_type 'nobody'
+ld_keys Enter
+ld_wait 'assign: review 1: .*nobody.*\[[0-9A-Z]{5}\]'
+ld_quit
+echo "ok review queue"
+
+# --- NOTIFY: a new application arrives above the cursor, which stays on
+# the same row and the same screen line; the new row is one step up.
+ld_start live 120 40 PGUSER=ld_test_risk
+ld_wait '张\*三'
+ld_keys j j
+ld_wait 'submitted desc +row 3 of'
+ld_sql "INSERT INTO applications (applicant_id, product, amount_fen, term_months, rate_bps, status, submitted_at) VALUES (3, 'cash_loan', 4242, 6, 1800, 'received', now()); SELECT pg_notify('applications', '0')" >/dev/null
+ld_wait 'submitted desc +row 4 of'
+sel=$($LD_TMUX capture-pane -p -e -t "$LD_PANE" | grep -E '(\[|;)(7|48;5;238)(;|m)' | grep -v 'loandesk' | head -1)
+case "$sel" in *" 303 "*) ;; *) ld_fail "the cursor left application 303: $sel" ;; esac
+[ "$(ld_pane | grep -n ' 303 ' | cut -d: -f1)" = 5 ] ||
+	ld_fail "application 303 moved on the screen"
+ld_keys g
+ld_wait '^ +[0-9]+ .*J\*\*\* Smith +¥42\.42 +6m -'
+ld_quit
+echo "ok notify keeps the cursor"
+
+# --- A slow query says so and Esc cancels it (PQcancel): another session
+# holds a lock the list's query must wait for.
+ld_start slow 120 40 PGUSER=ld_test_risk
+ld_wait '张\*三'
+PGAPPNAME=ld_locker psql -X -q -c "BEGIN; LOCK TABLE applications IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
+locker=$!
+i=0
+until [ "$(ld_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && ld_fail "the locker did not start"; sleep 0.1
+done
+ld_keys r
+ld_wait 'waiting for the database\.\.\. Esc cancels'
+ld_keys Escape
+ld_wait 'applications: cancelled'
+ld_line '^ +301 ' >/dev/null
+ld_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ld_locker'" >/dev/null
+wait "$locker" 2>/dev/null || true
+echo "ok Esc cancels a slow query"
+
+# --- A lost connection shows a banner, then the console reconnects.
+ld_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'loandesk-console'" >/dev/null
+ld_wait 'connection to the database lost'
+ld_wait 'reconnected'
+ld_wait_gone 'connection to the database lost'
+ld_keys j
+ld_wait 'row 2 of'
+ld_quit
+echo "ok reconnect"

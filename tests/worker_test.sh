@@ -1,0 +1,353 @@
+#!/bin/sh
+# The seed command, the model registry and the scoring worker end to end on
+# a throwaway cluster: COPY load, determinism, sealed GB 11643 numbers
+# (decrypted and checked independently in Python), register/activate/list,
+# scoring against python3-xgboost's own predictions, hard rules, an error
+# sent to manual review, the shadow challenger, pre-assessment reuse,
+# NOTIFY, two daemons at once, LISTEN mode and SIGTERM.
+set -eu
+
+: "${top_srcdir:?}" "${top_builddir:?}"
+PY=/usr/bin/python3
+LOANDESK=$top_builddir/loandesk
+LOANDESKD=$top_builddir/loandeskd
+PGLOCAL=$top_srcdir/db/pg-local
+
+if ! $PY -c 'import xgboost, numpy, cryptography' 2>/dev/null; then
+	echo "SKIP: python3-xgboost, numpy or python3-cryptography missing"
+	exit 77
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ld-worker.XXXXXX")
+# The cluster runs as an unprivileged user when we are root.
+chmod 755 "$T"
+DAEMON_PID=
+cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true
+	"$PGLOCAL" destroy "$T/pg" >/dev/null 2>&1 || true
+	rm -rf "$T"
+}
+trap cleanup EXIT INT TERM
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok - $*"; }
+q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+
+"$PGLOCAL" init "$T/pg" >/dev/null
+eval "$("$PGLOCAL" env "$T/pg")"
+openssl rand -hex 32 >"$T/pii.key"
+openssl rand -hex 32 >"$T/bidx.key"
+chmod 600 "$T/pii.key" "$T/bidx.key"
+cat >"$T/ld.conf" <<EOF
+[risk]
+rules_file = $top_srcdir/etc/rules.conf
+reason_codes_file = $top_srcdir/etc/reason_codes.tsv
+[security]
+pii_key_file = $T/pii.key
+blind_index_key_file = $T/bidx.key
+[daemon]
+workers = 2
+batch_size = 50
+EOF
+printf '[daemon]\nworkers = 1\n' >"$T/nokeys.conf"
+LOANDESK_CONF=$T/ld.conf
+export LOANDESK_CONF
+"$LOANDESK" db migrate >/dev/null
+
+# --- seed -------------------------------------------------------------
+if "$LOANDESK" -c "$T/nokeys.conf" seed --count 5 2>"$T/err"; then
+	fail "seed without [security] keys succeeded"
+fi
+grep -q 'security' "$T/err" || fail "no clear message: $(cat "$T/err")"
+ok "seed refuses to run without [security] keys"
+
+"$LOANDESK" seed --count 2000 --seed 11 >"$T/seed.out" 2>"$T/seed.err" ||
+	fail "seed: $(cat "$T/seed.err")"
+grep -q 'seed: 2000/2000' "$T/seed.err" || fail "no progress lines"
+n=$(q -c "SELECT count(*) FROM applications WHERE status = 'received'")
+[ "$n" = 2000 ] || fail "2000 received applications expected, got $n"
+n=$(q -c "SELECT count(*) FROM alt_data")
+[ "$n" -gt 10000 ] || fail "too few alt_data rows: $n"
+n=$(q -c "SELECT count(*) FROM applications a JOIN alt_data d ON
+	d.application_id = a.id AND d.source = 'application'
+	WHERE (d.payload->>'requested_amount_fen')::bigint <> a.amount_fen")
+[ "$n" = 0 ] || fail "$n applications linked to another's alt_data"
+n=$(q -c "SELECT count(DISTINCT device_hash) FROM applications")
+[ "$n" -lt 2000 ] || fail "no fraud ring shares a device"
+ok "COPY load of 2000 applications: $(cat "$T/seed.out")"
+
+# Same seed into a second database: same people, amounts and payloads.
+q -d postgres -c "CREATE DATABASE loandesk2" >/dev/null
+PGDATABASE=loandesk2 "$LOANDESK" db migrate >/dev/null
+PGDATABASE=loandesk2 "$LOANDESK" seed --count 300 --seed 11 >/dev/null 2>&1
+cols="p.name_masked, p.id_no_masked, p.phone_masked, p.openid, a.amount_fen,
+	a.term_months, a.rate_bps, a.device_hash,
+	(SELECT jsonb_object_agg(source, payload) FROM alt_data
+	 WHERE application_id = a.id)"
+q -c "SELECT $cols FROM applications a JOIN applicants p
+	ON p.id = a.applicant_id ORDER BY a.id LIMIT 300" >"$T/db1"
+PGDATABASE=loandesk2 q -c "SELECT $cols FROM applications a JOIN applicants p
+	ON p.id = a.applicant_id ORDER BY a.id" >"$T/db2"
+cmp -s "$T/db1" "$T/db2" || fail "same seed gave different data"
+PGDATABASE=loandesk2 q -c "TRUNCATE alt_data, applications, applicants CASCADE" \
+	>/dev/null
+PGDATABASE=loandesk2 "$LOANDESK" seed --count 300 --seed 12 >/dev/null 2>&1
+PGDATABASE=loandesk2 q -c "SELECT $cols FROM applications a JOIN applicants p
+	ON p.id = a.applicant_id ORDER BY a.id" >"$T/db3"
+cmp -s "$T/db1" "$T/db3" && fail "different seeds gave the same data"
+ok "seed is deterministic (masked names, amounts, payloads)"
+
+# Decrypt every identity number and check it with an independent
+# implementation of GB 11643 / ISO 7064 MOD 11-2, the blind index, and the
+# birth date against the age in the application payload.
+q -F ' ' -c "SELECT encode(p.id_no_enc, 'hex'), encode(p.id_no_bidx, 'hex'),
+	p.id_no_masked, d.payload->>'age',
+	to_char(a.submitted_at, 'YYYYMMDD')
+	FROM applicants p JOIN applications a ON a.applicant_id = p.id
+	JOIN alt_data d ON d.application_id = a.id AND d.source = 'application'" \
+	>"$T/ids"
+$PY - "$T/pii.key" "$T/bidx.key" "$T/ids" <<'EOF' || fail "identity numbers"
+import hashlib, hmac, sys
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+key = bytes.fromhex(open(sys.argv[1]).read().strip())
+bkey = bytes.fromhex(open(sys.argv[2]).read().strip())
+W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+n = xs = 0
+for line in open(sys.argv[3]):
+    enc, bidx, masked, age, day = line.split()
+    s = bytes.fromhex(enc)
+    assert s[0] == 1 and s[1:5] == hashlib.sha256(key).digest()[:4], "key id"
+    idno = AESGCM(key).decrypt(s[5:17], s[17:], b"id_no").decode()
+    assert len(idno) == 18 and idno[:17].isdigit(), idno
+    check = "10X98765432"[sum(int(c) * w for c, w in zip(idno, W)) % 11]
+    assert idno[17] == check, "bad check character: " + idno
+    assert masked == idno[:3] + "*" * 11 + idno[14:], masked
+    mac = hmac.new(bkey, b"id_no\0" + idno.encode(), hashlib.sha256)
+    assert mac.hexdigest() == bidx, "blind index of " + idno
+    b = idno[6:14]
+    a = int(day[:4]) - int(b[:4]) - (1 if day[4:] < b[4:] else 0)
+    assert a == int(age), "age %s but born %s, applied %s" % (age, b, day)
+    n += 1
+    xs += idno[17] == "X"
+assert n == 2000 and xs > 0, (n, xs)
+print("ok - %d identity numbers decrypted: check characters (%d X), "
+      "blind index and age all agree" % (n, xs))
+EOF
+
+# --- model registry ---------------------------------------------------
+"$LOANDESK" seed --count 3000 --seed 5 --training-csv "$T/train.csv"
+$PY "$top_srcdir/tests/worker_train_model.py" "$T/train.csv" \
+	"$T/champ.json" --trees 30 --depth 4 >/dev/null
+$PY "$top_srcdir/tests/worker_train_model.py" "$T/train.csv" \
+	"$T/chall.json" --trees 10 --depth 3 >/dev/null
+"$LOANDESK" model register --file "$T/champ.json" --name demo \
+	--version 1 >/dev/null
+"$LOANDESK" model register --file "$T/chall.json" --name demo \
+	--version 2 >/dev/null
+if "$LOANDESK" model register --file "$T/champ.json" --name demo \
+	--version 3 2>"$T/err"; then
+	fail "the same document registered twice"
+fi
+echo '{"learner": {}}' >"$T/bad.json"
+if "$LOANDESK" model register --file "$T/bad.json" --name bad \
+	--version 1 2>"$T/err"; then
+	fail "an invalid model was registered"
+fi
+grep -q 'bad.json' "$T/err" || fail "message names no file: $(cat "$T/err")"
+if "$LOANDESK" model activate demo 9 2>/dev/null; then
+	fail "activated an unknown model"
+fi
+"$LOANDESK" model activate demo 2 >/dev/null
+"$LOANDESK" model activate demo 1 >/dev/null
+"$LOANDESK" model activate demo 2 --challenger >/dev/null
+if "$LOANDESK" model activate demo 1 --challenger 2>/dev/null; then
+	fail "the champion became challenger"
+fi
+"$LOANDESK" model register --file "$top_srcdir/etc/scorecard.example.json" \
+	--name card --version 1 >/dev/null
+"$LOANDESK" model list --json >"$T/models.json"
+$PY - "$T/models.json" "$T/champ.json" <<'EOF' || fail "model list"
+import hashlib, json, sys
+ms = json.load(open(sys.argv[1]))
+card = [x for x in ms if x["name"] == "card"]
+assert len(card) == 1 and card[0]["kind"] == "scorecard", card
+assert card[0]["role"] == "registered" and card[0]["activated_at"] is None
+m = {x["version"]: x for x in ms if x["name"] == "demo"}
+assert set(m) == {"1", "2"}, m
+assert m["1"]["role"] == "champion" and m["2"]["role"] == "challenger"
+assert m["1"]["kind"] == "xgboost" and m["1"]["features"] == 22, m["1"]
+assert m["1"]["activated_by"] == "postgres" and m["1"]["activated_at"]
+sha = hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert m["1"]["sha256"] == sha
+EOF
+"$LOANDESK" model list | grep -q 'champion' || fail "model list (text)"
+n=$(q -c "SELECT count(*) FROM audit_log WHERE action IN
+	('model.registered', 'model.activated')")
+[ "$n" = 6 ] || fail "6 registry audit records expected, got $n"
+ok "model register/activate/list, with audit records"
+
+# --- scoring ----------------------------------------------------------
+# One application gets a payload that is not an object: a data error.
+errapp=$(q -c "SELECT min(application_id) FROM alt_data WHERE source = 'device'")
+q -c "UPDATE alt_data SET payload = '[1, 2]' WHERE application_id = $errapp
+	AND source = 'device'"
+# Two daemons at once must never score an application twice.
+"$LOANDESKD" --once 2>"$T/d1.err" &
+p1=$!
+"$LOANDESKD" --once 2>"$T/d2.err" &
+p2=$!
+wait $p1 || fail "daemon 1: $(cat "$T/d1.err")"
+wait $p2 || fail "daemon 2: $(cat "$T/d2.err")"
+s1=$(sed -n 's/.*scored \([0-9]*\) applications.*/\1/p' "$T/d1.err")
+s2=$(sed -n 's/.*scored \([0-9]*\) applications.*/\1/p' "$T/d2.err")
+[ $((s1 + s2)) = 2000 ] || fail "daemons scored $s1 + $s2"
+n=$(q -c "SELECT count(*) FROM applications WHERE status = 'received'")
+[ "$n" = 0 ] || fail "$n applications left unscored"
+n=$(q -c "SELECT count(*) FROM (SELECT application_id FROM scores
+	WHERE NOT shadow GROUP BY 1 HAVING count(*) <> 1) x")
+[ "$n" = 0 ] || fail "$n applications without exactly one champion score"
+n=$(q -c "SELECT count(*) FROM applications a JOIN scores s ON s.id = a.score_id
+	WHERE s.application_id <> a.id OR s.shadow OR s.decision <> a.status
+	OR a.recommendation <> a.status")
+[ "$n" = 0 ] || fail "$n applications disagree with their score"
+n=$(q -c "SELECT count(*) FROM audit_log WHERE action = 'application.scored'")
+[ "$n" = 2000 ] || fail "$n scoring audit records"
+"$LOANDESK" audit verify >/dev/null || fail "audit chain broken"
+ok "two daemons scored $s1 + $s2 applications, each exactly once"
+
+# The error went to manual review with the message; the rest went on.
+r=$(q -F '|' -c "SELECT a.status, s.error IS NOT NULL, s.probability IS NULL
+	FROM applications a JOIN scores s ON s.id = a.score_id
+	WHERE a.id = $errapp")
+[ "$r" = "manual_review|t|t" ] || fail "error application: $r"
+q -c "SELECT error FROM scores WHERE application_id = $errapp" |
+	grep -q 'not a JSON object' || fail "error text not stored"
+n=$(q -c "SELECT count(*) FROM scores WHERE error IS NOT NULL AND NOT shadow")
+[ "$n" = 1 ] || fail "$n errors, 1 expected"
+ok "a data error sends that application to manual_review and scoring goes on"
+
+# Hard rules decide whatever the model says.
+n=$(q -c "SELECT count(*) FROM applications a JOIN alt_data d
+	ON d.application_id = a.id AND d.source = 'application'
+	JOIN scores s ON s.id = a.score_id
+	WHERE (d.payload->>'age')::int < 18
+	AND (a.status <> 'auto_rejected' OR NOT s.rules_hit @> '[{\"id\":\"R001\"}]')")
+[ "$n" = 0 ] || fail "$n under-18 applications not rejected by R001"
+q -c "SELECT status, count(*) FROM applications GROUP BY 1 ORDER BY 1" \
+	>"$T/status"
+for st in auto_approved auto_rejected manual_review; do
+	grep -q "^$st|" "$T/status" || fail "no $st decisions: $(cat "$T/status")"
+done
+ok "rules and policy: $(tr '\n' ' ' <"$T/status")"
+
+# The challenger is stored in shadow for every application without a data
+# error, and never decides.
+n=$(q -c "SELECT count(*) FROM scores s JOIN models m ON m.id = s.model_id
+	WHERE s.shadow AND m.role = 'challenger'")
+[ "$n" = 1999 ] || fail "$n shadow scores, 1999 expected"
+n=$(q -c "SELECT count(*) FROM applications a JOIN scores s ON s.id = a.score_id
+	JOIN models m ON m.id = s.model_id WHERE m.role <> 'champion'")
+[ "$n" = 0 ] || fail "$n applications decided by a non-champion"
+ok "challenger scored in shadow 1999 times, deciding nothing"
+
+# Probabilities and contributions equal python3-xgboost's on the same
+# seeded features (the training CSV of seed 11 is the seeded data).
+"$LOANDESK" seed --count 2000 --seed 11 --training-csv "$T/seed11.csv"
+q -F ',' -c "SELECT a.id - (SELECT min(id) FROM applications), s.probability,
+	s.margin, s.contributions::text
+	FROM applications a JOIN scores s ON s.id = a.score_id
+	WHERE s.error IS NULL AND s.model_id = (SELECT id FROM models
+	WHERE role = 'champion') ORDER BY a.id" >"$T/scores.csv"
+$PY - "$T/champ.json" "$T/seed11.csv" "$T/scores.csv" <<'EOF' || fail "xgboost"
+import csv, json, math, sys
+import numpy as np, xgboost as xgb
+bst = xgb.Booster(model_file=sys.argv[1])
+names = bst.feature_names
+rows = {}
+with open(sys.argv[2]) as f:
+    rd = csv.DictReader(f)
+    for r in rd:
+        rows[int(r["k"])] = [float(r[n]) if r[n] != "" else math.nan
+                             for n in names]
+got = []
+for line in open(sys.argv[3]):
+    k, p, mg, contribs = line.rstrip("\n").split(",", 3)
+    got.append((int(k), float(p), float(mg), json.loads(contribs)))
+x = np.array([rows[k] for k, _, _, _ in got])
+d = xgb.DMatrix(x, missing=np.nan, feature_names=names)
+want = bst.predict(d)
+margin = bst.predict(d, output_margin=True)
+phi = bst.predict(d, pred_contribs=True)
+worst = worst_phi = worst_m = 0.0
+for i, (k, p, mg, cs) in enumerate(got):
+    worst = max(worst, abs(p - want[i]))
+    worst_m = max(worst_m, abs(mg - margin[i]))
+    byname = {c["feature"]: c["phi"] for c in cs}
+    for j, n in enumerate(names):
+        worst_phi = max(worst_phi, abs(byname[n] - phi[i][j]))
+assert len(got) > 1900, len(got)
+assert worst < 1e-6, "probability off by %g" % worst
+assert worst_m < 1e-5, "margin off by %g" % worst_m
+assert worst_phi < 1e-5, "contribution off by %g" % worst_phi
+print("ok - %d scores equal xgboost predict (max diff %.2g) and "
+      "pred_contribs (max diff %.2g)" % (len(got), worst, worst_phi))
+EOF
+
+# --- pre-assessment reuse, NOTIFY and LISTEN mode ---------------------
+src=$(q -c "SELECT min(a.id) FROM applications a JOIN scores s ON s.id = a.score_id
+	WHERE s.error IS NULL")
+# psql prints the notifications it received after each statement.
+(printf 'LISTEN applications;\nSELECT pg_sleep(4);\nSELECT 1;\n' |
+	psql -X -q >"$T/notify.out" 2>&1) &
+lp=$!
+"$LOANDESKD" 2>"$T/listen.err" &
+DAEMON_PID=$!
+sleep 1
+# A new application with the inputs of one already scored, announced the
+# way the intake does it; the daemon must react well before its 5 s poll.
+dup=$(q <<SQL
+BEGIN;
+INSERT INTO applications OVERRIDING SYSTEM VALUE
+	SELECT nextval(pg_get_serial_sequence('applications', 'id')),
+	applicant_id, product, amount_fen, term_months, rate_bps, repayment
+	FROM applications WHERE id = $src RETURNING id \\gset
+INSERT INTO alt_data (application_id, source, payload)
+	SELECT :id, source, payload FROM alt_data WHERE application_id = $src;
+NOTIFY applications_received;
+COMMIT;
+SELECT :id;
+SQL
+)
+i=0
+while [ "$(q -c "SELECT status FROM applications WHERE id = $dup")" = received ]; do
+	i=$((i + 1))
+	[ $i -lt 30 ] || fail "LISTEN mode did not score the new application"
+	sleep 0.1
+done
+kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || fail "daemon exit status on SIGTERM: $(cat "$T/listen.err")"
+DAEMON_PID=
+grep -q 'stopped by a signal' "$T/listen.err" || fail "no clean stop"
+wait $lp || true
+grep -q "payload \"$dup\"" "$T/notify.out" ||
+	fail "no NOTIFY applications '$dup': $(cat "$T/notify.out")"
+r=$(q -F '|' -c "SELECT s.pre_assessment, s.probability = o.probability,
+	s.inputs_sha256 = o.inputs_sha256, s.contributions = o.contributions
+	FROM applications a JOIN scores s ON s.id = a.score_id
+	JOIN applications b ON b.id = $src JOIN scores o ON o.id = b.score_id
+	WHERE a.id = $dup")
+[ "$r" = "t|t|t|t" ] || fail "pre-assessment not reused: $r"
+q -c "SELECT detail->>'reused_score_id' FROM audit_log
+	WHERE action = 'application.scored' AND object_id = '$dup'" |
+	grep -q '[0-9]' || fail "audit record does not name the reused score"
+ok "LISTEN mode scored a new application on NOTIFY, reused the earlier score of equal inputs, sent NOTIFY applications, stopped on SIGTERM"
+
+# --- no champion ------------------------------------------------------
+if PGDATABASE=loandesk2 "$LOANDESKD" --once 2>"$T/err"; then
+	fail "scoring without a champion succeeded"
+fi
+grep -q 'no champion' "$T/err" || fail "message: $(cat "$T/err")"
+n=$(PGDATABASE=loandesk2 q -c "SELECT count(*) FROM applications
+	WHERE status <> 'received'")
+[ "$n" = 0 ] || fail "applications decided without a champion"
+ok "without a champion nothing is decided and the daemon says why"

@@ -1,0 +1,599 @@
+/*
+ * Screen 1: the applications list.  A virtual list: the screen holds a
+ * window of rows around the cursor and fetches keyset pages as the cursor
+ * nears either end, so a million rows cost what a screenful costs.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "core_apps.h"
+#include "ld_alloc.h"
+#include "ld_money.h"
+#include "ui_int.h"
+
+#define APPS_KEYS(X)                                                        \
+	X(APPS_SORT, 's', 0, 0, "s", "sort by the next column", NONE, 1)     \
+	X(APPS_REVERSE, 'S', 0, 0, "S", "reverse the order", NONE, 0)        \
+	X(APPS_CLEAR, 'c', 0, 0, "c", "clear filters", NONE, 0)
+
+enum {
+	APPS_FIRST = UI_ACT_SCREEN,
+#define APPS_ENUM(id, k1, k2, k3, l, h, p, hint) id,
+	APPS_KEYS(APPS_ENUM)
+#undef APPS_ENUM
+	APPS_LAST
+};
+
+static const struct ui_key apps_keys[] = {
+	APPS_KEYS(UI_KEY_ROW)
+	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+};
+
+/* The window never holds more than this many rows. */
+#define APPS_WINDOW_MAX 600
+
+struct apps {
+	struct core_apps_filter filter;
+	enum core_apps_sort sort;
+	int desc;
+	struct core_app_row *rows;
+	size_t n;
+	size_t cur, top;
+	int more_before, more_after;
+	int64_t estimate;
+	int page; /* rows on screen at the last draw */
+	int loaded;
+};
+
+static void *
+apps_create(struct ui *ui)
+{
+	struct apps *a = ld_calloc(1, sizeof *a);
+
+	(void)ui;
+	a->sort = CORE_SORT_SUBMITTED;
+	a->desc = 1;
+	a->page = 30;
+	return a;
+}
+
+static void
+apps_destroy(void *st)
+{
+	struct apps *a = st;
+
+	if (a == NULL)
+		return;
+	free(a->rows);
+	free(a);
+}
+
+static size_t
+fetch_size(struct apps *a)
+{
+	return (size_t)(a->page > 10 ? a->page * 2 : 40);
+}
+
+/* Replaces the window with page (taking its rows). */
+static void
+window_set(struct apps *a, struct core_apps_page *p)
+{
+	free(a->rows);
+	a->rows = p->rows;
+	a->n = p->n;
+	p->rows = NULL;
+	p->n = 0;
+}
+
+/* Loads the first page of the current order and filter. */
+static int
+load_first(struct ui *ui, struct apps *a, int backward)
+{
+	struct core_apps_page p;
+	struct ld_err err;
+	enum ld_status st;
+
+	ld_err_clear(&err);
+	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc, NULL, 0,
+	    backward, fetch_size(a), &p, &err);
+	if (st != LD_OK) {
+		ui_report(ui, "applications", st, err.msg);
+		return -1;
+	}
+	window_set(a, &p);
+	a->more_before = backward ? p.more : 0;
+	a->more_after = backward ? 0 : p.more;
+	a->cur = backward && a->n > 0 ? a->n - 1 : 0;
+	a->top = 0;
+	if (backward && a->n > (size_t)a->page)
+		a->top = a->n - (size_t)a->page;
+	a->loaded = 1;
+	return 0;
+}
+
+/* Appends (or prepends) the next page; trims the far end of the window. */
+static int
+load_more(struct ui *ui, struct apps *a, int backward)
+{
+	struct core_apps_page p;
+	struct ld_err err;
+	struct core_app_row *edge;
+	enum ld_status st;
+	size_t keep;
+
+	if (a->n == 0)
+		return load_first(ui, a, backward);
+	edge = backward ? &a->rows[0] : &a->rows[a->n - 1];
+	ld_err_clear(&err);
+	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc, edge->key,
+	    edge->id, backward, fetch_size(a), &p, &err);
+	if (st != LD_OK) {
+		ui_report(ui, "applications", st, err.msg);
+		return -1;
+	}
+	if (backward)
+		a->more_before = p.more;
+	else
+		a->more_after = p.more;
+	if (p.n == 0) {
+		core_apps_page_free(&p);
+		return 0;
+	}
+	a->rows = ld_reallocarray(a->rows, a->n + p.n, sizeof *a->rows);
+	if (backward) {
+		memmove(a->rows + p.n, a->rows, a->n * sizeof *a->rows);
+		memcpy(a->rows, p.rows, p.n * sizeof *a->rows);
+		a->cur += p.n;
+		a->top += p.n;
+	} else
+		memcpy(a->rows + a->n, p.rows, p.n * sizeof *a->rows);
+	a->n += p.n;
+	core_apps_page_free(&p);
+	/* Keep memory flat: drop rows far from the cursor. */
+	if (a->n > APPS_WINDOW_MAX) {
+		keep = APPS_WINDOW_MAX;
+		if (backward) {
+			a->n = keep;
+			a->more_after = 1;
+		} else {
+			size_t drop = a->n - keep;
+
+			if (drop > a->top)
+				drop = a->top;
+			memmove(a->rows, a->rows + drop,
+			    (a->n - drop) * sizeof *a->rows);
+			a->n -= drop;
+			a->cur -= drop;
+			a->top -= drop;
+			if (drop > 0)
+				a->more_before = 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Reloads around the row under the cursor, keeping the cursor on it (by
+ * id) and on the same screen line: what NOTIFY and reload do.
+ */
+static void
+reload_keep(struct ui *ui, struct apps *a)
+{
+	struct core_apps_page before, after;
+	struct ld_err err;
+	struct core_app_row anchor;
+	size_t i, line, want;
+	enum ld_status st;
+
+	if (a->n == 0 || a->cur >= a->n) {
+		load_first(ui, a, 0);
+		return;
+	}
+	anchor = a->rows[a->cur];
+	line = a->cur - a->top;
+	want = (size_t)a->page;
+	ld_err_clear(&err);
+	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+	    anchor.key, anchor.id, 1, want, &before, &err);
+	if (st != LD_OK) {
+		ui_report(ui, "applications", st, err.msg);
+		return;
+	}
+	if (before.n > 0)
+		st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+		    before.rows[before.n - 1].key,
+		    before.rows[before.n - 1].id, 0, want + fetch_size(a),
+		    &after, &err);
+	else
+		st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+		    NULL, 0, 0, want + fetch_size(a), &after, &err);
+	if (st != LD_OK) {
+		core_apps_page_free(&before);
+		ui_report(ui, "applications", st, err.msg);
+		return;
+	}
+	free(a->rows);
+	a->n = before.n + after.n;
+	a->rows = ld_calloc(a->n > 0 ? a->n : 1, sizeof *a->rows);
+	if (before.n > 0)
+		memcpy(a->rows, before.rows, before.n * sizeof *a->rows);
+	if (after.n > 0)
+		memcpy(a->rows + before.n, after.rows,
+		    after.n * sizeof *a->rows);
+	a->more_before = before.more;
+	a->more_after = after.more;
+	/* Same row if it is still listed, else the row now in its place. */
+	a->cur = before.n;
+	for (i = 0; i < a->n; i++)
+		if (a->rows[i].id == anchor.id) {
+			a->cur = i;
+			break;
+		}
+	if (a->cur >= a->n)
+		a->cur = a->n > 0 ? a->n - 1 : 0;
+	a->top = a->cur >= line ? a->cur - line : 0;
+	core_apps_page_free(&before);
+	core_apps_page_free(&after);
+}
+
+static void
+apps_enter(struct ui *ui, void *st, int64_t arg)
+{
+	struct apps *a = st;
+
+	(void)arg;
+	if (!a->loaded) {
+		a->estimate = core_apps_estimate(&ui->db);
+		load_first(ui, a, 0);
+	} else
+		/* Decisions taken elsewhere show when the list comes back. */
+		reload_keep(ui, a);
+}
+
+static void
+apps_changed(struct ui *ui, void *st)
+{
+	struct apps *a = st;
+
+	reload_keep(ui, a);
+}
+
+static void
+move_to(struct ui *ui, struct apps *a, long target)
+{
+	/* Fetch until the target row is in the window or the list ends. */
+	while (target >= (long)a->n && a->more_after) {
+		size_t before = a->n, cur = a->cur;
+
+		if (load_more(ui, a, 0) != 0)
+			return;
+		target -= (long)(cur - a->cur);
+		if (a->n == before)
+			break;
+	}
+	while (target < 0 && a->more_before) {
+		size_t cur = a->cur;
+
+		if (load_more(ui, a, 1) != 0)
+			return;
+		target += (long)(a->cur - cur);
+		if (a->cur == cur)
+			break;
+	}
+	if (target >= (long)a->n)
+		target = (long)a->n - 1;
+	if (target < 0)
+		target = 0;
+	a->cur = (size_t)target;
+}
+
+static void
+refilter(struct ui *ui, struct apps *a)
+{
+	load_first(ui, a, 0);
+	if (a->n == 0)
+		ui_status(ui, "no application matches");
+}
+
+static int
+apps_action(struct ui *ui, void *st, int action)
+{
+	struct apps *a = st;
+	long page = a->page > 1 ? a->page - 1 : 1;
+
+	switch (action) {
+	case UI_ACT_DOWN:
+		ui_timing_start(ui, "apps_move");
+		move_to(ui, a, (long)a->cur + 1);
+		return 1;
+	case UI_ACT_UP:
+		ui_timing_start(ui, "apps_move");
+		move_to(ui, a, (long)a->cur - 1);
+		return 1;
+	case UI_ACT_PGDN:
+		ui_timing_start(ui, "apps_pgdn");
+		move_to(ui, a, (long)a->cur + page);
+		a->top += (size_t)page;
+		return 1;
+	case UI_ACT_PGUP:
+		ui_timing_start(ui, "apps_pgup");
+		move_to(ui, a, (long)a->cur - page);
+		a->top = a->top > (size_t)page ? a->top - (size_t)page : 0;
+		return 1;
+	case UI_ACT_HOME:
+		ui_timing_start(ui, "apps_first");
+		load_first(ui, a, 0);
+		return 1;
+	case UI_ACT_END:
+		ui_timing_start(ui, "apps_last");
+		load_first(ui, a, 1);
+		return 1;
+	case UI_ACT_OPEN:
+		if (a->n == 0) {
+			ui_status(ui, "no application here");
+			return 1;
+		}
+		ui_timing_start(ui, "case_open");
+		ui_open_screen(ui, UI_SCREEN_CASE, a->rows[a->cur].id);
+		return 1;
+	case APPS_SORT:
+		a->sort = (enum core_apps_sort)((a->sort + 1) %
+		    CORE_SORT_COUNT);
+		/* Each column starts in its useful direction. */
+		a->desc = a->sort != CORE_SORT_POINTS;
+		refilter(ui, a);
+		ui_status(ui, "sorted by %s%s", core_apps_sort_name(a->sort),
+		    a->sort == CORE_SORT_POINTS ?
+		    " (scored applications only)" : "");
+		return 1;
+	case APPS_REVERSE:
+		a->desc = !a->desc;
+		refilter(ui, a);
+		ui_status(ui, "sorted by %s, %s", core_apps_sort_name(a->sort),
+		    a->desc ? "descending" : "ascending");
+		return 1;
+	case UI_ACT_BACK:
+		/* Esc and q first clear a filter, then go back. */
+		if (!core_apps_filter_active(&a->filter))
+			return 0;
+		core_apps_filter_clear(&a->filter);
+		refilter(ui, a);
+		ui_status(ui, "filters cleared (q again leaves)");
+		return 1;
+	case APPS_CLEAR:
+		core_apps_filter_clear(&a->filter);
+		refilter(ui, a);
+		ui_status(ui, "filters cleared");
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+apps_command(struct ui *ui, void *st, const char *cmd)
+{
+	struct apps *a = st;
+	struct ld_err err;
+	char desc[256];
+
+	ld_err_clear(&err);
+	if (core_apps_command(cmd, &a->filter, &a->sort, &err) != LD_OK) {
+		ui_status_error(ui, "%s", err.msg);
+		return 1;
+	}
+	refilter(ui, a);
+	core_apps_filter_describe(&a->filter, desc, sizeof desc);
+	if (a->n > 0)
+		ui_status(ui, "%s%s", desc[0] ? "filter: " : "no filter",
+		    desc);
+	return 1;
+}
+
+static void
+apps_filter(struct ui *ui, void *st, const char *text)
+{
+	struct apps *a = st;
+
+	snprintf(a->filter.text, sizeof a->filter.text, "%s", text);
+	refilter(ui, a);
+}
+
+/* Columns, dropped from the right by priority when the terminal is narrow. */
+enum apps_col {
+	COL_ID, COL_SUBMITTED, COL_NAME, COL_AMOUNT, COL_TERM, COL_SCORE,
+	COL_RECOMMEND, COL_STATUS, COL_ASSIGNEE, COL_COUNT
+};
+
+static const struct {
+	const char *title;
+	int width;
+	enum ui_align align;
+	int priority; /* dropped first: highest */
+} columns[COL_COUNT] = {
+	[COL_ID] = { "ID", 8, UI_RIGHT, 0 },
+	[COL_SUBMITTED] = { "SUBMITTED", 16, UI_LEFT, 3 },
+	[COL_NAME] = { "NAME", 10, UI_LEFT, 0 },
+	[COL_AMOUNT] = { "AMOUNT", 15, UI_RIGHT, 0 },
+	[COL_TERM] = { "TERM", 4, UI_RIGHT, 1 },
+	[COL_SCORE] = { "SCORE", 8, UI_LEFT, 1 },
+	[COL_RECOMMEND] = { "MODEL SAYS", 13, UI_LEFT, 4 },
+	[COL_STATUS] = { "STATUS", 13, UI_LEFT, 0 },
+	[COL_ASSIGNEE] = { "ASSIGNEE", 12, UI_LEFT, 5 },
+};
+
+static void
+layout(int cols, int *shown)
+{
+	int total = 0, i, drop;
+
+	for (i = 0; i < COL_COUNT; i++) {
+		shown[i] = 1;
+		total += columns[i].width + 1;
+	}
+	for (drop = 5; drop > 0 && total - 1 > cols; drop--)
+		for (i = 0; i < COL_COUNT; i++)
+			if (columns[i].priority == drop && shown[i]) {
+				shown[i] = 0;
+				total -= columns[i].width + 1;
+			}
+}
+
+static void
+cell(const struct core_app_row *r, int col, char *buf, size_t len)
+{
+	switch (col) {
+	case COL_ID:
+		snprintf(buf, len, "%" PRId64, r->id);
+		break;
+	case COL_SUBMITTED:
+		snprintf(buf, len, "%s", r->submitted);
+		break;
+	case COL_NAME:
+		snprintf(buf, len, "%s", r->name);
+		break;
+	case COL_AMOUNT:
+		ui_money(r->amount_fen, buf, len);
+		break;
+	case COL_TERM:
+		snprintf(buf, len, "%dm", r->term_months);
+		break;
+	case COL_SCORE:
+		if (r->scored)
+			snprintf(buf, len, "%d %s", r->points, r->band);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_RECOMMEND:
+		snprintf(buf, len, "%s", r->recommendation[0] ?
+		    r->recommendation : "-");
+		break;
+	case COL_STATUS:
+		snprintf(buf, len, "%s", r->status);
+		break;
+	case COL_ASSIGNEE:
+		snprintf(buf, len, "%s", r->assignee[0] ? r->assignee : "-");
+		break;
+	default:
+		buf[0] = '\0';
+	}
+}
+
+static enum ui_style
+status_style(const char *status)
+{
+	if (strcmp(status, "approved") == 0 ||
+	    strcmp(status, "auto_approved") == 0)
+		return UI_S_GOOD;
+	if (strcmp(status, "rejected") == 0 ||
+	    strcmp(status, "auto_rejected") == 0)
+		return UI_S_BAD;
+	if (strcmp(status, "manual_review") == 0)
+		return UI_S_WARN;
+	return UI_S_NORMAL;
+}
+
+static void
+apps_draw(struct ui *ui, void *st, int top, int rows)
+{
+	struct apps *a = st;
+	int shown[COL_COUNT], i, x, y, body = rows - 1;
+	size_t r;
+	char buf[128];
+
+	a->page = body > 1 ? body : 1;
+	layout(ui_cols(), shown);
+	for (x = 0, i = 0; i < COL_COUNT; i++) {
+		if (!shown[i])
+			continue;
+		ui_put(ui, top, x, columns[i].width, columns[i].align,
+		    UI_S_HEADER, columns[i].title);
+		x += columns[i].width + 1;
+	}
+	if (a->n == 0) {
+		ui_put(ui, top + 2, 2, ui_cols() - 4, UI_LEFT, UI_S_DIM,
+		    core_apps_filter_active(&a->filter) ?
+		    "No application matches the filter (c clears it)." :
+		    "No applications yet.");
+		ui->cursor_y = top;
+		return;
+	}
+	/* Keep the cursor on screen. */
+	if (a->cur < a->top)
+		a->top = a->cur;
+	if (a->cur >= a->top + (size_t)body)
+		a->top = a->cur - (size_t)body + 1;
+	if (a->top + (size_t)body > a->n)
+		a->top = a->n > (size_t)body ? a->n - (size_t)body : 0;
+	if (a->cur < a->top)
+		a->top = a->cur;
+	for (y = 0, r = a->top; y < body && r < a->n; y++, r++) {
+		const struct core_app_row *row = &a->rows[r];
+		int sel = r == a->cur;
+
+		if (sel) {
+			ui_fill(ui, top + 1 + y, 0, ui_cols(), UI_S_SELECTED);
+			ui->cursor_y = top + 1 + y;
+		}
+		for (x = 0, i = 0; i < COL_COUNT; i++) {
+			enum ui_style style = UI_S_NORMAL;
+
+			if (!shown[i])
+				continue;
+			cell(row, i, buf, sizeof buf);
+			if (i == COL_STATUS)
+				style = status_style(row->status);
+			ui_put(ui, top + 1 + y, x, columns[i].width,
+			    columns[i].align, sel ? UI_S_SELECTED : style,
+			    buf);
+			x += columns[i].width + 1;
+		}
+	}
+}
+
+static void
+apps_position(struct ui *ui, void *st, char *buf, size_t len)
+{
+	struct apps *a = st;
+	char desc[200], of[48] = "";
+
+	(void)ui;
+	core_apps_filter_describe(&a->filter, desc, sizeof desc);
+	/* Only the unfiltered table has a cheap size: the planner's. */
+	if (!core_apps_filter_active(&a->filter) && a->estimate > 0) {
+		char n[40];
+
+		ld_money_format(a->estimate * 100, 0, n, sizeof n);
+		n[strlen(n) - 3] = '\0'; /* a count: grouping, no ".00" */
+		snprintf(of, sizeof of, " of ~%s", n);
+	}
+	if (a->n == 0)
+		snprintf(buf, len, "%s%s%s %s  empty", desc,
+		    desc[0] ? "  " : "", core_apps_sort_name(a->sort),
+		    a->desc ? "desc" : "asc");
+	else
+		snprintf(buf, len, "%s%s%s %s  row %zu%s%s", desc,
+		    desc[0] ? "  " : "", core_apps_sort_name(a->sort),
+		    a->desc ? "desc" : "asc", a->cur + 1,
+		    a->more_before ? "+" : "", of);
+}
+
+const struct ui_screen ui_screen_apps = {
+	.name = "Applications",
+	.keys = apps_keys,
+	.create = apps_create,
+	.destroy = apps_destroy,
+	.enter = apps_enter,
+	.draw = apps_draw,
+	.action = apps_action,
+	.command = apps_command,
+	.filter = apps_filter,
+	.changed = apps_changed,
+	.position = apps_position,
+};

@@ -1,0 +1,38 @@
+/*
+ * Text measured in terminal columns.  Applicant names are Chinese: one
+ * character is two columns, so padding, truncation and alignment go by
+ * wcwidth(), never by bytes or code points.  Pure code, no curses.
+ */
+#ifndef LD_UI_TEXT_H
+#define LD_UI_TEXT_H
+
+#include <stddef.h>
+
+enum ui_align {
+	UI_LEFT,
+	UI_RIGHT
+};
+
+/*
+ * Display columns of UTF-8 text in the current locale.  Bytes that do not
+ * decode, and non-printing characters, count one column (they are drawn as
+ * '?').
+ */
+int ui_text_width(const char *s);
+
+/*
+ * Writes s into out (outlen bytes) fitted to exactly width columns: padded
+ * with spaces on the right (UI_LEFT) or left (UI_RIGHT), or cut at a
+ * character boundary with an ellipsis ("…", or "~" outside a UTF-8 locale)
+ * as the last column when it is wider.  A double-width character that would
+ * straddle the edge is replaced by a space.  Control characters and
+ * undecodable bytes become '?'.  Returns the columns written (width, unless
+ * outlen was too small).
+ */
+int ui_text_fit(const char *s, int width, enum ui_align align, char *out,
+    size_t outlen);
+
+/* Whether the locale's characters are UTF-8 (ellipsis, bars, borders). */
+int ui_text_utf8(void);
+
+#endif
