@@ -118,21 +118,84 @@ write_file(const char *name, const char *text, mode_t mode)
 	return path;
 }
 
+/* Loads path, expecting failure with exactly "path:<rest>". */
+static void
+expect_refused(const char *name, const char *text, enum ld_status code,
+    const char *rest)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+	char expect[1200], *p = write_file(name, text, 0600);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	snprintf(expect, sizeof expect, "%s%s", p, rest);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), code);
+	CU_ASSERT_STRING_EQUAL(err.msg, expect);
+	/* A refused file leaves the defaults, not half of the file. */
+	CU_ASSERT_PTR_NULL(cfg.path);
+	CU_ASSERT_EQUAL(cfg.risk.base_points, 600);
+	ld_config_free(&cfg);
+}
+
 static void
 test_config_defaults_without_file(void)
 {
 	struct ld_config cfg;
 	struct ld_err err;
+	char empty[512];
+
+	/* An installed directory with no loandesk.conf in it. */
+	snprintf(empty, sizeof empty, "%s/empty-etc", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(empty, 0700), 0);
+	unsetenv("LOANDESK_CONF");
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(ld_config_load_from(&cfg, NULL, empty, &err), LD_OK);
+	CU_ASSERT_PTR_NULL(cfg.path);
+	CU_ASSERT_STRING_EQUAL(cfg.database.conninfo, "");
+	CU_ASSERT_STRING_EQUAL(cfg.daemon.listen, "127.0.0.1:8480");
+	CU_ASSERT_EQUAL(cfg.risk.base_points, 600);
+	CU_ASSERT_EQUAL(cfg.payout.per_transfer_max_fen, 2000000);
+	CU_ASSERT_FALSE(cfg.wxpay.present);
+	ld_config_free(&cfg);
+}
+
+static void
+test_config_search_order(void)
+{
+	struct ld_config cfg;
+	struct ld_err err;
+	char etc[512], sys[600], env[600], cli[600];
+
+	/* -c FILE, else $LOANDESK_CONF, else sysconfdir/loandesk/. */
+	snprintf(etc, sizeof etc, "%s/etc", tmpdir);
+	snprintf(sys, sizeof sys, "%s/loandesk", etc);
+	CU_ASSERT_EQUAL_FATAL(mkdir(etc, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(sys, 0700), 0);
+	snprintf(sys, sizeof sys, "%s", write_file("etc/loandesk/loandesk.conf",
+	    "[risk]\npdo = 21\n", 0600));
+	snprintf(env, sizeof env, "%s", write_file("env.conf",
+	    "[risk]\npdo = 22\n", 0600));
+	snprintf(cli, sizeof cli, "%s", write_file("cli.conf",
+	    "[risk]\npdo = 23\n", 0600));
 
 	unsetenv("LOANDESK_CONF");
-	/* The installed file may exist on a developer machine; skip then. */
-	ld_err_clear(&err);
-	CU_ASSERT_EQUAL(ld_config_load(&cfg, NULL, &err), LD_OK);
-	if (cfg.path == NULL) {
-		CU_ASSERT_STRING_EQUAL(cfg.database.conninfo, "");
-		CU_ASSERT_EQUAL(cfg.risk.base_points, 600);
-	}
+	CU_ASSERT_EQUAL(ld_config_load_from(&cfg, NULL, etc, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(cfg.path, sys);
+	CU_ASSERT_EQUAL(cfg.risk.pdo, 21);
 	ld_config_free(&cfg);
+
+	setenv("LOANDESK_CONF", env, 1);
+	CU_ASSERT_EQUAL(ld_config_load_from(&cfg, NULL, etc, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(cfg.path, env);
+	CU_ASSERT_EQUAL(cfg.risk.pdo, 22);
+	ld_config_free(&cfg);
+
+	CU_ASSERT_EQUAL(ld_config_load_from(&cfg, cli, etc, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(cfg.path, cli);
+	CU_ASSERT_EQUAL(cfg.risk.pdo, 23);
+	ld_config_free(&cfg);
+	unsetenv("LOANDESK_CONF");
 }
 
 static void
@@ -161,33 +224,59 @@ test_config_misspelt_key(void)
 static void
 test_config_errors_name_line(void)
 {
-	struct ld_config cfg;
-	struct ld_err err;
-	char *p;
+	expect_refused("sec.conf", "[databse]\nconninfo = x\n", LD_EINVAL,
+	    ":1: unknown section [databse]");
+	expect_refused("val.conf", "[payout]\n\nper_transfer_max_fen = 12.5\n",
+	    LD_EINVAL, ":3: key \"per_transfer_max_fen\" in [payout]: "
+	    "invalid value \"12.5\" (expected a whole number of fen)");
+	expect_refused("syn.conf", "[risk]\npdo 20\n", LD_EINVAL,
+	    ":2: syntax error (expected [section] or key = value)");
+	expect_refused("twice.conf", "[risk]\npdo = 20\n\npdo = 21\n",
+	    LD_EINVAL, ":4: key \"pdo\" in [risk] given twice (first on "
+	    "line 2)");
+	expect_refused("nosec.conf", "; comment\nconninfo = x\n", LD_EINVAL,
+	    ":2: key \"conninfo\" before any [section]");
+}
 
-	p = write_file("sec.conf", "[databse]\nconninfo = x\n", 0600);
-	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: unknown section [databse]"));
-	ld_config_free(&cfg);
+static void
+test_config_empty_unknown_section(void)
+{
+	/* A header with no keys under it is refused all the same. */
+	expect_refused("empty1.conf", "[foo]\n", LD_EINVAL,
+	    ":1: unknown section [foo]");
+	expect_refused("empty2.conf", "[database]\nconninfo = x\n\n"
+	    "  [foo]  ; stray\n", LD_EINVAL, ":4: unknown section [foo]");
+	expect_refused("empty3.conf", "\xef\xbb\xbf[foo]\n[risk]\npdo = 1\n",
+	    LD_EINVAL, ":1: unknown section [foo]");
+	/* The first fault is the one reported, whoever found it. */
+	expect_refused("first1.conf", "[risk]\n[foo]\npdo 20\n", LD_EINVAL,
+	    ":2: unknown section [foo]");
+	expect_refused("first2.conf", "[risk]\npdo 20\n[foo]\n", LD_EINVAL,
+	    ":2: syntax error (expected [section] or key = value)");
+}
 
-	p = write_file("val.conf", "[payout]\n\nper_transfer_max_fen = 12.5\n",
-	    0600);
-	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":3: key "
-	    "\"per_transfer_max_fen\" in [payout]: invalid value \"12.5\""));
-	ld_config_free(&cfg);
-
-	p = write_file("syn.conf", "[risk]\npdo 20\n", 0600);
-	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: syntax error"));
-	ld_config_free(&cfg);
-
-	p = write_file("req.conf", "[security]\npii_key_file = /nonexistent\n",
-	    0600);
-	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg,
-	    "[security] lacks required key \"blind_index_key_file\""));
-	ld_config_free(&cfg);
+static void
+test_config_late_errors_name_line(void)
+{
+	/* Missing required keys: the line of the section's header. */
+	expect_refused("req.conf", "[database]\n\n[security]\n"
+	    "pii_key_file = /nonexistent\n", LD_EINVAL,
+	    ":3: [security] lacks required key \"blind_index_key_file\"");
+	expect_refused("wxempty.conf", "[risk]\n[wxpay]\n", LD_EINVAL,
+	    ":2: [wxpay] lacks required key \"mode\"");
+	expect_refused("wxmode.conf", "[wxpay]\nmchid = 1\nappid = wx1\n"
+	    "base_url = https://api.mch.weixin.qq.com\nmode = v2\n",
+	    LD_EINVAL, ":5: [wxpay] mode v2 requires key \"apiv2_key_file\"");
+	/* Values wrong together: the key that made them so. */
+	expect_refused("order.conf", "[risk]\nreject_min_pd_bps = 500\n"
+	    "approve_max_pd_bps = 500\n", LD_EINVAL, ":3: [risk] "
+	    "approve_max_pd_bps (500) must be below reject_min_pd_bps (500)");
+	expect_refused("order2.conf", "[risk]\nreject_min_pd_bps = 200\n",
+	    LD_EINVAL, ":2: [risk] approve_max_pd_bps (300) must be below "
+	    "reject_min_pd_bps (200)");
+	expect_refused("workers.conf", "[daemon]\nbatch_size = 8\n"
+	    "workers = 0\n", LD_EINVAL, ":3: [daemon] workers must be at "
+	    "least 1");
 }
 
 static void
@@ -195,7 +284,7 @@ test_config_key_file_mode(void)
 {
 	struct ld_config cfg;
 	struct ld_err err;
-	char keypath[512], bidxpath[512], conf[1200], *p;
+	char keypath[512], bidxpath[512], conf[1200], expect[2000], *p;
 
 	snprintf(keypath, sizeof keypath, "%s", write_file("pii.key",
 	    "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
@@ -207,8 +296,11 @@ test_config_key_file_mode(void)
 	    "blind_index_key_file = %s\n", keypath, bidxpath);
 	p = write_file("keys.conf", conf, 0600);
 	CU_ASSERT_EQUAL(ld_config_load_file(&cfg, p, &err), LD_EPERM);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, keypath));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mode 0644"));
+	/* The file and the line of the key that named the key file. */
+	snprintf(expect, sizeof expect, "%s:2: [security] pii_key_file: key "
+	    "file %s has mode 0644: it must not be accessible by group or "
+	    "others (chmod 600 %s)", p, keypath, keypath);
+	CU_ASSERT_STRING_EQUAL(err.msg, expect);
 	ld_config_free(&cfg);
 
 	chmod(keypath, 0600);
@@ -217,44 +309,81 @@ test_config_key_file_mode(void)
 	ld_config_free(&cfg);
 }
 
-static void
-test_config_example_is_valid_and_complete(void)
+struct doc_key {
+	char section[32], name[64];
+};
+
+/*
+ * The keys the sample documents, set or commented out (";key = value"),
+ * each with the section it sits in.
+ */
+static size_t
+example_keys(struct doc_key *out, size_t max)
 {
-	/* Every key the loader knows is documented in the example. */
-	char path[512], line[512];
-	static const char *const must[] = { "conninfo", "read_conninfo",
-		"mode", "mchid", "appid", "merchant_serial", "private_key_file",
-		"platform_public_key_file", "platform_key_id", "apiv3_key_file",
-		"apiv2_key_file", "client_cert_p12", "ca_file", "base_url",
-		"notify_url", "transfer_scene_id", "model_file", "rules_file",
-		"per_transfer_max_fen", "per_user_daily_max_fen",
-		"merchant_daily_max_fen", "four_eyes_threshold_fen",
-		"balance_alert_fen", "pii_key_file", "blind_index_key_file",
-		"listen", "workers", NULL };
+	char path[512], line[512], section[32] = "";
 	FILE *f;
-	size_t i;
-	char *text = calloc(1, 65536);
+	size_t n = 0;
 
 	snprintf(path, sizeof path, "%s/etc/loandesk.conf.example",
 	    getenv("top_srcdir") ? getenv("top_srcdir") : ".");
 	f = fopen(path, "r");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	while (fgets(line, sizeof line, f) != NULL)
-		strncat(text, line, 65535 - strlen(text));
-	fclose(f);
-	for (i = 0; must[i] != NULL; i++) {
-		char pat[80];
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *p = line, *end;
+		size_t len;
 
-		snprintf(pat, sizeof pat, "\n%s =", must[i]);
-		if (strstr(text, pat) == NULL) {
-			snprintf(pat, sizeof pat, "\n;%s =", must[i]);
-			if (strstr(text, pat) == NULL)
-				fprintf(stderr, "undocumented key: %s\n",
-				    must[i]);
-			CU_ASSERT_PTR_NOT_NULL(strstr(text, pat));
+		if (*p == '[' && (end = strchr(p, ']')) != NULL) {
+			snprintf(section, sizeof section, "%.*s",
+			    (int)(end - p - 1), p + 1);
+			continue;
 		}
+		if (*p == ';')
+			p++;
+		len = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (len == 0 || strncmp(p + len, " =", 2) != 0)
+			continue;
+		CU_ASSERT_FATAL(n < max);
+		snprintf(out[n].section, sizeof out[n].section, "%s", section);
+		snprintf(out[n].name, sizeof out[n].name, "%.*s", (int)len, p);
+		n++;
 	}
-	free(text);
+	fclose(f);
+	return n;
+}
+
+static void
+test_config_example_is_valid_and_complete(void)
+{
+	struct doc_key doc[128];
+	size_t ndoc = example_keys(doc, 128), nkeys, i, j;
+	const char *section, *name;
+
+	/* Every key the loader knows is documented in its section... */
+	for (i = 0; ld_config_key_at(i, &section, &name); i++) {
+		for (j = 0; j < ndoc; j++)
+			if (strcmp(doc[j].section, section) == 0 &&
+			    strcmp(doc[j].name, name) == 0)
+				break;
+		if (j == ndoc)
+			fprintf(stderr, "[%s] %s is not documented in "
+			    "etc/loandesk.conf.example\n", section, name);
+		CU_ASSERT(j < ndoc);
+	}
+	nkeys = i;
+	CU_ASSERT(nkeys >= 40);
+	/* ...and the sample documents nothing the loader would refuse. */
+	for (j = 0; j < ndoc; j++) {
+		for (i = 0; ld_config_key_at(i, &section, &name); i++)
+			if (strcmp(doc[j].section, section) == 0 &&
+			    strcmp(doc[j].name, name) == 0)
+				break;
+		if (i == nkeys)
+			fprintf(stderr, "etc/loandesk.conf.example documents "
+			    "[%s] %s, which the loader does not know\n",
+			    doc[j].section, doc[j].name);
+		CU_ASSERT(i < nkeys);
+	}
+	CU_ASSERT_EQUAL(ndoc, nkeys);
 }
 
 static void
@@ -370,8 +499,11 @@ main(void)
 		LD_TEST_END };
 	static const struct ld_test_case config[] = {
 		LD_TEST(test_config_defaults_without_file),
+		LD_TEST(test_config_search_order),
 		LD_TEST(test_config_misspelt_key),
 		LD_TEST(test_config_errors_name_line),
+		LD_TEST(test_config_empty_unknown_section),
+		LD_TEST(test_config_late_errors_name_line),
 		LD_TEST(test_config_key_file_mode),
 		LD_TEST(test_config_example_is_valid_and_complete),
 		LD_TEST(test_config_example_loads),

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -34,7 +35,8 @@ struct key_def {
 
 /*
  * Every key the file may hold.  etc/loandesk.conf.example documents each
- * one; tests/test_config.c checks the two agree.
+ * one; tests/test_common.c walks this table (ld_config_key_at) and checks
+ * that the two agree.
  */
 static const struct key_def keys[] = {
 	{ "database", "conninfo", K_STR, OFF(database.conninfo), 0 },
@@ -95,12 +97,73 @@ struct load_state {
 	struct ld_config *cfg;
 	const char *path;
 	unsigned char seen_key[NKEYS];
+	int key_line[NKEYS];         /* where each key was given */
 	unsigned char seen_section[NSECTIONS];
+	int section_line[NSECTIONS]; /* its first [header] */
 	FILE *file;
 	int line;         /* the line the reader handed inih last */
-	int problem_line; /* the first line the handler refused */
+	int problem_line; /* the first line refused by the handler or reader */
 	char problem[512];
 };
+
+static int
+refuse(struct load_state *ls, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static size_t
+section_index(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NSECTIONS; i++)
+		if (strlen(sections[i]) == len &&
+		    strncmp(sections[i], name, len) == 0)
+			break;
+	return i;
+}
+
+static size_t
+key_index(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(section, keys[i].section) == 0 &&
+		    strcmp(name, keys[i].name) == 0)
+			break;
+	return i;
+}
+
+/*
+ * inih calls the handler only for keys, so a section header with no keys
+ * under it would pass unseen; the reader looks at every header itself.  It
+ * follows inih's reading of a header: after an optional UTF-8 BOM on the
+ * first line and leading blanks, '[' up to the first ']'.  A line without
+ * the ']' is left to inih, which calls it a syntax error.
+ */
+static void
+note_section_header(struct load_state *ls, const char *line)
+{
+	const char *p = line, *end;
+	size_t s;
+
+	if (ls->line == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '[' || (end = strchr(p + 1, ']')) == NULL)
+		return;
+	s = section_index(p + 1, (size_t)(end - p - 1));
+	if (s == NSECTIONS) {
+		refuse(ls, "unknown section [%.*s]", (int)(end - p - 1),
+		    p + 1);
+		return;
+	}
+	if (!ls->seen_section[s]) {
+		ls->seen_section[s] = 1;
+		ls->section_line[s] = ls->line;
+	}
+}
 
 /* fgets with a line count, so the handler knows where it is. */
 static char *
@@ -109,14 +172,12 @@ counting_reader(char *str, int num, void *stream)
 	struct load_state *ls = stream;
 	char *r = fgets(str, num, ls->file);
 
-	if (r != NULL)
+	if (r != NULL) {
 		ls->line++;
+		note_section_header(ls, str);
+	}
 	return r;
 }
-
-static int
-refuse(struct load_state *ls, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 
 static int
 refuse(struct load_state *ls, const char *fmt, ...)
@@ -203,29 +264,23 @@ handler(void *user, const char *section, const char *name, const char *value)
 	void *slot;
 	long long n;
 	size_t i;
-	int known_section = 0;
 
-	for (i = 0; i < NSECTIONS; i++)
-		if (strcmp(section, sections[i]) == 0) {
-			ls->seen_section[i] = 1;
-			known_section = 1;
-		}
-	if (!known_section) {
+	if (section[0] == '\0')
+		return refuse(ls, "key \"%s\" before any [section]", name);
+	/* The reader has named the unknown section already. */
+	if (section_index(section, strlen(section)) == NSECTIONS)
 		return refuse(ls, "unknown section [%s]", section);
-	}
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(section, keys[i].section) == 0 &&
-		    strcmp(name, keys[i].name) == 0)
-			break;
+	i = key_index(section, name);
 	if (i == NKEYS) {
 		return refuse(ls, "unknown key \"%s\" in [%s]", name,
 		    section);
 	}
 	if (ls->seen_key[i]) {
-		return refuse(ls, "key \"%s\" in [%s] given twice", name,
-		    section);
+		return refuse(ls, "key \"%s\" in [%s] given twice (first on "
+		    "line %d)", name, section, ls->key_line[i]);
 	}
 	ls->seen_key[i] = 1;
+	ls->key_line[i] = ls->line;
 	slot = (char *)ls->cfg + keys[i].offset;
 	switch (keys[i].type) {
 	case K_STR:
@@ -292,24 +347,56 @@ ld_config_check_key_file(const char *path, struct ld_err *err)
 	return LD_OK;
 }
 
+/*
+ * A problem found after parsing, located at the line that causes it (the
+ * key, or the section header for a key that is missing) when there is one,
+ * else at the file.
+ */
+static enum ld_status
+fail_at(const struct load_state *ls, int line, struct ld_err *err,
+    enum ld_status st, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static enum ld_status
+fail_at(const struct load_state *ls, int line, struct ld_err *err,
+    enum ld_status st, const char *fmt, ...)
+{
+	char msg[LD_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		return ld_err_set(err, st, "%s:%d: %s", ls->path, line, msg);
+	return ld_err_set(err, st, "%s: %s", ls->path, msg);
+}
+
+/* The line a key was given on, 0 when it was not. */
+static int
+line_of(const struct load_state *ls, const char *section, const char *name)
+{
+	size_t i = key_index(section, name);
+
+	return i < NKEYS && ls->seen_key[i] ? ls->key_line[i] : 0;
+}
+
 static enum ld_status
 validate(struct load_state *ls, struct ld_err *err)
 {
 	struct ld_config *cfg = ls->cfg;
-	size_t i, s;
+	size_t i, s, wx = section_index("wxpay", 5);
 	enum ld_status st;
 
 	for (i = 0; i < NKEYS; i++) {
-		for (s = 0; s < NSECTIONS; s++)
-			if (strcmp(sections[s], keys[i].section) == 0)
-				break;
+		s = section_index(keys[i].section, strlen(keys[i].section));
 		if ((keys[i].flags & K_REQUIRED) && ls->seen_section[s] &&
 		    !ls->seen_key[i])
-			return ld_err_set(err, LD_EINVAL,
-			    "%s: [%s] lacks required key \"%s\"", ls->path,
+			return fail_at(ls, ls->section_line[s], err, LD_EINVAL,
+			    "[%s] lacks required key \"%s\"",
 			    keys[i].section, keys[i].name);
 	}
-	cfg->wxpay.present = ls->seen_section[1];
+	cfg->wxpay.present = ls->seen_section[wx];
 	if (cfg->wxpay.present) {
 		static const char *const v3req[] = { "merchant_serial",
 			"private_key_file", "apiv3_key_file" };
@@ -320,51 +407,57 @@ validate(struct load_state *ls, struct ld_err *err)
 		size_t nreq = cfg->wxpay.mode == LD_WXPAY_V2 ? 2 : 3;
 		size_t r;
 
-		for (r = 0; r < nreq; r++) {
-			for (i = 0; i < NKEYS; i++)
-				if (strcmp(keys[i].section, "wxpay") == 0 &&
-				    strcmp(keys[i].name, req[r]) == 0)
-					break;
-			if (!ls->seen_key[i])
-				return ld_err_set(err, LD_EINVAL,
-				    "%s: [wxpay] mode %s requires key \"%s\"",
-				    ls->path,
+		for (r = 0; r < nreq; r++)
+			if (line_of(ls, "wxpay", req[r]) == 0)
+				return fail_at(ls, line_of(ls, "wxpay", "mode"),
+				    err, LD_EINVAL,
+				    "[wxpay] mode %s requires key \"%s\"",
 				    cfg->wxpay.mode == LD_WXPAY_V2 ? "v2" :
 				    cfg->wxpay.mode == LD_WXPAY_V3 ? "v3" :
 				    "batches", req[r]);
-		}
 		if (cfg->wxpay.mode != LD_WXPAY_V2 &&
 		    cfg->wxpay.platform_public_key_file == NULL &&
 		    cfg->wxpay.platform_cert_file == NULL)
-			return ld_err_set(err, LD_EINVAL,
-			    "%s: [wxpay] needs platform_public_key_file (with "
-			    "platform_key_id) or platform_cert_file to verify "
-			    "WeChat Pay's answers", ls->path);
+			return fail_at(ls, ls->section_line[wx], err,
+			    LD_EINVAL, "[wxpay] needs platform_public_key_file "
+			    "(with platform_key_id) or platform_cert_file to "
+			    "verify WeChat Pay's answers");
 		if (cfg->wxpay.platform_public_key_file != NULL &&
 		    cfg->wxpay.platform_key_id == NULL)
-			return ld_err_set(err, LD_EINVAL,
-			    "%s: [wxpay] platform_public_key_file needs "
-			    "platform_key_id (PUB_KEY_ID_...)", ls->path);
+			return fail_at(ls, line_of(ls, "wxpay",
+			    "platform_public_key_file"), err, LD_EINVAL,
+			    "[wxpay] platform_public_key_file needs "
+			    "platform_key_id (PUB_KEY_ID_...)");
 	}
-	if (cfg->risk.approve_max_pd_bps >= cfg->risk.reject_min_pd_bps)
-		return ld_err_set(err, LD_EINVAL,
-		    "%s: [risk] approve_max_pd_bps (%d) must be below "
-		    "reject_min_pd_bps (%d)", ls->path,
-		    cfg->risk.approve_max_pd_bps, cfg->risk.reject_min_pd_bps);
-	if (cfg->daemon.workers < 1 || cfg->daemon.batch_size < 1)
-		return ld_err_set(err, LD_EINVAL,
-		    "%s: [daemon] workers and batch_size must be at least 1",
-		    ls->path);
+	if (cfg->risk.approve_max_pd_bps >= cfg->risk.reject_min_pd_bps) {
+		int a = line_of(ls, "risk", "approve_max_pd_bps");
+		int r = line_of(ls, "risk", "reject_min_pd_bps");
+
+		/* The later of the two is the one that broke the order. */
+		return fail_at(ls, a > r ? a : r, err, LD_EINVAL,
+		    "[risk] approve_max_pd_bps (%d) must be below "
+		    "reject_min_pd_bps (%d)", cfg->risk.approve_max_pd_bps,
+		    cfg->risk.reject_min_pd_bps);
+	}
+	if (cfg->daemon.workers < 1)
+		return fail_at(ls, line_of(ls, "daemon", "workers"), err,
+		    LD_EINVAL, "[daemon] workers must be at least 1");
+	if (cfg->daemon.batch_size < 1)
+		return fail_at(ls, line_of(ls, "daemon", "batch_size"), err,
+		    LD_EINVAL, "[daemon] batch_size must be at least 1");
 	for (i = 0; i < NKEYS; i++) {
 		const char *v;
+		char msg[LD_ERR_MSG_MAX];
 
 		if (!(keys[i].flags & K_SECRET) || !ls->seen_key[i])
 			continue;
 		v = *(char **)((char *)cfg + keys[i].offset);
 		st = ld_config_check_key_file(v, err);
-		if (st != LD_OK)
-			return ld_err_prefix(err, "%s: [%s] %s: ", ls->path,
-			    keys[i].section, keys[i].name);
+		if (st != LD_OK) {
+			memcpy(msg, err->msg, sizeof msg);
+			return fail_at(ls, ls->key_line[i], err, st,
+			    "[%s] %s: %s", keys[i].section, keys[i].name, msg);
+		}
 	}
 	return LD_OK;
 }
@@ -388,14 +481,19 @@ ld_config_load_file(struct ld_config *cfg, const char *path,
 	ls.file = f;
 	rc = ini_parse_stream(counting_reader, &ls, handler, &ls);
 	fclose(f);
-	if (rc != 0) {
+	/*
+	 * inih returns the first line it or the handler refused; the reader's
+	 * refusals (a section header) it does not see, so the earlier of the
+	 * two is the one to report.
+	 */
+	if (rc < 0 || ls.problem_line != 0 || rc > 0) {
 		ld_config_free(cfg);
 		ld_config_defaults(cfg);
 		if (rc < 0)
 			return ld_err_set(err, LD_EIO, "%s: cannot read", path);
-		if (ls.problem_line == rc)
+		if (ls.problem_line != 0 && (rc == 0 || ls.problem_line <= rc))
 			return ld_err_set(err, LD_EINVAL, "%s:%d: %s", path,
-			    rc, ls.problem);
+			    ls.problem_line, ls.problem);
 		return ld_err_set(err, LD_EINVAL,
 		    "%s:%d: syntax error (expected [section] or key = value)",
 		    path, rc);
@@ -411,8 +509,8 @@ ld_config_load_file(struct ld_config *cfg, const char *path,
 }
 
 enum ld_status
-ld_config_load(struct ld_config *cfg, const char *cli_path,
-    struct ld_err *err)
+ld_config_load_from(struct ld_config *cfg, const char *cli_path,
+    const char *sysconfdir, struct ld_err *err)
 {
 	const char *env = getenv("LOANDESK_CONF");
 	char sys[4096];
@@ -422,9 +520,29 @@ ld_config_load(struct ld_config *cfg, const char *cli_path,
 		return ld_config_load_file(cfg, cli_path, err);
 	if (env != NULL && env[0] != '\0')
 		return ld_config_load_file(cfg, env, err);
-	snprintf(sys, sizeof sys, "%s/loandesk/loandesk.conf", LD_SYSCONFDIR);
+	if ((size_t)snprintf(sys, sizeof sys, "%s/loandesk/loandesk.conf",
+	    sysconfdir) >= sizeof sys)
+		return ld_err_set(err, LD_EINVAL, "configuration directory "
+		    "%s: path too long", sysconfdir);
 	if (stat(sys, &sb) == 0)
 		return ld_config_load_file(cfg, sys, err);
 	ld_config_defaults(cfg);
 	return LD_OK;
+}
+
+enum ld_status
+ld_config_load(struct ld_config *cfg, const char *cli_path,
+    struct ld_err *err)
+{
+	return ld_config_load_from(cfg, cli_path, LD_SYSCONFDIR, err);
+}
+
+int
+ld_config_key_at(size_t i, const char **section, const char **name)
+{
+	if (i >= NKEYS)
+		return 0;
+	*section = keys[i].section;
+	*name = keys[i].name;
+	return 1;
 }

@@ -11,6 +11,7 @@
 #ifndef LD_CONFIG_H
 #define LD_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ld_err.h"
@@ -80,6 +81,13 @@ void ld_config_defaults(struct ld_config *cfg);
 enum ld_status ld_config_load(struct ld_config *cfg, const char *cli_path,
     struct ld_err *err);
 
+/*
+ * ld_config_load with another installed directory in place of
+ * $(sysconfdir): looks for sysconfdir/loandesk/loandesk.conf.
+ */
+enum ld_status ld_config_load_from(struct ld_config *cfg,
+    const char *cli_path, const char *sysconfdir, struct ld_err *err);
+
 /* Loads exactly this file (no search). */
 enum ld_status ld_config_load_file(struct ld_config *cfg, const char *path,
     struct ld_err *err);
@@ -91,6 +99,13 @@ void ld_config_free(struct ld_config *cfg);
  * writable by group or others, naming its path and mode.
  */
 enum ld_status ld_config_check_key_file(const char *path, struct ld_err *err);
+
+/*
+ * The keys the file may hold, in the loader's order: fills section and name
+ * of the i-th and returns 1, or returns 0 past the last.  The sample
+ * configuration is checked against this list.
+ */
+int ld_config_key_at(size_t i, const char **section, const char **name);
 
 /* The directory the installed configuration lives in. */
 const char *ld_config_sysconfdir(void);
