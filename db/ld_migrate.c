@@ -163,17 +163,24 @@ ld_migrations_check(struct ld_db *db, struct ld_migration_set *set,
 	return st;
 }
 
-enum ld_status
-ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
-    FILE *progress, int *applied, struct ld_err *err)
+/*
+ * One migrator at a time per database (advisory locks are scoped to the
+ * database).  The lock is a session lock because each migration commits on
+ * its own; it is released at the end, or by the server if we die.
+ */
+#define MIGRATE_LOCK_SQL(fn) "SELECT " fn "(7243001)"
+
+static enum ld_status
+apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
+    int *applied, struct ld_err *err)
 {
 	enum ld_status st;
 	size_t i;
 
-	*applied = 0;
 	st = ld_db_cmd(db, bootstrap_sql, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "creating schema_migrations: ");
+	/* Read under the lock: what a migrator before us applied is seen. */
 	st = ld_migrations_check(db, set, err);
 	if (st != LD_OK)
 		return st;
@@ -194,12 +201,8 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 		/*
 		 * The file runs through the simple-query protocol (it holds
 		 * many statements), inside one transaction with its record.
-		 * The lock keeps two migrators from racing.
 		 */
 		st = ld_db_begin(db, err);
-		if (st == LD_OK)
-			st = ld_db_cmd(db,
-			    "SELECT pg_advisory_xact_lock(7243001)", err);
 		if (st == LD_OK) {
 			ExecStatusType es;
 
@@ -217,12 +220,17 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 				    k++)
 					if (sql.data[k] == '\n')
 						ln++;
-				st = ld_err_set(err, LD_EDB,
-				    "%s:%ld: %s [%s]", m->path, pos ? ln : 0,
+				const char *state = PQresultErrorField(res,
+				    PG_DIAG_SQLSTATE);
+				char where[32] = "";
+
+				/* Errors without a position name the file. */
+				if (pos > 0)
+					snprintf(where, sizeof where, ":%ld", ln);
+				st = ld_err_set(err, LD_EDB, "%s%s: %s [%s]",
+				    m->path, where,
 				    msg ? msg : PQerrorMessage(db->conn),
-				    PQresultErrorField(res, PG_DIAG_SQLSTATE) ?
-				    PQresultErrorField(res, PG_DIAG_SQLSTATE) :
-				    "?");
+				    state ? state : "?");
 			}
 			PQclear(res);
 		}
@@ -236,14 +244,35 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 		}
 		if (st == LD_OK)
 			st = ld_db_commit(db, err);
-		if (st != LD_OK) {
-			ld_db_rollback(db);
+		if (st != LD_OK)
 			return st;
-		}
 		m->applied = 1;
 		(*applied)++;
 		if (progress != NULL)
 			fprintf(progress, "applied %s\n", m->name);
 	}
 	return LD_OK;
+}
+
+enum ld_status
+ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
+    FILE *progress, int *applied, struct ld_err *err)
+{
+	enum ld_status st;
+	PGresult *res;
+
+	*applied = 0;
+	/*
+	 * Taken before anything is read or created: a second `db migrate`
+	 * waits here, then finds the first one's work recorded and has
+	 * nothing to do (even CREATE TABLE IF NOT EXISTS races without it).
+	 */
+	st = ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_lock"), err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "taking the migration lock: ");
+	st = apply_locked(db, set, progress, applied, err);
+	ld_db_rollback(db);
+	res = PQexec(db->conn, MIGRATE_LOCK_SQL("pg_advisory_unlock"));
+	PQclear(res);
+	return st;
 }

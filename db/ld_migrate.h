@@ -39,7 +39,10 @@ enum ld_status ld_migrations_check(struct ld_db *db,
 /*
  * Applies every pending migration in order, writing one line per migration
  * to progress (may be NULL).  Stops at the first failure, which rolls back
- * that migration only.  *applied counts what was applied.
+ * that migration only.  *applied counts what was applied.  The whole run
+ * holds an advisory lock taken before schema_migrations is read, so
+ * concurrent migrators of one database run one after the other and the
+ * later ones find nothing to do.
  */
 enum ld_status ld_migrations_apply(struct ld_db *db,
     struct ld_migration_set *set, FILE *progress, int *applied,

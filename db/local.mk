@@ -11,5 +11,6 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0001_schema.sql \
 	%reldir%/migrations/0002_audit.sql \
 	%reldir%/migrations/0003_roles.sql \
-	%reldir%/migrations/0004_api_decisions.sql
+	%reldir%/migrations/0004_api_decisions.sql \
+	%reldir%/migrations/0005_audit_grants.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,91 @@ test_migrate_again_does_nothing(void)
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM schema_migrations"),
 	    (long)set.count);
 	ld_migrations_free(&set);
+}
+
+struct migrator {
+	pthread_barrier_t *start;
+	enum ld_status st;
+	int applied;
+	char msg[LD_ERR_MSG_MAX];
+};
+
+/* One `db migrate` of migrate_race, started together with another. */
+static void *
+run_migrator(void *arg)
+{
+	struct migrator *mg = arg;
+	struct ld_migration_set set = { NULL, 0 };
+	struct ld_db db;
+	struct ld_err err;
+
+	ld_err_clear(&err);
+	mg->applied = -1;
+	mg->st = ld_db_connect(&db, "dbname=migrate_race", "test_db_race",
+	    &err);
+	if (mg->st == LD_OK)
+		mg->st = ld_migrations_scan(ld_paths_migrations(), &set, &err);
+	pthread_barrier_wait(mg->start);
+	if (mg->st == LD_OK)
+		mg->st = ld_migrations_apply(&db, &set, NULL, &mg->applied,
+		    &err);
+	ld_migrations_free(&set);
+	ld_db_close(&db);
+	snprintf(mg->msg, sizeof mg->msg, "%s", err.msg);
+	return NULL;
+}
+
+static void
+test_concurrent_migrators_serialise(void)
+{
+	pthread_barrier_t start;
+	pthread_t th[2];
+	struct migrator mg[2];
+	struct ld_migration_set set;
+	struct ld_db chk;
+	struct ld_err err;
+	PGresult *r;
+	int i;
+
+	CU_ASSERT_EQUAL_FATAL(ld_migrations_scan(ld_paths_migrations(), &set,
+	    &err), LD_OK);
+	su_exec("DROP DATABASE IF EXISTS migrate_race");
+	su_exec("CREATE DATABASE migrate_race");
+	CU_ASSERT_EQUAL_FATAL(pthread_barrier_init(&start, NULL, 2), 0);
+	for (i = 0; i < 2; i++) {
+		memset(&mg[i], 0, sizeof mg[i]);
+		mg[i].start = &start;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL,
+		    run_migrator, &mg[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+
+	/* Both succeed: one applies everything, the other finds it done. */
+	for (i = 0; i < 2; i++) {
+		if (mg[i].st != LD_OK)
+			fprintf(stderr, "migrator %d: %s\n", i, mg[i].msg);
+		CU_ASSERT_EQUAL(mg[i].st, LD_OK);
+	}
+	CU_ASSERT_EQUAL(mg[0].applied + mg[1].applied, (int)set.count);
+	CU_ASSERT(mg[0].applied == 0 || mg[1].applied == 0);
+
+	/* Each migration is recorded once, with the file's checksum. */
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&chk, "dbname=migrate_race",
+	    "test_db", &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&chk, "SELECT name, sha256 FROM "
+	    "schema_migrations ORDER BY name", 0, NULL, &r, &err), LD_OK);
+	CU_ASSERT_EQUAL(PQntuples(r), (int)set.count);
+	for (i = 0; i < PQntuples(r) && (size_t)i < set.count; i++) {
+		CU_ASSERT_STRING_EQUAL(PQgetvalue(r, i, 0), set.items[i].name);
+		CU_ASSERT_STRING_EQUAL(PQgetvalue(r, i, 1),
+		    set.items[i].sha256);
+	}
+	PQclear(r);
+	ld_db_close(&chk);
+	ld_migrations_free(&set);
+	su_exec("DROP DATABASE migrate_race");
 }
 
 static int
@@ -329,6 +415,47 @@ test_finance_cannot_decide(void)
 }
 
 static void
+test_admin_cannot_write_audit_rows(void)
+{
+	struct ld_db op;
+	struct ld_err err;
+	char status[32];
+	long before;
+
+	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+	    "rolname = 'test_admin') THEN CREATE ROLE test_admin LOGIN IN "
+	    "ROLE loandesk_admin; END IF; END $$");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_admin", "test",
+	    &err), LD_OK);
+	before = su_count("SELECT count(*) FROM audit_log");
+
+	/* No made-up history... */
+	CU_ASSERT_EQUAL(ld_db_cmd(&op, "SELECT audit_record('application."
+	    "approve', 'application', '1', '{}')", &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "permission denied for "
+	    "function audit_record"));
+	CU_ASSERT_EQUAL(ld_db_cmd(&op, "INSERT INTO audit_log (id, at, actor, "
+	    "action, object_type, object_id, detail, prev_hash, hash) VALUES "
+	    "(0, now(), 'x', 'x', 'x', 'x', '{}', '\\x00', '\\x00')", &err),
+	    LD_EPERM);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log"), before);
+
+	/* ...but what an admin does through the api is still recorded. */
+	seed_one_application("manual_review", "manual_review");
+	CU_ASSERT_EQUAL(core_application_decide(&op, last_application(),
+	    CORE_REJECT, "FRAUD_SUSPECTED", "same device as a known fraud",
+	    status, &err), LD_OK);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE "
+	    "actor = 'test_admin' AND action = 'application.reject'"), 1);
+	ld_db_close(&op);
+
+	/* The daemon still records its own writes. */
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_roles WHERE "
+	    "rolname = 'loandesk_daemon' AND has_function_privilege(oid, "
+	    "'audit_record(text, text, text, jsonb)', 'EXECUTE')"), 1);
+}
+
+static void
 test_money_checks(void)
 {
 	struct ld_err err;
@@ -402,12 +529,14 @@ main(void)
 {
 	static const struct ld_test_case cases[] = {
 		LD_TEST(test_migrate_again_does_nothing),
+		LD_TEST(test_concurrent_migrators_serialise),
 		LD_TEST(test_edited_migration_refused_by_name),
 		LD_TEST(test_failed_migration_leaves_nothing),
 		LD_TEST(test_unix_socket_only),
 		LD_TEST(test_risk_role_decides_through_api_only),
 		LD_TEST(test_override_needs_note_and_valid_reason),
 		LD_TEST(test_finance_cannot_decide),
+		LD_TEST(test_admin_cannot_write_audit_rows),
 		LD_TEST(test_money_checks),
 		LD_TEST(test_audit_append_only_and_verified),
 		LD_TEST(test_audit_verify_command),
