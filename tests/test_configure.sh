@@ -1,11 +1,14 @@
 #!/bin/sh
-# configure must stop at a missing library and name the Debian package.
-# pkg-config is pointed at a copy of the system's .pc files without
-# libcjson.pc, which is what a machine without libcjson-dev looks like.
+# configure must stop at a missing library and name the Debian package;
+# --enable-debug must really compile -O0.
 set -eu
 srcdir=${top_srcdir:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+passed=0
+
+# pkg-config is pointed at a copy of the system's .pc files without
+# libcjson.pc, which is what a machine without libcjson-dev looks like.
 mkdir "$tmp/pc" "$tmp/build"
 for d in $(pkg-config --variable pc_path pkg-config | tr : ' '); do
 	[ -d "$d" ] || continue
@@ -26,4 +29,35 @@ if ! grep -q 'libcjson not found: apt-get install libcjson-dev' out; then
 	exit 1
 fi
 echo "configure stops: $(grep 'not found' out)"
-echo "1 passed, 0 failed"
+passed=$((passed + 1))
+
+# The compile command make would run for one file: with --enable-debug it
+# carries -O0 -g3 and no later -O that would override them, unless the user
+# set CFLAGS, which are kept as given.
+compile_line() {
+	rm -rf "$tmp/dbg" && mkdir "$tmp/dbg" && cd "$tmp/dbg"
+	env "$@" "$srcdir/configure" -q --enable-debug >out 2>&1 ||
+		{ echo "FAIL: configure --enable-debug $*"; cat out; exit 1; }
+	make -n src/common/libldcommon_a-ld_err.o 2>&1 | grep -e '-c ' | tail -1
+}
+line=$(compile_line)
+# The last -O on the line is the one the compiler uses.
+last_o=$(printf '%s\n' "$line" | tr ' ' '\n' | grep '^-O' | tail -1)
+case "$line" in *-g3*) ;; *) echo "FAIL: no -g3 in: $line"; exit 1 ;; esac
+case "$line" in *-DLD_DEBUG*) ;; *) echo "FAIL: no -DLD_DEBUG in: $line"; exit 1 ;; esac
+if [ "$last_o" != "-O0" ]; then
+	echo "FAIL: --enable-debug compiles with $last_o: $line"
+	exit 1
+fi
+echo "debug build compiles with $last_o"
+passed=$((passed + 1))
+
+line=$(compile_line CFLAGS=-O1)
+last_o=$(printf '%s\n' "$line" | tr ' ' '\n' | grep '^-O' | tail -1)
+if [ "$last_o" != "-O1" ]; then
+	echo "FAIL: CFLAGS=-O1 --enable-debug compiles with $last_o: $line"
+	exit 1
+fi
+echo "CFLAGS from the user still win: $last_o"
+passed=$((passed + 1))
+echo "$passed passed, 0 failed"
