@@ -8,6 +8,16 @@
 
 #include "ld_alloc.h"
 
+/*
+ * Out of memory is the one failure that does not come back as a status, as
+ * with tmux's xmalloc and redis's zmalloc: handling it at every allocation
+ * would double the error paths for a state the process cannot do useful
+ * work in (on Linux it usually meets the OOM killer first).  Dying is
+ * safe: every state change runs in a PostgreSQL transaction, which the
+ * server rolls back when the connection drops.  It is also the one place
+ * below main() that prints, because no caller is left to report it; abort()
+ * rather than exit() keeps a core for the post-mortem.
+ */
 static void
 oom(size_t n)
 {
@@ -81,9 +91,11 @@ ld_asprintf(const char *fmt, ...)
 	va_copy(ap2, ap);
 	len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	/* Only an invalid format or a result over INT_MAX: a bug. */
 	if (len < 0) {
 		va_end(ap2);
-		oom(0);
+		fprintf(stderr, "loandesk: cannot format \"%s\"\n", fmt);
+		abort();
 	}
 	p = ld_malloc((size_t)len + 1);
 	vsnprintf(p, (size_t)len + 1, fmt, ap2);
