@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -608,51 +609,205 @@ test_openssl_oaep(void)
 
 /* Properties */
 
+/*
+ * A small reproducible generator (splitmix64) for the property tests: the
+ * seed comes from LD_TEST_SEED or the clock and is printed with any
+ * failure, so a failing run can be replayed exactly.
+ */
+static uint64_t prop_state;
+
+static uint64_t
+prop_next(void)
+{
+	uint64_t z = (prop_state += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static size_t
+prop_below(size_t n)
+{
+	return (size_t)(prop_next() % n);
+}
+
+static uint64_t
+prop_seed(void)
+{
+	const char *e = getenv("LD_TEST_SEED");
+
+	if (e != NULL && e[0] != '\0')
+		return strtoull(e, NULL, 0);
+	return (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+/* n random characters of alphabet into out (NUL-terminated). */
+static void
+prop_text(char *out, size_t n, const char *alphabet)
+{
+	size_t i, k = strlen(alphabet);
+
+	for (i = 0; i < n; i++)
+		out[i] = alphabet[prop_below(k)];
+	out[n] = '\0';
+}
+
+/* Replaces byte i of s with another character of alphabet. */
+static void
+prop_change(char *s, size_t i, const char *alphabet)
+{
+	size_t k = strlen(alphabet);
+	char c;
+
+	do
+		c = alphabet[prop_below(k)];
+	while (c == s[i]);
+	s[i] = c;
+}
+
+#define PROP_PATH_CHARS "abcdefghijklmnopqrstuvwxyz0123456789-_"
+#define PROP_QUERY_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789%-._~"
+#define PROP_BASE62 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+	"0123456789"
+
+/*
+ * Sign then verify, over random requests: method, path, query, body
+ * (any bytes, NUL and newlines included; none for GET), timestamp and
+ * nonce.  The signature the product makes verifies over the message
+ * rebuilt from what the header says, and one changed byte in the body,
+ * path, timestamp or nonce makes it fail.
+ */
 static void
 test_property_request_sign(void)
 {
+	static const char *const methods[] = { "GET", "POST", "PUT",
+		"PATCH", "DELETE" };
+	static const char *const fields[] = { "body", "path", "timestamp",
+		"nonce" };
 	EVP_PKEY *k = kat_priv("wechatpay-java.merchant_private_key.pem");
 	EVP_PKEY *pub = kat_pub("wechatpay-java.merchant_certificate.pem");
-	static const char *const alt[][5] = {
-		{ "GET", "/v3/x", "1700000000", "n0nce", "{}" },
-		{ "POST", "/v3/y", "1700000000", "n0nce", "{}" },
-		{ "POST", "/v3/x?a=1", "1700000000", "n0nce", "{}" },
-		{ "POST", "/v3/x", "1700000001", "n0nce", "{}" },
-		{ "POST", "/v3/x", "1700000000", "n0ncE", "{}" },
-		{ "POST", "/v3/x", "1700000000", "n0nce", "{} " },
-		{ "POST", "/v3/x", "1700000000", "n0nce", "" },
-	};
+	const int rounds = 200;
+	uint64_t seed = prop_seed();
 	struct wx_v3_auth a;
 	struct ld_err err;
 	char *hv = NULL, *m;
-	size_t i;
-	int round;
+	int round, failed = 0;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(pub);
-	for (round = 0; round < 3; round++) {
-		char nonce[33];
+	prop_state = seed;
+	for (round = 0; round < rounds && !failed; round++) {
+		const char *method = methods[prop_below(5)];
+		char path[160], ts[24], nonce[40], body[260];
+		size_t plen, blen, nseg, i, f, mlen;
+		unsigned long long tsv;
 
-		CU_ASSERT_EQUAL(wx_random_nonce(nonce, &err), LD_OK);
-		CU_ASSERT_EQUAL(wx_v3_authorization(k, "1900000001", "5F1C",
-		    "POST", "/v3/x", "1700000000", "n0nce", "{}", &hv, &err),
-		    LD_OK);
-		CU_ASSERT_EQUAL(wx_v3_parse_authorization(hv, &a, &err),
-		    LD_OK);
-		m = wx_v3_message("POST", "/v3/x", a.timestamp, a.nonce, "{}");
-		CU_ASSERT_EQUAL(wx_rsa_verify_b64(pub, m, strlen(m),
-		    a.signature, &err), LD_OK);
-		free(m);
-		for (i = 0; i < sizeof alt / sizeof alt[0]; i++) {
-			m = wx_v3_message(alt[i][0], alt[i][1], alt[i][2],
-			    alt[i][3], alt[i][4]);
-			CU_ASSERT_EQUAL(wx_rsa_verify_b64(pub, m, strlen(m),
-			    a.signature, &err), LD_ECRYPTO);
-			free(m);
+		/* /v3/seg/seg[?k=v&k=v] */
+		plen = (size_t)snprintf(path, sizeof path, "/v3");
+		nseg = 1 + prop_below(4);
+		for (i = 0; i < nseg; i++) {
+			path[plen++] = '/';
+			prop_text(path + plen, 1 + prop_below(12),
+			    PROP_PATH_CHARS);
+			plen += strlen(path + plen);
 		}
+		if (prop_below(2)) {
+			for (i = 0; i < 1 + prop_below(3); i++) {
+				path[plen++] = i == 0 ? '?' : '&';
+				prop_text(path + plen, 1 + prop_below(6),
+				    "abcdefghijklmnopqrstuvwxyz_");
+				plen += strlen(path + plen);
+				path[plen++] = '=';
+				prop_text(path + plen, prop_below(10),
+				    PROP_QUERY_CHARS);
+				plen += strlen(path + plen);
+			}
+		}
+		tsv = 1000000000ULL + (unsigned long long)prop_below(
+		    3000000000UL);
+		snprintf(ts, sizeof ts, "%llu", tsv);
+		prop_text(nonce, prop_below(2) ? 32 : 16, PROP_BASE62);
+		blen = strcmp(method, "GET") == 0 ? 0 : prop_below(
+		    sizeof body);
+		for (i = 0; i < blen; i++)
+			body[i] = (char)prop_below(256);
+
+		CU_ASSERT_EQUAL_FATAL(wx_v3_authorization_len(k, "1900000001",
+		    "5F1C72E2A8931B72A2E13AF8DEE92471EB397115", method, path,
+		    ts, nonce, body, blen, &hv, &err), LD_OK);
+		CU_ASSERT_EQUAL_FATAL(wx_v3_parse_authorization(hv, &a, &err),
+		    LD_OK);
 		free(hv);
 		hv = NULL;
+		if (strcmp(a.timestamp, ts) != 0 ||
+		    strcmp(a.nonce, nonce) != 0 ||
+		    strcmp(a.mchid, "1900000001") != 0) {
+			fprintf(stderr, "round %d: header does not carry what "
+			    "was signed\n", round);
+			failed = 1;
+			break;
+		}
+		m = wx_v3_message_len(method, path, a.timestamp, a.nonce,
+		    body, blen, &mlen);
+		if (wx_rsa_verify_b64(pub, m, mlen, a.signature, &err) !=
+		    LD_OK) {
+			fprintf(stderr, "round %d: %s %s does not verify: "
+			    "%s\n", round, method, path, err.msg);
+			failed = 1;
+		}
+		free(m);
+		for (f = 0; f < 4 && !failed; f++) {
+			char p2[160], t2[24], n2[40], b2[262];
+			size_t b2len = blen;
+
+			memcpy(p2, path, sizeof p2);
+			memcpy(t2, ts, sizeof t2);
+			memcpy(n2, nonce, sizeof n2);
+			memcpy(b2, body, blen);
+			switch (f) {
+			case 0:
+				if (blen == 0) {
+					/* Nothing to change: one byte more. */
+					b2[0] = (char)prop_below(256);
+					b2len = 1;
+				} else {
+					i = prop_below(blen);
+					b2[i] = (char)(b2[i] ^
+					    (1 + prop_below(255)));
+				}
+				break;
+			case 1:
+				prop_change(p2, 1 + prop_below(plen - 1),
+				    PROP_PATH_CHARS);
+				break;
+			case 2:
+				prop_change(t2, prop_below(strlen(t2)),
+				    "0123456789");
+				break;
+			case 3:
+				prop_change(n2, prop_below(strlen(n2)),
+				    PROP_BASE62);
+				break;
+			}
+			m = wx_v3_message_len(method, p2, t2, n2, b2, b2len,
+			    &mlen);
+			if (wx_rsa_verify_b64(pub, m, mlen, a.signature,
+			    &err) != LD_ECRYPTO) {
+				fprintf(stderr, "round %d: a changed %s still "
+				    "verifies\n", round, fields[f]);
+				failed = 1;
+			}
+			free(m);
+		}
 	}
+	if (failed)
+		fprintf(stderr, "property failed with seed %llu: rerun with "
+		    "LD_TEST_SEED=%llu\n", (unsigned long long)seed,
+		    (unsigned long long)seed);
+	CU_ASSERT_FALSE(failed);
+	CU_ASSERT_EQUAL(round, rounds);
 	/* Attribute values that would forge another attribute. */
 	CU_ASSERT_EQUAL(wx_v3_authorization(k, "19\",x=\"", "S", "GET", "/",
 	    "1", "n", NULL, &hv, &err), LD_EINVAL);
@@ -772,7 +927,8 @@ test_notify_open(void)
 	const char res[] = "{\"out_bill_no\":\"B1\",\"transfer_bill_no\":"
 	    "\"1330000071100999991182020050700019480001\",\"state\":"
 	    "\"SUCCESS\",\"mch_id\":\"1900001109\",\"transfer_amount\":2000,"
-	    "\"openid\":\"o1\"}";
+	    "\"openid\":\"o1\",\"create_time\":\"2025-01-01T10:00:00+08:00\","
+	    "\"update_time\":\"2025-01-01T10:05:00+08:00\"}";
 	struct wx_verifier v;
 	struct wx_signed_headers h;
 	struct wx_notify n;
@@ -817,6 +973,49 @@ test_notify_open(void)
 	CU_ASSERT_EQUAL(wx_notify_open(&v, &h, body, strlen(body),
 	    (const unsigned char *)"b7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb",
 	    1700000000, &n, &err), LD_ECRYPTO);
+	/* The resource must carry every documented field. */
+	{
+		static const char *const need[] = { "out_bill_no",
+			"transfer_bill_no", "state", "mch_id",
+			"transfer_amount", "openid", "create_time",
+			"update_time" };
+		size_t i;
+
+		for (i = 0; i < sizeof need / sizeof need[0]; i++) {
+			cJSON *o = cJSON_Parse(res);
+			char *t;
+
+			cJSON_DeleteItemFromObjectCaseSensitive(o, need[i]);
+			t = cJSON_PrintUnformatted(o);
+			CU_ASSERT_EQUAL(wx_transfer_bill_from_json(t,
+			    strlen(t), &bill, &cls, &err), LD_EPROTO);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, need[i]));
+			CU_ASSERT_EQUAL(cls->outcome, WX_OUTCOME_UNKNOWN);
+			wx_transfer_bill_free(&bill);
+			cJSON_free(t);
+			cJSON_Delete(o);
+		}
+	}
+	/* And the envelope its own. */
+	{
+		static const char *const need[] = { "id", "create_time",
+			"event_type", "resource_type", "summary" };
+		size_t i;
+
+		for (i = 0; i < sizeof need / sizeof need[0]; i++) {
+			cJSON *o = cJSON_Parse(body);
+			char *t;
+
+			cJSON_DeleteItemFromObjectCaseSensitive(o, need[i]);
+			t = cJSON_PrintUnformatted(o);
+			CU_ASSERT_EQUAL(wx_notify_decrypt(t, strlen(t), key,
+			    &n, &err), LD_EPROTO);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, need[i]));
+			CU_ASSERT_PTR_NULL(n.plaintext);
+			cJSON_free(t);
+			cJSON_Delete(o);
+		}
+	}
 	CU_ASSERT_EQUAL(wx_notify_decrypt("[1]", 3, key, &n, &err),
 	    LD_EPROTO);
 	CU_ASSERT_EQUAL(wx_notify_decrypt("{\"resource\":{\"algorithm\":"
@@ -1088,6 +1287,13 @@ test_codes(void)
 		{ WX_KIND_V2_ERR_CODE, "SEND_FAILED", WX_OUTCOME_UNKNOWN, 0 },
 		{ WX_KIND_V2_ERR_CODE, "FREQ_LIMIT", WX_OUTCOME_RETRY, 0 },
 		{ WX_KIND_V2_STATUS, "FAILED", WX_OUTCOME_FAIL, 1 },
+		/* "Not found" after a create of unknown outcome is no proof
+		 * it never arrived: query again, never a new number. */
+		{ WX_KIND_V3_ERROR, "NOT_FOUND", WX_OUTCOME_UNKNOWN, 0 },
+		{ WX_KIND_V3_ERROR, "ORDER_NOT_EXIST", WX_OUTCOME_UNKNOWN, 0 },
+		{ WX_KIND_V3_ERROR, "RESOURCE_NOT_EXISTS", WX_OUTCOME_UNKNOWN,
+		    0 },
+		{ WX_KIND_V2_ERR_CODE, "NOT_FOUND", WX_OUTCOME_UNKNOWN, 0 },
 		{ WX_KIND_V2_STATUS, "PROCESSING", WX_OUTCOME_PENDING, 0 },
 		{ WX_KIND_TRANSPORT, WX_CODE_TIMEOUT, WX_OUTCOME_RETRY, 0 },
 		{ WX_KIND_TRANSPORT, WX_CODE_HTTP_5XX, WX_OUTCOME_RETRY, 0 },
@@ -1114,6 +1320,11 @@ test_codes(void)
 	}
 	CU_ASSERT_EQUAL(wx_code_classify(WX_KIND_V3_ERROR, NULL)->outcome,
 	    WX_OUTCOME_UNKNOWN);
+	/* Their rows cite the spec sections that say so. */
+	CU_ASSERT_PTR_NOT_NULL(strstr(wx_code_classify(WX_KIND_V3_ERROR,
+	    "NOT_FOUND")->source, "wechatpay.md 2.2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(wx_code_classify(WX_KIND_V2_ERR_CODE,
+	    "NOT_FOUND")->source, "wechatpay.md 1.6"));
 	/* Every row has a source; no (kind, code) twice; only terminal
 	 * states close a number; successes never close one. */
 	t = wx_code_table(&n);

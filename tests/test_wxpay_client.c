@@ -408,6 +408,14 @@ static const char bill_wait[] = "{\"out_bill_no\":\"B20250101001\","
     "\"create_time\":\"2025-01-01T10:00:00+08:00\",\"state\":"
     "\"WAIT_USER_CONFIRM\",\"package_info\":\"ABBQO+oYAAABAAAAAAAk\"}";
 
+/* A query answer with every field wechatpay.md 2.2 lists. */
+static const char bill_query_ok[] = "{\"mch_id\":\"1900000001\","
+    "\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":"
+    "\"wx8\",\"state\":\"SUCCESS\",\"transfer_amount\":100,"
+    "\"transfer_remark\":\"r\",\"openid\":\"o1\",\"create_time\":"
+    "\"2025-01-01T10:00:00+08:00\",\"update_time\":"
+    "\"2025-01-01T10:01:00+08:00\"}";
+
 static void
 test_create_bill(void)
 {
@@ -509,12 +517,7 @@ test_query_cancel(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	conns = fake.connections;
-	script(200, SIGN_PUBKEY, "{\"mch_id\":\"1900000001\",\"out_bill_no\":"
-	    "\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
-	    "\"state\":\"SUCCESS\",\"transfer_amount\":100,"
-	    "\"transfer_remark\":\"r\",\"openid\":\"o1\",\"create_time\":"
-	    "\"2025-01-01T10:00:00+08:00\",\"update_time\":"
-	    "\"2025-01-01T10:01:00+08:00\"}");
+	script(200, SIGN_PUBKEY, bill_query_ok);
 	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err), LD_OK);
 	CU_ASSERT(fake.auth_ok);
 	CU_ASSERT_STRING_EQUAL(fake.method, "GET");
@@ -528,9 +531,12 @@ test_query_cancel(void)
 
 	/* By WeChat's number; FAIL with a reason, signed in certificate mode
 	 * (both trusted during a switchover). */
-	script(200, SIGN_CERT, "{\"out_bill_no\":\"B1\",\"transfer_bill_no\":"
-	    "\"1330001\",\"state\":\"FAIL\",\"fail_reason\":"
-	    "\"NAME_NOT_CORRECT\"}");
+	script(200, SIGN_CERT, "{\"mch_id\":\"1900000001\",\"out_bill_no\":"
+	    "\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+	    "\"state\":\"FAIL\",\"fail_reason\":\"NAME_NOT_CORRECT\","
+	    "\"transfer_amount\":100,\"transfer_remark\":\"r\",\"openid\":"
+	    "\"o1\",\"create_time\":\"2025-01-01T10:00:00+08:00\","
+	    "\"update_time\":\"2025-01-01T10:01:00+08:00\"}");
 	CU_ASSERT_EQUAL(wx_transfer_bill_query_by_no(c, "1330001", &b, &a,
 	    &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/v3/fund-app/mch-transfer/"
@@ -652,8 +658,9 @@ test_error_answers(void)
 		    WX_OUTCOME_HOLD },
 		{ 401, SIGN_NONE, "{\"code\":\"SIGN_ERROR\",\"message\":"
 		    "\"x\"}", "SIGN_ERROR", WX_OUTCOME_FAIL },
+		/* Not found is no proof the create never arrived. */
 		{ 404, SIGN_PUBKEY, "{\"code\":\"NOT_FOUND\",\"message\":"
-		    "\"x\"}", "NOT_FOUND", WX_OUTCOME_RETRY },
+		    "\"x\"}", "NOT_FOUND", WX_OUTCOME_UNKNOWN },
 		{ 502, SIGN_NONE, "<html>bad gateway</html>", WX_CODE_HTTP_5XX,
 		    WX_OUTCOME_RETRY },
 		{ 202, SIGN_PUBKEY, "", "HTTP_202", WX_OUTCOME_RETRY },
@@ -697,8 +704,7 @@ test_timeout(void)
 	struct ld_err err;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	script(200, SIGN_PUBKEY, "{\"out_bill_no\":\"B1\",\"state\":"
-	    "\"SUCCESS\"}");
+	script(200, SIGN_PUBKEY, bill_query_ok);
 	fake.delay_ms = 1500;
 	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err),
 	    LD_ETIMEOUT);
@@ -744,6 +750,15 @@ test_balance(void)
 	wx_answer_free(&a);
 	wx_client_free(c);
 }
+
+/* The detail entity with every field wechatpay.md 2.1 lists. */
+static const char batch_detail_ok[] = "{\"mchid\":\"1900000001\","
+    "\"out_batch_no\":\"BATCH1\",\"batch_id\":\"131000\",\"appid\":"
+    "\"wx8888888888888888\",\"out_detail_no\":\"D2\",\"detail_id\":\"2\","
+    "\"detail_status\":\"FAIL\",\"transfer_amount\":2000,"
+    "\"transfer_remark\":\"r2\",\"fail_reason\":\"ACCOUNT_FROZEN\","
+    "\"openid\":\"o2\",\"initiate_time\":\"2025-01-01T10:00:00+08:00\","
+    "\"update_time\":\"2025-01-01T10:05:00+08:00\"}";
 
 static void
 test_batches(void)
@@ -802,10 +817,7 @@ test_batches(void)
 	wx_batch_free(&b);
 	wx_answer_free(&a);
 
-	script(200, SIGN_PUBKEY, "{\"out_batch_no\":\"BATCH1\","
-	    "\"out_detail_no\":\"D2\",\"detail_id\":\"2\",\"detail_status\":"
-	    "\"FAIL\",\"fail_reason\":\"ACCOUNT_FROZEN\",\"transfer_amount\":"
-	    "2000}");
+	script(200, SIGN_PUBKEY, batch_detail_ok);
 	CU_ASSERT_EQUAL(wx_batch_detail_query(c, 0, "BATCH1", "D2", &det, &a,
 	    &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/v3/transfer/batches/out-batch-no/"
@@ -822,6 +834,45 @@ test_batches(void)
 	r.n_details = 0;
 	CU_ASSERT_EQUAL(wx_batch_build(c, &r, &body, &err), LD_EINVAL);
 	wx_client_free(c);
+}
+
+static const char v2_query_ok[] = "<xml><return_code>SUCCESS</return_code>"
+    "<result_code>SUCCESS</result_code><partner_trade_no>P1"
+    "</partner_trade_no><mch_id>1900000001</mch_id><appid>"
+    "wx8888888888888888</appid><detail_id>10000</detail_id><status>"
+    "PROCESSING</status><openid>o1</openid><payment_amount>100"
+    "</payment_amount><transfer_time>2015-05-19 15:26:59</transfer_time>"
+    "</xml>";
+
+/* The fake received no field named k. */
+static void
+check_v2_no_field(const char *k)
+{
+	struct wx_kv *kv;
+	size_t n;
+	struct ld_err err;
+
+	CU_ASSERT_EQUAL_FATAL(wx_v2_xml_parse(fake.req_body,
+	    strlen(fake.req_body), &kv, &n, &err), LD_OK);
+	CU_ASSERT_PTR_NULL(wx_kv_get(kv, n, k));
+	wx_kv_free(kv, n);
+}
+
+static void
+check_v2_sign_len(size_t len)
+{
+	struct wx_kv *kv;
+	size_t n;
+	struct ld_err err;
+	const char *sign;
+
+	CU_ASSERT_EQUAL_FATAL(wx_v2_xml_parse(fake.req_body,
+	    strlen(fake.req_body), &kv, &n, &err), LD_OK);
+	sign = wx_kv_get(kv, n, "sign");
+	CU_ASSERT_PTR_NOT_NULL(sign);
+	if (sign != NULL)
+		CU_ASSERT_EQUAL(strlen(sign), len);
+	wx_kv_free(kv, n);
 }
 
 /* Parses what the fake received and checks its APIv2 sign. */
@@ -875,6 +926,8 @@ test_v2(void)
 	check_v2_request("mchid", "1900000001");
 	check_v2_request("check_name", "FORCE_CHECK");
 	check_v2_request("amount", "100");
+	check_v2_no_field("sign_type");
+	check_v2_sign_len(32);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
 	CU_ASSERT_STRING_EQUAL(t.payment_no, "1000018301201505190181489473");
 	CU_ASSERT_STRING_EQUAL(a.request_body, fake.req_body);
@@ -919,14 +972,14 @@ test_v2(void)
 
 	/* gettransferinfo, HMAC-SHA256 this time. */
 	wx_client_set_v2_sign_type(c, WX_V2_HMAC_SHA256);
-	script(200, SIGN_NONE, "<xml><return_code>SUCCESS</return_code>"
-	    "<result_code>SUCCESS</result_code><partner_trade_no>P1"
-	    "</partner_trade_no><detail_id>10000</detail_id><status>"
-	    "PROCESSING</status><payment_amount>100</payment_amount></xml>");
+	script(200, SIGN_NONE, v2_query_ok);
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/mmpaymkttransfers/gettransferinfo");
 	check_v2_request("mch_id", "1900000001");
-	check_v2_request("sign_type", "HMAC-SHA256");
+	/* wechatpay.md 1.3/1.6: no sign_type field; the sign's length
+	 * (64 hex) says HMAC-SHA256. */
+	check_v2_no_field("sign_type");
+	check_v2_sign_len(64);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_PENDING);
 	CU_ASSERT_EQUAL(q.payment_amount, 100);
 	wx_answer_free(&a);
@@ -935,13 +988,377 @@ test_v2(void)
 	    "<result_code>FAIL</result_code><err_code>NOT_FOUND</err_code>"
 	    "</xml>");
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
-	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_RETRY);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
 	wx_answer_free(&a);
 
 	script(500, SIGN_NONE, "oops");
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_RETRY);
 	wx_answer_free(&a);
+	wx_client_free(c);
+}
+
+/* json with member name removed (or replaced by value when non-NULL). */
+static char *
+edit(const char *json, const char *name, const char *value)
+{
+	cJSON *o = cJSON_Parse(json);
+	char *out, *copy;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	if (value != NULL)
+		cJSON_AddItemToObject(o, name, cJSON_Parse(value));
+	out = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	copy = ld_strdup(out);
+	cJSON_free(out);
+	return copy;
+}
+
+/*
+ * Every field the documentation lists for an answer is required, every
+ * field present must have its type and fit, never truncated: anything else
+ * is a malformed answer (LD_EPROTO, outcome unknown), whatever it claims.
+ */
+static void
+test_malformed_answers(void)
+{
+	static const char *const query_fields[] = { "mch_id", "out_bill_no",
+		"transfer_bill_no", "appid", "state", "transfer_amount",
+		"transfer_remark", "openid", "create_time", "update_time" };
+	static const char *const detail_fields[] = { "mchid", "out_batch_no",
+		"batch_id", "appid", "out_detail_no", "detail_id",
+		"detail_status", "transfer_amount", "transfer_remark", "openid",
+		"initiate_time", "update_time" };
+	static const struct {
+		const char *field, *value;
+	} bad_values[] = {
+		{ "state", "1" },
+		{ "state", "\"\"" },
+		{ "transfer_amount", "1.5" },
+		{ "transfer_amount", "-1" },
+		{ "transfer_amount", "\"100\"" },
+		{ "transfer_amount", "1e300" },
+		{ "mch_id", "\"1900000002\"" },
+		{ "openid", "null" },
+	};
+	struct wx_client *c = make_client(LD_WXPAY_V3);
+	struct wx_transfer_bill b;
+	struct wx_batch bt;
+	struct wx_batch_detail det;
+	struct wx_platform_cert *pc = NULL;
+	struct wx_answer a;
+	struct ld_err err;
+	char *body, big[300];
+	int64_t av, pe;
+	size_t i, n;
+
+#define EXPECT_MALFORMED(call) do {					\
+	CU_ASSERT_EQUAL((call), LD_EPROTO);				\
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);			\
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);		\
+	CU_ASSERT(a.verified);						\
+	wx_answer_free(&a);						\
+} while (0)
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* The good answer first, so each failure below is the edit's. */
+	script(200, SIGN_PUBKEY, bill_query_ok);
+	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err), LD_OK);
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	for (i = 0; i < sizeof query_fields / sizeof query_fields[0]; i++) {
+		body = edit(bill_query_ok, query_fields[i], NULL);
+		script(200, SIGN_PUBKEY, body);
+		EXPECT_MALFORMED(wx_transfer_bill_query(c, "B1", &b, &a,
+		    &err));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, query_fields[i]));
+		wx_transfer_bill_free(&b);
+		free(body);
+	}
+	for (i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+		body = edit(bill_query_ok, bad_values[i].field,
+		    bad_values[i].value);
+		script(200, SIGN_PUBKEY, body);
+		EXPECT_MALFORMED(wx_transfer_bill_query(c, "B1", &b, &a,
+		    &err));
+		wx_transfer_bill_free(&b);
+		free(body);
+	}
+	/* Longer than the client keeps: refused, not cut short. */
+	memset(big, '7', sizeof big - 3);
+	big[0] = '"';
+	big[sizeof big - 3] = '"';
+	big[sizeof big - 2] = '\0';
+	body = edit(bill_query_ok, "transfer_bill_no", big);
+	script(200, SIGN_PUBKEY, body);
+	EXPECT_MALFORMED(wx_transfer_bill_query(c, "B1", &b, &a, &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "more than"));
+	wx_transfer_bill_free(&b);
+	free(body);
+	/* A create waiting for the user without the package to confirm. */
+	body = edit(bill_wait, "package_info", NULL);
+	script(200, SIGN_PUBKEY, body);
+	EXPECT_MALFORMED(wx_transfer_bill_create(c, "{\"out_bill_no\":"
+	    "\"B20250101001\"}", &b, &a, &err));
+	wx_transfer_bill_free(&b);
+	free(body);
+	/* A cancel answer without update_time. */
+	script(200, SIGN_PUBKEY, "{\"out_bill_no\":\"B1\",\"transfer_bill_no\":"
+	    "\"1330001\",\"state\":\"CANCELING\"}");
+	EXPECT_MALFORMED(wx_transfer_bill_cancel(c, "B1", &b, &a, &err));
+	wx_transfer_bill_free(&b);
+	/* An error body whose code is not a string. */
+	script(400, SIGN_PUBKEY, "{\"code\":400,\"message\":\"x\"}");
+	EXPECT_MALFORMED(wx_transfer_bill_query(c, "B1", &b, &a, &err));
+	wx_transfer_bill_free(&b);
+
+	/* Batches: no batch_status is no status, not ACCEPTED. */
+	script(200, SIGN_PUBKEY, "{\"out_batch_no\":\"BATCH1\",\"batch_id\":"
+	    "\"131000\",\"create_time\":\"2025-01-01T10:00:00+08:00\"}");
+	EXPECT_MALFORMED(wx_batch_create(c, "{\"out_batch_no\":\"BATCH1\"}",
+	    &bt, &a, &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "batch_status"));
+	wx_batch_free(&bt);
+	script(200, SIGN_PUBKEY, "{\"transfer_batch\":{\"out_batch_no\":"
+	    "\"BATCH1\",\"batch_id\":\"131000\",\"total_amount\":3000,"
+	    "\"total_num\":2}}");
+	EXPECT_MALFORMED(wx_batch_query(c, 0, "BATCH1", 0, 0, 20, NULL, &bt,
+	    &a, &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "batch_status"));
+	wx_batch_free(&bt);
+	script(200, SIGN_PUBKEY, "{\"transfer_batch\":{\"out_batch_no\":"
+	    "\"BATCH1\",\"batch_id\":\"131000\",\"batch_status\":"
+	    "\"FINISHED\",\"total_amount\":3000,\"total_num\":2},"
+	    "\"transfer_detail_list\":[{\"detail_id\":\"1\","
+	    "\"out_detail_no\":\"D1\"}]}");
+	EXPECT_MALFORMED(wx_batch_query(c, 0, "BATCH1", 1, 0, 20, NULL, &bt,
+	    &a, &err));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "detail_status"));
+	wx_batch_free(&bt);
+	script(200, SIGN_PUBKEY, "{\"transfer_batch\":{\"out_batch_no\":"
+	    "\"BATCH1\",\"batch_id\":\"131000\",\"batch_status\":"
+	    "\"FINISHED\",\"total_amount\":3000,\"total_num\":2},"
+	    "\"transfer_detail_list\":[7]}");
+	EXPECT_MALFORMED(wx_batch_query(c, 0, "BATCH1", 1, 0, 20, NULL, &bt,
+	    &a, &err));
+	wx_batch_free(&bt);
+	for (i = 0; i < sizeof detail_fields / sizeof detail_fields[0]; i++) {
+		body = edit(batch_detail_ok, detail_fields[i], NULL);
+		script(200, SIGN_PUBKEY, body);
+		EXPECT_MALFORMED(wx_batch_detail_query(c, 0, "BATCH1", "D2",
+		    &det, &a, &err));
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, detail_fields[i]));
+		wx_batch_detail_free(&det);
+		free(body);
+	}
+	/* Balance: both amounts are documented. */
+	script(200, SIGN_PUBKEY, "{\"available_amount\":5}");
+	EXPECT_MALFORMED(wx_balance_query(c, "BASIC", &av, &pe, &a, &err));
+	/* Certificates: an entry without its expiry. */
+	script(200, SIGN_PUBKEY, "{\"data\":[{\"serial_no\":\"AB\","
+	    "\"effective_time\":\"2018-06-08T10:34:56+08:00\","
+	    "\"encrypt_certificate\":{\"algorithm\":\"AEAD_AES_256_GCM\","
+	    "\"nonce\":\"14b16c03dc1b\",\"associated_data\":\"certificate\","
+	    "\"ciphertext\":\"AAAA\"}}]}");
+	n = 9;
+	CU_ASSERT_EQUAL(wx_certificates_fetch(c, &pc, &n, &a, &err),
+	    LD_EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expire_time"));
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	wx_answer_free(&a);
+#undef EXPECT_MALFORMED
+	wx_client_free(c);
+}
+
+/* The same for APIv2: required fields, amounts parsed with overflow checks. */
+static void
+test_v2_malformed(void)
+{
+	static const struct {
+		const char *from, *to;
+	} query_edits[] = {
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount>99999999999999999999</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount>9223372036854775808</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount>-5</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount>+5</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount>12a</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>",
+		    "<payment_amount> 1</payment_amount>" },
+		{ "<payment_amount>100</payment_amount>", "" },
+		{ "<detail_id>10000</detail_id>", "" },
+		{ "<status>PROCESSING</status>", "" },
+		{ "<openid>o1</openid>", "" },
+		{ "<transfer_time>2015-05-19 15:26:59</transfer_time>", "" },
+		{ "<mch_id>1900000001</mch_id>", "<mch_id>1900000002</mch_id>" },
+		{ "<appid>wx8888888888888888</appid>", "" },
+		{ "<partner_trade_no>P1", "<partner_trade_no>P2" },
+	};
+	static const char transfer_ok[] = "<xml><return_code>SUCCESS"
+	    "</return_code><result_code>SUCCESS</result_code><mch_appid>"
+	    "wx8888888888888888</mch_appid><mchid>1900000001</mchid>"
+	    "<partner_trade_no>P1</partner_trade_no><payment_no>1000018301"
+	    "</payment_no><payment_time>2015-05-19 15:26:59</payment_time>"
+	    "</xml>";
+	static const struct {
+		const char *from, *to;
+	} transfer_edits[] = {
+		{ "<payment_time>2015-05-19 15:26:59</payment_time>", "" },
+		{ "<payment_no>1000018301</payment_no>", "" },
+		{ "<mchid>1900000001</mchid>", "" },
+		{ "<mch_appid>wx8888888888888888</mch_appid>",
+		    "<mch_appid>wx1</mch_appid>" },
+	};
+	struct wx_client *c = make_client(LD_WXPAY_V2);
+	struct wx_v2_transfer_req r = { 0 };
+	struct wx_v2_transfer t;
+	struct wx_v2_transfer_info q;
+	struct wx_answer a;
+	struct ld_err err;
+	char doc[2048], longno[400];
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	r.partner_trade_no = "P1";
+	r.openid = "o1";
+	r.amount_fen = 100;
+	r.desc = "d";
+	script(200, SIGN_NONE, v2_query_ok);
+	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
+	CU_ASSERT_EQUAL(q.payment_amount, 100);
+	wx_answer_free(&a);
+	/* Near the top of int64 is still an amount. */
+	{
+		const char *p = strstr(v2_query_ok, "100</payment_amount>");
+
+		snprintf(doc, sizeof doc, "%.*s9223372036854775807%s",
+		    (int)(p - v2_query_ok), v2_query_ok, p + 3);
+		script(200, SIGN_NONE, doc);
+		CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err),
+		    LD_OK);
+		CU_ASSERT_EQUAL(q.payment_amount, INT64_MAX);
+		wx_answer_free(&a);
+	}
+	for (i = 0; i < sizeof query_edits / sizeof query_edits[0]; i++) {
+		const char *p = strstr(v2_query_ok, query_edits[i].from);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		snprintf(doc, sizeof doc, "%.*s%s%s", (int)(p - v2_query_ok),
+		    v2_query_ok, query_edits[i].to,
+		    p + strlen(query_edits[i].from));
+		script(200, SIGN_NONE, doc);
+		if (wx_v2_transfer_query(c, "P1", &q, &a, &err) != LD_EPROTO)
+			fprintf(stderr, "query edit %zu accepted\n", i);
+		CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+		CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);
+		wx_answer_free(&a);
+	}
+	script(200, SIGN_NONE, transfer_ok);
+	CU_ASSERT_EQUAL(wx_v2_transfer(c, &r, &t, &a, &err), LD_OK);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
+	wx_answer_free(&a);
+	for (i = 0; i < sizeof transfer_edits / sizeof transfer_edits[0];
+	    i++) {
+		const char *p = strstr(transfer_ok, transfer_edits[i].from);
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+		snprintf(doc, sizeof doc, "%.*s%s%s", (int)(p - transfer_ok),
+		    transfer_ok, transfer_edits[i].to,
+		    p + strlen(transfer_edits[i].from));
+		script(200, SIGN_NONE, doc);
+		if (wx_v2_transfer(c, &r, &t, &a, &err) != LD_EPROTO)
+			fprintf(stderr, "transfer edit %zu accepted\n", i);
+		CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+		wx_answer_free(&a);
+	}
+	/* A payment_no longer than kept: refused, never truncated; the same
+	 * for an error answer's fields. */
+	memset(longno, '9', sizeof longno - 1);
+	longno[sizeof longno - 1] = '\0';
+	snprintf(doc, sizeof doc, "<xml><return_code>SUCCESS</return_code>"
+	    "<result_code>SUCCESS</result_code><mch_appid>wx8888888888888888"
+	    "</mch_appid><mchid>1900000001</mchid><partner_trade_no>P1"
+	    "</partner_trade_no><payment_no>%s</payment_no><payment_time>"
+	    "2015-05-19 15:26:59</payment_time></xml>", longno);
+	script(200, SIGN_NONE, doc);
+	CU_ASSERT_EQUAL(wx_v2_transfer(c, &r, &t, &a, &err), LD_EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "more than"));
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	wx_answer_free(&a);
+	snprintf(doc, sizeof doc, "<xml><return_code>SUCCESS</return_code>"
+	    "<result_code>FAIL</result_code><err_code>%s</err_code></xml>",
+	    longno);
+	script(200, SIGN_NONE, doc);
+	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err),
+	    LD_EPROTO);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	wx_answer_free(&a);
+	wx_client_free(c);
+}
+
+/*
+ * notify_url follows the base_url rule: https anywhere, plain http only to
+ * loopback (a local receiver), refused before anything is sent.
+ */
+static void
+test_notify_url(void)
+{
+	static const struct {
+		const char *url;
+		enum ld_status st;
+	} cases[] = {
+		{ "https://pay.example.com/wxpay/notify", LD_OK },
+		{ "https://10.0.0.1:8443/n", LD_OK },
+		{ "http://127.0.0.1:9000/notify", LD_OK },
+		{ "http://localhost/notify", LD_OK },
+		{ "http://[::1]:9000/n", LD_OK },
+		{ "http://pay.example.com/notify", LD_EPERM },
+		{ "http://10.0.0.1/notify", LD_EPERM },
+		{ "http://127.0.0.1.evil.com/notify", LD_EPERM },
+		{ "ftp://127.0.0.1/notify", LD_EINVAL },
+		{ "https://u:p@pay.example.com/n", LD_EINVAL },
+		{ "notaurl", LD_EINVAL },
+	};
+	struct wx_client *c = make_client(LD_WXPAY_V3);
+	struct wx_transfer_req r = { 0 };
+	struct wx_batch_detail_req d = { "D1", 100, "r", "o1", NULL };
+	struct wx_batch_req br = { "BATCH2", "n", "r", &d, 1, NULL, NULL };
+	struct ld_err err;
+	char *body;
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	r.out_bill_no = "B1";
+	r.openid = "o1";
+	r.amount_fen = 100;
+	r.remark = "r";
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		enum ld_status st;
+
+		CU_ASSERT_EQUAL(wx_http_check_notify_url(cases[i].url, &err),
+		    cases[i].st);
+		r.notify_url = cases[i].url;
+		body = NULL;
+		st = wx_transfer_bill_build(c, &r, &body, &err);
+		if (st != cases[i].st)
+			fprintf(stderr, "%s: %d (%s)\n", cases[i].url, st,
+			    err.msg);
+		CU_ASSERT_EQUAL(st, cases[i].st);
+		if (st == LD_OK)
+			CU_ASSERT_PTR_NOT_NULL(strstr(body, cases[i].url));
+		free(body);
+		br.notify_url = cases[i].url;
+		body = NULL;
+		CU_ASSERT_EQUAL(wx_batch_build(c, &br, &body, &err),
+		    cases[i].st);
+		free(body);
+	}
 	wx_client_free(c);
 }
 
@@ -980,9 +1397,16 @@ test_client_config(void)
 	    "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
 	CU_ASSERT_PTR_NULL(c);
-	/* Nothing listening: a network error, outcome retry. */
+	/* A configured notify_url in clear text to a remote host. */
 	free(cfg.wxpay.base_url);
 	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
+	cfg.wxpay.notify_url = ld_strdup("http://pay.example.com/notify");
+	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "notify_url"));
+	free(cfg.wxpay.notify_url);
+	cfg.wxpay.notify_url = ld_strdup("https://pay.example.com/notify");
+	/* Nothing listening: a network error, outcome retry. */
 	CU_ASSERT_EQUAL_FATAL(wx_client_new(&cfg, &c, &err), LD_OK);
 	{
 		struct wx_transfer_bill b;
@@ -1088,8 +1512,10 @@ test_tls(void)
 		r.desc = "d";
 		script(200, SIGN_NONE, "<xml><return_code>SUCCESS"
 		    "</return_code><result_code>SUCCESS</result_code>"
-		    "<partner_trade_no>P1</partner_trade_no><payment_no>9"
-		    "</payment_no></xml>");
+		    "<mch_appid>wx8888888888888888</mch_appid><mchid>"
+		    "1900000001</mchid><partner_trade_no>P1"
+		    "</partner_trade_no><payment_no>9</payment_no>"
+		    "<payment_time>2015-05-19 15:26:59</payment_time></xml>");
 
 		/* Mode v2 over https insists on the client certificate. */
 		c = make_client_tls(LD_WXPAY_V2, url, ca, NULL);
@@ -1225,6 +1651,9 @@ main(void)
 		LD_TEST(test_balance),
 		LD_TEST(test_batches),
 		LD_TEST(test_v2),
+		LD_TEST(test_malformed_answers),
+		LD_TEST(test_v2_malformed),
+		LD_TEST(test_notify_url),
 		LD_TEST(test_client_config),
 		LD_TEST(test_tls),
 		LD_TEST(test_certificates),

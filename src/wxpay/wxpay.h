@@ -84,7 +84,12 @@ void		wx_client_free(struct wx_client *c);
 /* Replaces time(NULL), for tests of the skew window. */
 void		wx_client_set_clock(struct wx_client *c, time_t (*now)(void));
 
-/* APIv2 sign type for requests (default MD5, what transfers documents). */
+/*
+ * APIv2 sign type for requests.  MD5 (the default) is what transfers and
+ * gettransferinfo document; neither has a sign_type field, so none is sent
+ * and an HMAC-SHA256 sign is told apart by its 64 hex digits, as the SDKs
+ * do (wechatpay.md 1.3).
+ */
 void		wx_client_set_v2_sign_type(struct wx_client *c,
 		    enum wx_v2_sign_type t);
 
@@ -114,7 +119,7 @@ struct wx_transfer_req {
 	const char *transfer_scene_id;
 	const char *user_recv_perception;
 	const char *report_infos;	/* "type:content;type:content" */
-	const char *notify_url;
+	const char *notify_url;		/* https; http only to loopback */
 };
 
 struct wx_transfer_bill {

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,18 @@
 
 #define BATCH_PATH "/v3/transfer/batches"
 #define BATCH_MAX_DETAILS 1000
+
+/* An answer not of the documented shape: outcome unknown. */
+static enum ld_status
+malformed(struct wx_answer *ans, struct ld_err *err, const char *why)
+{
+	char msg[sizeof ans->message];
+
+	snprintf(msg, sizeof msg, "%s", why);
+	wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER, msg);
+	return ld_err_set(err, LD_EPROTO, "%s: malformed answer: %s",
+	    ans->path, msg);
+}
 
 void
 wx_batch_detail_free(struct wx_batch_detail *d)
@@ -63,9 +76,8 @@ wx_batch_build(struct wx_client *c, const struct wx_batch_req *r, char **body,
 		    "allowed 1..%d", r->out_batch_no, r->n_details,
 		    BATCH_MAX_DETAILS);
 	if (notify != NULL && notify[0] != '\0' &&
-	    strncmp(notify, "https://", 8) != 0)
-		return ld_err_set(err, LD_EINVAL, "notify_url \"%s\" is not "
-		    "https://", notify);
+	    (st = wx_http_check_notify_url(notify, err)) != LD_OK)
+		return st;
 	for (i = 0; i < r->n_details; i++) {
 		const struct wx_batch_detail_req *d = &r->details[i];
 		int has_name = d->user_name != NULL && d->user_name[0] != '\0';
@@ -149,53 +161,94 @@ wx_batch_build(struct wx_client *c, const struct wx_batch_req *r, char **body,
 	return LD_OK;
 }
 
-static void
-batch_head_from_json(const cJSON *o, struct wx_batch *b)
+/*
+ * The batch head of a create answer (wechatpay.md 2.1: out_batch_no,
+ * batch_id, create_time, batch_status, all required) or of a query's
+ * transfer_batch (identity, status and totals required; the rest typed when
+ * present).  No batch_status is a malformed answer, not an accepted one.
+ */
+static enum ld_status
+batch_head_from_json(const cJSON *o, int query, struct wx_batch *b,
+    struct ld_err *err)
 {
-	wx_json_copy(o, "out_batch_no", b->out_batch_no,
-	    sizeof b->out_batch_no);
-	wx_json_copy(o, "batch_id", b->batch_id, sizeof b->batch_id);
-	wx_json_copy(o, "batch_status", b->batch_status,
-	    sizeof b->batch_status);
-	wx_json_copy(o, "close_reason", b->close_reason,
-	    sizeof b->close_reason);
-	wx_json_copy(o, "create_time", b->create_time, sizeof b->create_time);
-	wx_json_copy(o, "update_time", b->update_time, sizeof b->update_time);
-	b->total_amount = wx_json_int64(o, "total_amount", -1);
-	b->success_amount = wx_json_int64(o, "success_amount", -1);
-	b->fail_amount = wx_json_int64(o, "fail_amount", -1);
-	b->total_num = (long)wx_json_int64(o, "total_num", -1);
-	b->success_num = (long)wx_json_int64(o, "success_num", -1);
-	b->fail_num = (long)wx_json_int64(o, "fail_num", -1);
+	enum ld_status st = LD_OK;
+	int64_t v;
+
+#define F(name, req)							\
+	if (st == LD_OK)						\
+		st = wx_json_copy(o, #name, b->name, sizeof b->name,	\
+		    (req) ? WX_REQUIRED : WX_OPTIONAL, err)
+#define N(name, req)							\
+	if (st == LD_OK)						\
+		st = wx_json_int64(o, #name, &b->name,			\
+		    (req) ? WX_REQUIRED : WX_OPTIONAL, err)
+#define C(name, req)							\
+	if (st == LD_OK && (st = wx_json_int64(o, #name, &v,		\
+	    (req) ? WX_REQUIRED : WX_OPTIONAL, err)) == LD_OK)		\
+		b->name = v <= LONG_MAX ? (long)v : -1
+	F(out_batch_no, 1);
+	F(batch_id, 1);
+	F(batch_status, 1);
+	F(close_reason, 0);
+	F(create_time, !query);
+	F(update_time, 0);
+	N(total_amount, query);
+	N(success_amount, 0);
+	N(fail_amount, 0);
+	C(total_num, query);
+	C(success_num, 0);
+	C(fail_num, 0);
+#undef F
+#undef N
+#undef C
+	if (st != LD_OK)
+		return ld_err_prefix(err, "transfer batch: ");
+	return LD_OK;
 }
 
-static void
-detail_from_json(const cJSON *o, struct wx_batch_detail *d)
+/*
+ * One detail: a query's list entry (detail_id, out_detail_no,
+ * detail_status) or the detail query's entity (every listed field but
+ * fail_reason and user_name).
+ */
+static enum ld_status
+detail_from_json(const cJSON *o, int full, struct wx_batch_detail *d,
+    struct ld_err *err)
 {
 	const struct wx_code_class *f;
+	enum ld_status st = LD_OK;
 
 	wx_batch_detail_free(d);
-	wx_json_copy(o, "out_detail_no", d->out_detail_no,
-	    sizeof d->out_detail_no);
-	wx_json_copy(o, "detail_id", d->detail_id, sizeof d->detail_id);
-	wx_json_copy(o, "detail_status", d->detail_status,
-	    sizeof d->detail_status);
-	wx_json_copy(o, "fail_reason", d->fail_reason, sizeof d->fail_reason);
-	wx_json_copy(o, "openid", d->openid, sizeof d->openid);
-	wx_json_copy(o, "initiate_time", d->initiate_time,
-	    sizeof d->initiate_time);
-	wx_json_copy(o, "update_time", d->update_time, sizeof d->update_time);
-	d->transfer_amount = wx_json_int64(o, "transfer_amount", -1);
-	d->user_name = wx_json_strdup(o, "user_name");
+#define F(name, req)							\
+	if (st == LD_OK)						\
+		st = wx_json_copy(o, #name, d->name, sizeof d->name,	\
+		    (req) ? WX_REQUIRED : WX_OPTIONAL, err)
+	F(out_detail_no, 1);
+	F(detail_id, 1);
+	F(detail_status, 1);
+	F(fail_reason, 0);
+	F(openid, full);
+	F(initiate_time, full);
+	F(update_time, full);
+#undef F
+	if (st == LD_OK)
+		st = wx_json_int64(o, "transfer_amount", &d->transfer_amount,
+		    full ? WX_REQUIRED : WX_OPTIONAL, err);
+	if (st == LD_OK)
+		st = wx_json_strdup(o, "user_name", &d->user_name, WX_OPTIONAL,
+		    err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "transfer detail: ");
 	d->cls = wx_code_classify(WX_KIND_V3_DETAIL_STATUS, d->detail_status);
 	if (strcmp(d->detail_status, "FAIL") == 0 && d->fail_reason[0]) {
 		f = wx_code_classify(WX_KIND_V3_FAIL_REASON, d->fail_reason);
 		if (wx_code_is_known(f))
 			d->cls = f;
 	}
+	return LD_OK;
 }
 
-/* Classifies by batch_status; the create answer may omit it (accepted). */
+/* Classifies by batch_status, after checking the answer's identity. */
 static enum ld_status
 batch_answer(struct wx_batch *b, const char *want_out, const char *want_id,
     struct wx_answer *ans, struct ld_err *err)
@@ -206,15 +259,10 @@ batch_answer(struct wx_batch *b, const char *want_out, const char *want_id,
 		bad = "out_batch_no differs from the request";
 	else if (want_id != NULL && strcmp(b->batch_id, want_id) != 0)
 		bad = "batch_id differs from the request";
-	if (bad != NULL) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    bad);
-		return ld_err_set(err, LD_EPROTO, "%s: answer has %s",
-		    ans->path, bad);
-	}
-	wx_ans_classify(ans, WX_KIND_V3_BATCH_STATUS, b->batch_status[0] ?
-	    b->batch_status : "ACCEPTED", b->close_reason[0] ?
-	    b->close_reason : NULL);
+	if (bad != NULL)
+		return malformed(ans, err, bad);
+	wx_ans_classify(ans, WX_KIND_V3_BATCH_STATUS, b->batch_status,
+	    b->close_reason[0] ? b->close_reason : NULL);
 	return LD_OK;
 }
 
@@ -224,14 +272,16 @@ wx_batch_create(struct wx_client *c, const char *body, struct wx_batch *b,
 {
 	cJSON *req, *json;
 	char want[64];
+	struct ld_err perr;
 	enum ld_status st;
 
 	memset(b, 0, sizeof *b);
 	wx_batch_free(b);
 	req = body != NULL ? cJSON_Parse(body) : NULL;
-	wx_json_copy(req, "out_batch_no", want, sizeof want);
+	st = wx_json_copy(req, "out_batch_no", want, sizeof want, WX_REQUIRED,
+	    NULL);
 	cJSON_Delete(req);
-	if (want[0] == '\0') {
+	if (st != LD_OK) {
 		wx_ans_begin(ans, "POST", BATCH_PATH, body, body ?
 		    strlen(body) : 0);
 		ld_err_set(err, LD_EINVAL, "batch body has no out_batch_no "
@@ -241,14 +291,13 @@ wx_batch_create(struct wx_client *c, const char *body, struct wx_batch *b,
 	st = wx_v3_call(c, "POST", BATCH_PATH, body, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	if (json == NULL) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    "empty answer");
-		return ld_err_set(err, LD_EPROTO, "%s: empty answer",
-		    BATCH_PATH);
-	}
-	batch_head_from_json(json, b);
+	if (json == NULL)
+		return malformed(ans, err, "empty answer");
+	ld_err_clear(&perr);
+	st = batch_head_from_json(json, 0, b, &perr);
 	cJSON_Delete(json);
+	if (st != LD_OK)
+		return malformed(ans, err, perr.msg);
 	return batch_answer(b, want, NULL, ans, err);
 }
 
@@ -260,6 +309,7 @@ wx_batch_query(struct wx_client *c, int by_batch_id, const char *no,
 	char path[256];
 	cJSON *json;
 	const cJSON *head, *list, *e;
+	struct ld_err perr;
 	enum ld_status st;
 	size_t n;
 
@@ -292,27 +342,41 @@ wx_batch_query(struct wx_client *c, int by_batch_id, const char *no,
 	head = cJSON_GetObjectItemCaseSensitive(json, "transfer_batch");
 	if (!cJSON_IsObject(head)) {
 		cJSON_Delete(json);
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    "no transfer_batch object");
-		return ld_err_set(err, LD_EPROTO, "%s: answer has no "
-		    "transfer_batch object", path);
+		return malformed(ans, err, "no transfer_batch object");
 	}
-	batch_head_from_json(head, b);
+	ld_err_clear(&perr);
+	if (batch_head_from_json(head, 1, b, &perr) != LD_OK) {
+		cJSON_Delete(json);
+		return malformed(ans, err, perr.msg);
+	}
 	list = cJSON_GetObjectItemCaseSensitive(json, "transfer_detail_list");
 	n = cJSON_IsArray(list) ? (size_t)cJSON_GetArraySize(list) : 0;
-	if (n > BATCH_MAX_DETAILS)
-		n = BATCH_MAX_DETAILS;
-	if (n > 0) {
+	if (list != NULL && !cJSON_IsArray(list))
+		st = ld_err_set(&perr, LD_EPROTO, "transfer_detail_list is not "
+		    "an array");
+	else if (n > 0 && !need_detail)
+		st = ld_err_set(&perr, LD_EPROTO, "details listed though none "
+		    "were asked for");
+	else if (n > (size_t)limit)
+		st = ld_err_set(&perr, LD_EPROTO, "%zu details, more than the "
+		    "limit %d asked for", n, limit);
+	if (st == LD_OK && n > 0) {
 		b->details = ld_calloc(n, sizeof *b->details);
 		cJSON_ArrayForEach(e, list) {
-			if (b->n_details == n)
-				break;
 			if (!cJSON_IsObject(e))
-				continue;
-			detail_from_json(e, &b->details[b->n_details++]);
+				st = ld_err_set(&perr, LD_EPROTO, "detail %zu "
+				    "is not an object", b->n_details + 1);
+			else
+				st = detail_from_json(e, 0,
+				    &b->details[b->n_details], &perr);
+			if (st != LD_OK)
+				break;
+			b->n_details++;
 		}
 	}
 	cJSON_Delete(json);
+	if (st != LD_OK)
+		return malformed(ans, err, perr.msg);
 	return batch_answer(b, by_batch_id ? NULL : no, by_batch_id ? no :
 	    NULL, ans, err);
 }
@@ -322,8 +386,10 @@ wx_batch_detail_query(struct wx_client *c, int by_id, const char *batch,
     const char *detail, struct wx_batch_detail *d, struct wx_answer *ans,
     struct ld_err *err)
 {
-	char path[256];
+	char path[256], mchid[64], out_batch[64], batch_id[128];
+	char appid[64], remark[128];
 	cJSON *json;
+	struct ld_err perr;
 	enum ld_status st;
 
 	memset(d, 0, sizeof *d);
@@ -340,20 +406,36 @@ wx_batch_detail_query(struct wx_client *c, int by_id, const char *batch,
 	st = wx_v3_call(c, "GET", path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	if (json == NULL) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    "empty answer");
-		return ld_err_set(err, LD_EPROTO, "%s: empty answer", path);
-	}
-	detail_from_json(json, d);
+	if (json == NULL)
+		return malformed(ans, err, "empty answer");
+	/* The detail entity of wechatpay.md 2.1: all but fail_reason and
+	 * user_name are listed unconditionally. */
+	ld_err_clear(&perr);
+	st = detail_from_json(json, 1, d, &perr);
+	if (st == LD_OK)
+		st = wx_json_copy(json, "mchid", mchid, sizeof mchid,
+		    WX_REQUIRED, &perr);
+	if (st == LD_OK)
+		st = wx_json_copy(json, "out_batch_no", out_batch,
+		    sizeof out_batch, WX_REQUIRED, &perr);
+	if (st == LD_OK)
+		st = wx_json_copy(json, "batch_id", batch_id, sizeof batch_id,
+		    WX_REQUIRED, &perr);
+	if (st == LD_OK)
+		st = wx_json_copy(json, "appid", appid, sizeof appid,
+		    WX_REQUIRED, &perr);
+	if (st == LD_OK)
+		st = wx_json_copy(json, "transfer_remark", remark,
+		    sizeof remark, WX_REQUIRED, &perr);
 	cJSON_Delete(json);
-	if (d->detail_status[0] == '\0' || strcmp(by_id ? d->detail_id :
-	    d->out_detail_no, detail) != 0) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    "detail answer does not match the request");
-		return ld_err_set(err, LD_EPROTO, "%s: detail answer does not "
-		    "match the request", path);
-	}
+	if (st != LD_OK)
+		return malformed(ans, err, perr.msg);
+	if (strcmp(by_id ? d->detail_id : d->out_detail_no, detail) != 0 ||
+	    strcmp(by_id ? batch_id : out_batch, batch) != 0)
+		return malformed(ans, err, "detail answer does not match the "
+		    "request");
+	if (strcmp(mchid, c->mchid) != 0)
+		return malformed(ans, err, "mchid is not this merchant");
 	ans->cls = d->cls;
 	ans->outcome = d->cls->outcome;
 	snprintf(ans->code, sizeof ans->code, "%s", d->cls->code);

@@ -29,32 +29,56 @@ wx_platform_certs_free(struct wx_platform_cert *certs, size_t n)
 	free(certs);
 }
 
-/* Decrypts one entry and checks it is the certificate it claims to be. */
+/*
+ * Decrypts one entry and checks it is the certificate it claims to be.
+ * Every field of the entry is required (wechatpay.md 3.2, 3.3);
+ * associated_data may be empty but must be there.
+ */
 static enum ld_status
 open_entry(struct wx_client *c, const cJSON *e, struct wx_platform_cert *pc,
     struct ld_err *err)
 {
-	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(e,
-	    "encrypt_certificate");
-	char alg[32], nonce[64], aad[64], serial[128], *ct;
+	const cJSON *enc;
+	char alg[32], nonce[64], aad[64], serial[128], *ct = NULL;
 	size_t len;
 	enum ld_status st;
 
-	wx_json_copy(e, "serial_no", pc->serial_no, sizeof pc->serial_no);
-	wx_json_copy(e, "effective_time", pc->effective_time,
-	    sizeof pc->effective_time);
-	wx_json_copy(e, "expire_time", pc->expire_time,
-	    sizeof pc->expire_time);
-	wx_json_copy(enc, "algorithm", alg, sizeof alg);
-	wx_json_copy(enc, "nonce", nonce, sizeof nonce);
-	wx_json_copy(enc, "associated_data", aad, sizeof aad);
-	if (pc->serial_no[0] == '\0' || strcmp(alg, "AEAD_AES_256_GCM") != 0 ||
-	    nonce[0] == '\0')
-		return ld_err_set(err, LD_EPROTO, "certificate entry without "
-		    "serial_no or an AEAD_AES_256_GCM encrypt_certificate");
-	if ((ct = wx_json_strdup(enc, "ciphertext")) == NULL)
+	if (!cJSON_IsObject(e))
+		return ld_err_set(err, LD_EPROTO, "certificate entry is not an "
+		    "object");
+	enc = cJSON_GetObjectItemCaseSensitive(e, "encrypt_certificate");
+	if ((st = wx_json_copy(e, "serial_no", pc->serial_no,
+	    sizeof pc->serial_no, WX_REQUIRED, err)) != LD_OK ||
+	    (st = wx_json_copy(e, "effective_time", pc->effective_time,
+	    sizeof pc->effective_time, WX_REQUIRED, err)) != LD_OK ||
+	    (st = wx_json_copy(e, "expire_time", pc->expire_time,
+	    sizeof pc->expire_time, WX_REQUIRED, err)) != LD_OK)
+		return st;
+	if (!cJSON_IsObject(enc))
 		return ld_err_set(err, LD_EPROTO, "certificate %s: no "
-		    "ciphertext", pc->serial_no);
+		    "encrypt_certificate object", pc->serial_no);
+	if ((st = wx_json_copy(enc, "algorithm", alg, sizeof alg,
+	    WX_REQUIRED, err)) != LD_OK ||
+	    (st = wx_json_copy(enc, "nonce", nonce, sizeof nonce,
+	    WX_REQUIRED, err)) != LD_OK ||
+	    (st = wx_json_copy(enc, "associated_data", aad, sizeof aad,
+	    WX_OPTIONAL, err)) != LD_OK ||
+	    (st = wx_json_strdup(enc, "ciphertext", &ct, WX_REQUIRED,
+	    err)) != LD_OK) {
+		free(ct);
+		return ld_err_prefix(err, "certificate %s: ", pc->serial_no);
+	}
+	if (cJSON_GetObjectItemCaseSensitive(enc, "associated_data") ==
+	    NULL) {
+		free(ct);
+		return ld_err_set(err, LD_EPROTO, "certificate %s: no "
+		    "associated_data", pc->serial_no);
+	}
+	if (strcmp(alg, "AEAD_AES_256_GCM") != 0) {
+		free(ct);
+		return ld_err_set(err, LD_EPROTO, "certificate %s: algorithm "
+		    "%s, not AEAD_AES_256_GCM", pc->serial_no, alg);
+	}
 	st = wx_aead_decrypt(c->apiv3_key, nonce, aad, ct, &pc->pem, &len,
 	    err);
 	free(ct);

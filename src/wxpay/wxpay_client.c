@@ -64,38 +64,86 @@ wx_ans_local(struct wx_answer *a, struct ld_err *err)
 
 /* JSON helpers */
 
-void
-wx_json_copy(const cJSON *o, const char *name, char *dst, size_t cap)
+static enum ld_status
+json_member(const cJSON *o, const char *name, int required,
+    const cJSON **out, struct ld_err *err)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+	*out = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, name) :
+	    NULL;
+	if (*out == NULL && required)
+		return ld_err_set(err, LD_EPROTO, "answer has no \"%s\"",
+		    name);
+	return LD_OK;
+}
+
+enum ld_status
+wx_json_copy(const cJSON *o, const char *name, char *dst, size_t cap,
+    int required, struct ld_err *err)
+{
+	const cJSON *j;
+	size_t len;
 
 	dst[0] = '\0';
-	if (cJSON_IsString(j))
-		snprintf(dst, cap, "%s", j->valuestring);
+	if (json_member(o, name, required, &j, err) != LD_OK)
+		return LD_EPROTO;
+	if (j == NULL)
+		return LD_OK;
+	if (!cJSON_IsString(j))
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is not "
+		    "a string", name);
+	if (required && j->valuestring[0] == '\0')
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is "
+		    "empty", name);
+	if ((len = strlen(j->valuestring)) >= cap)
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" has %zu "
+		    "bytes, more than the %zu this client keeps", name, len,
+		    cap - 1);
+	memcpy(dst, j->valuestring, len + 1);
+	return LD_OK;
 }
 
-char *
-wx_json_strdup(const cJSON *o, const char *name)
+enum ld_status
+wx_json_strdup(const cJSON *o, const char *name, char **out, int required,
+    struct ld_err *err)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+	const cJSON *j;
 
-	return cJSON_IsString(j) ? ld_strdup(j->valuestring) : NULL;
+	*out = NULL;
+	if (json_member(o, name, required, &j, err) != LD_OK)
+		return LD_EPROTO;
+	if (j == NULL)
+		return LD_OK;
+	if (!cJSON_IsString(j))
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is not "
+		    "a string", name);
+	if (required && j->valuestring[0] == '\0')
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is "
+		    "empty", name);
+	*out = ld_strdup(j->valuestring);
+	return LD_OK;
 }
 
-int64_t
-wx_json_int64(const cJSON *o, const char *name, int64_t def)
+enum ld_status
+wx_json_int64(const cJSON *o, const char *name, int64_t *out, int required,
+    struct ld_err *err)
 {
-	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
+	const cJSON *j;
 	double d;
 
-	if (!cJSON_IsNumber(j))
-		return def;
-	d = j->valuedouble;
+	*out = -1;
+	if (json_member(o, name, required, &j, err) != LD_OK)
+		return LD_EPROTO;
+	if (j == NULL)
+		return LD_OK;
 	/* cJSON keeps numbers as doubles; amounts are integers well below
-	 * 2^53, where a double is exact. */
+	 * 2^53, where a double is exact.  Anything else is refused rather
+	 * than rounded. */
+	d = cJSON_IsNumber(j) ? j->valuedouble : -1;
 	if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
-		return def;
-	return (int64_t)d;
+		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is not "
+		    "an integer in [0, 2^53]", name);
+	*out = (int64_t)d;
+	return LD_OK;
 }
 
 void
@@ -221,6 +269,11 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 	c->scene_id = dup_or_null(cfg->wxpay.transfer_scene_id);
 	c->perception = dup_or_null(cfg->wxpay.user_recv_perception);
 	c->report_infos = dup_or_null(cfg->wxpay.transfer_scene_report_infos);
+	if (c->notify_url != NULL &&
+	    (st = wx_http_check_notify_url(c->notify_url, err)) != LD_OK) {
+		ld_err_prefix(err, "[wxpay] ");
+		goto fail;
+	}
 
 	if (cfg->wxpay.private_key_file != NULL) {
 		if ((st = wx_load_private_key(cfg->wxpay.private_key_file,
@@ -465,11 +518,23 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	} else {
 		cJSON *e = cJSON_ParseWithLength(r.body.data != NULL ?
 		    r.body.data : "", r.body.len);
-		char code[64], msg[400];
+		char code[64], msg[sizeof ans->message];
 		const struct wx_code_class *k;
+		struct ld_err perr;
 
-		wx_json_copy(e, "code", code, sizeof code);
-		wx_json_copy(e, "message", msg, sizeof msg);
+		/* A body that is not JSON (a gateway page) has no code; a
+		 * JSON body must be the documented {"code","message"}. */
+		if (wx_json_copy(e, "code", code, sizeof code, WX_OPTIONAL,
+		    &perr) != LD_OK || wx_json_copy(e, "message", msg,
+		    sizeof msg, WX_OPTIONAL, &perr) != LD_OK) {
+			cJSON_Delete(e);
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_BAD_ANSWER, perr.msg);
+			wx_http_resp_free(&r);
+			return ld_err_set(err, LD_EPROTO, "%s %s: HTTP %ld error "
+			    "body: %s", method, path, ans->http_status,
+			    perr.msg);
+		}
 		cJSON_Delete(e);
 		k = wx_code_classify_v3_error(code, msg);
 		if (wx_code_is_known(k)) {
@@ -508,25 +573,66 @@ wx_transfer_bill_free(struct wx_transfer_bill *b)
 	b->transfer_amount = -1;
 }
 
-static void
-bill_from_json(const cJSON *o, struct wx_transfer_bill *b)
+/*
+ * Which answer a bill object comes from: each documents its own fields
+ * (wechatpay.md 2.2: create, query, cancel, callback resource).
+ */
+enum bill_doc {
+	BILL_CREATE,
+	BILL_QUERY,
+	BILL_CANCEL,
+	BILL_NOTIFY
+};
+
+static const char *const bill_doc_name[] = { "create", "query", "cancel",
+	"callback" };
+
+/*
+ * Reads a bill.  Every field the documentation lists for that answer is
+ * required, except fail_reason (FAIL only) and user_name (only when one was
+ * sent); package_info is required on a create that waits for the user,
+ * who cannot confirm without it.
+ */
+static enum ld_status
+bill_from_json(const cJSON *o, enum bill_doc doc,
+    struct wx_transfer_bill *b, struct ld_err *err)
 {
+	int q = doc == BILL_QUERY, n = doc == BILL_NOTIFY;
+	enum ld_status st = LD_OK;
+
 	wx_transfer_bill_free(b);
-	wx_json_copy(o, "out_bill_no", b->out_bill_no, sizeof b->out_bill_no);
-	wx_json_copy(o, "transfer_bill_no", b->transfer_bill_no,
-	    sizeof b->transfer_bill_no);
-	wx_json_copy(o, "state", b->state, sizeof b->state);
-	wx_json_copy(o, "fail_reason", b->fail_reason, sizeof b->fail_reason);
-	wx_json_copy(o, "appid", b->appid, sizeof b->appid);
-	wx_json_copy(o, "mch_id", b->mch_id, sizeof b->mch_id);
-	wx_json_copy(o, "openid", b->openid, sizeof b->openid);
-	wx_json_copy(o, "transfer_remark", b->transfer_remark,
-	    sizeof b->transfer_remark);
-	wx_json_copy(o, "create_time", b->create_time, sizeof b->create_time);
-	wx_json_copy(o, "update_time", b->update_time, sizeof b->update_time);
-	b->transfer_amount = wx_json_int64(o, "transfer_amount", -1);
-	b->package_info = wx_json_strdup(o, "package_info");
-	b->user_name = wx_json_strdup(o, "user_name");
+#define F(name, req)							\
+	if (st == LD_OK)						\
+		st = wx_json_copy(o, #name, b->name, sizeof b->name,	\
+		    (req) ? WX_REQUIRED : WX_OPTIONAL, err)
+	F(out_bill_no, 1);
+	F(transfer_bill_no, 1);
+	F(state, 1);
+	F(fail_reason, 0);
+	F(appid, q);
+	F(mch_id, q || n);
+	F(openid, q || n);
+	F(transfer_remark, q);
+	F(create_time, doc != BILL_CANCEL);
+	F(update_time, doc != BILL_CREATE);
+#undef F
+	if (st == LD_OK)
+		st = wx_json_int64(o, "transfer_amount", &b->transfer_amount,
+		    q || n, err);
+	if (st == LD_OK)
+		st = wx_json_strdup(o, "package_info", &b->package_info,
+		    WX_OPTIONAL, err);
+	if (st == LD_OK)
+		st = wx_json_strdup(o, "user_name", &b->user_name, WX_OPTIONAL,
+		    err);
+	if (st == LD_OK && doc == BILL_CREATE &&
+	    strcmp(b->state, "WAIT_USER_CONFIRM") == 0 &&
+	    (b->package_info == NULL || b->package_info[0] == '\0'))
+		st = ld_err_set(err, LD_EPROTO, "answer has state "
+		    "WAIT_USER_CONFIRM without package_info");
+	if (st != LD_OK)
+		ld_err_prefix(err, "transfer bill %s: ", bill_doc_name[doc]);
+	return st;
 }
 
 static const struct wx_code_class *
@@ -550,6 +656,7 @@ wx_transfer_bill_from_json(const char *json, size_t len,
     struct ld_err *err)
 {
 	cJSON *o = cJSON_ParseWithLength(json, len);
+	enum ld_status st;
 
 	memset(bill, 0, sizeof *bill);
 	bill->transfer_amount = -1;
@@ -559,24 +666,24 @@ wx_transfer_bill_from_json(const char *json, size_t len,
 		return ld_err_set(err, LD_EPROTO, "transfer bill: not a JSON "
 		    "object");
 	}
-	bill_from_json(o, bill);
+	st = bill_from_json(o, BILL_NOTIFY, bill, err);
 	cJSON_Delete(o);
-	if (bill->out_bill_no[0] == '\0' || bill->state[0] == '\0')
-		return ld_err_set(err, LD_EPROTO, "transfer bill: no %s",
-		    bill->out_bill_no[0] == '\0' ? "out_bill_no" : "state");
-	*cls = bill_class(bill);
-	return LD_OK;
+	if (st == LD_OK)
+		*cls = bill_class(bill);
+	return st;
 }
 
 /*
  * Common tail of the bill calls: parse, check the answer is about the bill
- * asked for, classify by state.
+ * asked for and this merchant, classify by state.
  */
 static enum ld_status
-bill_answer(cJSON *json, const char *want_out, const char *want_no,
-    struct wx_transfer_bill *bill, struct wx_answer *ans, struct ld_err *err)
+bill_answer(const struct wx_client *c, cJSON *json, enum bill_doc doc,
+    const char *want_out, const char *want_no, struct wx_transfer_bill *bill,
+    struct wx_answer *ans, struct ld_err *err)
 {
 	const char *bad = NULL;
+	struct ld_err perr;
 
 	if (json == NULL) {
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
@@ -584,19 +691,23 @@ bill_answer(cJSON *json, const char *want_out, const char *want_no,
 		return ld_err_set(err, LD_EPROTO, "%s: empty answer",
 		    ans->path);
 	}
-	bill_from_json(json, bill);
+	ld_err_clear(&perr);
+	if (bill_from_json(json, doc, bill, &perr) != LD_OK)
+		bad = perr.msg;
 	cJSON_Delete(json);
-	if (bill->state[0] == '\0')
-		bad = "no state";
+	if (bad != NULL)
+		;
 	else if (want_out != NULL && strcmp(bill->out_bill_no, want_out) != 0)
 		bad = "out_bill_no differs from the request";
 	else if (want_no != NULL &&
 	    strcmp(bill->transfer_bill_no, want_no) != 0)
 		bad = "transfer_bill_no differs from the request";
+	else if (bill->mch_id[0] != '\0' && strcmp(bill->mch_id, c->mchid) != 0)
+		bad = "mch_id is not this merchant";
 	if (bad != NULL) {
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
 		    bad);
-		return ld_err_set(err, LD_EPROTO, "%s: answer has %s",
+		return ld_err_set(err, LD_EPROTO, "%s: malformed answer: %s",
 		    ans->path, bad);
 	}
 	ans->cls = bill_class(bill);
@@ -695,9 +806,8 @@ wx_transfer_bill_build(struct wx_client *c, const struct wx_transfer_req *r,
 		return ld_err_set(err, LD_EINVAL, "user_name is required from "
 		    "200000 fen (amount %lld)", (long long)r->amount_fen);
 	if (notify != NULL && notify[0] != '\0' &&
-	    strncmp(notify, "https://", 8) != 0)
-		return ld_err_set(err, LD_EINVAL, "notify_url \"%s\" is not "
-		    "https://", notify);
+	    (st = wx_http_check_notify_url(notify, err)) != LD_OK)
+		return st;
 	if ((st = wx_report_infos_json(infos, &infos_json, err)) != LD_OK)
 		return st;
 	if (r->user_name != NULL && r->user_name[0] != '\0') {
@@ -749,9 +859,10 @@ wx_transfer_bill_create(struct wx_client *c, const char *body,
 	memset(bill, 0, sizeof *bill);
 	bill->transfer_amount = -1;
 	req = body != NULL ? cJSON_Parse(body) : NULL;
-	wx_json_copy(req, "out_bill_no", want, sizeof want);
+	st = wx_json_copy(req, "out_bill_no", want, sizeof want, WX_REQUIRED,
+	    NULL);
 	cJSON_Delete(req);
-	if (want[0] == '\0') {
+	if (st != LD_OK) {
 		wx_ans_begin(ans, "POST", BILLS_PATH, body, body ?
 		    strlen(body) : 0);
 		ld_err_set(err, LD_EINVAL, "transfer bill body has no "
@@ -761,12 +872,12 @@ wx_transfer_bill_create(struct wx_client *c, const char *body,
 	st = wx_v3_call(c, "POST", BILLS_PATH, body, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	return bill_answer(json, want, NULL, bill, ans, err);
+	return bill_answer(c, json, BILL_CREATE, want, NULL, bill, ans, err);
 }
 
 static enum ld_status
 bill_get(struct wx_client *c, const char *method, const char *fmt,
-    const char *field, const char *no, int by_no,
+    const char *field, const char *no, int by_no, enum bill_doc doc,
     struct wx_transfer_bill *bill, struct wx_answer *ans,
     struct ld_err *err)
 {
@@ -784,8 +895,8 @@ bill_get(struct wx_client *c, const char *method, const char *fmt,
 	st = wx_v3_call(c, method, path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	return bill_answer(json, by_no ? NULL : no, by_no ? no : NULL, bill,
-	    ans, err);
+	return bill_answer(c, json, doc, by_no ? NULL : no, by_no ? no : NULL,
+	    bill, ans, err);
 }
 
 enum ld_status
@@ -793,7 +904,7 @@ wx_transfer_bill_query(struct wx_client *c, const char *out_bill_no,
     struct wx_transfer_bill *bill, struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "GET", BILLS_PATH "/out-bill-no/%s", "out_bill_no",
-	    out_bill_no, 0, bill, ans, err);
+	    out_bill_no, 0, BILL_QUERY, bill, ans, err);
 }
 
 enum ld_status
@@ -802,7 +913,8 @@ wx_transfer_bill_query_by_no(struct wx_client *c,
     struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "GET", BILLS_PATH "/transfer-bill-no/%s",
-	    "transfer_bill_no", transfer_bill_no, 1, bill, ans, err);
+	    "transfer_bill_no", transfer_bill_no, 1, BILL_QUERY, bill, ans,
+	    err);
 }
 
 enum ld_status
@@ -810,7 +922,7 @@ wx_transfer_bill_cancel(struct wx_client *c, const char *out_bill_no,
     struct wx_transfer_bill *bill, struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "POST", BILLS_PATH "/out-bill-no/%s/cancel",
-	    "out_bill_no", out_bill_no, 0, bill, ans, err);
+	    "out_bill_no", out_bill_no, 0, BILL_CANCEL, bill, ans, err);
 }
 
 /* Balance */
@@ -824,6 +936,7 @@ wx_balance_query(struct wx_client *c, const char *account_type,
 	cJSON *json;
 	enum ld_status st;
 	int64_t av, pe;
+	struct ld_err perr;
 
 	*available_fen = *pending_fen = -1;
 	snprintf(path, sizeof path, "/v3/merchant/fund/balance/%s",
@@ -839,15 +952,18 @@ wx_balance_query(struct wx_client *c, const char *account_type,
 	st = wx_v3_call(c, "GET", path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	av = wx_json_int64(json, "available_amount", -1);
-	pe = wx_json_int64(json, "pending_amount", 0);
-	cJSON_Delete(json);
-	if (av < 0) {
+	/* Both amounts are documented (wechatpay.md 2.3). */
+	ld_err_clear(&perr);
+	if (wx_json_int64(json, "available_amount", &av, WX_REQUIRED,
+	    &perr) != LD_OK || wx_json_int64(json, "pending_amount", &pe,
+	    WX_REQUIRED, &perr) != LD_OK) {
+		cJSON_Delete(json);
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
-		    "no integer available_amount");
-		return ld_err_set(err, LD_EPROTO, "%s: answer has no integer "
-		    "available_amount", path);
+		    perr.msg);
+		return ld_err_set(err, LD_EPROTO, "%s: malformed answer: %s",
+		    path, perr.msg);
 	}
+	cJSON_Delete(json);
 	*available_fen = av;
 	*pending_fen = pe;
 	/* A balance is information, not a payout: "success" means read. */

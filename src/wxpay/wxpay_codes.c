@@ -93,13 +93,24 @@ static const struct wx_code_class table[] = {
 	    "401: our signature was refused; fix keys/serial, same number"),
 	ROW(V3_ERROR, "NO_AUTH", FAIL, 0, 0, S_BILL,
 	    "403: product not enabled or wrong product generation"),
-	ROW(V3_ERROR, "NOT_FOUND", RETRY, 0, 1000,
-	    "wechatpay.md 2.2 Query (unconfirmed exact code)",
-	    "404 on a query: the create never arrived; resend the "
-	    "identical create (same number)"),
-	ROW(V3_ERROR, "ORDER_NOT_EXIST", RETRY, 0, 1000, S_COMMON,
+	/*
+	 * "Not found" on a query is no proof the create never arrived: the
+	 * official reading of any unclear answer is to keep the number and
+	 * query again, and only a query that says the bill definitely failed
+	 * allows a new one (wechatpay.md 2.2 create answer, 6 "query before
+	 * ever issuing a new number").  Resending the identical body with the
+	 * same number stays allowed, that being idempotent (2.2 idempotency
+	 * summary); a new number is not.
+	 */
+	ROW(V3_ERROR, "NOT_FOUND", UNKNOWN, 0, 5000,
+	    "wechatpay.md 2.2 Query (404, exact code unconfirmed) and create "
+	    "answer (official 4012716434)",
+	    "404 on a query: not proof the bill was never received; query "
+	    "again later, resend only the identical create (same number), "
+	    "never a new number"),
+	ROW(V3_ERROR, "ORDER_NOT_EXIST", UNKNOWN, 0, 5000, S_COMMON,
 	    "404 on a query: as NOT_FOUND"),
-	ROW(V3_ERROR, "RESOURCE_NOT_EXISTS", RETRY, 0, 1000, S_COMMON,
+	ROW(V3_ERROR, "RESOURCE_NOT_EXISTS", UNKNOWN, 0, 5000, S_COMMON,
 	    "404 on a query: as NOT_FOUND"),
 
 	/* transfer-bills states. */
@@ -244,9 +255,17 @@ static const struct wx_code_class table[] = {
 	    "payee not allowed: config"),
 	ROW(V2_ERR_CODE, "PAY_CHANNEL_NOT_ALLOWED", FAIL, 0, 0, S_V2,
 	    "API payouts not enabled: config"),
-	ROW(V2_ERR_CODE, "NOT_FOUND", RETRY, 0, 1000, S_V2Q,
-	    "gettransferinfo: unknown number; resend the identical "
-	    "transfer"),
+	/*
+	 * gettransferinfo only sees the last 30 days, and the official rule
+	 * for anything unclear is to query and never switch number (1.5, 1.6):
+	 * "not found" proves nothing was paid no more than a timeout does.
+	 */
+	ROW(V2_ERR_CODE, "NOT_FOUND", UNKNOWN, 0, 5000,
+	    "wechatpay.md 1.6 (30-day window) and 1.5 (official 4011989673: "
+	    "unclear answer -> query, keep the number)",
+	    "gettransferinfo: unknown number; query again later, resend "
+	    "only the identical transfer (same partner_trade_no, within 2 "
+	    "natural days), never a new number"),
 	ROW(V2_STATUS, "SUCCESS", SUCCESS, 0, 0, S_V2Q, "paid"),
 	ROW(V2_STATUS, "PROCESSING", PENDING, 0, 0, S_V2Q, NULL),
 	ROW(V2_STATUS, "FAILED", FAIL, 1, 0, S_V2Q, "see reason"),

@@ -82,6 +82,49 @@ out:
 }
 
 enum ld_status
+wx_http_check_notify_url(const char *url, struct ld_err *err)
+{
+	CURLU *u;
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	enum ld_status st = LD_OK;
+
+	if (url == NULL || url[0] == '\0')
+		return ld_err_set(err, LD_EINVAL, "notify_url is empty");
+	if ((u = curl_url()) == NULL)
+		return ld_err_set(err, LD_ENOMEM, "curl_url");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		st = ld_err_set(err, LD_EINVAL, "notify_url \"%s\" is not a "
+		    "URL", url);
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	if (user != NULL)
+		st = ld_err_set(err, LD_EINVAL, "notify_url \"%s\" must not "
+		    "carry a user", url);
+	else if (strcasecmp(scheme, "https") == 0)
+		;
+	else if (strcasecmp(scheme, "http") == 0) {
+		/* The same rule as base_url: a callback in clear text could be
+		 * read or answered by anyone on the path; loopback only, for
+		 * the local simulator. */
+		if (!host_is_loopback(host))
+			st = ld_err_set(err, LD_EPERM, "notify_url \"%s\": "
+			    "plain http is refused for a host that is not "
+			    "loopback; use https", url);
+	} else
+		st = ld_err_set(err, LD_EINVAL, "notify_url \"%s\": scheme "
+		    "%s is not https", url, scheme);
+out:
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return st;
+}
+
+enum ld_status
 wx_http_init(struct wx_http *h, const struct wx_http_opts *o,
     struct ld_err *err)
 {

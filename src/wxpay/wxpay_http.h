@@ -70,6 +70,14 @@ enum ld_status	wx_http_check_base_url(const char *url, int *tls,
 		    struct ld_err *err);
 
 /*
+ * Checks a callback URL by the same rule: https to any host, plain http
+ * only to a loopback host (the tests' and the demo's receivers).  LD_EPERM
+ * for http elsewhere, LD_EINVAL for anything else wrong.
+ */
+enum ld_status	wx_http_check_notify_url(const char *url,
+		    struct ld_err *err);
+
+/*
  * Sends one request.  headers is a NULL-terminated list of "Name: value"
  * lines; body may be NULL (GET, or POST without body when method is
  * "POST").  LD_OK when an HTTP answer of any status arrived (r filled; the

@@ -50,13 +50,24 @@ enum ld_status	wx_v3_call(struct wx_client *c, const char *method,
 		    const char *path, const char *body, struct wx_answer *ans,
 		    cJSON **json, struct ld_err *err);
 
-/* Copies a string member into dst (truncating); "" when absent. */
-void		wx_json_copy(const cJSON *o, const char *name, char *dst,
-		    size_t cap);
-/* Duplicates a string member, NULL when absent. */
-char		*wx_json_strdup(const cJSON *o, const char *name);
-/* Integer member in [0, 2^53]; def when absent or not an integer. */
-int64_t		wx_json_int64(const cJSON *o, const char *name, int64_t def);
+/*
+ * Reading WeChat Pay's JSON answers.  A member marked WX_REQUIRED must be
+ * present; any member present must have the documented type and fit its
+ * destination, never truncated.  Each returns LD_OK or LD_EPROTO naming the
+ * member (err may be NULL).
+ */
+#define WX_OPTIONAL	0
+#define WX_REQUIRED	1
+
+/* A string member into dst (cap bytes with the NUL); "" when absent. */
+enum ld_status	wx_json_copy(const cJSON *o, const char *name, char *dst,
+		    size_t cap, int required, struct ld_err *err);
+/* A string member duplicated into *out; NULL when absent. */
+enum ld_status	wx_json_strdup(const cJSON *o, const char *name, char **out,
+		    int required, struct ld_err *err);
+/* An integer member in [0, 2^53] into *out; -1 when absent. */
+enum ld_status	wx_json_int64(const cJSON *o, const char *name, int64_t *out,
+		    int required, struct ld_err *err);
 
 /* Adds "name": <integer> without passing through a double. */
 void		wx_json_add_int(cJSON *o, const char *name, int64_t v);

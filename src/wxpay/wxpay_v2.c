@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,11 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 	if ((st = wx_random_nonce(nonce, err)) != LD_OK)
 		return wx_ans_local(ans, err);
 	v2_add(f, "nonce_str", nonce);
-	if (c->v2_sign == WX_V2_HMAC_SHA256)
-		v2_add(f, "sign_type", "HMAC-SHA256");
+	/*
+	 * No sign_type field: neither transfers nor gettransferinfo has one
+	 * (wechatpay.md 1.1, 1.3, 1.6).  An HMAC-SHA256 sign is told from an
+	 * MD5 one by its length, as the SDKs do.
+	 */
 	if ((st = wx_v2_sign(c->apiv2_key, c->v2_sign, f->kv, f->n, sign,
 	    err)) != LD_OK)
 		return wx_ans_local(ans, err);
@@ -127,13 +131,88 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 	return LD_OK;
 }
 
-static void
+/*
+ * Copies field k into dst (cap bytes with the NUL).  Absent: "" (LD_EPROTO
+ * when required, or when empty and required); longer than dst: LD_EPROTO,
+ * never truncated.
+ */
+static enum ld_status
 kv_copy(const struct wx_kv *kv, size_t n, const char *k, char *dst,
-    size_t cap)
+    size_t cap, int required, struct ld_err *err)
 {
 	const char *v = wx_kv_get(kv, n, k);
+	size_t len;
 
-	snprintf(dst, cap, "%s", v != NULL ? v : "");
+	dst[0] = '\0';
+	if (v == NULL || v[0] == '\0')
+		return required ? ld_err_set(err, LD_EPROTO, "answer has no "
+		    "<%s>", k) : LD_OK;
+	if ((len = strlen(v)) >= cap)
+		return ld_err_set(err, LD_EPROTO, "answer field <%s> has %zu "
+		    "bytes, more than the %zu this client keeps", k, len,
+		    cap - 1);
+	memcpy(dst, v, len + 1);
+	return LD_OK;
+}
+
+/*
+ * An amount in fen as APIv2 writes it: decimal digits only, no sign or
+ * blanks, and within int64 (checked, never wrapped).
+ */
+static enum ld_status
+parse_fen(const char *field, const char *v, int64_t *out, struct ld_err *err)
+{
+	int64_t x = 0;
+	size_t i;
+
+	*out = -1;
+	if (v == NULL || v[0] == '\0')
+		return ld_err_set(err, LD_EPROTO, "answer has no <%s>", field);
+	for (i = 0; v[i] != '\0'; i++) {
+		int d = v[i] - '0';
+
+		if (d < 0 || d > 9)
+			return ld_err_set(err, LD_EPROTO, "answer field <%s> "
+			    "\"%.32s\" is not a whole number of fen", field,
+			    v);
+		if (x > (INT64_MAX - d) / 10)
+			return ld_err_set(err, LD_EPROTO, "answer field <%s> "
+			    "\"%.32s\" overflows a 64-bit amount", field, v);
+		x = x * 10 + d;
+	}
+	*out = x;
+	return LD_OK;
+}
+
+/* Marks the answer malformed (outcome unknown) and returns LD_EPROTO. */
+static enum ld_status
+v2_malformed(struct wx_answer *ans, const char *path, struct ld_err *perr,
+    struct ld_err *err)
+{
+	wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
+	    perr->msg);
+	return ld_err_set(err, LD_EPROTO, "%s: malformed answer: %s", path,
+	    perr->msg);
+}
+
+/*
+ * A successful answer must be about this merchant: mchid/mch_appid on
+ * transfers, mch_id/appid on gettransferinfo (wechatpay.md 1.2, 1.6).
+ */
+static enum ld_status
+v2_same_merchant(const struct wx_client *c, const struct wx_kv *kv,
+    size_t n, const char *mch_key, const char *app_key, struct ld_err *err)
+{
+	char mch[64], app[64];
+	enum ld_status st;
+
+	if ((st = kv_copy(kv, n, mch_key, mch, sizeof mch, 1, err)) != LD_OK ||
+	    (st = kv_copy(kv, n, app_key, app, sizeof app, 1, err)) != LD_OK)
+		return st;
+	if (strcmp(mch, c->mchid) != 0 || strcmp(app, c->appid) != 0)
+		return ld_err_set(err, LD_EPROTO, "answer is for merchant "
+		    "%s/%s, not %s/%s", mch, app, c->mchid, c->appid);
+	return LD_OK;
 }
 
 /*
@@ -180,6 +259,7 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 	struct wx_kv *kv;
 	size_t n;
 	char amount[24];
+	struct ld_err perr;
 	enum ld_status st;
 
 	memset(t, 0, sizeof *t);
@@ -218,31 +298,46 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 		wx_kv_free(kv, n);
 		return st;
 	}
-	kv_copy(kv, n, "return_code", t->return_code, sizeof t->return_code);
-	kv_copy(kv, n, "result_code", t->result_code, sizeof t->result_code);
-	kv_copy(kv, n, "err_code", t->err_code, sizeof t->err_code);
-	kv_copy(kv, n, "partner_trade_no", t->partner_trade_no,
-	    sizeof t->partner_trade_no);
-	kv_copy(kv, n, "payment_no", t->payment_no, sizeof t->payment_no);
-	kv_copy(kv, n, "payment_time", t->payment_time,
-	    sizeof t->payment_time);
+	/* Every field is length-checked, whatever the result says. */
+	ld_err_clear(&perr);
+	if ((st = kv_copy(kv, n, "return_code", t->return_code,
+	    sizeof t->return_code, 0, &perr)) != LD_OK ||
+	    (st = kv_copy(kv, n, "result_code", t->result_code,
+	    sizeof t->result_code, 0, &perr)) != LD_OK ||
+	    (st = kv_copy(kv, n, "err_code", t->err_code, sizeof t->err_code,
+	    0, &perr)) != LD_OK ||
+	    (st = kv_copy(kv, n, "partner_trade_no", t->partner_trade_no,
+	    sizeof t->partner_trade_no, 0, &perr)) != LD_OK ||
+	    (st = kv_copy(kv, n, "payment_no", t->payment_no,
+	    sizeof t->payment_no, 0, &perr)) != LD_OK ||
+	    (st = kv_copy(kv, n, "payment_time", t->payment_time,
+	    sizeof t->payment_time, 0, &perr)) != LD_OK) {
+		wx_kv_free(kv, n);
+		return v2_malformed(ans, V2_TRANSFER_PATH, &perr, err);
+	}
 	if (v2_codes(kv, n, ans)) {
-		if (strcmp(t->partner_trade_no, r->partner_trade_no) != 0 ||
-		    t->payment_no[0] == '\0') {
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_BAD_ANSWER, "SUCCESS without our "
-			    "partner_trade_no or a payment_no");
-			st = ld_err_set(err, LD_EPROTO, "%s: SUCCESS answer "
-			    "without our partner_trade_no or a payment_no",
-			    V2_TRANSFER_PATH);
-		} else {
-			/* result_code SUCCESS on transfers means paid. */
-			wx_ans_classify(ans, WX_KIND_V2_STATUS, "SUCCESS",
-			    NULL);
+		/* Success lists partner_trade_no, payment_no, payment_time
+		 * (wechatpay.md 1.2). */
+		if ((st = kv_copy(kv, n, "payment_no", t->payment_no,
+		    sizeof t->payment_no, 1, &perr)) == LD_OK &&
+		    (st = kv_copy(kv, n, "payment_time", t->payment_time,
+		    sizeof t->payment_time, 1, &perr)) == LD_OK &&
+		    strcmp(t->partner_trade_no, r->partner_trade_no) != 0)
+			st = ld_err_set(&perr, LD_EPROTO, "SUCCESS for "
+			    "partner_trade_no \"%s\", not ours",
+			    t->partner_trade_no);
+		if (st == LD_OK)
+			st = v2_same_merchant(c, kv, n, "mchid", "mch_appid",
+			    &perr);
+		if (st != LD_OK) {
+			wx_kv_free(kv, n);
+			return v2_malformed(ans, V2_TRANSFER_PATH, &perr, err);
 		}
+		/* result_code SUCCESS on transfers means paid. */
+		wx_ans_classify(ans, WX_KIND_V2_STATUS, "SUCCESS", NULL);
 	}
 	wx_kv_free(kv, n);
-	if (st == LD_OK && strcmp(ans->cls->code, WX_CODE_BAD_ANSWER) == 0)
+	if (strcmp(ans->cls->code, WX_CODE_BAD_ANSWER) == 0)
 		st = ld_err_set(err, LD_EPROTO, "%s: %s", V2_TRANSFER_PATH,
 		    ans->message);
 	return st;
@@ -255,7 +350,7 @@ wx_v2_transfer_query(struct wx_client *c, const char *partner_trade_no,
 	struct v2_fields f;
 	struct wx_kv *kv;
 	size_t n;
-	const char *amt;
+	struct ld_err perr;
 	enum ld_status st;
 
 	memset(t, 0, sizeof *t);
@@ -275,41 +370,70 @@ wx_v2_transfer_query(struct wx_client *c, const char *partner_trade_no,
 		wx_kv_free(kv, n);
 		return st;
 	}
-	kv_copy(kv, n, "partner_trade_no", t->partner_trade_no,
-	    sizeof t->partner_trade_no);
-	kv_copy(kv, n, "detail_id", t->detail_id, sizeof t->detail_id);
-	kv_copy(kv, n, "status", t->status, sizeof t->status);
-	kv_copy(kv, n, "reason", t->reason, sizeof t->reason);
-	kv_copy(kv, n, "openid", t->openid, sizeof t->openid);
-	kv_copy(kv, n, "transfer_name", t->transfer_name,
-	    sizeof t->transfer_name);
-	kv_copy(kv, n, "transfer_time", t->transfer_time,
-	    sizeof t->transfer_time);
-	kv_copy(kv, n, "payment_time", t->payment_time,
-	    sizeof t->payment_time);
-	if ((amt = wx_kv_get(kv, n, "payment_amount")) != NULL) {
-		char *end;
-		long long v = strtoll(amt, &end, 10);
+	ld_err_clear(&perr);
+#define F(name)								\
+	if (st == LD_OK)						\
+		st = kv_copy(kv, n, #name, t->name, sizeof t->name, 0, &perr)
+	F(partner_trade_no);
+	F(detail_id);
+	F(status);
+	F(reason);
+	F(openid);
+	F(transfer_name);
+	F(transfer_time);
+	F(payment_time);
+#undef F
+	if (st == LD_OK) {
+		char ec[64];
 
-		if (end != amt && *end == '\0' && v >= 0)
-			t->payment_amount = v;
+		st = kv_copy(kv, n, "err_code", ec, sizeof ec, 0, &perr);
+	}
+	if (st == LD_OK && wx_kv_get(kv, n, "payment_amount") != NULL)
+		st = parse_fen("payment_amount", wx_kv_get(kv, n,
+		    "payment_amount"), &t->payment_amount, &perr);
+	if (st != LD_OK) {
+		wx_kv_free(kv, n);
+		return v2_malformed(ans, V2_QUERY_PATH, &perr, err);
 	}
 	if (v2_codes(kv, n, ans)) {
-		if (strcmp(t->partner_trade_no, partner_trade_no) != 0 ||
-		    t->status[0] == '\0') {
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_BAD_ANSWER, "answer without our "
-			    "partner_trade_no or a status");
-			st = ld_err_set(err, LD_EPROTO, "%s: answer without "
-			    "our partner_trade_no or a status",
-			    V2_QUERY_PATH);
-		} else {
-			wx_ans_classify(ans, WX_KIND_V2_STATUS, t->status,
-			    t->reason[0] ? t->reason : NULL);
+		/*
+		 * What a found transfer always carries (wechatpay.md 1.6):
+		 * our number, detail_id, status, openid, payment_amount,
+		 * transfer_time, and this merchant's mch_id/appid; reason,
+		 * transfer_name and payment_time depend on the status.
+		 */
+		static const char *const need[] = { "partner_trade_no",
+		    "detail_id", "status", "openid", "transfer_time" };
+		size_t i;
+
+		for (i = 0; st == LD_OK && i < sizeof need / sizeof need[0];
+		    i++) {
+			const char *v = wx_kv_get(kv, n, need[i]);
+
+			if (v == NULL || v[0] == '\0')
+				st = ld_err_set(&perr, LD_EPROTO, "answer has "
+				    "no <%s>", need[i]);
 		}
+		if (st == LD_OK && t->payment_amount < 0)
+			st = ld_err_set(&perr, LD_EPROTO, "answer has no "
+			    "<payment_amount>");
+		if (st == LD_OK && strcmp(t->partner_trade_no,
+		    partner_trade_no) != 0)
+			st = ld_err_set(&perr, LD_EPROTO, "answer is about "
+			    "partner_trade_no \"%s\", not ours",
+			    t->partner_trade_no);
+		if (st == LD_OK)
+			st = v2_same_merchant(c, kv, n, "mch_id", "appid",
+			    &perr);
+		if (st != LD_OK) {
+			wx_kv_free(kv, n);
+			return v2_malformed(ans, V2_QUERY_PATH, &perr, err);
+		}
+		wx_ans_classify(ans, WX_KIND_V2_STATUS, t->status,
+		    t->reason[0] ? t->reason : NULL);
 	}
 	wx_kv_free(kv, n);
-	if (st == LD_OK && strcmp(ans->cls->code, WX_CODE_BAD_ANSWER) == 0)
+	if (strcmp(ans->cls->code, WX_CODE_BAD_ANSWER) == 0)
 		st = ld_err_set(err, LD_EPROTO, "%s: %s", V2_QUERY_PATH,
 		    ans->message);
 	return st;

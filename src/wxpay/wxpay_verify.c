@@ -167,14 +167,33 @@ wx_verify_signed(const struct wx_verifier *v,
 	return LD_OK;
 }
 
-static char *
-json_str(const cJSON *o, const char *name)
+/*
+ * A string member: LD_OK with *out set (NULL when absent and optional),
+ * LD_EPROTO when required and absent or empty, or present but not a string.
+ */
+static enum ld_status
+json_str(const cJSON *o, const char *name, int required, char **out,
+    struct ld_err *err)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, name);
 
-	return cJSON_IsString(j) ? ld_strdup(j->valuestring) : NULL;
+	*out = NULL;
+	if (j == NULL && !required)
+		return LD_OK;
+	if (!cJSON_IsString(j) || (required && j->valuestring[0] == '\0'))
+		return ld_err_set(err, LD_EPROTO, "callback: \"%s\" is %s",
+		    name, j == NULL ? "missing" : cJSON_IsString(j) ? "empty" :
+		    "not a string");
+	*out = ld_strdup(j->valuestring);
+	return LD_OK;
 }
 
+/*
+ * The envelope of wechatpay.md 2.2 (callback): id, create_time,
+ * resource_type "encrypt-resource", event_type, summary and resource with
+ * original_type, algorithm, ciphertext, nonce, all required;
+ * associated_data may be absent or empty (its value is unconfirmed, 7).
+ */
 enum ld_status
 wx_notify_decrypt(const void *body, size_t body_len,
     const unsigned char apiv3_key[32], struct wx_notify *out,
@@ -182,8 +201,8 @@ wx_notify_decrypt(const void *body, size_t body_len,
 {
 	cJSON *root;
 	const cJSON *res;
-	char *alg, *ct, *nonce;
-	enum ld_status st;
+	char *alg = NULL, *ct = NULL, *nonce = NULL;
+	enum ld_status st = LD_OK;
 
 	memset(out, 0, sizeof *out);
 	if (body_len > WX_NOTIFY_MAX)
@@ -195,38 +214,44 @@ wx_notify_decrypt(const void *body, size_t body_len,
 		return ld_err_set(err, LD_EPROTO, "callback body is not a JSON "
 		    "object");
 	}
-	out->id = json_str(root, "id");
-	out->create_time = json_str(root, "create_time");
-	out->event_type = json_str(root, "event_type");
-	out->resource_type = json_str(root, "resource_type");
-	out->summary = json_str(root, "summary");
 	res = cJSON_GetObjectItemCaseSensitive(root, "resource");
-	if (!cJSON_IsObject(res)) {
-		cJSON_Delete(root);
-		wx_notify_free(out);
-		return ld_err_set(err, LD_EPROTO, "callback: no \"resource\" "
+	if ((st = json_str(root, "id", 1, &out->id, err)) != LD_OK ||
+	    (st = json_str(root, "create_time", 1, &out->create_time,
+	    err)) != LD_OK ||
+	    (st = json_str(root, "event_type", 1, &out->event_type,
+	    err)) != LD_OK ||
+	    (st = json_str(root, "resource_type", 1, &out->resource_type,
+	    err)) != LD_OK ||
+	    (st = json_str(root, "summary", 1, &out->summary, err)) != LD_OK)
+		;
+	else if (strcmp(out->resource_type, "encrypt-resource") != 0)
+		st = ld_err_set(err, LD_EPROTO, "callback: resource_type is "
+		    "\"%.64s\", not encrypt-resource", out->resource_type);
+	else if (!cJSON_IsObject(res))
+		st = ld_err_set(err, LD_EPROTO, "callback: no \"resource\" "
 		    "object");
-	}
-	alg = json_str(res, "algorithm");
-	ct = json_str(res, "ciphertext");
-	nonce = json_str(res, "nonce");
-	out->original_type = json_str(res, "original_type");
-	out->associated_data = json_str(res, "associated_data");
-	cJSON_Delete(root);
-	if (alg == NULL || strcmp(alg, "AEAD_AES_256_GCM") != 0)
+	else if ((st = json_str(res, "algorithm", 1, &alg, err)) != LD_OK ||
+	    (st = json_str(res, "ciphertext", 1, &ct, err)) != LD_OK ||
+	    (st = json_str(res, "nonce", 1, &nonce, err)) != LD_OK ||
+	    (st = json_str(res, "original_type", 1, &out->original_type,
+	    err)) != LD_OK ||
+	    (st = json_str(res, "associated_data", 0, &out->associated_data,
+	    err)) != LD_OK)
+		;
+	else if (strcmp(alg, "AEAD_AES_256_GCM") != 0)
 		st = ld_err_set(err, LD_EPROTO, "callback: resource.algorithm "
-		    "is %s, not AEAD_AES_256_GCM", alg ? alg : "missing");
-	else if (ct == NULL || nonce == NULL)
-		st = ld_err_set(err, LD_EPROTO, "callback: resource.%s missing",
-		    ct == NULL ? "ciphertext" : "nonce");
+		    "is %.64s, not AEAD_AES_256_GCM", alg);
 	else
 		st = wx_aead_decrypt(apiv3_key, nonce, out->associated_data,
 		    ct, &out->plaintext, &out->plaintext_len, err);
+	cJSON_Delete(root);
 	free(alg);
 	free(ct);
 	free(nonce);
 	if (st != LD_OK) {
 		wx_notify_free(out);
+		if (err == NULL || strncmp(err->msg, "callback", 8) == 0)
+			return st;
 		return ld_err_prefix(err, "callback: ");
 	}
 	return LD_OK;
