@@ -14,3 +14,14 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0004_api_decisions.sql \
 	%reldir%/migrations/0005_audit_grants.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
+
+# A migration missing from the list above would be neither installed nor
+# shipped, so `make dist` refuses to leave one out.
+dist-hook: ld-dist-migrations
+ld-dist-migrations:
+	@for f in $(srcdir)/%reldir%/migrations/*.sql; do \
+	  test -f "$(distdir)/%reldir%/migrations/$${f##*/}" || { \
+	    echo "$$f is not in dist_migrations_DATA (%reldir%/local.mk)" >&2; \
+	    exit 1; }; \
+	done
+.PHONY: ld-dist-migrations
