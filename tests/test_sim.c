@@ -63,6 +63,7 @@ struct resp {
 	long status;
 	struct ld_buf body;
 	char ts[32], nonce[64], serial[160], sig[1024];
+	char allow[64];
 };
 
 #define TB "/v3/fund-app/mch-transfer/transfer-bills"
@@ -104,6 +105,8 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		copy_hdr(r->serial, sizeof r->serial, p, len, 18);
 	else if (len > 21 && strncasecmp(p, "Wechatpay-Signature: ", 21) == 0)
 		copy_hdr(r->sig, sizeof r->sig, p, len, 21);
+	else if (len > 7 && strncasecmp(p, "Allow: ", 7) == 0)
+		copy_hdr(r->allow, sizeof r->allow, p, len, 7);
 	return len;
 }
 
@@ -683,6 +686,81 @@ test_openssl_cli(void)
 	    " && openssl dgst -sha256 -verify '%s' -signature '%s.bin' '%s' "
 	    ">/dev/null", sigp, sigp, pubp, sigp, msgp);
 	CU_ASSERT_EQUAL(system(cmd), 0);
+	ld_buf_free(&r.body);
+}
+
+/*
+ * Answers the spec fixes: 405 for a wrong method (with the Allow header
+ * HTTP requires), 400 INVALID_REQUEST "输入账户类型未开通" for an unknown
+ * balance account (2.3), 400 INVALID_REQUEST for cancelling an unknown or
+ * terminal bill (2.2 Cancel).
+ */
+static void
+test_http_rules(void)
+{
+	static const struct {
+		const char *method, *path, *allow;
+	} wrong[] = {
+		{ "GET", TB, "POST" },
+		{ "PUT", TB, "POST" },
+		{ "POST", TB "/out-bill-no/X1", "GET" },
+		{ "DELETE", TB "/transfer-bill-no/1", "GET" },
+		{ "GET", TB "/out-bill-no/X1/cancel", "POST" },
+		{ "GET", "/v3/transfer/batches", "POST" },
+		{ "POST", "/v3/transfer/batches/out-batch-no/B1?"
+		    "need_query_detail=false", "GET" },
+		{ "POST", "/v3/merchant/fund/balance/BASIC", "GET" },
+		{ "POST", "/v3/certificates", "GET" },
+	};
+	struct resp r;
+	cJSON *o;
+	long st;
+	size_t i;
+
+	for (i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+		call(wrong[i].method, wrong[i].path, strcmp(wrong[i].method,
+		    "GET") == 0 ? NULL : "", SIGNED, 5000, &r);
+		if (r.status != 405)
+			fprintf(stderr, "%s %s: %ld\n", wrong[i].method,
+			    wrong[i].path, r.status);
+		CU_ASSERT_EQUAL(r.status, 405);
+		CU_ASSERT_STRING_EQUAL(r.allow, wrong[i].allow);
+		ld_buf_free(&r.body);
+	}
+
+	call("GET", "/v3/merchant/fund/balance/SAVINGS", NULL, SIGNED, 5000,
+	    &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	o = body_json(&r);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "INVALID_REQUEST");
+	CU_ASSERT_STRING_EQUAL(jstr(o, "message"), "输入账户类型未开通");
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+
+	/* Cancel: unknown, then before the user confirms, then again. */
+	call("POST", TB "/out-bill-no/NOSUCHBILL/cancel", NULL, SIGNED, 5000,
+	    &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	o = body_json(&r);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "INVALID_REQUEST");
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	o = create("CANC1", "o_cancel", 1000, 0, &st);
+	CU_ASSERT_EQUAL(st, 200);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "state"), "WAIT_USER_CONFIRM");
+	cJSON_Delete(o);
+	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	o = body_json(&r);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "state"), "CANCELING");
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	CU_ASSERT_TRUE(wait_state("CANC1", "CANCELLED", 3000));
+	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	o = body_json(&r);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "INVALID_REQUEST");
+	cJSON_Delete(o);
 	ld_buf_free(&r.body);
 }
 
@@ -1276,6 +1354,8 @@ test_v2(void)
 	CU_ASSERT_STRING_EQUAL(kv(a, n, "return_code"), "SUCCESS");
 	CU_ASSERT_STRING_EQUAL(kv(a, n, "result_code"), "SUCCESS");
 	CU_ASSERT_PTR_NULL(wx_kv_get(a, n, "sign"));
+	/* Spec 1.2: a nonce_str, and still no sign. */
+	CU_ASSERT_EQUAL(strlen(kv(a, n, "nonce_str")), 32);
 	snprintf(payment_no, sizeof payment_no, "%s", kv(a, n, "payment_no"));
 	CU_ASSERT_TRUE(strlen(payment_no) > 10);
 	wx_kv_free(a, n);
@@ -1405,6 +1485,7 @@ main(void)
 		LD_TEST(test_good_signature),
 		LD_TEST(test_openssl_cli),
 		LD_TEST(test_certificates),
+		LD_TEST(test_http_rules),
 		LD_TEST(test_bad_signature),
 		LD_TEST(test_idempotency),
 		LD_TEST(test_user_name),

@@ -28,10 +28,12 @@ TESTS += tests/test_wxpay_client
 TESTS += %reldir%/test_wxpay_cli.sh
 dist_check_SCRIPTS += %reldir%/test_wxpay_cli.sh
 
-# The client against the real simulator over loopback.
+# The client against the real simulator over loopback: bills, batches,
+# balance, certificates, callbacks into a receiver here, APIv2 over mutual
+# TLS with a PKI made by the openssl CLI at test time.
 check_PROGRAMS += tests/test_wxpay_e2e
 tests_test_wxpay_e2e_SOURCES = tests/test_wxpay_e2e.c tests/ld_test.h
-tests_test_wxpay_e2e_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS)
-tests_test_wxpay_e2e_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
+tests_test_wxpay_e2e_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS) $(MHD_CFLAGS)
+tests_test_wxpay_e2e_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) $(CUNIT_LIBS) -lpthread
 tests_test_wxpay_e2e_DEPENDENCIES = wxpay-sim$(EXEEXT) $(LDWXPAY_LIBS)
 TESTS += tests/test_wxpay_e2e

@@ -1,5 +1,6 @@
-# wxpay-sim: the local WeChat Pay simulator (libmicrohttpd server, libcurl
-# callbacks, crypto from libldwxpay).
+# wxpay-sim: the local WeChat Pay simulator (libmicrohttpd server, gnutls
+# for the APIv2 client-certificate check, libcurl callbacks, crypto from
+# libldwxpay).
 bin_PROGRAMS += wxpay-sim
 wxpay_sim_SOURCES = \
 	%reldir%/main.c %reldir%/sim.h \
@@ -9,8 +10,9 @@ wxpay_sim_SOURCES = \
 	%reldir%/sim_notify.c \
 	%reldir%/sim_http.c \
 	%reldir%/sim_api.c
-wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(CJSON_CFLAGS) \
-	$(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(INIH_CFLAGS)
+wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) \
+	$(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) \
+	$(INIH_CFLAGS)
 wxpay_sim_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) \
-	$(CJSON_LIBS) $(CURL_LIBS) $(INIH_LIBS) -lpthread
+	$(GNUTLS_LIBS) $(CJSON_LIBS) $(CURL_LIBS) $(INIH_LIBS) -lpthread
 EXTRA_DIST += etc/wxpay-sim.conf.example

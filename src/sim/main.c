@@ -29,7 +29,10 @@ usage(FILE *out)
 	    "transfer bills, batches and balance, APIv2 企业付款, signed "
 	    "answers and\n"
 	    "callbacks, fault injection (POST /__sim/faults) and a ledger "
-	    "(GET /__sim/ledger).\n"
+	    "(GET /__sim/ledger);\n"
+	    "with [sim] v2_tls_listen, APIv2 over TLS that requires the "
+	    "merchant's client\n"
+	    "certificate (err_code CA_ERROR without it).\n"
 	    "\n"
 	    "  -c, --config FILE      simulator configuration (INI; see "
 	    "wxpay-sim.conf.example)\n"
@@ -50,7 +53,7 @@ usage(FILE *out)
 }
 
 static void
-print_trust(const struct sim *s, unsigned port)
+print_trust(const struct sim *s, unsigned port, unsigned tls_port)
 {
 	printf("platform_public_key_file=%s\n", s->platform_public_file);
 	printf("platform_key_id=%s\n", s->platform_key_id);
@@ -64,6 +67,12 @@ print_trust(const struct sim *s, unsigned port)
 	if (s->merchant_private_file != NULL)
 		printf("merchant_private_key_file=%s\n",
 		    s->merchant_private_file);
+	if (tls_port != 0) {
+		/* APIv2 with the merchant's client certificate; trust the
+		 * listener's certificate (or its CA) as ca_file. */
+		printf("v2_base_url=https://127.0.0.1:%u\n", tls_port);
+		printf("tls_cert_file=%s\n", s->cfg.tls_cert_file);
+	}
 	printf("base_url=http://127.0.0.1:%u\n", port);
 	printf("listening on 127.0.0.1:%u\n", port);
 	fflush(stdout);
@@ -86,7 +95,7 @@ main(int argc, char **argv)
 	struct sim_http *h;
 	struct ld_err err;
 	sigset_t set;
-	unsigned port = 0;
+	unsigned port = 0, tls_port = 0;
 	int c, gen = 0, sig = 0, rc = 1;
 
 	while ((c = getopt_long(argc, argv, "c:s:l:mhV", opts, NULL)) != -1) {
@@ -156,12 +165,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "wxpay-sim: %s\n", err.msg);
 		goto out_sim;
 	}
-	if ((h = sim_http_start(s, &port, &err)) == NULL) {
+	if ((h = sim_http_start(s, &port, &tls_port, &err)) == NULL) {
 		fprintf(stderr, "wxpay-sim: %s\n", err.msg);
 		sim_threads_stop(s);
 		goto out_sim;
 	}
-	print_trust(s, port);
+	print_trust(s, port, tls_port);
 	ld_log_info("wxpay-sim: serving merchant %s on 127.0.0.1:%u",
 	    s->cfg.mchid, port);
 	sigwait(&set, &sig);
@@ -185,6 +194,9 @@ out_curl:
 	EVP_PKEY_free(s->merchant_pub);
 	free(s->merchant_private_file);
 	free(s->platform_cert_pem);
+	free(s->tls_cert_pem);
+	free(s->tls_key_pem);
+	free(s->tls_ca_pem);
 	curl_global_cleanup();
 out_cfg:
 	sim_config_free(&s->cfg);

@@ -111,6 +111,16 @@ struct sim_config {
 	long cancel_ms;			/* CANCELING -> CANCELLED */
 	long batch_ms;			/* batch ACCEPTED -> FINISHED */
 
+	/*
+	 * APIv2 over mutual TLS: an HTTPS listener that requires a client
+	 * certificate issued by tls_client_ca_file (wechatpay.md 1.4).  The
+	 * server certificate and key are generated into the state directory
+	 * unless given.  NULL listen: no TLS listener.
+	 */
+	char *v2_tls_listen;		/* "127.0.0.1:PORT" */
+	char *tls_cert_file, *tls_key_file;
+	char *tls_client_ca_file;
+
 	long retry_s[SIM_MAX_RETRIES];	/* simulated seconds */
 	size_t nretry;
 	long callback_timeout_ms;
@@ -228,6 +238,8 @@ struct sim {
 	unsigned char apiv3_key[32];
 	char apiv2_key[65];
 	char *merchant_private_file;	/* when generated */
+	/* PEM texts for the TLS listener (NULL without one). */
+	char *tls_cert_pem, *tls_key_pem, *tls_ca_pem;
 	char **scenes;
 	size_t nscenes;
 
@@ -383,11 +395,12 @@ enum ld_status sim_sign_answer(struct sim *s, const char *body, size_t len,
 struct sim_http;
 
 /*
- * Starts libmicrohttpd on cfg.listen (loopback only); *port receives the
- * bound port.  Returns NULL with err set on failure.
+ * Starts libmicrohttpd on cfg.listen (loopback only) and, when configured,
+ * the TLS listener on cfg.v2_tls_listen; *port and *tls_port (0 without
+ * one) receive the bound ports.  Returns NULL with err set on failure.
  */
 struct sim_http *sim_http_start(struct sim *s, unsigned *port,
-    struct ld_err *err);
+    unsigned *tls_port, struct ld_err *err);
 void sim_http_stop(struct sim_http *h);
 
 /* sim_api.c: the endpoints; each fills a struct sim_answer. */
@@ -399,6 +412,7 @@ struct sim_answer {
 	const char *content_type;
 	int v2;			/* XML answer, never signed */
 	int committed;		/* the request changed state */
+	const char *allow;	/* Allow header of a 405 */
 };
 
 struct sim_request {
@@ -424,6 +438,11 @@ void sim_api_v3(struct sim *s, const struct sim_request *rq,
 /* Routes an APIv2 request (its own sign check). */
 void sim_api_v2(struct sim *s, const struct sim_request *rq,
     struct sim_answer *a);
+/*
+ * The APIv2 answer to a request without a valid merchant client
+ * certificate: err_code CA_ERROR (wechatpay.md 1.4, 1.5).
+ */
+void sim_api_v2_ca_error(struct sim_answer *a);
 /* /__sim/… admin endpoints. */
 void sim_api_admin(struct sim *s, const struct sim_request *rq,
     struct sim_answer *a);

@@ -58,6 +58,14 @@ v3_error_for(const char *code, struct sim_answer *a)
 	return 0;
 }
 
+/* 405 with the Allow header (wechatpay.md 2: 405, wrong method). */
+static void
+wrong_method(struct sim_answer *a, const char *allow)
+{
+	sim_answer_error(a, 405, "INVALID_REQUEST", "请求方法不被允许");
+	a->allow = allow;
+}
+
 static void
 error_field(struct sim_answer *a, unsigned status, const char *code,
     const char *message, const char *field)
@@ -606,10 +614,14 @@ bill_cancel(struct sim *s, struct sim_bill *b, struct sim_answer *a)
 		a->committed = 1;
 		break;
 	case SIM_CANCELING:
-	case SIM_CANCELLED:
-		/* Asking again is harmless: report where it is. */
+		/* Not terminal yet: asking again reports where it is. */
 		break;
 	default:
+		/*
+		 * Spec 2.2 Cancel: only before the user confirms; a terminal
+		 * bill (SUCCESS, FAIL, CANCELLED) or one being paid
+		 * (TRANSFERING) is refused with 400 INVALID_REQUEST.
+		 */
 		sim_answer_error(a, 400, "INVALID_REQUEST",
 		    "单据状态不允许撤销（用户已确认收款或单据已终结）");
 		return;
@@ -645,16 +657,20 @@ bill_by_number(struct sim *s, const struct sim_request *rq, const char *rest,
 		*slash = '\0';
 		cancel = 1;
 	}
-	if (cancel != (strcmp(rq->method, "POST") == 0) ||
-	    (!cancel && strcmp(rq->method, "GET") != 0)) {
-		sim_answer_error(a, 405, "INVALID_REQUEST", "请求方法不被允许");
+	if (strcmp(rq->method, cancel ? "POST" : "GET") != 0) {
+		wrong_method(a, cancel ? "POST" : "GET");
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
 	b = sim_map_get(by_out ? &s->by_out_bill : &s->by_bill_no, no);
 	if (b == NULL) {
 		pthread_mutex_unlock(&s->lock);
-		sim_answer_error(a, 404, "NOT_FOUND", "记录不存在");
+		/* Spec 2.2 Cancel: an unknown bill is INVALID_REQUEST. */
+		if (cancel)
+			sim_answer_error(a, 400, "INVALID_REQUEST",
+			    "单号错误，请检查");
+		else
+			sim_answer_error(a, 404, "NOT_FOUND", "记录不存在");
 		return;
 	}
 	rule = sim_rule_match(s, cancel ? "cancel" : "query", b->openid);
@@ -1059,7 +1075,7 @@ batch_query(struct sim *s, const struct sim_request *rq, const char *rest,
 	size_t i;
 
 	if (strcmp(rq->method, "GET") != 0) {
-		sim_answer_error(a, 405, "INVALID_REQUEST", "请求方法不被允许");
+		wrong_method(a, "GET");
 		return;
 	}
 	if (!s->cfg.products_batches) {
@@ -1119,14 +1135,15 @@ balance(struct sim *s, const struct sim_request *rq, const char *type,
 	size_t i;
 
 	if (strcmp(rq->method, "GET") != 0) {
-		sim_answer_error(a, 405, "INVALID_REQUEST", "请求方法不被允许");
+		wrong_method(a, "GET");
 		return;
 	}
 	for (i = 0; i < 3; i++)
 		if (strcmp(type, names[i]) == 0)
 			break;
 	if (i == 3) {
-		sim_answer_error(a, 400, "PARAM_ERROR", "输入账户类型未开通");
+		/* Spec 2.3, verbatim. */
+		sim_answer_error(a, 400, "INVALID_REQUEST", "输入账户类型未开通");
 		return;
 	}
 	o = cJSON_CreateObject();
@@ -1150,7 +1167,7 @@ certificates(struct sim *s, const struct sim_request *rq,
 	struct ld_err err;
 
 	if (strcmp(rq->method, "GET") != 0) {
-		sim_answer_error(a, 405, "INVALID_REQUEST", "请求方法不被允许");
+		wrong_method(a, "GET");
 		return;
 	}
 	if (wx_random_nonce(nonce, &err) != LD_OK) {
@@ -1193,8 +1210,7 @@ sim_api_v3(struct sim *s, const struct sim_request *rq, struct sim_answer *a)
 		certificates(s, rq, a);
 	} else if (strcmp(p, TB_PATH) == 0) {
 		if (strcmp(rq->method, "POST") != 0)
-			sim_answer_error(a, 405, "INVALID_REQUEST",
-			    "请求方法不被允许");
+			wrong_method(a, "POST");
 		else
 			bill_create(s, rq, a);
 	} else if (strncmp(p, TB_PATH "/out-bill-no/", sizeof TB_PATH +
@@ -1205,8 +1221,7 @@ sim_api_v3(struct sim *s, const struct sim_request *rq, struct sim_answer *a)
 		bill_by_number(s, rq, p + sizeof TB_PATH + 17, 0, a);
 	} else if (strcmp(p, BATCH_PATH) == 0) {
 		if (strcmp(rq->method, "POST") != 0)
-			sim_answer_error(a, 405, "INVALID_REQUEST",
-			    "请求方法不被允许");
+			wrong_method(a, "POST");
 		else
 			batch_create(s, rq, a);
 	} else if (strncmp(p, BATCH_PATH "/", sizeof BATCH_PATH) == 0) {
@@ -1238,7 +1253,17 @@ static void
 v2_finish(struct sim_answer *a, struct v2_out *o)
 {
 	size_t i;
+	char nonce[33];
+	struct ld_err err;
 
+	/* Spec 1.2: past the communication check, answers carry a nonce_str
+	 * (and still no sign). */
+	for (i = 0; i < o->n; i++)
+		if (strcmp(o->kv[i].key, "return_code") == 0)
+			break;
+	if (i < o->n && strcmp(o->kv[i].value, "SUCCESS") == 0 &&
+	    wx_random_nonce(nonce, &err) == LD_OK)
+		v2_put(o, "nonce_str", nonce);
 	free(a->body);
 	a->status = 200;
 	a->body = wx_v2_xml_build(o->kv, o->n);
@@ -1296,6 +1321,17 @@ v2_fail(struct sim_answer *a, struct v2_out *o, const char *code)
 	v2_put(o, "err_code", code);
 	v2_put(o, "err_code_des", v2_err_des(code));
 	v2_finish(a, o);
+}
+
+void
+sim_api_v2_ca_error(struct sim_answer *a)
+{
+	struct v2_out o;
+
+	memset(&o, 0, sizeof o);
+	v2_put(&o, "return_code", "SUCCESS");
+	v2_put(&o, "return_msg", "");
+	v2_fail(a, &o, "CA_ERROR");
 }
 
 static int

@@ -93,6 +93,10 @@ sim_config_free(struct sim_config *cfg)
 	free(cfg->apiv2_key_file);
 	free(cfg->payout_account);
 	free(cfg->scenes);
+	free(cfg->v2_tls_listen);
+	free(cfg->tls_cert_file);
+	free(cfg->tls_key_file);
+	free(cfg->tls_client_ca_file);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -444,7 +448,15 @@ load_sim(struct sim_config *c, const char *k, const char *v,
 		    !c->products_v2)
 			return ld_err_set(err, LD_EINVAL,
 			    "products: name bills, batches and/or v2");
-	} else if (strcmp(k, "callback_timeout_ms") == 0) {
+	} else if (strcmp(k, "v2_tls_listen") == 0)
+		set_str(&c->v2_tls_listen, v);
+	else if (strcmp(k, "tls_cert_file") == 0)
+		set_str(&c->tls_cert_file, v);
+	else if (strcmp(k, "tls_key_file") == 0)
+		set_str(&c->tls_key_file, v);
+	else if (strcmp(k, "tls_client_ca_file") == 0)
+		set_str(&c->tls_client_ca_file, v);
+	else if (strcmp(k, "callback_timeout_ms") == 0) {
 		if (parse_long(k, v, 1, 600000, &x, err) != LD_OK)
 			return err->code;
 		c->callback_timeout_ms = x;
@@ -591,6 +603,13 @@ sim_config_load(struct sim_config *cfg, const char *path, struct ld_err *err)
 		return ld_err_prefix(err, "%s:%d: ", path, line);
 	}
 	set_str(&cfg->path, path);
+	if (cfg->v2_tls_listen != NULL && cfg->tls_client_ca_file == NULL)
+		return ld_err_set(err, LD_EINVAL, "%s: [sim] v2_tls_listen "
+		    "needs tls_client_ca_file (the CA of the merchant's API "
+		    "certificate)", path);
+	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
+		return ld_err_set(err, LD_EINVAL, "%s: [sim] tls_cert_file and "
+		    "tls_key_file go together", path);
 	if (cfg->min_transfer_fen > cfg->max_transfer_fen)
 		return ld_err_set(err, LD_EINVAL,
 		    "%s: [limits] min_transfer_fen %" PRId64

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <openssl/rand.h>
 
@@ -28,9 +30,16 @@
 #include "sim.h"
 #include "wxpay/wxpay_crypto.h"
 
+/* One listening socket: plain HTTP, or TLS with client certificates. */
+struct sim_listener {
+	struct sim *sim;
+	int tls;
+};
+
 struct sim_http {
 	struct sim *sim;
-	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *mhd, *tls_mhd;
+	struct sim_listener plain, tls;
 };
 
 /* Per-request state, created by the URI logger with the raw target. */
@@ -312,6 +321,9 @@ send_answer(struct sim *s, struct MHD_Connection *con, struct sim_answer *a,
 		header_add(resp, "Content-Type", a->content_type ?
 		    a->content_type : "application/json");
 	header_add(resp, "Server", "wxpay-sim");
+	/* RFC 9110 15.5.6: a 405 names the methods the resource takes. */
+	if (a->status == 405 && a->allow != NULL)
+		header_add(resp, "Allow", a->allow);
 	if (sig != NULL) {
 		header_add(resp, "Wechatpay-Timestamp", ts);
 		header_add(resp, "Wechatpay-Nonce", nonce);
@@ -327,12 +339,83 @@ send_answer(struct sim *s, struct MHD_Connection *con, struct sim_answer *a,
 	return ret;
 }
 
+/*
+ * The merchant's API certificate on a TLS connection (wechatpay.md 1.4):
+ * present, issued by tls_client_ca_file and valid now (gnutls checks the
+ * chain against the trust libmicrohttpd was given), and issued to this
+ * merchant: WeChat Pay's API certificates carry the merchant id as their
+ * common name.  0 when good; else why, for the log.
+ */
+static int
+client_cert_check(struct sim *s, struct MHD_Connection *con, char *why,
+    size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t ses;
+	const gnutls_datum_t *peers;
+	unsigned int npeers = 0, status = 0;
+	gnutls_x509_crt_t crt;
+	gnutls_datum_t text;
+	char cn[128];
+	size_t cnlen = sizeof cn;
+	int rc;
+
+	ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL) {
+		snprintf(why, size, "no TLS session");
+		return -1;
+	}
+	ses = (gnutls_session_t)ci->tls_session;
+	peers = gnutls_certificate_get_peers(ses, &npeers);
+	if (peers == NULL || npeers == 0) {
+		snprintf(why, size, "no client certificate");
+		return -1;
+	}
+	if ((rc = gnutls_certificate_verify_peers2(ses, &status)) < 0) {
+		snprintf(why, size, "client certificate: %s",
+		    gnutls_strerror(rc));
+		return -1;
+	}
+	if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &text, 0) == 0) {
+			snprintf(why, size, "client certificate: %s",
+			    (const char *)text.data);
+			gnutls_free(text.data);
+		} else
+			snprintf(why, size, "client certificate: not "
+			    "trusted (status 0x%x)", status);
+		return -1;
+	}
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		snprintf(why, size, "gnutls_x509_crt_init failed");
+		return -1;
+	}
+	rc = gnutls_x509_crt_import(crt, &peers[0], GNUTLS_X509_FMT_DER);
+	if (rc >= 0)
+		rc = gnutls_x509_crt_get_dn_by_oid(crt,
+		    GNUTLS_OID_X520_COMMON_NAME, 0, 0, cn, &cnlen);
+	gnutls_x509_crt_deinit(crt);
+	if (rc < 0) {
+		snprintf(why, size, "client certificate without a common "
+		    "name");
+		return -1;
+	}
+	if (strcmp(cn, s->cfg.mchid) != 0) {
+		snprintf(why, size, "client certificate is for \"%.64s\", not "
+		    "merchant %s", cn, s->cfg.mchid);
+		return -1;
+	}
+	return 0;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *con, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req_cls)
 {
-	struct sim *s = cls;
+	const struct sim_listener *l = cls;
+	struct sim *s = l->sim;
 	struct http_req *r = *req_cls;
 	struct sim_request rq;
 	struct sim_answer a;
@@ -415,7 +498,23 @@ handle(void *cls, struct MHD_Connection *con, const char *url,
 	sim_sleep(s, latency);
 
 	if (a.status == 0 && v2) {
-		sim_api_v2(s, &rq, &a);
+		char why[256];
+
+		/*
+		 * APIv2 needs the merchant's certificate: none can come over
+		 * plain HTTP once the TLS listener exists (without one, the
+		 * demo's plain APIv2 is served as before).
+		 */
+		if (!l->tls && s->cfg.v2_tls_listen != NULL) {
+			ld_log_warn("APIv2 %s over plain HTTP: CA_ERROR",
+			    path);
+			sim_api_v2_ca_error(&a);
+		} else if (l->tls && client_cert_check(s, con, why,
+		    sizeof why) != 0) {
+			ld_log_warn("APIv2 %s: %s: CA_ERROR", path, why);
+			sim_api_v2_ca_error(&a);
+		} else
+			sim_api_v2(s, &rq, &a);
 	} else if (a.status == 0) {
 		v3 = 1;
 		if (check_auth(s, con, &rq, &a) == 0)
@@ -486,7 +585,7 @@ parse_listen(const char *text, struct sockaddr_in *sa, struct ld_err *err)
 	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
 		return ld_err_set(err, LD_EINVAL,
 		    "listen \"%s\": not an IPv4 address", text);
-	/* The simulator has no TLS and no authentication on /__sim/. */
+	/* No authentication on /__sim/: never beyond this machine. */
 	if ((ntohl(sa->sin_addr.s_addr) >> 24) != 127)
 		return ld_err_set(err, LD_EINVAL,
 		    "listen \"%s\": only loopback (127.x.x.x) is allowed",
@@ -495,19 +594,26 @@ parse_listen(const char *text, struct sockaddr_in *sa, struct ld_err *err)
 }
 
 struct sim_http *
-sim_http_start(struct sim *s, unsigned *port, struct ld_err *err)
+sim_http_start(struct sim *s, unsigned *port, unsigned *tls_port,
+    struct ld_err *err)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa, tsa;
 	struct sim_http *h;
 	const union MHD_DaemonInfo *di;
+	const unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_POLL;
 
+	*tls_port = 0;
 	if (parse_listen(s->cfg.listen, &sa, err) != LD_OK)
+		return NULL;
+	if (s->cfg.v2_tls_listen != NULL &&
+	    parse_listen(s->cfg.v2_tls_listen, &tsa, err) != LD_OK)
 		return NULL;
 	h = ld_calloc(1, sizeof *h);
 	h->sim = s;
-	h->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG |
-	    MHD_USE_POLL, 0, NULL, NULL, handle, s,
+	h->plain.sim = h->tls.sim = s;
+	h->tls.tls = 1;
+	h->mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, &h->plain,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, (void *)s,
@@ -523,6 +629,36 @@ sim_http_start(struct sim *s, unsigned *port, struct ld_err *err)
 	}
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	*port = di != NULL ? di->port : ntohs(sa.sin_port);
+	if (s->cfg.v2_tls_listen == NULL)
+		return h;
+	/*
+	 * With a trust list libmicrohttpd asks every client for its
+	 * certificate; whether one came and is good is decided per request
+	 * (client_cert_check), so APIv3 calls still work without one.
+	 */
+	h->tls_mhd = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
+	    handle, &h->tls,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, (void *)s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&tsa,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, (void *)s,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, (void *)s,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
+	    MHD_OPTION_HTTPS_MEM_KEY, s->tls_key_pem,
+	    MHD_OPTION_HTTPS_MEM_CERT, s->tls_cert_pem,
+	    MHD_OPTION_HTTPS_MEM_TRUST, s->tls_ca_pem,
+	    MHD_OPTION_END);
+	if (h->tls_mhd == NULL) {
+		MHD_stop_daemon(h->mhd);
+		free(h);
+		ld_err_set(err, LD_ENET, "v2_tls_listen %s: cannot start the "
+		    "TLS server (port in use, or %s / %s / %s not PEM?)",
+		    s->cfg.v2_tls_listen, s->cfg.tls_cert_file,
+		    s->cfg.tls_key_file, s->cfg.tls_client_ca_file);
+		return NULL;
+	}
+	di = MHD_get_daemon_info(h->tls_mhd, MHD_DAEMON_INFO_BIND_PORT);
+	*tls_port = di != NULL ? di->port : ntohs(tsa.sin_port);
 	return h;
 }
 
@@ -531,6 +667,8 @@ sim_http_stop(struct sim_http *h)
 {
 	if (h == NULL)
 		return;
+	if (h->tls_mhd != NULL)
+		MHD_stop_daemon(h->tls_mhd);
 	MHD_stop_daemon(h->mhd);
 	free(h);
 }

@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
@@ -190,6 +191,139 @@ done:
 	BN_free(bn);
 	BIO_free(bio);
 	return st;
+}
+
+/* Adds one v3 extension by its configuration text. */
+static int
+add_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return 0;
+	ok = X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok;
+}
+
+/*
+ * The TLS listener's own certificate when none is configured: EC P-256,
+ * self-signed for 127.0.0.1 and localhost, two years.  It is its own CA,
+ * so a client trusts it by naming it as its ca_file.
+ */
+static enum ld_status
+gen_tls_cert(const char *key_path, const char *cert_path, struct ld_err *err)
+{
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *name;
+	BIGNUM *bn = BN_new();
+	unsigned char raw[16];
+	char *kt = NULL, *ct = NULL;
+	BIO *bio = BIO_new(BIO_s_mem());
+	enum ld_status st = LD_ECRYPTO;
+	char *data;
+	long n;
+
+	if (key == NULL || x == NULL || bn == NULL || bio == NULL ||
+	    RAND_bytes(raw, sizeof raw) != 1)
+		goto out;
+	raw[0] = (unsigned char)((raw[0] & 0x7f) | 0x10);
+	if (BN_bin2bn(raw, sizeof raw, bn) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL ||
+	    X509_set_version(x, 2) != 1 ||
+	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x), 2L * 365 * 86400) ==
+	    NULL || X509_set_pubkey(x, key) != 1)
+		goto out;
+	name = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+	    (const unsigned char *)"wxpay-sim", -1, -1, 0);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"127.0.0.1", -1, -1, 0);
+	if (X509_set_issuer_name(x, name) != 1 ||
+	    !add_ext(x, NID_basic_constraints, "critical,CA:TRUE") ||
+	    !add_ext(x, NID_key_usage,
+	    "critical,digitalSignature,keyCertSign") ||
+	    !add_ext(x, NID_ext_key_usage, "serverAuth") ||
+	    !add_ext(x, NID_subject_alt_name,
+	    "IP:127.0.0.1,DNS:localhost") ||
+	    X509_sign(x, key, EVP_sha256()) == 0 ||
+	    PEM_write_bio_X509(bio, x) != 1 ||
+	    (n = BIO_get_mem_data(bio, &data)) <= 0 ||
+	    (kt = key_pem(key, 1)) == NULL)
+		goto out;
+	ct = ld_strndup(data, (size_t)n);
+	if ((st = write_new(key_path, 0600, kt, err)) == LD_OK)
+		st = write_new(cert_path, 0644, ct, err);
+	goto done;
+out:
+	st = ld_err_set(err, LD_ECRYPTO, "%s: cannot make the TLS "
+	    "certificate", cert_path);
+done:
+	if (kt != NULL)
+		OPENSSL_cleanse(kt, strlen(kt));
+	free(kt);
+	free(ct);
+	EVP_PKEY_free(key);
+	X509_free(x);
+	BN_free(bn);
+	BIO_free(bio);
+	return st;
+}
+
+static enum ld_status
+slurp(const char *path, char **out, struct ld_err *err)
+{
+	struct ld_buf b;
+
+	ld_buf_init(&b, 1024 * 1024);
+	if (ld_buf_read_file(&b, path, err) != LD_OK) {
+		ld_buf_free(&b);
+		return err->code;
+	}
+	*out = ld_buf_steal(&b, NULL);
+	return LD_OK;
+}
+
+/*
+ * What the APIv2 TLS listener needs: its certificate and key (configured,
+ * or generated here on first run) and the CA that issues merchant API
+ * certificates, which the listener requires of every APIv2 client.
+ */
+static enum ld_status
+tls_open(struct sim *s, struct ld_err *err)
+{
+	struct sim_config *c = &s->cfg;
+	enum ld_status st;
+
+	if (c->v2_tls_listen == NULL)
+		return LD_OK;
+	if (c->tls_client_ca_file == NULL)
+		return ld_err_set(err, LD_EINVAL, "%s: [sim] v2_tls_listen "
+		    "needs tls_client_ca_file", c->path ? c->path :
+		    "configuration");
+	if (c->tls_cert_file == NULL) {
+		c->tls_cert_file = ld_asprintf("%s/tls_cert.pem",
+		    c->state_dir);
+		free(c->tls_key_file);
+		c->tls_key_file = ld_asprintf("%s/tls_key.pem", c->state_dir);
+		if (!exists(c->tls_key_file) &&
+		    (st = gen_tls_cert(c->tls_key_file, c->tls_cert_file,
+		    err)) != LD_OK)
+			return st;
+	}
+	if ((st = ld_config_check_key_file(c->tls_key_file, err)) != LD_OK ||
+	    (st = slurp(c->tls_key_file, &s->tls_key_pem, err)) != LD_OK ||
+	    (st = slurp(c->tls_cert_file, &s->tls_cert_pem, err)) != LD_OK ||
+	    (st = slurp(c->tls_client_ca_file, &s->tls_ca_pem, err)) !=
+	    LD_OK)
+		return st;
+	return LD_OK;
 }
 
 static enum ld_status
@@ -394,8 +528,10 @@ sim_state_open(struct sim *s, struct ld_err *err)
 		    "is not set", c->path ? c->path : "configuration");
 		goto out;
 	}
-	st = wx_load_public_key(c->merchant_public_key_file, &s->merchant_pub,
-	    err);
+	if ((st = wx_load_public_key(c->merchant_public_key_file,
+	    &s->merchant_pub, err)) != LD_OK)
+		goto out;
+	st = tls_open(s, err);
 out:
 	free(path);
 	free(pub);

@@ -235,7 +235,10 @@ sim_bill_set_state(struct sim *s, struct sim_bill *b, enum sim_state st,
 		return;
 	b->state = st;
 	b->update_time = time(NULL);
-	if (st == SIM_FAIL && fail_reason != NULL)
+	/* The reason may already be b's own (a batch detail's, set at
+	 * create): copying a string onto itself is undefined. */
+	if (st == SIM_FAIL && fail_reason != NULL &&
+	    fail_reason != b->fail_reason)
 		snprintf(b->fail_reason, sizeof b->fail_reason, "%s",
 		    fail_reason);
 	if (!terminal(st))
@@ -517,6 +520,11 @@ sim_free(struct sim *s)
 	free(s->scenes);
 	free(s->merchant_private_file);
 	free(s->platform_cert_pem);
+	free(s->tls_cert_pem);
+	free(s->tls_ca_pem);
+	if (s->tls_key_pem != NULL)
+		OPENSSL_cleanse(s->tls_key_pem, strlen(s->tls_key_pem));
+	free(s->tls_key_pem);
 	EVP_PKEY_free(s->platform_key);
 	EVP_PKEY_free(s->merchant_pub);
 	OPENSSL_cleanse(s->apiv3_key, sizeof s->apiv3_key);
