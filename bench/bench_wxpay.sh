@@ -1,7 +1,8 @@
 #!/bin/sh
-# Signed transfer-bill creates per second against wxpay-sim over loopback
-# (keep-alive, two client threads with one persistent curl handle each,
-# every answer's signature verified), beside one core's RSA-2048 sign rate
+# Signed transfer-bill creates per second against wxpay-sim over loopback,
+# sent by the product's client (wx_transfer_bill_build + _create; two
+# threads, one wx_client and so one persistent keep-alive curl handle each,
+# every answer verified and parsed), beside one core's RSA-2048 sign rate
 # from `openssl speed` measured in the same run.  Each request costs two
 # RSA-2048 signs (client and simulator) and two verifies spread over two
 # cores, so one core's sign rate is the ceiling; the target (issue 4) is
@@ -53,7 +54,6 @@ until grep -q '^listening on ' "$tmp/sim.out" 2>/dev/null; do
 	fi
 	sleep 0.1
 done
-val() { sed -n "s/^$1=//p" "$tmp/sim.out"; }
 addr=$(sed -n 's/^listening on //p' "$tmp/sim.out")
 
 echo "openssl speed -seconds 3 -multi 1 rsa2048 ..."
@@ -61,10 +61,7 @@ speed=$(openssl speed -seconds 3 -multi 1 rsa2048 2>/dev/null |
 	awk '/^rsa 2048 bits/ { s = $6 } END { print s }')
 
 echo "wxpay-sim: $THREADS threads x ${SECONDS_LOAD}s of signed creates ..."
-out=$("$LOAD" "http://$addr" "$(val mchid)" "$(val appid)" \
-	"$(val merchant_private_key_file)" "$(val merchant_serial)" \
-	"$(val platform_public_key_file)" "$(val platform_key_id)" \
-	"$SECONDS_LOAD" "$THREADS")
+out=$("$LOAD" "$tmp/sim.out" "$SECONDS_LOAD" "$THREADS")
 rps=$(echo "$out" | sed -n 's/.*rps=\([0-9.]*\).*/\1/p')
 # The ledger must hold exactly the bills created.
 bills=$(curl -s "http://$addr/__sim/ledger" | grep -o '"kind":"transfer_bill"' |

@@ -1,8 +1,12 @@
 /*
- * Load for wxpay-sim: THREADS threads, each with one persistent libcurl
- * handle (keep-alive), sending signed transfer-bill creates for SECONDS and
- * verifying every answer's platform signature, as the payout worker does.
- * Prints one line: requests, failures, elapsed seconds, requests/s.
+ * Load for wxpay-sim through the product's own client: THREADS threads,
+ * each with one struct wx_client (one persistent libcurl handle,
+ * keep-alive), building and sending transfer-bill creates for SECONDS
+ * with wx_transfer_bill_build + wx_transfer_bill_create, as the payout
+ * worker does: every request signed, every answer's signature verified
+ * and parsed.  The client is configured from the key=value lines
+ * wxpay-sim prints at start (SIM_OUT).  Prints one line: requests,
+ * failures, elapsed seconds, requests/s.
  */
 #include "config.h"
 
@@ -11,27 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #include "ld_alloc.h"
-#include "ld_buf.h"
-#include "wxpay/wxpay_crypto.h"
+#include "ld_config.h"
+#include "wxpay.h"
 
 struct load_ctx {
-	const char *base_url;
-	const char *mchid, *appid, *serial, *key_id;
-	EVP_PKEY *key, *platform;
+	const struct ld_config *cfg;
 	double seconds;
 	int id;
 	long ok, failed;
-};
-
-struct answer {
-	struct ld_buf body;
-	char ts[32], nonce[64], sig[1024], serial[160];
+	char why[512];
 };
 
 static double
@@ -44,124 +41,103 @@ now_s(void)
 }
 
 static void
-copy_hdr(char *dst, size_t size, const char *p, size_t len, size_t skip)
+set_str(char **slot, const char *v)
 {
-	size_t n = len - skip;
-
-	while (n > 0 && (p[skip + n - 1] == '\r' || p[skip + n - 1] == '\n'))
-		n--;
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, p + skip, n);
-	dst[n] = '\0';
+	free(*slot);
+	*slot = ld_strdup(v);
 }
 
-static size_t
-on_header(char *p, size_t size, size_t n, void *arg)
+/* The simulator's trust lines into the [wxpay] configuration. */
+static int
+load_trust(const char *path, struct ld_config *cfg)
 {
-	struct answer *a = arg;
-	size_t len = size * n;
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+#define K(k, f) { k, offsetof(struct ld_config, wxpay.f) }
+		K("platform_public_key_file", platform_public_key_file),
+		K("platform_key_id", platform_key_id),
+		K("apiv3_key_file", apiv3_key_file),
+		K("apiv2_key_file", apiv2_key_file),
+		K("mchid", mchid),
+		K("appid", appid),
+		K("merchant_serial", merchant_serial),
+		K("merchant_private_key_file", private_key_file),
+		K("base_url", base_url),
+#undef K
+	};
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	size_t i;
 
-	if (len > 21 && strncasecmp(p, "Wechatpay-Timestamp: ", 21) == 0)
-		copy_hdr(a->ts, sizeof a->ts, p, len, 21);
-	else if (len > 17 && strncasecmp(p, "Wechatpay-Nonce: ", 17) == 0)
-		copy_hdr(a->nonce, sizeof a->nonce, p, len, 17);
-	else if (len > 21 && strncasecmp(p, "Wechatpay-Signature: ", 21) == 0)
-		copy_hdr(a->sig, sizeof a->sig, p, len, 21);
-	else if (len > 18 && strncasecmp(p, "Wechatpay-Serial: ", 18) == 0)
-		copy_hdr(a->serial, sizeof a->serial, p, len, 18);
-	return len;
-}
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		char *eq = strchr(line, '=');
 
-static size_t
-on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct answer *a = arg;
-
-	return ld_buf_append(&a->body, p, size * n) == LD_OK ? size * n : 0;
+		line[strcspn(line, "\n")] = '\0';
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (strcmp(line, keys[i].key) == 0)
+				set_str((char **)(void *)((char *)cfg +
+				    keys[i].off), eq + 1);
+	}
+	fclose(f);
+	return cfg->wxpay.base_url != NULL ? 0 : -1;
 }
 
 static void *
 load_main(void *arg)
 {
 	struct load_ctx *c = arg;
-	const char *path = "/v3/fund-app/mch-transfer/transfer-bills";
-	CURL *curl = curl_easy_init();
-	char url[256];
-	double end = now_s() + c->seconds;
+	struct wx_client *cl = NULL;
+	struct ld_err err;
+	double end;
 	long seq = 0;
 
-	snprintf(url, sizeof url, "%s%s", c->base_url, path);
-	while (curl != NULL && now_s() < end) {
-		struct curl_slist *h = NULL;
-		struct answer a;
-		struct ld_err err;
-		char ts[24], nonce[33], *body, *auth = NULL, *hv, *msg;
-		size_t mlen;
-		long status = 0;
-		int good = 0;
+	if (wx_client_new(c->cfg, &cl, &err) != LD_OK) {
+		snprintf(c->why, sizeof c->why, "wx_client_new: %s", err.msg);
+		c->failed++;
+		return NULL;
+	}
+	end = now_s() + c->seconds;
+	while (now_s() < end) {
+		struct wx_transfer_req r = { 0 };
+		struct wx_transfer_bill b;
+		struct wx_answer a;
+		char no[40], openid[40], *body = NULL;
+		enum ld_status st;
 
-		body = ld_asprintf("{\"appid\":\"%s\",\"out_bill_no\":"
-		    "\"BENCH%dN%ld\",\"transfer_scene_id\":\"1005\","
-		    "\"openid\":\"o_bench_%d_%ld\",\"transfer_amount\":100,"
-		    "\"transfer_remark\":\"放款\","
-		    "\"transfer_scene_report_infos\":[{\"info_type\":"
-		    "\"岗位类型\",\"info_content\":\"外包\"},{\"info_type\":"
-		    "\"报酬说明\",\"info_content\":\"借款发放\"}]}", c->appid,
-		    c->id, seq, c->id, seq);
+		snprintf(no, sizeof no, "BENCH%dN%ld", c->id, seq);
+		snprintf(openid, sizeof openid, "o_bench_%d_%ld", c->id, seq);
 		seq++;
-		snprintf(ts, sizeof ts, "%lld", (long long)time(NULL));
-		if (wx_random_nonce(nonce, &err) != LD_OK ||
-		    wx_v3_authorization(c->key, c->mchid, c->serial, "POST",
-		    path, ts, nonce, body, &auth, &err) != LD_OK) {
-			fprintf(stderr, "sign: %s\n", err.msg);
-			free(body);
+		r.out_bill_no = no;
+		r.openid = openid;
+		r.amount_fen = 100;
+		r.remark = "\xe6\x94\xbe\xe6\xac\xbe";
+		if (wx_transfer_bill_build(cl, &r, &body, &err) != LD_OK) {
+			snprintf(c->why, sizeof c->why, "build: %s", err.msg);
+			c->failed++;
 			break;
 		}
-		hv = ld_asprintf("Authorization: %s", auth);
-		h = curl_slist_append(h, hv);
-		h = curl_slist_append(h, "Content-Type: application/json");
-		h = curl_slist_append(h, "Accept: application/json");
-		h = curl_slist_append(h, "Expect:");
-		memset(&a, 0, sizeof a);
-		ld_buf_init(&a.body, 65536);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE,
-		    (long)strlen(body));
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-		curl_easy_setopt(curl, CURLOPT_HEADERDATA, &a);
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, &a);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_USERAGENT, "bench_wxpay_load");
-		if (curl_easy_perform(curl) == CURLE_OK)
-			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE,
-			    &status);
-		if (status == 200 && strcmp(a.serial, c->key_id) == 0) {
-			msg = wx_v3_response_message_len(a.ts, a.nonce,
-			    a.body.data ? a.body.data : "", a.body.len, &mlen);
-			good = wx_rsa_verify_b64(c->platform, msg, mlen, a.sig,
-			    &err) == LD_OK;
-			free(msg);
-		}
-		if (good)
+		st = wx_transfer_bill_create(cl, body, &b, &a, &err);
+		/* Counted only when the product would have taken it. */
+		if (st == LD_OK && a.verified &&
+		    a.outcome == WX_OUTCOME_PENDING &&
+		    b.transfer_bill_no[0] != '\0')
 			c->ok++;
-		else {
-			if (c->failed++ < 3)
-				fprintf(stderr, "request failed: HTTP %ld "
-				    "%.200s\n", status,
-				    a.body.data ? a.body.data : "");
-		}
-		ld_buf_free(&a.body);
-		curl_slist_free_all(h);
-		free(hv);
-		free(auth);
+		else if (c->failed++ == 0)
+			snprintf(c->why, sizeof c->why, "create: %s HTTP %ld "
+			    "%s %.200s", ld_status_str(st), a.http_status,
+			    a.code, st != LD_OK ? err.msg : a.message);
+		wx_transfer_bill_free(&b);
+		wx_answer_free(&a);
 		free(body);
 	}
-	curl_easy_cleanup(curl);
+	wx_client_free(cl);
 	return NULL;
 }
 
@@ -170,41 +146,41 @@ main(int argc, char **argv)
 {
 	struct load_ctx ctx[16];
 	pthread_t th[16];
-	EVP_PKEY *key = NULL, *platform = NULL;
-	struct ld_err err;
+	struct ld_config cfg;
 	long ok = 0, failed = 0;
 	double t0, t1, secs;
 	int n, i;
 
-	if (argc != 10) {
-		fprintf(stderr, "usage: bench_wxpay_load BASE_URL MCHID APPID "
-		    "MERCHANT_KEY MERCHANT_SERIAL PLATFORM_PUB PLATFORM_KEY_ID "
-		    "SECONDS THREADS\n");
+	if (argc != 4) {
+		fprintf(stderr, "usage: bench_wxpay_load SIM_OUT SECONDS "
+		    "THREADS\n");
 		return 2;
 	}
-	secs = atof(argv[8]);
-	n = atoi(argv[9]);
+	secs = atof(argv[2]);
+	n = atoi(argv[3]);
 	if (n < 1 || n > 16 || secs <= 0) {
 		fprintf(stderr, "bench_wxpay_load: 1-16 threads, "
 		    "seconds > 0\n");
 		return 2;
 	}
-	if (wx_load_private_key(argv[4], &key, &err) != LD_OK ||
-	    wx_load_public_key(argv[6], &platform, &err) != LD_OK) {
-		fprintf(stderr, "bench_wxpay_load: %s\n", err.msg);
+	ld_config_defaults(&cfg);
+	cfg.wxpay.present = 1;
+	cfg.wxpay.mode = LD_WXPAY_V3;
+	if (load_trust(argv[1], &cfg) != 0) {
+		fprintf(stderr, "bench_wxpay_load: %s: no base_url\n", argv[1]);
+		ld_config_free(&cfg);
 		return 1;
 	}
+	set_str(&cfg.wxpay.transfer_scene_id, "1005");
+	set_str(&cfg.wxpay.transfer_scene_report_infos,
+	    "\xe5\xb2\x97\xe4\xbd\x8d\xe7\xb1\xbb\xe5\x9e\x8b:\xe5\xa4\x96"
+	    "\xe5\x8c\x85;\xe6\x8a\xa5\xe9\x85\xac\xe8\xaf\xb4\xe6\x98\x8e:"
+	    "\xe5\x80\x9f\xe6\xac\xbe\xe5\x8f\x91\xe6\x94\xbe");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	t0 = now_s();
 	for (i = 0; i < n; i++) {
 		memset(&ctx[i], 0, sizeof ctx[i]);
-		ctx[i].base_url = argv[1];
-		ctx[i].mchid = argv[2];
-		ctx[i].appid = argv[3];
-		ctx[i].serial = argv[5];
-		ctx[i].key_id = argv[7];
-		ctx[i].key = key;
-		ctx[i].platform = platform;
+		ctx[i].cfg = &cfg;
 		ctx[i].seconds = secs;
 		ctx[i].id = i;
 		pthread_create(&th[i], NULL, load_main, &ctx[i]);
@@ -213,12 +189,13 @@ main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 		ok += ctx[i].ok;
 		failed += ctx[i].failed;
+		if (ctx[i].why[0] != '\0')
+			fprintf(stderr, "thread %d: %s\n", i, ctx[i].why);
 	}
 	t1 = now_s();
 	printf("requests=%ld failed=%ld seconds=%.2f rps=%.1f\n", ok, failed,
 	    t1 - t0, (double)ok / (t1 - t0));
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(platform);
+	ld_config_free(&cfg);
 	curl_global_cleanup();
 	return failed > 0 ? 1 : 0;
 }
