@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,21 @@
 #include "ld_alloc.h"
 #include "ld_audit.h"
 #include "ld_pii.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Columns: 0 head id, 1 head hash, then the row's 2..10. */
+const char ld_audit_batch_sql[] =
+    "SELECT h.last_id, encode(h.last_hash, 'hex'), r.id, r.us, r.actor, "
+    "r.action, r.object_type, r.object_id, r.detail, r.prev, r.hash "
+    "FROM audit_head h LEFT JOIN LATERAL (SELECT id, "
+    "(extract(epoch FROM at) * 1000000)::bigint AS us, actor, action, "
+    "object_type, object_id, detail::text AS detail, "
+    "encode(prev_hash, 'hex') AS prev, encode(hash, 'hex') AS hash "
+    "FROM audit_log WHERE id > $1::bigint ORDER BY id "
+    "LIMIT " STR(LD_AUDIT_BATCH) ") r "
+    "ON true ORDER BY r.id";
 
 void
 ld_audit_row_hash(const unsigned char prev[32], const char *canonical,
@@ -27,115 +43,128 @@ ld_audit_row_hash(const unsigned char prev[32], const char *canonical,
 	EVP_MD_CTX_free(ctx);
 }
 
+void
+ld_audit_verifier_init(struct ld_audit_verifier *v)
+{
+	memset(v, 0, sizeof *v);
+	v->res.ok = 1;
+	v->head_id = -1;
+}
+
+void
+ld_audit_verifier_resume(struct ld_audit_verifier *v)
+{
+	if (v->done && v->res.ok)
+		v->done = 0;
+}
+
+void
+ld_audit_verifier_param(const struct ld_audit_verifier *v, char *buf)
+{
+	snprintf(buf, 24, "%" PRId64, v->last_id);
+}
+
+static int
+broken(struct ld_audit_verifier *v, int64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+broken(struct ld_audit_verifier *v, int64_t id, const char *fmt, ...)
+{
+	va_list ap;
+
+	v->res.ok = 0;
+	v->res.broken_id = id;
+	va_start(ap, fmt);
+	vsnprintf(v->res.why, sizeof v->res.why, fmt, ap);
+	va_end(ap);
+	v->done = 1;
+	return 0;
+}
+
+int
+ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r)
+{
+	unsigned char head_hash[32];
+	int i, n = PQntuples(r), rows = 0;
+
+	if (v->done)
+		return 0;
+	if (n == 0 || PQnfields(r) != 11 ||
+	    ld_hex_decode(PQgetvalue(r, 0, 1), head_hash, 32) != 0)
+		return broken(v, 0, "audit_head is missing or malformed");
+	v->head_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	for (i = 0; i < n; i++) {
+		unsigned char prev[32], stored[32], computed[32];
+		int64_t id;
+		char *canon;
+
+		if (PQgetisnull(r, i, 2))
+			continue;
+		rows++;
+		id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
+		v->res.rows++;
+		if (id != v->last_id + 1)
+			return broken(v, id, "row %" PRId64 " follows row %"
+			    PRId64 ": rows are missing", id, v->last_id);
+		if (ld_hex_decode(PQgetvalue(r, i, 9), prev, 32) ||
+		    ld_hex_decode(PQgetvalue(r, i, 10), stored, 32))
+			return broken(v, id, "hash columns are malformed");
+		if (memcmp(prev, v->last_hash, 32) != 0)
+			return broken(v, id, "prev_hash does not match the "
+			    "hash of row %" PRId64, id - 1);
+		canon = ld_asprintf("%s|%s|%s|%s|%s|%s|%s",
+		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+		    PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
+		    PQgetvalue(r, i, 6), PQgetvalue(r, i, 7),
+		    PQgetvalue(r, i, 8));
+		ld_audit_row_hash(prev, canon, computed);
+		free(canon);
+		if (memcmp(computed, stored, 32) != 0)
+			return broken(v, id, "its content does not match its "
+			    "hash (the row was altered)");
+		memcpy(v->last_hash, stored, 32);
+		v->last_id = id;
+	}
+	if (rows == LD_AUDIT_BATCH)
+		return 1;
+	/* The end of the log; the head, read with it, must record it. */
+	if (v->head_id > v->last_id)
+		return broken(v, v->last_id, "the chain ends at row %" PRId64
+		    " but the head records row %" PRId64 ": rows were "
+		    "removed from the end", v->last_id, v->head_id);
+	if (v->head_id < v->last_id)
+		return broken(v, v->head_id + 1, "the head records row %"
+		    PRId64 " but the chain goes on to row %" PRId64 ": the "
+		    "head was set back", v->head_id, v->last_id);
+	if (memcmp(head_hash, v->last_hash, 32) != 0)
+		return broken(v, v->last_id, "the head's hash does not match "
+		    "row %" PRId64, v->last_id);
+	v->done = 1;
+	return 0;
+}
+
 enum ld_status
 ld_audit_verify(struct ld_db *db, struct ld_audit_verify_result *res,
     struct ld_err *err)
 {
-	unsigned char expect_prev[32];
-	int64_t after = 0, expect_id = 1;
-	char after_text[32];
+	struct ld_audit_verifier v;
+	char after[24];
+	const char *params[1] = { after };
 	enum ld_status st;
+	int more;
 
-	memset(res, 0, sizeof *res);
-	memset(expect_prev, 0, sizeof expect_prev);
-	res->ok = 1;
-	for (;;) {
-		const char *params[1] = { after_text };
+	ld_audit_verifier_init(&v);
+	do {
 		PGresult *r;
-		int i, n;
 
-		snprintf(after_text, sizeof after_text, "%" PRId64, after);
-		st = ld_db_exec(db,
-		    "SELECT id, (extract(epoch FROM at) * 1000000)::bigint, "
-		    "actor, action, object_type, object_id, detail::text, "
-		    "encode(prev_hash, 'hex'), encode(hash, 'hex') "
-		    "FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000",
-		    1, params, &r, err);
+		ld_audit_verifier_param(&v, after);
+		st = ld_db_exec(db, ld_audit_batch_sql, 1, params, &r, err);
 		if (st != LD_OK)
 			return ld_err_prefix(err, "reading audit_log: ");
-		n = PQntuples(r);
-		for (i = 0; i < n; i++) {
-			unsigned char prev[32], stored[32], computed[32];
-			int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-			char *canon;
-
-			res->rows++;
-			if (id != expect_id) {
-				res->ok = 0;
-				res->broken_id = id;
-				snprintf(res->why, sizeof res->why,
-				    "row %" PRId64 " follows row %" PRId64
-				    ": rows are missing", id, expect_id - 1);
-				break;
-			}
-			if (ld_hex_decode(PQgetvalue(r, i, 7), prev, 32) ||
-			    ld_hex_decode(PQgetvalue(r, i, 8), stored, 32)) {
-				res->ok = 0;
-				res->broken_id = id;
-				snprintf(res->why, sizeof res->why,
-				    "hash columns are malformed");
-				break;
-			}
-			if (memcmp(prev, expect_prev, 32) != 0) {
-				res->ok = 0;
-				res->broken_id = id;
-				snprintf(res->why, sizeof res->why,
-				    "prev_hash does not match the hash of row "
-				    "%" PRId64, id - 1);
-				break;
-			}
-			canon = ld_asprintf("%s|%s|%s|%s|%s|%s|%s",
-			    PQgetvalue(r, i, 0), PQgetvalue(r, i, 1),
-			    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
-			    PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),
-			    PQgetvalue(r, i, 6));
-			ld_audit_row_hash(prev, canon, computed);
-			free(canon);
-			if (memcmp(computed, stored, 32) != 0) {
-				res->ok = 0;
-				res->broken_id = id;
-				snprintf(res->why, sizeof res->why,
-				    "its content does not match its hash "
-				    "(the row was altered)");
-				break;
-			}
-			memcpy(expect_prev, stored, 32);
-			expect_id = id + 1;
-			after = id;
-		}
+		more = ld_audit_verifier_feed(&v, r);
 		PQclear(r);
-		if (!res->ok || n < 5000)
-			break;
-	}
-	if (res->ok) {
-		/* Rows cut from the end show up against the head record. */
-		PGresult *r;
-		unsigned char head_hash[32];
-		int64_t head_id;
-
-		st = ld_db_exec(db, "SELECT last_id, encode(last_hash, 'hex') "
-		    "FROM audit_head", 0, NULL, &r, err);
-		if (st != LD_OK)
-			return ld_err_prefix(err, "reading audit_head: ");
-		if (PQntuples(r) != 1 ||
-		    ld_hex_decode(PQgetvalue(r, 0, 1), head_hash, 32) != 0) {
-			res->ok = 0;
-			snprintf(res->why, sizeof res->why,
-			    "audit_head is missing or malformed");
-		} else {
-			head_id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-			if (head_id != expect_id - 1 ||
-			    memcmp(head_hash, expect_prev, 32) != 0) {
-				res->ok = 0;
-				res->broken_id = expect_id - 1;
-				snprintf(res->why, sizeof res->why,
-				    "the chain ends at row %" PRId64
-				    " but the head records row %" PRId64
-				    ": rows were removed from the end",
-				    expect_id - 1, head_id);
-			}
-		}
-		PQclear(r);
-	}
+	} while (more);
+	*res = v.res;
 	return LD_OK;
 }

@@ -24,6 +24,57 @@ struct ld_audit_verify_result {
 enum ld_status ld_audit_verify(struct ld_db *db,
     struct ld_audit_verify_result *res, struct ld_err *err);
 
+/*
+ * The same walk in steps, for callers that must stay responsive (the
+ * console runs each batch as a query it can cancel, between keys).  The
+ * verifier is a checkpoint: the last row found intact and its hash.  A
+ * finished, intact walk can be resumed later to check only the rows
+ * appended since; rows already checked cannot change without breaking
+ * the link to the next row, which a full walk (a fresh verifier) finds.
+ *
+ *	ld_audit_verifier_init(&v);
+ *	do {
+ *		ld_audit_verifier_param(&v, after);
+ *		run LD_AUDIT_BATCH_SQL with $1 = after, giving res;
+ *	} while (ld_audit_verifier_feed(&v, res));
+ *	v.res holds the outcome.
+ */
+struct ld_audit_verifier {
+	int64_t last_id;             /* rows up to here are intact */
+	unsigned char last_hash[32]; /* the hash of row last_id */
+	int64_t head_id;             /* audit_head.last_id: rows to check */
+	int done;                    /* the walk ended (v.res says how) */
+	struct ld_audit_verify_result res;
+};
+
+/* Batches are this many rows; fewer means the end of the log. */
+#define LD_AUDIT_BATCH 5000
+
+/*
+ * One batch: audit_head and the rows after $1 (a row id, as text), in one
+ * statement so the head and the rows come from the same snapshot: a row
+ * appended meanwhile is either in both or in neither.  The head comes
+ * once, with NULL row columns, when no row follows $1.
+ */
+extern const char ld_audit_batch_sql[];
+
+/* Starts a walk from the first row. */
+void ld_audit_verifier_init(struct ld_audit_verifier *v);
+
+/* Continues a finished, intact walk with the rows appended since. */
+void ld_audit_verifier_resume(struct ld_audit_verifier *v);
+
+/* The batch query's parameter: the last row checked (buf: 24 bytes). */
+void ld_audit_verifier_param(const struct ld_audit_verifier *v,
+    char *buf);
+
+/*
+ * Checks one batch (a result of ld_audit_batch_sql).  Returns 1 when
+ * another batch follows; 0 when the walk is done (v->done), intact or
+ * broken (v->res).
+ */
+int ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r);
+
 /* sha256(prev || canonical) as lower-case hex (exported for tests). */
 void ld_audit_row_hash(const unsigned char prev[32], const char *canonical,
     unsigned char out[32]);

@@ -18,6 +18,7 @@
 #include "core/core_case.h"
 #include "core/core_schedule.h"
 #include "ld_test.h"
+#include "ui/ui_int.h"
 #include "ui/ui_text.h"
 
 static void
@@ -165,63 +166,89 @@ test_apps_command(void)
 {
 	struct core_apps_filter f;
 	enum core_apps_sort sort = CORE_SORT_SUBMITTED;
+	int desc = 1;
 	struct ld_err err;
 	char d[256];
 
 	core_apps_filter_clear(&f);
-	CU_ASSERT_EQUAL(core_apps_command("status manual_review", &f, &sort,
+	CU_ASSERT_EQUAL(core_apps_command("status manual_review", &f, &sort, &desc,
 	    &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
-	CU_ASSERT_EQUAL(core_apps_command("amount >5000", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("amount >5000", &f, &sort, &desc, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(f.amount_op, CORE_AMOUNT_GT);
 	CU_ASSERT_EQUAL(f.amount_fen, 500000);
-	CU_ASSERT_EQUAL(core_apps_command("amount <= 1,234.56", &f, &sort,
+	CU_ASSERT_EQUAL(core_apps_command("amount <= 1,234.56", &f, &sort, &desc,
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL(f.amount_op, CORE_AMOUNT_LE);
 	CU_ASSERT_EQUAL(f.amount_fen, 123456);
-	CU_ASSERT_EQUAL(core_apps_command("since 7d", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_command("since 7d", &f, &sort, &desc, &err), LD_OK);
 	CU_ASSERT_EQUAL(f.since_s, 7 * 86400);
-	CU_ASSERT_EQUAL(core_apps_command("since 12h", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("since 12h", &f, &sort, &desc, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(f.since_s, 12 * 3600);
-	CU_ASSERT_EQUAL(core_apps_command("id 42", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_command("id 42", &f, &sort, &desc, &err), LD_OK);
 	CU_ASSERT_EQUAL(f.id, 42);
-	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, &sort, &desc, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(sort, CORE_SORT_AMOUNT);
+	CU_ASSERT_EQUAL(desc, 1);
+	/* A direction when asked; else the column's own, not the last one. */
+	CU_ASSERT_EQUAL(core_apps_command("sort submitted asc", &f, &sort,
+	    &desc, &err), LD_OK);
+	CU_ASSERT_EQUAL(sort, CORE_SORT_SUBMITTED);
+	CU_ASSERT_EQUAL(desc, 0);
+	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, &sort, &desc,
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(desc, 1);
+	CU_ASSERT_EQUAL(core_apps_command("sort score", &f, &sort, &desc,
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(sort, CORE_SORT_POINTS);
+	CU_ASSERT_EQUAL(desc, 0);
+	CU_ASSERT_EQUAL(core_apps_command("sort id  desc", &f, &sort, &desc,
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(sort, CORE_SORT_ID);
+	CU_ASSERT_EQUAL(desc, 1);
+	CU_ASSERT_EQUAL(core_apps_command("sort amount sideways", &f, &sort,
+	    &desc, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sideways"));
+	CU_ASSERT_EQUAL(sort, CORE_SORT_ID);
+	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, NULL, NULL,
+	    &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("sort amount", &f, &sort, &desc,
+	    &err), LD_OK);
 	core_apps_filter_describe(&f, d, sizeof d);
 	CU_ASSERT_STRING_EQUAL(d, "id=42 status=manual_review "
 	    "amount<=1,234.56 since=12h");
 
 	/* Errors name the word and leave the filter alone. */
-	CU_ASSERT_EQUAL(core_apps_command("status approvedd", &f, &sort,
+	CU_ASSERT_EQUAL(core_apps_command("status approvedd", &f, &sort, &desc,
 	    &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approvedd"));
 	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
-	CU_ASSERT_EQUAL(core_apps_command("amount >5k", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("amount >5k", &f, &sort, &desc, &err),
 	    LD_EINVAL);
-	CU_ASSERT_EQUAL(core_apps_command("amount >1.234", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("amount >1.234", &f, &sort, &desc, &err),
 	    LD_EINVAL);
 	CU_ASSERT_EQUAL(f.amount_fen, 123456);
-	CU_ASSERT_EQUAL(core_apps_command("since 7x", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("since 7x", &f, &sort, &desc, &err),
 	    LD_EINVAL);
-	CU_ASSERT_EQUAL(core_apps_command("since -1d", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("since -1d", &f, &sort, &desc, &err),
 	    LD_EINVAL);
-	CU_ASSERT_EQUAL(core_apps_command("id 4x", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("id 4x", &f, &sort, &desc, &err),
 	    LD_EINVAL);
-	CU_ASSERT_EQUAL(core_apps_command("frobnicate", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("frobnicate", &f, &sort, &desc, &err),
 	    LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "frobnicate"));
-	CU_ASSERT_EQUAL(core_apps_command("sort colour", &f, &sort, &err),
+	CU_ASSERT_EQUAL(core_apps_command("sort colour", &f, &sort, &desc, &err),
 	    LD_EINVAL);
-	CU_ASSERT_EQUAL(core_apps_command("", &f, &sort, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_apps_command("", &f, &sort, &desc, &err), LD_EINVAL);
 
 	/* A bare word clears its filter; clear clears all. */
-	CU_ASSERT_EQUAL(core_apps_command("status", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_command("status", &f, &sort, &desc, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(f.status, "");
 	CU_ASSERT(core_apps_filter_active(&f));
-	CU_ASSERT_EQUAL(core_apps_command("clear", &f, &sort, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_command("clear", &f, &sort, &desc, &err), LD_OK);
 	CU_ASSERT(!core_apps_filter_active(&f));
 }
 
@@ -298,13 +325,162 @@ test_score_json(void)
 static void
 test_overrides(void)
 {
+	/* The database's rule (test_console_db checks it against it). */
 	CU_ASSERT(core_decision_overrides("approve", "auto_rejected"));
 	CU_ASSERT(core_decision_overrides("reject", "auto_approved"));
 	CU_ASSERT(!core_decision_overrides("approve", "auto_approved"));
 	CU_ASSERT(!core_decision_overrides("reject", "manual_review"));
+	CU_ASSERT(!core_decision_overrides("review", "auto_approved"));
+	CU_ASSERT(!core_decision_overrides("review", "auto_rejected"));
 	CU_ASSERT(!core_decision_overrides("approve", ""));
 	CU_ASSERT_STRING_EQUAL(core_decision_outcome("review"),
 	    "manual_review");
+}
+
+static void
+test_detail_text(void)
+{
+	char b[320], small[24];
+
+	/* A decision, as api.application_decide writes it. */
+	core_audit_detail_text("{\"to\": \"approved\", \"from\": "
+	    "\"manual_review\", \"note\": \"payslips checked\", \"reason\": "
+	    "\"VERIFIED_INCOME\", \"override\": false, \"amount_fen\": "
+	    "1000000, \"recommendation\": \"manual_review\"}", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "manual_review \xe2\x86\x92 approved, reason "
+	    "VERIFIED_INCOME, note \"payslips checked\", model said "
+	    "manual_review, \xc2\xa5" "10,000.00");
+	core_audit_detail_text("{\"to\": \"approved\", \"from\": "
+	    "\"auto_rejected\", \"note\": \"called\", \"reason\": \"OTHER\", "
+	    "\"override\": true, \"recommendation\": \"auto_rejected\"}", b,
+	    sizeof b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "overrides the model (auto_rejected)"));
+	/* A score: decision, points, PD and the rule ids. */
+	core_audit_detail_text("{\"decision\": \"manual_review\", "
+	    "\"pd_bps\": 946, \"points\": 552, \"basis\": [{\"code\": "
+	    "\"RULE_REFER\", \"rule\": \"R_MULTI_APPLY\", \"text\": \"x\"}, "
+	    "{\"code\": \"PD_BAND\", \"rule\": null}], \"model_id\": 1, "
+	    "\"score_id\": 9}", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "manual_review, 552 points, PD 9.46%, rules "
+	    "R_MULTI_APPLY, score 9");
+	/* A review handed over. */
+	core_audit_detail_text("{\"kind\": \"application\", \"application_id\": "
+	    "302, \"payout_id\": null, \"from\": null, \"to\": \"li_na\"}", b,
+	    sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "nobody \xe2\x86\x92 li_na, application review "
+	    "of application 302");
+	/* Keys it does not know stay visible, as compact JSON. */
+	core_audit_detail_text("{\"reason\": \"OTHER\", \"limit\": "
+	    "{\"a\": [1, 2]}}", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "reason OTHER, {\"limit\":{\"a\":[1,2]}}");
+	core_audit_detail_text("{\"x\": 1}", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "{\"x\":1}");
+	/* Not an object: as it is. */
+	core_audit_detail_text("[1, 2", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "[1, 2");
+	core_audit_detail_text("{}", b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "");
+	/* Cut on a character boundary, with an ellipsis. */
+	core_audit_detail_text("{\"note\": \"欧欧欧欧欧欧欧欧\"}", small,
+	    sizeof small);
+	CU_ASSERT_STRING_EQUAL(small, "note \"欧欧欧欧\xe2\x80\xa6");
+}
+
+static void
+test_count_and_cut(void)
+{
+	char b[32];
+
+	ui_count(0, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "0");
+	ui_count(999, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "999");
+	ui_count(1000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1,000");
+	ui_count(1000000, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "1,000,000");
+	ui_count(-12345, b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "-12,345");
+	/* 欧 is two columns: four columns hold "a欧" and not the next. */
+	CU_ASSERT_EQUAL(ui_text_cut("a欧欧", 4), 4);
+	CU_ASSERT_EQUAL(ui_text_cut("a欧欧", 5), 7);
+	CU_ASSERT_EQUAL(ui_text_cut("abc", 10), 3);
+	CU_ASSERT_EQUAL(ui_text_cut("abc", 0), 0);
+}
+
+/* The operator the hints are laid out for: a risk officer. */
+static const struct core_operator risk_op = { "li_na", CORE_ROLE_RISK, 0,
+	"UTC", "UTC" };
+
+static int
+hinted(const struct ui_hint *h, int n, int action)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (h[i].key->action == action)
+			return 1;
+	return 0;
+}
+
+/*
+ * Every screen, from the table the console runs: its keys agree with
+ * what it implements, and at 80 columns (with and without the READONLY
+ * mark) the hints keep ?, q and Q, fit, and do not overlap.
+ */
+static void
+test_screens_and_hints(void)
+{
+	struct core_operator ro = risk_op;
+	struct ui_hint h[32];
+	int i, n, j, x0, cols;
+
+	ro.readonly = 1;
+	for (i = 0; i < UI_SCREEN_COUNT; i++) {
+		const struct ui_screen *s = ui_screen_table[i];
+		const struct ui_key *tables[2] = { s->keys, ui_frame_keys };
+
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(ui_keys_has(s->keys, UI_ACT_FILTER),
+		    s->filter != NULL);
+		CU_ASSERT_EQUAL(ui_keys_has(s->keys, UI_ACT_COMMAND),
+		    s->command != NULL);
+		for (x0 = 0; x0 <= 10; x0 += 10) {
+			n = ui_hints_layout(tables, 2, x0 ? &ro : &risk_op,
+			    x0, 80, h, 32);
+			CU_ASSERT(hinted(h, n, UI_ACT_HELP));
+			CU_ASSERT(hinted(h, n, UI_ACT_BACK));
+			CU_ASSERT(hinted(h, n, UI_ACT_QUIT));
+			CU_ASSERT_EQUAL(hinted(h, n, UI_ACT_FILTER),
+			    s->filter != NULL);
+			for (j = 0; j < n; j++) {
+				cols = h[j].x + h[j].keyw + 1 +
+				    ui_text_width(h[j].key->help);
+				CU_ASSERT(cols <= 80);
+				CU_ASSERT(h[j].x >= x0);
+				if (j > 0)
+					CU_ASSERT(h[j].x > h[j - 1].x +
+					    h[j - 1].keyw);
+			}
+		}
+	}
+	/* The case screen's panes and decisions are hinted to risk. */
+	{
+		const struct ui_key *tables[2] = {
+			ui_screen_table[UI_SCREEN_CASE]->keys, ui_frame_keys };
+
+		n = ui_hints_layout(tables, 2, &risk_op, 0, 80, h, 32);
+		CU_ASSERT(hinted(h, n, UI_ACT_NEXT_PANE));
+		CU_ASSERT(hinted(h, n, UI_ACT_SCREEN + 1));
+		/* ... but nothing that needs a role to the readonly. */
+		n = ui_hints_layout(tables, 2, &ro, 10, 80, h, 32);
+		for (j = 0; j < n; j++)
+			CU_ASSERT_EQUAL(h[j].key->perm, CORE_PERM_NONE);
+		/* Narrow: what is always there comes first. */
+		n = ui_hints_layout(tables, 2, &risk_op, 0, 24, h, 32);
+		CU_ASSERT_EQUAL(n, 3);
+		CU_ASSERT(hinted(h, n, UI_ACT_QUIT));
+	}
 }
 
 int
@@ -327,6 +503,12 @@ main(void)
 		LD_TEST(test_audit_command),
 		LD_TEST(test_score_json),
 		LD_TEST(test_overrides),
+		LD_TEST(test_detail_text),
+		LD_TEST_END
+	};
+	static const struct ld_test_case frame[] = {
+		LD_TEST(test_count_and_cut),
+		LD_TEST(test_screens_and_hints),
 		LD_TEST_END
 	};
 
@@ -338,5 +520,6 @@ main(void)
 	ld_test_suite("console text", NULL, NULL, text);
 	ld_test_suite("schedule and IRR", NULL, NULL, money);
 	ld_test_suite("commands and score JSON", NULL, NULL, parse);
+	ld_test_suite("screens, keys and hints", NULL, NULL, frame);
 	return ld_test_run();
 }

@@ -30,9 +30,55 @@ echo "ok apps list/show"
 ld_start risk 120 40 PGUSER=ld_test_risk
 ld_wait '张\*三'
 ld_wait 'ld_test_risk \(risk\)'
-ld_line '^ +ID SUBMITTED +NAME +AMOUNT' >/dev/null
+# Times carry the session's zone; the sorted column its direction.
+ld_line '^ +ID SUBMITTED UTC ▼ +NAME +AMOUNT' >/dev/null
 ld_line '^ +301 .*张\*三 +¥10,000\.00 +12m 552 B +manual_review +manual_review' >/dev/null
 echo "ok list"
+
+# The position is exact only when it is known: counted from the top while
+# paging down from it, the last row is the table's count.
+total=$(ld_sql "SELECT count(*) FROM applications")
+ld_wait "submitted desc +row 1 of ~$total "
+i=0
+while [ $i -lt 12 ]; do ld_keys NPage; i=$((i + 1)); done
+ld_wait "submitted desc +row $total of $total "
+# From the bottom (G) the position counts from the end.
+ld_keys g
+ld_wait 'submitted desc +row 1 of'
+ld_keys G
+ld_wait "submitted desc +last row of ~$total "
+ld_keys k k
+ld_wait 'submitted desc +row 3 from the end of'
+ld_keys g
+echo "ok position ($total rows)"
+
+# Typed sorts: a direction when asked, else the column's default, never
+# the previous column's.
+ld_keys :
+ld_type 'sort submitted asc'
+ld_keys Enter
+ld_wait 'sorted by submitted, ascending'
+ld_line '^ +ID SUBMITTED UTC ▲ +NAME' >/dev/null
+oldest=$(ld_sql "SELECT id FROM applications ORDER BY submitted_at, id LIMIT 1")
+ld_line "^ +$oldest " >/dev/null
+[ "$(ld_pane | sed -n 3p | awk '{ print $1 }')" = "$oldest" ] ||
+	ld_fail "the oldest application $oldest is not the first row"
+ld_keys :
+ld_type 'sort amount'
+ld_keys Enter
+ld_wait 'sorted by amount, descending'
+ld_line 'SUBMITTED UTC +NAME +AMOUNT ▼' >/dev/null
+[ "$(ld_pane | sed -n 3p | awk '{ print $1 }')" = 305 ] ||
+	ld_fail "the largest amount (305) is not the first row"
+ld_keys :
+ld_type 'sort score up'
+ld_keys Enter
+ld_wait 'sort: "up" is not asc or desc'
+ld_keys :
+ld_type 'sort submitted'
+ld_keys Enter
+ld_wait 'sorted by submitted, descending'
+echo "ok sort commands and marker"
 
 # Chinese names do not push the columns after them: the amount ends and
 # the score starts in the same display column on every row.
@@ -87,6 +133,7 @@ ld_wait '^Case 301 +张\*三 +ID 110\*+1234 +Phone 138\*+0001'
 ld_line '^Amount +¥10,000\.00 +Term 12 months \(annuity\) +APR \(IRR\) 18\.00%' >/dev/null
 ld_line 'Model credit_xgb 1\.3\.0' >/dev/null
 ld_line '^Status +manual_review +Waiting 2h' >/dev/null
+ld_line 'Submitted 20[0-9-]+ [0-9:]+ UTC' >/dev/null
 ld_line '1\. PRIOR_NONE +prior_loans_repaid +无历史还款记录' >/dev/null
 echo "ok case header and reasons"
 
@@ -104,6 +151,21 @@ ld_keys Tab
 ld_wait '\[Linked 3\]'
 ld_line 'phone +306 +王\*五 .*rejected' >/dev/null
 ld_line 'device +304 ' >/dev/null
+# Headings sit over their data: left-aligned ones start, right-aligned
+# ones end, in the same display column.
+hd=$(ld_line '^ VIA +ID +NAME') row=$(ld_line '^ phone +306 ')
+[ "$(ld_col "$hd" VIA)" = "$(ld_col "$row" phone)" ] || ld_fail "VIA: $hd"
+[ $(($(ld_col "$hd" ID) + 2)) = $(($(ld_col "$row" 306) + 3)) ] ||
+	ld_fail "ID does not end over the ids: $hd / $row"
+[ "$(ld_col "$hd" ' NAME')" = "$(ld_col "$row" ' 王')" ] ||
+	ld_fail "NAME is not over the names: $hd / $row"
+[ $(($(ld_col "$hd" AMOUNT) + 6)) = $(($(ld_col "$row" ¥3,000.00) + 9)) ] ||
+	ld_fail "AMOUNT does not end over the amounts: $hd / $row"
+sub=$(ld_sql "SELECT to_char(submitted_at, 'YYYY-MM-DD') FROM applications WHERE id = 306")
+[ "$(ld_col "$hd" SUBMITTED)" = "$(ld_col "$row" "$sub")" ] ||
+	ld_fail "SUBMITTED is not over the dates: $hd / $row"
+[ "$(ld_col "$hd" STATUS)" = "$(ld_col "$row" rejected)" ] ||
+	ld_fail "STATUS is not over the states: $hd / $row"
 ld_keys Tab
 ld_wait '\[Schedule 12\]'
 ld_line '^ +1 +¥766\.80 +¥150\.00 .*¥916\.80 +¥9,233\.20' >/dev/null
@@ -119,6 +181,27 @@ ld_keys q
 ld_wait '^Case 301 '
 echo "ok linked jump"
 
+# An automatic decision is not waiting: it says when the model decided.
+ld_keys F4
+ld_wait '\[Linked 3\]'
+ld_keys g Enter
+ld_wait '^Case 304 '
+ld_line '^Status +auto_rejected +Decided by the model 20[0-9-]+ [0-9:]+ UTC, [0-9]+h [0-9]+m after submission' >/dev/null
+ld_pane | grep -q 'Waiting' && ld_fail "auto-decided 304 shows a waiting time"
+# Approving what the model rejected needs a note; saying none keeps the
+# prompt, and the reason stays in view above it.
+ld_keys a
+ld_wait 'Approve 304: reason code'
+ld_keys Enter
+ld_wait '^Note \(required: this overrides'
+ld_keys Enter
+ld_wait 'a note is required when overriding the model.s recommendation \(auto_rejected\)'
+ld_line '^Note \(required' >/dev/null
+ld_keys Escape
+ld_wait 'approve: cancelled'
+ld_keys q
+ld_wait '^Case 301 '
+
 # Approve with a reason: picker, note, confirmation, then the status.
 ld_keys a
 ld_wait 'Approve 301: reason code'
@@ -133,7 +216,14 @@ ld_line 'Reason: VERIFIED_INCOME' >/dev/null
 ld_line 'payout request of ¥10,000\.00' >/dev/null
 ld_keys y
 ld_wait 'application 301: approve with VERIFIED_INCOME; status now approved'
-ld_wait '^Status +approved +Decided after'
+ld_wait '^Status +approved +Decided 20[0-9-]+ [0-9:]+ UTC by ld_test_risk \(VERIFIED_INCOME\), [0-9]+h [0-9]+m after submission'
+ld_pane | grep -q 'Waiting' && ld_fail "decided 301 shows a waiting time"
+# The timeline reads the audit row's detail in words, not JSON.
+ld_keys F6
+ld_wait '\[Timeline [0-9]+\]'
+ld_line '^ AT UTC +ACTOR +ACTION +DETAIL' >/dev/null
+ld_line 'ld_test_risk +application\.approve +manual_review → approved, reason VERIFIED_INCOME, note' >/dev/null
+ld_pane | grep -q '{"' && ld_fail "raw JSON in the timeline"
 [ "$(ld_sql "SELECT status || ' ' || decided_by || ' ' || decision_reason FROM applications WHERE id = 301")" = "approved ld_test_risk VERIFIED_INCOME" ] ||
 	ld_fail "the database does not hold the approval"
 echo "ok approve"
@@ -152,7 +242,8 @@ echo "ok database error in the status line"
 # The audit row, and the chain verified.
 ld_keys 4
 ld_wait 'chain: verified, [0-9]+ rows intact'
-ld_line 'ld_test_risk +application\.approve +application/301 ' >/dev/null
+ld_line 'ld_test_risk +application\.approve +application/301 +manual_review → approved' >/dev/null
+ld_line '^ +ID AT UTC +ACTOR +ACTION +OBJECT +DETAIL' >/dev/null
 ld_keys :
 ld_type 'action review.claim'
 ld_keys Enter
@@ -162,7 +253,7 @@ echo "ok audit"
 # Resize to 80x24 and back: columns drop, nothing wraps, they return.
 $LD_TMUX resize-window -t ld:risk -x 80 -y 24
 ld_keys 1
-ld_wait '^ +ID SUBMITTED +NAME'
+ld_wait '^ +ID SUBMITTED UTC ▼ +NAME'
 ld_line '^ +301 .* approved' >/dev/null
 ld_keys c
 ld_wait '^ +302 '
@@ -171,6 +262,37 @@ ld_wait_gone 'ASSIGNEE'
 ld_line '^ +302 .*欧\*\*明 +¥5,234\.56' >/dev/null
 [ "$(ld_pane | wc -l)" -le 24 ] || ld_fail "more than 24 lines"
 ld_pane | sed -n 23p | grep -q 'Enter open' || ld_fail "no hint bar at 80x24"
+# Each screen's hints come from its own keys, and ?, q and Q always fit.
+hints() { ld_pane | sed -n 23p; }
+for k in 1 2 3 4; do
+	ld_keys "$k"
+	sleep 0.3
+	h=$(hints)
+	for want in '? help' 'q back' 'Q quit'; do
+		case "$h" in *"$want"*) ;; *) ld_fail "screen $k at 80 columns: no \"$want\" in: $h" ;; esac
+	done
+	case "$k" in
+	1) case "$h" in *'/ filter'*': command'*) ;; *) ld_fail "list hints: $h" ;; esac ;;
+	2) case "$h" in *'/ filter'*|*': command'*) ld_fail "case hints offer what it lacks: $h" ;; esac
+	   case "$h" in *'a approve'*'Tab next pane'*) ;; *) ld_fail "case hints: $h" ;; esac ;;
+	3) case "$h" in *'/ filter'*|*': command'*) ld_fail "review hints offer what it lacks: $h" ;; esac ;;
+	4) case "$h" in *'/ filter'*) ld_fail "audit hints offer a filter: $h" ;; esac
+	   case "$h" in *': command'*'v verify'*) ;; *) ld_fail "audit hints: $h" ;; esac ;;
+	esac
+done
+# The case header wraps instead of cutting at 80 columns.
+ld_keys 2
+ld_wait '^Case 301 '
+ld_line 'Product cash_loan' >/dev/null
+ld_line 'Scored 20[0-9-]+ [0-9:]+ UTC' >/dev/null
+# The audit columns fit: object and detail stay in view.
+ld_keys 4
+ld_keys c
+ld_wait '^ *AT UTC +ACTOR +ACTION +OBJECT +DETAIL'
+ld_line 'application\.approve +application/301 +manual_r' >/dev/null
+ld_line '^#[0-9]+ application/301: manual_review → approved, reason VERIFIED_INCOME' >/dev/null
+[ "$(ld_pane | wc -L)" -le 80 ] || ld_fail "an audit line is wider than 80 columns"
+ld_keys 1
 $LD_TMUX resize-window -t ld:risk -x 120 -y 40
 ld_wait 'ASSIGNEE'
 echo "ok resize"
@@ -246,7 +368,8 @@ ld_start live 120 40 PGUSER=ld_test_risk
 ld_wait '张\*三'
 ld_keys j j
 ld_wait 'submitted desc +row 3 of'
-ld_sql "INSERT INTO applications (applicant_id, product, amount_fen, term_months, rate_bps, status, submitted_at) VALUES (3, 'cash_loan', 4242, 6, 1800, 'received', now()); SELECT pg_notify('applications', '0')" >/dev/null
+# A plain INSERT: the table's own trigger (0007) notifies.
+ld_sql "INSERT INTO applications (applicant_id, product, amount_fen, term_months, rate_bps, status, submitted_at) VALUES (3, 'cash_loan', 4242, 6, 1800, 'received', now())" >/dev/null
 ld_wait 'submitted desc +row 4 of'
 sel=$($LD_TMUX capture-pane -p -e -t "$LD_PANE" | grep -E '(\[|;)(7|48;5;238)(;|m)' | grep -v 'loandesk' | head -1)
 case "$sel" in *" 303 "*) ;; *) ld_fail "the cursor left application 303: $sel" ;; esac
@@ -276,6 +399,28 @@ ld_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application
 wait "$locker" 2>/dev/null || true
 echo "ok Esc cancels a slow query"
 
+# --- Chain verification never blocks: while a batch waits (here on a
+# lock) the screen is up and says so, and Esc stops it.
+ld_keys 4
+ld_wait 'chain: verified'
+PGAPPNAME=ld_locker psql -X -q -c "BEGIN; LOCK TABLE audit_head IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
+locker=$!
+i=0
+until [ "$(ld_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && ld_fail "the locker did not start"; sleep 0.1
+done
+ld_keys v
+ld_wait 'chain: verifying… (\(Esc stops\)|[0-9,]+ of)'
+ld_line 'application\.approve +application/301 ' >/dev/null
+ld_keys Escape
+ld_wait 'chain: verification stopped after [0-9,]+ rows'
+ld_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ld_locker'" >/dev/null
+wait "$locker" 2>/dev/null || true
+ld_keys v
+ld_wait 'chain: verified, [0-9,]+ rows intact'
+ld_keys 1
+echo "ok chain verification runs in the background; Esc stops it"
+
 # --- A lost connection shows a banner, then the console reconnects.
 ld_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'loandesk-console'" >/dev/null
 ld_wait 'connection to the database lost'
@@ -285,3 +430,36 @@ ld_keys j
 ld_wait 'row 2 of'
 ld_quit
 echo "ok reconnect"
+
+# --- Times in the operator's zone when PGTZ asks, labelled with it.
+ld_start tz 120 40 PGUSER=ld_test_risk PGTZ=Asia/Shanghai
+ld_wait '张\*三'
+ld_line '^ +ID SUBMITTED \+08 ▼ +NAME' >/dev/null
+local=$(ld_sql "SET TimeZone = 'Asia/Shanghai'; SELECT to_char(submitted_at, 'YYYY-MM-DD HH24:MI') FROM applications WHERE id = 301")
+ld_line "^ +301 $local " >/dev/null
+ld_keys '?'
+ld_wait 'Times are in Asia/Shanghai \(\+08\)'
+ld_keys Escape
+ld_quit
+echo "ok PGTZ"
+
+# --- Without a terminal the console says so instead of spinning.
+rc=0; "$LOANDESK" console </dev/null >"$LD_TMP/tty.out" 2>"$LD_TMP/tty.err" || rc=$?
+[ $rc = 2 ] && grep -q 'standard input is not a terminal' "$LD_TMP/tty.err" ||
+	ld_fail "console without a terminal: rc $rc: $(cat "$LD_TMP/tty.err")"
+# A terminal that goes away (hang-up ignored, so reads fail) ends it.
+$LD_TMUX new-window -d -n gone "trap '' HUP; PGUSER=ld_test_risk exec $LOANDESK console 2>$LD_TMP/err.gone"
+LD_PANE=ld:gone
+ld_wait '张\*三'
+pid=$($LD_TMUX list-panes -t "$LD_PANE" -F '#{pane_pid}')
+$LD_TMUX kill-window -t "$LD_PANE"
+LD_PANE=
+i=0
+while kill -0 "$pid" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && { ps -o pid,stat,pcpu,cmd -p "$pid" >&2; kill "$pid"; ld_fail "the console outlived its terminal"; }
+	sleep 0.1
+done
+grep -q "the terminal's input ended" "$LD_TMP/err.gone" ||
+	ld_fail "no word on stderr: $(cat "$LD_TMP/err.gone")"
+echo "ok no terminal"

@@ -13,12 +13,15 @@ struct ui_options {
 
 /*
  * Runs the console until the operator quits; returns an exit status (1
- * when the database or the terminal cannot be opened, with the reason on
- * stderr).  It connects with cfg's [database] conninfo (or the PG*
- * variables) as the operator's own role.  The environment it reads:
- * NO_COLOR (set and non-empty: attributes only), ESCDELAY (default 25 ms),
- * LOANDESK_TIMING_LOG=FILE (appends "event milliseconds" lines: apps_first,
- * apps_pgdn, apps_pgup, apps_move, apps_last, case_open; for the bench).
+ * when the database or the terminal cannot be opened, or the terminal's
+ * input ends while it runs, with the reason on stderr).  The caller makes
+ * sure standard input and output are a terminal.  It connects with cfg's
+ * [database] conninfo (or the PG* variables) as the operator's own role.
+ * The environment it reads: NO_COLOR (set and non-empty: attributes only),
+ * ESCDELAY (default 25 ms), PGTZ (the time zone times are shown in; the
+ * session's, UTC, when unset), LOANDESK_TIMING_LOG=FILE (appends "event
+ * milliseconds" lines: apps_first, apps_pgdn, apps_pgup, apps_move,
+ * apps_last, case_open; for the bench).
  */
 int ui_console_run(const struct ld_config *cfg, const struct ui_options *opt);
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curses.h>
 
@@ -21,19 +22,6 @@
 #include "ld_money.h"
 #include "ui.h"
 #include "ui_int.h"
-
-static const struct ui_key global_keys[] = {
-	UI_GLOBAL_KEYS(UI_KEY_ROW)
-	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
-};
-
-/* Adding a screen: its file, and one line here. */
-static const struct ui_screen *const screen_table[UI_SCREEN_COUNT] = {
-	[UI_SCREEN_APPS] = &ui_screen_apps,
-	[UI_SCREEN_CASE] = &ui_screen_case,
-	[UI_SCREEN_REVIEWS] = &ui_screen_reviews,
-	[UI_SCREEN_AUDIT] = &ui_screen_audit,
-};
 
 int
 ui_cols(void)
@@ -51,6 +39,26 @@ void
 ui_money(int64_t fen, char *buf, size_t len)
 {
 	ld_money_format(fen, 1, buf, len);
+}
+
+void
+ui_count(int64_t n, char *buf, size_t len)
+{
+	char digits[32];
+	size_t nd, i, o = 0;
+
+	snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+	nd = strlen(digits);
+	if (len == 0)
+		return;
+	if (n < 0 && o + 1 < len)
+		buf[o++] = '-';
+	for (i = 0; i < nd && o + 1 < len; i++) {
+		if (i > 0 && (nd - i) % 3 == 0 && o + 2 < len)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
 }
 
 static void
@@ -90,7 +98,7 @@ ui_report(struct ui *ui, const char *what, enum ld_status st,
 	}
 	ui_status_error(ui, "%s: %s", what, msg);
 	if (st == LD_ENET ||
-	    (ui->db.conn != NULL && PQstatus(ui->db.conn) != CONNECTION_OK)) {
+	    (ui->db.conn != NULL && !core_query_connected(&ui->db))) {
 		ui->connected = 0;
 		snprintf(ui->banner, sizeof ui->banner,
 		    "connection to the database lost: reconnecting "
@@ -127,6 +135,35 @@ ui_put(struct ui *ui, int y, int x, int width, enum ui_align align,
 	attrset(ui->attrs[style]);
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
+}
+
+static int
+column_width(const struct ui_column *c)
+{
+	return c->width > 0 ? c->width : COLS - c->x - 1;
+}
+
+void
+ui_put_headings(struct ui *ui, int y, const struct ui_column *c, int n,
+    int with_suffix, const char *suffix)
+{
+	char buf[128];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof buf, "%s%s%s", c[i].title,
+		    i == with_suffix && suffix != NULL ? " " : "",
+		    i == with_suffix && suffix != NULL ? suffix : "");
+		ui_put(ui, y, c[i].x, column_width(&c[i]), c[i].align,
+		    UI_S_HEADER, buf);
+	}
+}
+
+void
+ui_put_cell(struct ui *ui, int y, const struct ui_column *c,
+    enum ui_style style, const char *text)
+{
+	ui_put(ui, y, c->x, column_width(c), c->align, style, text);
 }
 
 void
@@ -200,12 +237,42 @@ setup_styles(struct ui *ui)
  * Keys.  While a query runs, core_query_exec asks interrupt() every 25 ms;
  * keys read then wait in a queue, except Esc, which cancels the query and
  * is consumed by doing so.
+ *
+ * A terminal that went away (hung up, its input closed) makes getch()
+ * return ERR at once, every time: told apart from a timeout by poll()
+ * finding the input hung up, or readable right after getch() found
+ * nothing three times running, it ends the session instead of spinning.
  */
 static int
-read_terminal(int timeout_ms)
+read_terminal(struct ui *ui, int timeout_ms)
 {
+	struct pollfd pfd;
+	int k;
+
+	if (ui->input_lost)
+		return ERR;
 	timeout(timeout_ms);
-	return getch();
+	k = getch();
+	if (k != ERR) {
+		ui->input_errs = 0;
+		return k;
+	}
+	pfd.fd = STDIN_FILENO;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) < 0) {
+		if (errno != EINTR)
+			ui->input_lost = 1;
+		return ERR;
+	}
+	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		ui->input_lost = 1;
+	else if (pfd.revents & POLLIN) {
+		if (++ui->input_errs >= 3)
+			ui->input_lost = 1;
+	} else
+		ui->input_errs = 0;
+	return ERR;
 }
 
 int
@@ -220,7 +287,11 @@ ui_getkey(struct ui *ui, int timeout_ms)
 		ui->nkeyq--;
 		return k;
 	}
-	return read_terminal(timeout_ms);
+	k = read_terminal(ui, timeout_ms);
+	/* Without a terminal every dialog is cancelled, as by Esc. */
+	if (k == ERR && ui->input_lost)
+		return 27;
+	return k;
 }
 
 static int
@@ -239,7 +310,7 @@ interrupt_query(void *arg, double waited_ms)
 		refresh();
 	}
 
-	while ((k = read_terminal(0)) != ERR) {
+	while ((k = read_terminal(ui, 0)) != ERR) {
 		if (k == 27) {
 			cancel = 1;
 			continue;
@@ -249,62 +320,42 @@ interrupt_query(void *arg, double waited_ms)
 		if (ui->live_filter)
 			cancel = 1;
 	}
-	return cancel;
+	return cancel || ui->input_lost;
 }
 
-static const struct ui_key *
-find_key(const struct ui_key *table, int key)
+/* The tables a key is looked up in: the screen's, then the frame's. */
+static void
+key_tables(struct ui *ui, const struct ui_key *tables[2])
 {
-	int i;
-
-	if (table == NULL)
-		return NULL;
-	for (; table->action != 0; table++)
-		for (i = 0; i < 3; i++)
-			if (table->keys[i] != 0 && table->keys[i] == key)
-				return table;
-	return NULL;
+	tables[0] = ui->screens[ui->cur]->keys;
+	tables[1] = ui_frame_keys;
 }
 
-/* Key-hint bar: the screen's hinted keys, then the global ones. */
+/* Key-hint bar: what fits of the screen's hinted keys and the frame's. */
 static void
 draw_hints(struct ui *ui, int y)
 {
-	const struct ui_key *tables[2] = { ui->screens[ui->cur]->keys,
-		global_keys };
-	const struct ui_key *k;
-	int x = 0, t, w;
+	const struct ui_key *tables[2];
+	struct ui_hint h[32];
+	int x0 = 0, n, i;
 
+	key_tables(ui, tables);
 	move(y, 0);
 	clrtoeol();
 	if (ui->readonly) {
 		ui_put(ui, y, 0, 9, UI_LEFT, UI_S_BANNER, "READONLY");
-		x = 10;
+		x0 = 10;
 	}
-	for (t = 0; t < 2; t++) {
-		for (k = tables[t]; k != NULL && k->action != 0; k++) {
-			const char *label = k->label;
+	n = ui_hints_layout(tables, 2, &ui->op, x0, COLS, h,
+	    (int)(sizeof h / sizeof h[0]));
+	for (i = 0; i < n; i++) {
+		char key[32];
+		int w = ui_text_width(h[i].key->help);
 
-			if (!k->hint || !ui_may(ui, k->perm))
-				continue;
-			/* Only the first key of a pair in the bar. */
-			w = (int)strcspn(label, "/");
-			if (w == 0)
-				w = 1;
-			if (x + w + 1 + ui_text_width(k->help) + 2 > COLS)
-				return;
-			{
-				char key[16];
-
-				snprintf(key, sizeof key, "%.*s", w, label);
-				ui_put(ui, y, x, w, UI_LEFT, UI_S_HINT_KEY,
-				    key);
-			}
-			x += w + 1;
-			w = ui_text_width(k->help);
-			ui_put(ui, y, x, w, UI_LEFT, UI_S_HINT, k->help);
-			x += w + 2;
-		}
+		ui_hint_key(h[i].key, key, sizeof key);
+		ui_put(ui, y, h[i].x, h[i].keyw, UI_LEFT, UI_S_HINT_KEY, key);
+		ui_put(ui, y, h[i].x + h[i].keyw + 1, w, UI_LEFT, UI_S_HINT,
+		    h[i].key->help);
 	}
 }
 
@@ -409,12 +460,12 @@ draw_box(struct ui *ui, const char *title, const char *const *lines, int n,
 static void
 help_overlay(struct ui *ui)
 {
-	const struct ui_key *tables[2] = { ui->screens[ui->cur]->keys,
-		global_keys };
+	const struct ui_key *tables[2];
 	const struct ui_key *k;
 	char **lines;
 	int n = 0, t, cap = 64, top = 0, key, by, bx, bw, bh, i, visible;
 
+	key_tables(ui, tables);
 	lines = ld_calloc((size_t)cap, sizeof *lines);
 	for (t = 0; t < 2; t++)
 		for (k = tables[t]; k != NULL && k->action != 0; k++) {
@@ -429,6 +480,12 @@ help_overlay(struct ui *ui)
 	for (t = 0; t < UI_SCREEN_COUNT && n < cap; t++)
 		lines[n++] = ld_asprintf("%-10d %s", t + 1,
 		    ui->screens[t]->name);
+	if (n + 2 <= cap) {
+		lines[n++] = ld_strdup("");
+		lines[n++] = ld_asprintf("Times are in %s (%s), the session's "
+		    "time zone; PGTZ=Asia/Shanghai shows Beijing time.",
+		    ui->op.tz[0] ? ui->op.tz : "?", ui->op.tz_label);
+	}
 	for (;;) {
 		visible = LINES - 4;
 		if (visible < 1)
@@ -469,6 +526,17 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 	curs_set(1);
 	for (;;) {
 		ui_draw_frame(ui);
+		/*
+		 * The prompt takes the status line, so what the status said
+		 * (often why the prompt is back) moves up over the key hints.
+		 */
+		if (ui->status[0] != '\0' && LINES > 2) {
+			move(LINES - 2, 0);
+			clrtoeol();
+			ui_put(ui, LINES - 2, 0, COLS, UI_LEFT,
+			    ui->status_error ? UI_S_ERROR : UI_S_STATUS,
+			    ui->status);
+		}
 		move(LINES - 1, 0);
 		clrtoeol();
 		lw = ui_text_width(label);
@@ -691,8 +759,8 @@ command_line(struct ui *ui)
 static int
 try_connect(struct ui *ui, int first)
 {
+	static const char *const channels[] = { "applications", "reviews" };
 	struct ld_err err;
-	PGresult *res;
 
 	ld_err_clear(&err);
 	ld_db_close(&ui->db);
@@ -712,10 +780,18 @@ try_connect(struct ui *ui, int first)
 		ld_db_close(&ui->db);
 		return -1;
 	}
-	res = PQexec(ui->db.conn, "LISTEN applications; LISTEN reviews");
-	PQclear(res);
 	ui->connected = 1;
 	ui->banner[0] = '\0';
+	/* The loss is over; only what goes wrong from here is news. */
+	ui->status[0] = '\0';
+	ui->status_error = 0;
+	/* Times are shown in the session's zone; PGTZ picks it, as psql's. */
+	if (core_operator_timezone(&ui->db, &ui->op, getenv("PGTZ"), &err) !=
+	    LD_OK)
+		ui_report(ui, "PGTZ", err.code, err.msg);
+	/* Without LISTEN the console still works, but says it is not live. */
+	if (core_query_listen(&ui->db, channels, 2, &err) != LD_OK)
+		ui_report(ui, "live updates are off", err.code, err.msg);
 	return 0;
 }
 
@@ -728,7 +804,9 @@ reconnect(struct ui *ui, double now)
 		ui->reconnect_at = now + 2000;
 		return;
 	}
-	ui_status(ui, "reconnected");
+	/* What went wrong after connecting (PGTZ, LISTEN) stays shown. */
+	if (!ui->status_error)
+		ui_status(ui, "reconnected");
 	if (s->changed != NULL)
 		s->changed(ui, ui->state[ui->cur]);
 }
@@ -736,33 +814,32 @@ reconnect(struct ui *ui, double now)
 static void
 poll_notifications(struct ui *ui)
 {
-	PGnotify *n;
+	struct ld_err err;
+	int n = 0;
 
 	if (!ui->connected || ui->db.conn == NULL)
 		return;
-	if (!PQconsumeInput(ui->db.conn) ||
-	    PQstatus(ui->db.conn) != CONNECTION_OK) {
-		ui_report(ui, "listening", LD_ENET,
-		    "connection lost while idle");
+	ld_err_clear(&err);
+	if (core_query_notifications(&ui->db, &n, &err) != LD_OK) {
+		ui_report(ui, "listening", err.code, err.msg);
 		return;
 	}
-	while ((n = PQnotifies(ui->db.conn)) != NULL) {
+	if (n > 0)
 		ui->changed = 1;
-		PQfreemem(n);
-	}
 }
 
 static void
 dispatch(struct ui *ui, int key)
 {
 	const struct ui_screen *s = ui->screens[ui->cur];
-	const struct ui_key *k;
+	const struct ui_key *tables[2], *k;
 	void *st = ui->state[ui->cur];
 
 	if (key == ERR)
 		return;
-	/* Number keys switch screens, in the order of screen_table. */
-	if (key >= '1' && key <= '9' && find_key(s->keys, key) == NULL) {
+	/* Number keys switch screens, in the order of LDUI_SCREENS. */
+	if (key >= '1' && key <= '9' && ui_keys_find(&s->keys, 1, key) ==
+	    NULL) {
 		if (key - '1' < UI_SCREEN_COUNT) {
 			ui->status_error = 0;
 			ui_open_screen(ui, key - '1', -1);
@@ -770,9 +847,8 @@ dispatch(struct ui *ui, int key)
 			ui_status(ui, "no screen %c", key);
 		return;
 	}
-	if ((k = find_key(s->keys, key)) == NULL)
-		k = find_key(global_keys, key);
-	if (k == NULL) {
+	key_tables(ui, tables);
+	if ((k = ui_keys_find(tables, 2, key)) == NULL) {
 		ui_status(ui, "no action on that key (? lists the keys)");
 		return;
 	}
@@ -880,8 +956,8 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 	core_query_set_interrupt(interrupt_query, ui, 25);
 
 	for (i = 0; i < UI_SCREEN_COUNT; i++) {
-		ui->screens[i] = screen_table[i];
-		ui->state[i] = screen_table[i]->create(ui);
+		ui->screens[i] = ui_screen_table[i];
+		ui->state[i] = ui_screen_table[i]->create(ui);
 	}
 	if (!ui->utf8)
 		ui_status(ui, "the locale is not UTF-8: Chinese names cannot "
@@ -890,9 +966,17 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 	ui_timing_start(ui, "apps_first");
 	ui->screens[ui->cur]->enter(ui, ui->state[ui->cur], -1);
 
-	while (!ui->quit) {
+	while (!ui->quit && !ui->input_lost) {
+		const struct ui_screen *s = ui->screens[ui->cur];
+		int busy;
+
 		ui_draw_frame(ui);
-		key = ui_getkey(ui, 250);
+		/* Background work goes on between keys, never under them. */
+		busy = ui->connected && s->idle != NULL &&
+		    s->idle(ui, ui->state[ui->cur]);
+		key = ui_getkey(ui, busy ? 0 : 250);
+		if (ui->input_lost)
+			break;
 		if (key == ERR) {
 			double now = core_now_ms();
 
@@ -906,9 +990,8 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 			if (ui->changed && now - ui->changed_at >= 1000) {
 				ui->changed = 0;
 				ui->changed_at = now;
-				if (ui->screens[ui->cur]->changed != NULL)
-					ui->screens[ui->cur]->changed(ui,
-					    ui->state[ui->cur]);
+				if (s->changed != NULL)
+					s->changed(ui, ui->state[ui->cur]);
 			}
 			continue;
 		}
@@ -936,6 +1019,11 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 
 	endwin();
 	core_query_set_interrupt(NULL, NULL, 0);
+	if (ui->input_lost) {
+		fprintf(stderr, "loandesk: the terminal's input ended; "
+		    "leaving the console\n");
+		rc = 1;
+	}
 	for (i = 0; i < UI_SCREEN_COUNT; i++)
 		ui->screens[i]->destroy(ui->state[i]);
 	ld_db_close(&ui->db);

@@ -2,12 +2,17 @@
  * The console's framework, shared by the screens.
  *
  * A screen is one file defining a struct ui_screen (a vtable, as tig's
- * views) and one entry in screen_table[] of ui_console.c (its id below
- * names it for screens that open it); the number keys and the help follow
- * the table.  Keys are
- * X-macro tables of struct ui_key: the same rows dispatch a key, draw the
- * key-hint bar and build the ? help overlay, filtered by what the
- * operator's role may do, so what is offered and what works cannot drift.
+ * views) and one entry in LDUI_SCREENS of ui/local.mk, from which
+ * ui_screens.h gives it an id (UI_SCREEN_NAME), the number key of its
+ * place in the list and its row in the screen table.
+ *
+ * Keys are X-macro rows of struct ui_key.  A screen's table lists every
+ * key it answers: the shared rows it takes part in (moving, Enter, the
+ * '/' filter, the ':' command line, panes) and its own; the framework
+ * adds the rows every screen has (help, back, quit, reload, redraw).
+ * Those same rows dispatch a key, draw the key-hint bar and build the ?
+ * help, filtered by what the operator's role may do, so what is offered
+ * and what works cannot drift.
  */
 #ifndef LD_UI_INT_H
 #define LD_UI_INT_H
@@ -22,30 +27,54 @@
 
 struct ui;
 
-/* Actions shared by every screen; screens number theirs from UI_ACT_SCREEN. */
-#define UI_GLOBAL_KEYS(X)                                                   \
-	X(UI_ACT_DOWN, 'j', KEY_DOWN, 0, "j/Down", "move down", NONE, 0)     \
-	X(UI_ACT_UP, 'k', KEY_UP, 0, "k/Up", "move up", NONE, 0)             \
-	X(UI_ACT_PGDN, KEY_NPAGE, ' ', 4, "PgDn/^D", "page down", NONE, 0)   \
-	X(UI_ACT_PGUP, KEY_PPAGE, 21, 0, "PgUp/^U", "page up", NONE, 0)      \
-	X(UI_ACT_HOME, KEY_HOME, 'g', 0, "g/Home", "first row", NONE, 0)     \
-	X(UI_ACT_END, KEY_END, 'G', 0, "G/End", "last row", NONE, 0)         \
-	X(UI_ACT_OPEN, '\n', KEY_ENTER, '\r', "Enter", "open", NONE, 1)      \
-	X(UI_ACT_NEXT_PANE, '\t', 0, 0, "Tab", "next pane", NONE, 0)         \
-	X(UI_ACT_PREV_PANE, KEY_BTAB, 0, 0, "S-Tab", "previous pane", NONE, 0) \
-	X(UI_ACT_FILTER, '/', 0, 0, "/", "filter", NONE, 1)                  \
-	X(UI_ACT_COMMAND, ':', 0, 0, ":", "command", NONE, 1)                \
-	X(UI_ACT_RELOAD, 'r', 0, 0, "r", "reload", NONE, 0)                  \
-	X(UI_ACT_REDRAW, 12, 0, 0, "^L", "redraw", NONE, 0)                  \
-	X(UI_ACT_HELP, '?', 0, 0, "?", "help", NONE, 1)                      \
-	X(UI_ACT_BACK, 'q', 27, 0, "q/Esc", "back", NONE, 1)                 \
-	X(UI_ACT_QUIT, 'Q', 0, 0, "Q", "quit", NONE, 1)
+/*
+ * Rows are X(action, key1, key2, key3, label, help, permission, hint):
+ * the keys (0: none), the label shown in help ("j/Down"), what it does,
+ * the CORE_PERM_ it needs, and its place in the key-hint bar: NO (only
+ * in help), ALWAYS (kept at any width), MAIN, MORE (dropped first when
+ * the terminal is narrow).
+ */
+#define UI_MOVE_KEYS(X)                                                     \
+	X(UI_ACT_DOWN, 'j', KEY_DOWN, 0, "j/Down", "move down", NONE, NO)    \
+	X(UI_ACT_UP, 'k', KEY_UP, 0, "k/Up", "move up", NONE, NO)            \
+	X(UI_ACT_PGDN, KEY_NPAGE, ' ', 4, "PgDn/^D", "page down", NONE, NO)  \
+	X(UI_ACT_PGUP, KEY_PPAGE, 21, 0, "PgUp/^U", "page up", NONE, NO)     \
+	X(UI_ACT_HOME, KEY_HOME, 'g', 0, "g/Home", "first row", NONE, NO)    \
+	X(UI_ACT_END, KEY_END, 'G', 0, "G/End", "last row", NONE, NO)
+#define UI_OPEN_KEY(X)                                                      \
+	X(UI_ACT_OPEN, '\n', KEY_ENTER, '\r', "Enter", "open", NONE, MAIN)
+#define UI_FILTER_KEY(X)                                                    \
+	X(UI_ACT_FILTER, '/', 0, 0, "/", "filter", NONE, MAIN)
+#define UI_COMMAND_KEY(X)                                                   \
+	X(UI_ACT_COMMAND, ':', 0, 0, ":", "command", NONE, MAIN)
+#define UI_PANE_KEYS(X)                                                     \
+	X(UI_ACT_NEXT_PANE, '\t', 0, 0, "Tab", "next pane", NONE, MAIN)      \
+	X(UI_ACT_PREV_PANE, KEY_BTAB, 0, 0, "S-Tab", "previous pane", NONE, NO)
+/* Every screen's; the framework appends them to the screen's table. */
+#define UI_FRAME_KEYS(X)                                                    \
+	X(UI_ACT_RELOAD, 'r', 0, 0, "r", "reload", NONE, NO)                 \
+	X(UI_ACT_REDRAW, 12, 0, 0, "^L", "redraw", NONE, NO)                 \
+	X(UI_ACT_HELP, '?', 0, 0, "?", "help", NONE, ALWAYS)                 \
+	X(UI_ACT_BACK, 'q', 27, 0, "q/Esc", "back", NONE, ALWAYS)            \
+	X(UI_ACT_QUIT, 'Q', 0, 0, "Q", "quit", NONE, ALWAYS)
 
 #define UI_ENUM(id, k1, k2, k3, label, help, perm, hint) id,
 enum ui_action {
 	UI_ACT_NONE = 0,
-	UI_GLOBAL_KEYS(UI_ENUM)
+	UI_MOVE_KEYS(UI_ENUM)
+	UI_OPEN_KEY(UI_ENUM)
+	UI_FILTER_KEY(UI_ENUM)
+	UI_COMMAND_KEY(UI_ENUM)
+	UI_PANE_KEYS(UI_ENUM)
+	UI_FRAME_KEYS(UI_ENUM)
 	UI_ACT_SCREEN = 100
+};
+
+enum ui_hint_rank {
+	UI_HINT_NO,
+	UI_HINT_ALWAYS,
+	UI_HINT_MAIN,
+	UI_HINT_MORE
 };
 
 struct ui_key {
@@ -54,16 +83,51 @@ struct ui_key {
 	const char *label;
 	const char *help;
 	enum core_perm perm;
-	int hint; /* shown in the key-hint bar */
+	enum ui_hint_rank hint;
 };
 
 /* Builds a struct ui_key row from an X-macro row. */
 #define UI_KEY_ROW(id, k1, k2, k3, label, help, perm, hint) \
-	{ id, { k1, k2, k3 }, label, help, CORE_PERM_##perm, hint },
+	{ id, { k1, k2, k3 }, label, help, CORE_PERM_##perm, UI_HINT_##hint },
+/* Ends a key table. */
+#define UI_KEY_END { 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, UI_HINT_NO }
+
+/* The rows every screen has (UI_FRAME_KEYS). */
+extern const struct ui_key ui_frame_keys[];
+
+/*
+ * The row of tables[0..n) (in that order) that key dispatches to, or
+ * NULL.  Tables end with UI_KEY_END; a NULL table is skipped.
+ */
+const struct ui_key *ui_keys_find(const struct ui_key *const *tables,
+    int n, int key);
+
+/* Whether any row of table has this action. */
+int ui_keys_has(const struct ui_key *table, int action);
+
+/* One entry of the key-hint bar: a row and where it starts. */
+struct ui_hint {
+	const struct ui_key *key;
+	int x;      /* column of the key */
+	int keyw;   /* columns of the key; the help follows after a space */
+};
+
+/*
+ * Lays out the key-hint bar in cols columns from column x0: the hinted
+ * rows of tables[0..n) that op may use, ALWAYS rows first, then MAIN,
+ * then MORE, as many of each rank as fit, drawn in table order.  Returns
+ * the number of entries written to out (at most max).
+ */
+int ui_hints_layout(const struct ui_key *const *tables, int n,
+    const struct core_operator *op, int x0, int cols, struct ui_hint *out,
+    int max);
+
+/* The text of a hint's key: the label up to its first '/' ("q/Esc": q). */
+void ui_hint_key(const struct ui_key *k, char *buf, size_t len);
 
 struct ui_screen {
 	const char *name;          /* title bar, help */
-	const struct ui_key *keys; /* terminated by action 0; may be NULL */
+	const struct ui_key *keys; /* ends with UI_KEY_END; may be NULL */
 	void *(*create)(struct ui *ui);
 	void (*destroy)(void *st);
 	/* Switched to; arg is screen specific (the case's id). */
@@ -78,22 +142,29 @@ struct ui_screen {
 	void (*filter)(struct ui *ui, void *st, const char *text);
 	/* Something changed in the database (NOTIFY applications). */
 	void (*changed)(struct ui *ui, void *st);
-	/* The position text at the right of the title ("12/~1,000,000"). */
+	/* The position text at the right of the title ("row 12 of ~1,000"). */
 	void (*position)(struct ui *ui, void *st, char *buf, size_t len);
+	/*
+	 * Background work in slices (NULL: none).  Called when no key is
+	 * waiting while the screen is shown; returns non-zero while more
+	 * work remains, so the loop calls it again without sleeping.
+	 */
+	int (*idle)(struct ui *ui, void *st);
 };
 
-extern const struct ui_screen ui_screen_apps;
-extern const struct ui_screen ui_screen_case;
-extern const struct ui_screen ui_screen_reviews;
-extern const struct ui_screen ui_screen_audit;
+#define UI_SCREEN(id, name) extern const struct ui_screen ui_screen_##name;
+#include "ui_screens.h"
+#undef UI_SCREEN
 
 enum ui_screen_id {
-	UI_SCREEN_APPS,
-	UI_SCREEN_CASE,
-	UI_SCREEN_REVIEWS,
-	UI_SCREEN_AUDIT,
+#define UI_SCREEN(id, name) UI_SCREEN_##id,
+#include "ui_screens.h"
+#undef UI_SCREEN
 	UI_SCREEN_COUNT
 };
+
+/* The screens in number-key order, from LDUI_SCREENS. */
+extern const struct ui_screen *const ui_screen_table[UI_SCREEN_COUNT];
 
 /* Colour roles, mapped to attributes once colours are known. */
 enum ui_style {
@@ -144,6 +215,8 @@ struct ui {
 	int nkeyq;
 	int live_filter;         /* any key cancels the running query */
 	int waiting_shown;       /* "waiting for the database" is up */
+	int input_lost;          /* the terminal went away: end the session */
+	int input_errs;          /* getch() failures in a row */
 
 	FILE *timing;            /* $LOANDESK_TIMING_LOG */
 	const char *timing_event;
@@ -175,6 +248,27 @@ int ui_may(struct ui *ui, enum core_perm perm);
 /* Draws text fitted to width columns at (y, x), clipped to the screen. */
 void ui_put(struct ui *ui, int y, int x, int width, enum ui_align align,
     enum ui_style style, const char *text);
+/*
+ * A column of a table on screen: the header and every cell are drawn
+ * from the same row, so headings sit over their data.  width 0: to the
+ * right edge.
+ */
+struct ui_column {
+	const char *title;
+	int x;
+	int width;
+	enum ui_align align;
+};
+
+/* The headings of n columns on row y (suffix, when not NULL, is added
+ * to the heading of column with_suffix: "AT UTC"). */
+void ui_put_headings(struct ui *ui, int y, const struct ui_column *c, int n,
+    int with_suffix, const char *suffix);
+
+/* One cell of column c on row y. */
+void ui_put_cell(struct ui *ui, int y, const struct ui_column *c,
+    enum ui_style style, const char *text);
+
 /* Fills the rest of row y from x with style (for selected rows). */
 void ui_fill(struct ui *ui, int y, int x, int width, enum ui_style style);
 /* The terminal's size now (it changes on KEY_RESIZE). */
@@ -215,5 +309,8 @@ void ui_draw_frame(struct ui *ui);
 
 /* Money for screens: "¥1,234.56". */
 void ui_money(int64_t fen, char *buf, size_t len);
+
+/* A count with thousands separators: "1,000,000". */
+void ui_count(int64_t n, char *buf, size_t len);
 
 #endif

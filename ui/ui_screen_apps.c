@@ -2,6 +2,12 @@
  * Screen 1: the applications list.  A virtual list: the screen holds a
  * window of rows around the cursor and fetches keyset pages as the cursor
  * nears either end, so a million rows cost what a screenful costs.
+ *
+ * Keyset pages do not say where they are in the list, so the window keeps
+ * count of what it can know: how many rows lie before its first row, when
+ * it was loaded from the top, and after its last row, when loaded from
+ * the bottom (G).  Counts that a reload may have made stale are marked
+ * approximate.  The title shows "row N" only from an exact count.
  */
 #include "config.h"
 
@@ -18,9 +24,9 @@
 #include "ui_int.h"
 
 #define APPS_KEYS(X)                                                        \
-	X(APPS_SORT, 's', 0, 0, "s", "sort by the next column", NONE, 1)     \
-	X(APPS_REVERSE, 'S', 0, 0, "S", "reverse the order", NONE, 0)        \
-	X(APPS_CLEAR, 'c', 0, 0, "c", "clear filters", NONE, 0)
+	X(APPS_SORT, 's', 0, 0, "s", "sort by the next column", NONE, MORE)  \
+	X(APPS_REVERSE, 'S', 0, 0, "S", "reverse the order", NONE, NO)       \
+	X(APPS_CLEAR, 'c', 0, 0, "c", "clear filters", NONE, NO)
 
 enum {
 	APPS_FIRST = UI_ACT_SCREEN,
@@ -31,8 +37,12 @@ enum {
 };
 
 static const struct ui_key apps_keys[] = {
+	UI_MOVE_KEYS(UI_KEY_ROW)
+	UI_OPEN_KEY(UI_KEY_ROW)
+	UI_FILTER_KEY(UI_KEY_ROW)
+	UI_COMMAND_KEY(UI_KEY_ROW)
 	APPS_KEYS(UI_KEY_ROW)
-	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+	UI_KEY_END
 };
 
 /* The window never holds more than this many rows. */
@@ -46,7 +56,10 @@ struct apps {
 	size_t n;
 	size_t cur, top;
 	int more_before, more_after;
-	int64_t estimate;
+	int64_t estimate; /* the planner's; -1 unknown */
+	int64_t before;   /* rows before rows[0]; -1 unknown */
+	int64_t after;    /* rows after rows[n - 1]; -1 unknown */
+	int before_exact, after_exact;
 	int page; /* rows on screen at the last draw */
 	int loaded;
 };
@@ -58,8 +71,9 @@ apps_create(struct ui *ui)
 
 	(void)ui;
 	a->sort = CORE_SORT_SUBMITTED;
-	a->desc = 1;
+	a->desc = core_apps_sort_default_desc(a->sort);
 	a->page = 30;
+	a->estimate = a->before = a->after = -1;
 	return a;
 }
 
@@ -109,12 +123,35 @@ load_first(struct ui *ui, struct apps *a, int backward)
 	window_set(a, &p);
 	a->more_before = backward ? p.more : 0;
 	a->more_after = backward ? 0 : p.more;
+	a->before = a->more_before ? -1 : 0;
+	a->after = a->more_after ? -1 : 0;
+	a->before_exact = a->after_exact = 1;
 	a->cur = backward && a->n > 0 ? a->n - 1 : 0;
 	a->top = 0;
 	if (backward && a->n > (size_t)a->page)
 		a->top = a->n - (size_t)a->page;
 	a->loaded = 1;
 	return 0;
+}
+
+/*
+ * Moves n rows from an unseen side of the window into it: the count of
+ * that side shrinks, and is exactly zero when the server had no more.
+ */
+static void
+count_taken(int64_t *side, int *exact, size_t n, int more)
+{
+	if (!more) {
+		*side = 0;
+		*exact = 1;
+	} else if (*side >= 0) {
+		*side -= (int64_t)n;
+		/* More rows than counted: the count was stale. */
+		if (*side <= 0) {
+			*side = 1;
+			*exact = 0;
+		}
+	}
 }
 
 /* Appends (or prepends) the next page; trims the far end of the window. */
@@ -141,6 +178,11 @@ load_more(struct ui *ui, struct apps *a, int backward)
 		a->more_before = p.more;
 	else
 		a->more_after = p.more;
+	/* The rows come out of the unseen part on their side. */
+	if (backward)
+		count_taken(&a->before, &a->before_exact, p.n, p.more);
+	else
+		count_taken(&a->after, &a->after_exact, p.n, p.more);
 	if (p.n == 0) {
 		core_apps_page_free(&p);
 		return 0;
@@ -159,6 +201,8 @@ load_more(struct ui *ui, struct apps *a, int backward)
 	if (a->n > APPS_WINDOW_MAX) {
 		keep = APPS_WINDOW_MAX;
 		if (backward) {
+			if (a->after >= 0)
+				a->after += (int64_t)(a->n - keep);
 			a->n = keep;
 			a->more_after = 1;
 		} else {
@@ -173,6 +217,8 @@ load_more(struct ui *ui, struct apps *a, int backward)
 			a->top -= drop;
 			if (drop > 0)
 				a->more_before = 1;
+			if (a->before >= 0)
+				a->before += (int64_t)drop;
 		}
 	}
 	return 0;
@@ -182,28 +228,30 @@ load_more(struct ui *ui, struct apps *a, int backward)
  * Reloads around the row under the cursor, keeping the cursor on it (by
  * id) and on the same screen line: what NOTIFY and reload do.
  */
-static void
+static int
 reload_keep(struct ui *ui, struct apps *a)
 {
 	struct core_apps_page before, after;
 	struct ld_err err;
 	struct core_app_row anchor;
 	size_t i, line, want;
+	int64_t above, below;
 	enum ld_status st;
 
-	if (a->n == 0 || a->cur >= a->n) {
-		load_first(ui, a, 0);
-		return;
-	}
+	if (a->n == 0 || a->cur >= a->n)
+		return load_first(ui, a, 0);
 	anchor = a->rows[a->cur];
 	line = a->cur - a->top;
+	/* Rows before and after the anchor, as far as they were known. */
+	above = a->before >= 0 ? a->before + (int64_t)a->cur : -1;
+	below = a->after >= 0 ? a->after + (int64_t)(a->n - 1 - a->cur) : -1;
 	want = (size_t)a->page;
 	ld_err_clear(&err);
 	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
 	    anchor.key, anchor.id, 1, want, &before, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "applications", st, err.msg);
-		return;
+		return -1;
 	}
 	if (before.n > 0)
 		st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
@@ -216,7 +264,7 @@ reload_keep(struct ui *ui, struct apps *a)
 	if (st != LD_OK) {
 		core_apps_page_free(&before);
 		ui_report(ui, "applications", st, err.msg);
-		return;
+		return -1;
 	}
 	free(a->rows);
 	a->n = before.n + after.n;
@@ -238,8 +286,45 @@ reload_keep(struct ui *ui, struct apps *a)
 	if (a->cur >= a->n)
 		a->cur = a->n > 0 ? a->n - 1 : 0;
 	a->top = a->cur >= line ? a->cur - line : 0;
+	/*
+	 * The top and the bottom are known when reached; otherwise the old
+	 * counts around the anchor are kept, approximate: rows may have come
+	 * or gone out of sight.
+	 */
+	a->before_exact = a->after_exact = 1;
+	if (!a->more_before)
+		a->before = 0;
+	else if (above >= 0) {
+		a->before = above > (int64_t)a->cur ?
+		    above - (int64_t)a->cur : 1;
+		a->before_exact = 0;
+	} else
+		a->before = -1;
+	if (!a->more_after)
+		a->after = 0;
+	else if (below >= 0 && a->n > 0) {
+		int64_t shown = (int64_t)(a->n - 1 - a->cur);
+
+		a->after = below > shown ? below - shown : 1;
+		a->after_exact = 0;
+	} else
+		a->after = -1;
 	core_apps_page_free(&before);
 	core_apps_page_free(&after);
+	return 0;
+}
+
+/* The planner's count, for "of ~N"; its failure is shown, not hidden. */
+static void
+estimate(struct ui *ui, struct apps *a)
+{
+	struct ld_err err;
+	enum ld_status st;
+
+	ld_err_clear(&err);
+	st = core_apps_estimate(&ui->db, &a->estimate, &err);
+	if (st != LD_OK)
+		ui_report(ui, "list size", st, err.msg);
 }
 
 static void
@@ -249,8 +334,8 @@ apps_enter(struct ui *ui, void *st, int64_t arg)
 
 	(void)arg;
 	if (!a->loaded) {
-		a->estimate = core_apps_estimate(&ui->db);
-		load_first(ui, a, 0);
+		if (load_first(ui, a, 0) == 0)
+			estimate(ui, a);
 	} else
 		/* Decisions taken elsewhere show when the list comes back. */
 		reload_keep(ui, a);
@@ -261,7 +346,9 @@ apps_changed(struct ui *ui, void *st)
 {
 	struct apps *a = st;
 
-	reload_keep(ui, a);
+	/* New applications change the size too. */
+	if (reload_keep(ui, a) == 0)
+		estimate(ui, a);
 }
 
 static void
@@ -345,8 +432,7 @@ apps_action(struct ui *ui, void *st, int action)
 	case APPS_SORT:
 		a->sort = (enum core_apps_sort)((a->sort + 1) %
 		    CORE_SORT_COUNT);
-		/* Each column starts in its useful direction. */
-		a->desc = a->sort != CORE_SORT_POINTS;
+		a->desc = core_apps_sort_default_desc(a->sort);
 		refilter(ui, a);
 		ui_status(ui, "sorted by %s%s", core_apps_sort_name(a->sort),
 		    a->sort == CORE_SORT_POINTS ?
@@ -384,15 +470,17 @@ apps_command(struct ui *ui, void *st, const char *cmd)
 	char desc[256];
 
 	ld_err_clear(&err);
-	if (core_apps_command(cmd, &a->filter, &a->sort, &err) != LD_OK) {
+	if (core_apps_command(cmd, &a->filter, &a->sort, &a->desc, &err) !=
+	    LD_OK) {
 		ui_status_error(ui, "%s", err.msg);
 		return 1;
 	}
 	refilter(ui, a);
 	core_apps_filter_describe(&a->filter, desc, sizeof desc);
 	if (a->n > 0)
-		ui_status(ui, "%s%s", desc[0] ? "filter: " : "no filter",
-		    desc);
+		ui_status(ui, "%s%s; sorted by %s, %s", desc[0] ? "filter: " :
+		    "no filter", desc, core_apps_sort_name(a->sort),
+		    a->desc ? "descending" : "ascending");
 	return 1;
 }
 
@@ -416,16 +504,17 @@ static const struct {
 	int width;
 	enum ui_align align;
 	int priority; /* dropped first: highest */
+	int sort;     /* the ordering it shows, or -1 */
 } columns[COL_COUNT] = {
-	[COL_ID] = { "ID", 8, UI_RIGHT, 0 },
-	[COL_SUBMITTED] = { "SUBMITTED", 16, UI_LEFT, 3 },
-	[COL_NAME] = { "NAME", 10, UI_LEFT, 0 },
-	[COL_AMOUNT] = { "AMOUNT", 15, UI_RIGHT, 0 },
-	[COL_TERM] = { "TERM", 4, UI_RIGHT, 1 },
-	[COL_SCORE] = { "SCORE", 8, UI_LEFT, 1 },
-	[COL_RECOMMEND] = { "MODEL SAYS", 13, UI_LEFT, 4 },
-	[COL_STATUS] = { "STATUS", 13, UI_LEFT, 0 },
-	[COL_ASSIGNEE] = { "ASSIGNEE", 12, UI_LEFT, 5 },
+	[COL_ID] = { "ID", 8, UI_RIGHT, 0, CORE_SORT_ID },
+	[COL_SUBMITTED] = { "SUBMITTED", 16, UI_LEFT, 3, CORE_SORT_SUBMITTED },
+	[COL_NAME] = { "NAME", 10, UI_LEFT, 0, -1 },
+	[COL_AMOUNT] = { "AMOUNT", 15, UI_RIGHT, 0, CORE_SORT_AMOUNT },
+	[COL_TERM] = { "TERM", 4, UI_RIGHT, 1, -1 },
+	[COL_SCORE] = { "SCORE", 8, UI_LEFT, 1, CORE_SORT_POINTS },
+	[COL_RECOMMEND] = { "MODEL SAYS", 13, UI_LEFT, 4, -1 },
+	[COL_STATUS] = { "STATUS", 13, UI_LEFT, 0, -1 },
+	[COL_ASSIGNEE] = { "ASSIGNEE", 12, UI_LEFT, 5, -1 },
 };
 
 static void
@@ -512,8 +601,15 @@ apps_draw(struct ui *ui, void *st, int top, int rows)
 	for (x = 0, i = 0; i < COL_COUNT; i++) {
 		if (!shown[i])
 			continue;
+		/* Times carry their zone; the sorted column its direction. */
+		snprintf(buf, sizeof buf, "%s%s%s%s", columns[i].title,
+		    i == COL_SUBMITTED ? " " : "",
+		    i == COL_SUBMITTED ? ui->op.tz_label : "",
+		    columns[i].sort != (int)a->sort ? "" : !ui->utf8 ?
+		    (a->desc ? " v" : " ^") :
+		    (a->desc ? " \xe2\x96\xbc" : " \xe2\x96\xb2"));
 		ui_put(ui, top, x, columns[i].width, columns[i].align,
-		    UI_S_HEADER, columns[i].title);
+		    UI_S_HEADER, buf);
 		x += columns[i].width + 1;
 	}
 	if (a->n == 0) {
@@ -561,27 +657,44 @@ static void
 apps_position(struct ui *ui, void *st, char *buf, size_t len)
 {
 	struct apps *a = st;
-	char desc[200], of[48] = "";
+	char desc[200], where[64] = "", of[48] = "", n[32];
+	int64_t known;
 
 	(void)ui;
 	core_apps_filter_describe(&a->filter, desc, sizeof desc);
-	/* Only the unfiltered table has a cheap size: the planner's. */
-	if (!core_apps_filter_active(&a->filter) && a->estimate > 0) {
-		char n[40];
+	if (a->n == 0)
+		snprintf(where, sizeof where, "empty");
+	else if (a->before >= 0) {
+		ui_count(a->before + (int64_t)a->cur + 1, n, sizeof n);
+		snprintf(where, sizeof where, "row %s%s",
+		    a->before_exact ? "" : "~", n);
+	} else if (a->after >= 0) {
+		int64_t k = a->after + (int64_t)(a->n - 1 - a->cur);
 
-		ld_money_format(a->estimate * 100, 0, n, sizeof n);
-		n[strlen(n) - 3] = '\0'; /* a count: grouping, no ".00" */
+		if (k == 0 && a->after_exact)
+			snprintf(where, sizeof where, "last row");
+		else {
+			ui_count(k + 1, n, sizeof n);
+			snprintf(where, sizeof where, "row %s%s from the end",
+			    a->after_exact ? "" : "~", n);
+		}
+	}
+	/* Exact when both ends were reached, else the planner's figure. */
+	known = (int64_t)a->n + (a->before > 0 ? a->before : 0) +
+	    (a->after > 0 ? a->after : 0);
+	if (a->n > 0 && a->before >= 0 && a->after >= 0 && a->before_exact &&
+	    a->after_exact) {
+		ui_count(known, n, sizeof n);
+		snprintf(of, sizeof of, " of %s", n);
+	} else if (a->n > 0 && !core_apps_filter_active(&a->filter) &&
+	    a->estimate >= 0) {
+		ui_count(a->estimate > known ? a->estimate : known, n,
+		    sizeof n);
 		snprintf(of, sizeof of, " of ~%s", n);
 	}
-	if (a->n == 0)
-		snprintf(buf, len, "%s%s%s %s  empty", desc,
-		    desc[0] ? "  " : "", core_apps_sort_name(a->sort),
-		    a->desc ? "desc" : "asc");
-	else
-		snprintf(buf, len, "%s%s%s %s  row %zu%s%s", desc,
-		    desc[0] ? "  " : "", core_apps_sort_name(a->sort),
-		    a->desc ? "desc" : "asc", a->cur + 1,
-		    a->more_before ? "+" : "", of);
+	snprintf(buf, len, "%s%s%s %s  %s%s", desc, desc[0] ? "  " : "",
+	    core_apps_sort_name(a->sort), a->desc ? "desc" : "asc", where,
+	    of);
 }
 
 const struct ui_screen ui_screen_apps = {

@@ -18,8 +18,8 @@
 #include "ui_int.h"
 
 #define AUDIT_KEYS(X)                                                       \
-	X(AUD_VERIFY, 'v', 0, 0, "v", "verify the chain", NONE, 1)           \
-	X(AUD_CLEAR, 'c', 0, 0, "c", "clear filters", NONE, 0)
+	X(AUD_VERIFY, 'v', 0, 0, "v", "verify the chain", NONE, MAIN)        \
+	X(AUD_CLEAR, 'c', 0, 0, "c", "clear filters", NONE, MORE)
 
 enum {
 	AUD_FIRST = UI_ACT_SCREEN,
@@ -30,8 +30,24 @@ enum {
 };
 
 static const struct ui_key audit_keys[] = {
+	UI_MOVE_KEYS(UI_KEY_ROW)
+	UI_OPEN_KEY(UI_KEY_ROW)
+	UI_COMMAND_KEY(UI_KEY_ROW)
 	AUDIT_KEYS(UI_KEY_ROW)
-	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+	UI_KEY_END
+};
+
+/*
+ * Chain verification runs in the background, a batch per idle slice,
+ * from a checkpoint kept across visits: entering the screen again checks
+ * only the rows appended since; v walks the whole chain afresh.
+ */
+enum verify_state {
+	VERIFY_NONE,    /* never started */
+	VERIFY_RUNNING,
+	VERIFY_STOPPED, /* by the operator; v continues */
+	VERIFY_DONE,
+	VERIFY_FAILED   /* the database could not be read */
 };
 
 struct audit {
@@ -40,16 +56,19 @@ struct audit {
 	size_t n;
 	int more;
 	int cur, top, page;
-	int verified; /* 0 not yet, 1 done */
-	struct ld_audit_verify_result vr;
+	enum verify_state vs;
+	struct ld_audit_verifier v;
 	char verify_err[256];
 };
 
 static void *
 audit_create(struct ui *ui)
 {
+	struct audit *a = ld_calloc(1, sizeof(struct audit));
+
 	(void)ui;
-	return ld_calloc(1, sizeof(struct audit));
+	ld_audit_verifier_init(&a->v);
+	return a;
 }
 
 static void
@@ -63,18 +82,65 @@ audit_destroy(void *st)
 	free(a);
 }
 
+/* Starts (fresh: from row 1) or continues the walk. */
 static void
-verify(struct ui *ui, struct audit *a)
+verify_start(struct audit *a, int fresh)
 {
-	struct ld_err err;
-
-	ld_err_clear(&err);
+	if (fresh)
+		ld_audit_verifier_init(&a->v);
+	else
+		ld_audit_verifier_resume(&a->v);
 	a->verify_err[0] = '\0';
-	if (ld_audit_verify(&ui->db, &a->vr, &err) != LD_OK) {
-		snprintf(a->verify_err, sizeof a->verify_err, "%s", err.msg);
-		ui_report(ui, "verifying the audit chain", err.code, err.msg);
+	a->vs = a->v.done ? VERIFY_DONE : VERIFY_RUNNING;
+}
+
+static void
+verify_stop(struct ui *ui, struct audit *a)
+{
+	char n[32];
+
+	a->vs = VERIFY_STOPPED;
+	ui_count(a->v.res.rows, n, sizeof n);
+	ui_status(ui, "chain verification stopped after %s rows (v goes on "
+	    "from there)", n);
+}
+
+/* One batch between keys; the screen stays live. */
+static int
+audit_idle(struct ui *ui, void *st)
+{
+	struct audit *a = st;
+	struct ld_err err;
+	enum ld_status s;
+
+	if (a->vs != VERIFY_RUNNING)
+		return 0;
+	ld_err_clear(&err);
+	s = core_audit_verify_step(&ui->db, &a->v, &err);
+	if (s == LD_ETIMEOUT) {
+		/* Esc while a batch ran: the query was cancelled. */
+		verify_stop(ui, a);
+		return 0;
 	}
-	a->verified = 1;
+	if (s != LD_OK) {
+		a->vs = VERIFY_FAILED;
+		snprintf(a->verify_err, sizeof a->verify_err, "%s", err.msg);
+		ui_report(ui, "audit chain", s, err.msg);
+		return 0;
+	}
+	if (a->v.done) {
+		char n[32];
+
+		a->vs = VERIFY_DONE;
+		ui_count(a->v.res.rows, n, sizeof n);
+		if (a->v.res.ok)
+			ui_status(ui, "audit chain verified: %s rows intact", n);
+		else
+			ui_status_error(ui, "audit chain BROKEN at row %" PRId64
+			    ": %s", a->v.res.broken_id, a->v.res.why);
+		return 0;
+	}
+	return 1;
 }
 
 /* Loads the first page, or the next one after the last row when more. */
@@ -122,8 +188,9 @@ audit_enter(struct ui *ui, void *st, int64_t arg)
 
 	(void)arg;
 	load(ui, a, 0);
-	if (!a->verified)
-		verify(ui, a);
+	/* A broken chain stays broken until v says otherwise. */
+	if (a->vs == VERIFY_NONE || (a->vs == VERIFY_DONE && a->v.res.ok))
+		verify_start(a, a->vs == VERIFY_NONE);
 }
 
 static void
@@ -196,11 +263,17 @@ audit_action(struct ui *ui, void *st, int action)
 		ui_status(ui, "Enter opens the application a row is about");
 		return 1;
 	case AUD_VERIFY:
-		verify(ui, a);
-		if (a->verify_err[0] == '\0')
-			ui_status(ui, "audit chain %s: %" PRId64
-			    " rows checked",
-			    a->vr.ok ? "verified" : "BROKEN", a->vr.rows);
+		/* A stopped walk goes on; a finished one starts over. */
+		verify_start(a, a->vs != VERIFY_STOPPED);
+		ui_status(ui, "verifying the audit chain%s (Esc stops)",
+		    a->vs == VERIFY_RUNNING && a->v.last_id > 0 ?
+		    " from where it stopped" : "");
+		return 1;
+	case UI_ACT_BACK:
+		/* Esc (and q) first stop a verification, then go back. */
+		if (a->vs != VERIFY_RUNNING)
+			return 0;
+		verify_stop(ui, a);
 		return 1;
 	case AUD_CLEAR:
 		memset(&a->f, 0, sizeof a->f);
@@ -231,41 +304,123 @@ audit_command(struct ui *ui, void *st, const char *cmd)
 	return 1;
 }
 
+/* Columns, sized to the terminal: DETAIL takes what the others leave. */
+enum audit_col { AC_ID, AC_AT, AC_ACTOR, AC_ACTION, AC_OBJECT, AC_DETAIL,
+	AC_COUNT };
+
+/*
+ * Narrowing steps, applied in order until DETAIL has its minimum: the
+ * time loses its seconds, then its year; the actor shrinks; the id goes
+ * (the preview line below shows it); action and object give a little.
+ */
+static const struct {
+	enum audit_col col;
+	int width;
+} narrow[] = {
+	{ AC_AT, 16 }, { AC_ACTOR, 10 }, { AC_AT, 11 }, { AC_ID, 0 },
+	{ AC_ACTION, 19 }, { AC_OBJECT, 18 },
+};
+#define AUDIT_DETAIL_MIN 16
+
+static void
+audit_layout(int cols, int *w)
+{
+	size_t step = 0;
+	int i, used;
+
+	for (;;) {
+		used = 0;
+		for (i = 0; i < AC_DETAIL; i++)
+			used += w[i] > 0 ? w[i] + 1 : 0;
+		if (cols - used >= AUDIT_DETAIL_MIN ||
+		    step == sizeof narrow / sizeof narrow[0])
+			break;
+		w[narrow[step].col] = narrow[step].width;
+		step++;
+	}
+	w[AC_DETAIL] = cols - used > 0 ? cols - used : 0;
+}
+
+/* "2026-11-25 11:22:33" cut to the column: seconds, then the year go. */
+static const char *
+at_text(const char *at, int width)
+{
+	if (width >= 19 || strlen(at) < 19)
+		return at;
+	return width >= 16 ? at : at + 5;
+}
+
 static void
 audit_draw(struct ui *ui, void *st, int top, int rows)
 {
+	static const char *const titles[AC_COUNT] = { "ID", "AT", "ACTOR",
+		"ACTION", "OBJECT", "DETAIL" };
 	struct audit *a = st;
-	int cols = ui_cols(), body, y, i;
-	char buf[512], desc[256];
+	int cols = ui_cols(), body, y, i, c, x, w[AC_COUNT] = { 8, 19, 14, 21,
+		20, 0 };
+	char buf[640], desc[256], n1[32], n2[32];
+	enum ui_style vstyle = UI_S_DIM;
 
-	if (!a->verified)
+	ui_count(a->v.res.rows, n1, sizeof n1);
+	ui_count(a->v.head_id, n2, sizeof n2);
+	switch (a->vs) {
+	case VERIFY_NONE:
 		snprintf(buf, sizeof buf, "chain: not verified yet (v)");
-	else if (a->verify_err[0] != '\0')
+		break;
+	case VERIFY_RUNNING:
+		if (a->v.head_id >= 0)
+			snprintf(buf, sizeof buf, "chain: verifying\xe2\x80\xa6 "
+			    "%s of %s rows (Esc stops)", n1, n2);
+		else
+			snprintf(buf, sizeof buf, "chain: verifying\xe2\x80\xa6 "
+			    "(Esc stops)");
+		break;
+	case VERIFY_STOPPED:
+		snprintf(buf, sizeof buf, "chain: verification stopped after "
+		    "%s rows, all intact so far (v goes on)", n1);
+		break;
+	case VERIFY_FAILED:
 		snprintf(buf, sizeof buf, "chain: could not verify: %s",
 		    a->verify_err);
-	else if (a->vr.ok)
-		snprintf(buf, sizeof buf, "chain: verified, %" PRId64
-		    " rows intact", a->vr.rows);
-	else
-		snprintf(buf, sizeof buf, "chain: BROKEN at row %" PRId64
-		    ": %s", a->vr.broken_id, a->vr.why);
-	ui_put(ui, top, 0, cols, UI_LEFT, !a->verified ? UI_S_DIM :
-	    a->verify_err[0] != '\0' || !a->vr.ok ? UI_S_BANNER : UI_S_GOOD,
-	    buf);
+		vstyle = UI_S_BANNER;
+		break;
+	case VERIFY_DONE:
+		if (a->v.res.ok) {
+			snprintf(buf, sizeof buf, "chain: verified, %s rows "
+			    "intact", n1);
+			vstyle = UI_S_GOOD;
+		} else {
+			snprintf(buf, sizeof buf, "chain: BROKEN at row %" PRId64
+			    ": %s", a->v.res.broken_id, a->v.res.why);
+			vstyle = UI_S_BANNER;
+		}
+		break;
+	}
+	ui_put(ui, top, 0, cols, UI_LEFT, vstyle, buf);
 	core_audit_filter_describe(&a->f, desc, sizeof desc);
 	snprintf(buf, sizeof buf, "filter: %s", desc[0] ? desc :
 	    "none (:actor NAME, :object TYPE/ID, :action NAME)");
 	ui_put(ui, top + 1, 0, cols, UI_LEFT, UI_S_DIM, buf);
-	ui_put(ui, top + 2, 0, cols, UI_LEFT, UI_S_HEADER,
-	    "      ID AT                  ACTOR          ACTION"
-	    "                OBJECT               DETAIL");
-	body = rows - 3;
+	audit_layout(cols, w);
+	for (x = 0, c = 0; c < AC_COUNT; c++) {
+		if (w[c] <= 0)
+			continue;
+		snprintf(buf, sizeof buf, "%s%s%s", titles[c],
+		    c == AC_AT ? " " : "", c == AC_AT ? ui->op.tz_label : "");
+		ui_put(ui, top + 2, x, w[c], c == AC_ID ? UI_RIGHT : UI_LEFT,
+		    UI_S_HEADER, buf);
+		x += w[c] + 1;
+	}
+	/* The selected row's whole detail: two lines at the bottom. */
+	body = rows - 3 - 2;
 	a->page = body;
 	if (a->n == 0) {
 		ui_put(ui, top + 4, 2, cols - 4, UI_LEFT, UI_S_DIM,
 		    "No audit rows match.");
 		return;
 	}
+	if (body < 1)
+		body = 1;
 	if (a->cur < a->top)
 		a->top = a->cur;
 	if (a->cur >= a->top + body)
@@ -274,18 +429,45 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 		const struct core_audit_row *r = &a->rows[i];
 		int sel = i == a->cur, yy = top + 3 + y;
 		enum ui_style s = sel ? UI_S_SELECTED : UI_S_NORMAL;
+		const char *cell[AC_COUNT];
+		char id[24];
 
 		if (sel) {
 			ui_fill(ui, yy, 0, cols, UI_S_SELECTED);
 			ui->cursor_y = yy;
 		}
-		snprintf(buf, sizeof buf, "%" PRId64, r->id);
-		ui_put(ui, yy, 0, 8, UI_RIGHT, s, buf);
-		ui_put(ui, yy, 9, 19, UI_LEFT, s, r->at);
-		ui_put(ui, yy, 29, 14, UI_LEFT, s, r->actor);
-		ui_put(ui, yy, 44, 21, UI_LEFT, s, r->action);
-		ui_put(ui, yy, 66, 20, UI_LEFT, s, r->object);
-		ui_put(ui, yy, 87, cols - 87, UI_LEFT, s, r->detail);
+		snprintf(id, sizeof id, "%" PRId64, r->id);
+		cell[AC_ID] = id;
+		cell[AC_AT] = at_text(r->at, w[AC_AT]);
+		cell[AC_ACTOR] = r->actor;
+		cell[AC_ACTION] = r->action;
+		cell[AC_OBJECT] = r->object;
+		cell[AC_DETAIL] = r->detail;
+		for (x = 0, c = 0; c < AC_COUNT; c++) {
+			if (w[c] <= 0)
+				continue;
+			ui_put(ui, yy, x, w[c], c == AC_ID ? UI_RIGHT : UI_LEFT,
+			    s, cell[c]);
+			x += w[c] + 1;
+		}
+	}
+	if (rows >= 5) {
+		const struct core_audit_row *r = &a->rows[a->cur];
+		int yy = top + rows - 2, cut;
+
+		snprintf(buf, sizeof buf, "#%" PRId64 " %s: %s", r->id,
+		    r->object, r->detail[0] ? r->detail : "(no detail)");
+		/* Wrapped by display columns onto the two lines. */
+		cut = ui_text_cut(buf, cols);
+		ui_put(ui, yy, 0, cols, UI_LEFT, UI_S_DIM, buf);
+		if (buf[cut] != '\0') {
+			char first[640];
+
+			snprintf(first, sizeof first, "%.*s", cut, buf);
+			ui_put(ui, yy, 0, cols, UI_LEFT, UI_S_DIM, first);
+			ui_put(ui, yy + 1, 0, cols, UI_LEFT, UI_S_DIM,
+			    buf + cut);
+		}
 	}
 }
 
@@ -311,4 +493,5 @@ const struct ui_screen ui_screen_audit = {
 	.filter = NULL,
 	.changed = audit_changed,
 	.position = audit_position,
+	.idle = audit_idle,
 };

@@ -22,15 +22,15 @@
 #include "ui_int.h"
 
 #define CASE_KEYS(X)                                                        \
-	X(CASE_APPROVE, 'a', 0, 0, "a", "approve", DECIDE, 1)                \
-	X(CASE_REJECT, 'x', 0, 0, "x", "reject", DECIDE, 1)                  \
-	X(CASE_REVIEW, 'm', 0, 0, "m", "send to manual review", DECIDE, 1)   \
-	X(CASE_PANE1, KEY_F(1), 0, 0, "F1", "reason codes", NONE, 0)         \
-	X(CASE_PANE2, KEY_F(2), 0, 0, "F2", "contributions", NONE, 0)        \
-	X(CASE_PANE3, KEY_F(3), 0, 0, "F3", "rule hits", NONE, 0)            \
-	X(CASE_PANE4, KEY_F(4), 0, 0, "F4", "linked applications", NONE, 0)  \
-	X(CASE_PANE5, KEY_F(5), 0, 0, "F5", "repayment schedule", NONE, 0)   \
-	X(CASE_PANE6, KEY_F(6), 0, 0, "F6", "timeline", NONE, 0)
+	X(CASE_APPROVE, 'a', 0, 0, "a", "approve", DECIDE, MAIN)             \
+	X(CASE_REJECT, 'x', 0, 0, "x", "reject", DECIDE, MAIN)               \
+	X(CASE_REVIEW, 'm', 0, 0, "m", "send to review", DECIDE, MAIN)       \
+	X(CASE_PANE1, KEY_F(1), 0, 0, "F1", "reason codes", NONE, NO)        \
+	X(CASE_PANE2, KEY_F(2), 0, 0, "F2", "contributions", NONE, NO)       \
+	X(CASE_PANE3, KEY_F(3), 0, 0, "F3", "rule hits", NONE, NO)           \
+	X(CASE_PANE4, KEY_F(4), 0, 0, "F4", "linked applications", NONE, NO) \
+	X(CASE_PANE5, KEY_F(5), 0, 0, "F5", "repayment schedule", NONE, NO)  \
+	X(CASE_PANE6, KEY_F(6), 0, 0, "F6", "timeline", NONE, NO)
 
 enum {
 	CASE_FIRST = UI_ACT_SCREEN,
@@ -40,9 +40,14 @@ enum {
 	CASE_LAST
 };
 
+/* Decisions first: at 80 columns they keep their place in the hints. */
 static const struct ui_key case_keys[] = {
 	CASE_KEYS(UI_KEY_ROW)
-	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+	UI_PANE_KEYS(UI_KEY_ROW)
+	UI_MOVE_KEYS(UI_KEY_ROW)
+	{ UI_ACT_OPEN, { '\n', KEY_ENTER, '\r' }, "Enter",
+	    "open the linked application", CORE_PERM_NONE, UI_HINT_NO },
+	UI_KEY_END
 };
 
 enum pane {
@@ -59,6 +64,45 @@ static const char *const pane_names[PANE_COUNT] = {
 	"Reasons", "Contributions", "Rule hits", "Linked", "Schedule",
 	"Timeline"
 };
+
+/* The tables of the panes: headings and cells come from the same rows. */
+enum { RC_VIA, RC_ID, RC_NAME, RC_AMOUNT, RC_SUBMITTED, RC_STATUS,
+	RC_OPENS };
+static const struct ui_column link_cols[] = {
+	{ "VIA", 1, 7, UI_LEFT },
+	{ "ID", 9, 9, UI_RIGHT },
+	{ "NAME", 20, 10, UI_LEFT },
+	{ "AMOUNT", 31, 15, UI_RIGHT },
+	{ "SUBMITTED", 48, 11, UI_LEFT },
+	{ "STATUS", 60, 14, UI_LEFT },
+	{ "(Enter opens)", 75, 0, UI_LEFT },
+};
+
+enum { RU_ID, RU_VERSION, RU_ACTION, RU_TEXT };
+static const struct ui_column rule_cols[] = {
+	{ "RULE", 1, 16, UI_LEFT },
+	{ "VERSION", 18, 7, UI_LEFT },
+	{ "ACTION", 26, 8, UI_LEFT },
+	{ "TEXT", 35, 0, UI_LEFT },
+};
+
+enum { EV_AT, EV_ACTOR, EV_ACTION, EV_DETAIL };
+static const struct ui_column event_cols[] = {
+	{ "AT", 1, 19, UI_LEFT },
+	{ "ACTOR", 21, 14, UI_LEFT },
+	{ "ACTION", 36, 22, UI_LEFT },
+	{ "DETAIL", 59, 0, UI_LEFT },
+};
+
+enum { RE_N, RE_CODE, RE_FEATURE, RE_TEXT };
+static const struct ui_column reason_cols[] = {
+	{ "", 1, 2, UI_RIGHT },
+	{ "CODE", 4, 22, UI_LEFT },
+	{ "FEATURE", 27, 24, UI_LEFT },
+	{ "EXPLANATION", 52, 0, UI_LEFT },
+};
+
+#define NCOLS(t) ((int)(sizeof t / sizeof t[0]))
 
 #define CASE_HISTORY 32
 
@@ -512,9 +556,12 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 	case PANE_REASONS: {
 		const struct core_reason *r = &c->reasons[i];
 
-		snprintf(buf, sizeof buf, "%d. %-22s %-24s %s / %s", i + 1,
-		    r->code, r->feature, r->text_zh, r->text_en);
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, s, buf);
+		snprintf(a, sizeof a, "%d.", i + 1);
+		ui_put_cell(ui, y, &reason_cols[RE_N], s, a);
+		ui_put_cell(ui, y, &reason_cols[RE_CODE], s, r->code);
+		ui_put_cell(ui, y, &reason_cols[RE_FEATURE], s, r->feature);
+		snprintf(buf, sizeof buf, "%s / %s", r->text_zh, r->text_en);
+		ui_put_cell(ui, y, &reason_cols[RE_TEXT], s, buf);
 		break;
 	}
 	case PANE_CONTRIBS: {
@@ -548,23 +595,27 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 	case PANE_RULES: {
 		const struct core_rule_hit *r = &c->rules[i];
 
-		snprintf(buf, sizeof buf, "%-16s v%-6s %-8s %s%s%s%s", r->id,
-		    r->version, r->action, r->text, r->inputs[0] ? "  (" : "",
-		    r->inputs, r->inputs[0] ? ")" : "");
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, s, buf);
+		ui_put_cell(ui, y, &rule_cols[RU_ID], s, r->id);
+		snprintf(a, sizeof a, "v%s", r->version);
+		ui_put_cell(ui, y, &rule_cols[RU_VERSION], s, a);
+		ui_put_cell(ui, y, &rule_cols[RU_ACTION], s, r->action);
+		snprintf(buf, sizeof buf, "%s%s%s%s", r->text,
+		    r->inputs[0] ? "  (" : "", r->inputs,
+		    r->inputs[0] ? ")" : "");
+		ui_put_cell(ui, y, &rule_cols[RU_TEXT], s, buf);
 		break;
 	}
 	case PANE_LINKS: {
 		const struct core_link *l = &c->links[i];
 
-		ui_put(ui, y, 1, 7, UI_LEFT, s, l->via);
+		ui_put_cell(ui, y, &link_cols[RC_VIA], s, l->via);
 		snprintf(a, sizeof a, "%" PRId64, l->id);
-		ui_put(ui, y, 9, 9, UI_RIGHT, s, a);
-		ui_put(ui, y, 20, 10, UI_LEFT, s, l->name);
+		ui_put_cell(ui, y, &link_cols[RC_ID], s, a);
+		ui_put_cell(ui, y, &link_cols[RC_NAME], s, l->name);
 		ui_money(l->amount_fen, b, sizeof b);
-		ui_put(ui, y, 31, 15, UI_RIGHT, s, b);
-		ui_put(ui, y, 48, 11, UI_LEFT, s, l->submitted);
-		ui_put(ui, y, 60, 14, UI_LEFT, s, l->status);
+		ui_put_cell(ui, y, &link_cols[RC_AMOUNT], s, b);
+		ui_put_cell(ui, y, &link_cols[RC_SUBMITTED], s, l->submitted);
+		ui_put_cell(ui, y, &link_cols[RC_STATUS], s, l->status);
 		break;
 	}
 	case PANE_SCHEDULE: {
@@ -600,9 +651,10 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 	case PANE_TIMELINE: {
 		const struct core_event *e2 = &c->events[i];
 
-		snprintf(buf, sizeof buf, "%s  %-14s %-22s %s", e2->at,
-		    e2->actor, e2->action, e2->detail);
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, s, buf);
+		ui_put_cell(ui, y, &event_cols[EV_AT], s, e2->at);
+		ui_put_cell(ui, y, &event_cols[EV_ACTOR], s, e2->actor);
+		ui_put_cell(ui, y, &event_cols[EV_ACTION], s, e2->action);
+		ui_put_cell(ui, y, &event_cols[EV_DETAIL], s, e2->detail);
 		break;
 	}
 	default:
@@ -624,9 +676,7 @@ pane_header(struct ui *ui, struct casev *cv, int y, int cols)
 			    "- lowers score | raises score +");
 		break;
 	case PANE_LINKS:
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, UI_S_HEADER,
-		    "VIA          ID NAME                AMOUNT SUBMITTED   "
-		    "STATUS   (Enter opens)");
+		ui_put_headings(ui, y, link_cols, NCOLS(link_cols), -1, NULL);
 		break;
 	case PANE_SCHEDULE:
 		ui_put(ui, y, 1, 6, UI_RIGHT, UI_S_HEADER, "#");
@@ -637,20 +687,54 @@ pane_header(struct ui *ui, struct casev *cv, int y, int cols)
 		ui_put(ui, y, 68, 16, UI_RIGHT, UI_S_HEADER, "BALANCE");
 		break;
 	case PANE_RULES:
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, UI_S_HEADER,
-		    "RULE             VERSION ACTION   TEXT");
+		ui_put_headings(ui, y, rule_cols, NCOLS(rule_cols), -1, NULL);
 		break;
 	case PANE_TIMELINE:
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, UI_S_HEADER,
-		    "AT                   ACTOR          ACTION"
-		    "                 DETAIL");
+		ui_put_headings(ui, y, event_cols, NCOLS(event_cols), EV_AT,
+		    ui->op.tz_label);
 		break;
 	default:
-		ui_put(ui, y, 1, cols - 2, UI_LEFT, UI_S_HEADER,
-		    "   CODE                   FEATURE                  "
-		    "EXPLANATION");
+		ui_put_headings(ui, y, reason_cols, NCOLS(reason_cols), -1,
+		    NULL);
 		break;
 	}
+}
+
+/* A piece of the header: wraps as a whole onto the next line. */
+struct seg {
+	const char *text;
+	enum ui_style style;
+};
+
+#define HEAD_INDENT 8
+
+/*
+ * Draws segs from column x on line y, three spaces apart; a segment that
+ * does not fit starts a new line at column indent.  Returns the lines
+ * used.
+ */
+static int
+flow(struct ui *ui, int y, int x, int indent, int cols,
+    const struct seg *segs, int n)
+{
+	int i, lines = 1, w, first = 1;
+
+	for (i = 0; i < n; i++) {
+		w = ui_text_width(segs[i].text);
+		if (!first && x + 3 + w > cols) {
+			lines++;
+			y++;
+			x = indent;
+			first = 1;
+		}
+		if (!first)
+			x += 3;
+		ui_put(ui, y, x, w < cols - x ? w : cols - x, UI_LEFT,
+		    segs[i].style, segs[i].text);
+		x += w;
+		first = 0;
+	}
+	return lines;
 }
 
 static void
@@ -686,47 +770,96 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 	} else
 		snprintf(apr, sizeof apr, "n/a");
 
-	snprintf(buf, sizeof buf, "Case %" PRId64, c->id);
-	ui_put(ui, y, 0, 14, UI_LEFT, UI_S_HEADER, buf);
-	ui_put(ui, y, 14, 12, UI_LEFT, UI_S_NORMAL, c->name);
-	snprintf(buf, sizeof buf, "ID %s   Phone %s   Applicant %" PRId64,
-	    c->id_no, c->phone, c->applicant_id);
-	ui_put(ui, y, 27, cols - 27, UI_LEFT, UI_S_NORMAL, buf);
-	y++;
-	ui_put(ui, y, 0, 8, UI_LEFT, UI_S_DIM, "Amount");
-	ui_put(ui, y, 8, 18, UI_RIGHT, UI_S_HEADER, amount);
-	snprintf(buf, sizeof buf, "  Term %d months (%s)   APR (IRR) %s   "
-	    "nominal %.2f%%   Product %s", c->term_months, c->repayment, apr,
-	    c->rate_bps / 100.0, c->product);
-	ui_put(ui, y, 26, cols - 26, UI_LEFT, UI_S_NORMAL, buf);
-	y++;
-	ui_put(ui, y, 0, 8, UI_LEFT, UI_S_DIM, "Status");
-	snprintf(buf, sizeof buf, "%s", c->status);
-	ui_put(ui, y, 8, 15, UI_LEFT,
-	    strcmp(c->status, "manual_review") == 0 ? UI_S_WARN :
-	    UI_S_NORMAL, buf);
-	snprintf(buf, sizeof buf, "%s %s   Assignee %s   Submitted %s",
-	    c->decided ? "Decided after" : "Waiting", wait,
-	    c->assignee[0] ? c->assignee : "-", c->submitted);
-	if (c->decided) {
-		size_t l = strlen(buf);
+	/* The header: four labelled lines, each wrapping when narrow. */
+	{
+		struct seg sg[8];
+		char s0[48], s1[80], s2[80], s3[80], s4[120], s5[80], s6[80];
+		char t1[64], t2[64];
+		int n;
 
-		snprintf(buf + l, sizeof buf - l, "   by %s (%s)",
-		    c->decided_by, c->decision_reason);
+		snprintf(buf, sizeof buf, "Case %" PRId64, c->id);
+		ui_put(ui, y, 0, ui_text_width(buf), UI_LEFT, UI_S_HEADER,
+		    buf);
+		n = 0;
+		sg[n++] = (struct seg){ c->name, UI_S_NORMAL };
+		snprintf(s1, sizeof s1, "ID %s", c->id_no);
+		sg[n++] = (struct seg){ s1, UI_S_NORMAL };
+		snprintf(s2, sizeof s2, "Phone %s", c->phone);
+		sg[n++] = (struct seg){ s2, UI_S_NORMAL };
+		snprintf(s3, sizeof s3, "Applicant %" PRId64, c->applicant_id);
+		sg[n++] = (struct seg){ s3, UI_S_NORMAL };
+		y += flow(ui, y, ui_text_width(buf) + 1, HEAD_INDENT, cols,
+		    sg, n);
+
+		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Amount");
+		n = 0;
+		sg[n++] = (struct seg){ amount, UI_S_HEADER };
+		snprintf(s1, sizeof s1, "Term %d months (%s)", c->term_months,
+		    c->repayment);
+		sg[n++] = (struct seg){ s1, UI_S_NORMAL };
+		snprintf(s2, sizeof s2, "APR (IRR) %s", apr);
+		sg[n++] = (struct seg){ s2, UI_S_NORMAL };
+		snprintf(s3, sizeof s3, "nominal %d.%02d%%", c->rate_bps / 100,
+		    c->rate_bps % 100);
+		sg[n++] = (struct seg){ s3, UI_S_NORMAL };
+		snprintf(s4, sizeof s4, "Product %s", c->product);
+		sg[n++] = (struct seg){ s4, UI_S_NORMAL };
+		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
+
+		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Status");
+		n = 0;
+		sg[n++] = (struct seg){ c->status,
+		    strcmp(c->status, "manual_review") == 0 ? UI_S_WARN :
+		    UI_S_NORMAL };
+		/* Waiting only while a decision is awaited. */
+		snprintf(t1, sizeof t1, "%s%s%s", c->decided_at,
+		    c->decided_at[0] ? " " : "", c->decided_at[0] ?
+		    ui->op.tz_label : "");
+		if (c->pending)
+			snprintf(s4, sizeof s4, "Waiting %s", wait);
+		else if (c->decided)
+			snprintf(s4, sizeof s4, "Decided %s%sby %s (%s), %s "
+			    "after submission", t1, t1[0] ? " " : "",
+			    c->decided_by[0] ? c->decided_by : "?",
+			    c->decision_reason[0] ? c->decision_reason : "-",
+			    wait);
+		else if (t1[0] != '\0')
+			snprintf(s4, sizeof s4, "Decided by the model %s, %s "
+			    "after submission", t1, wait);
+		else
+			snprintf(s4, sizeof s4, "Decided by the model");
+		sg[n++] = (struct seg){ s4, UI_S_NORMAL };
+		snprintf(s5, sizeof s5, "Assignee %s", c->assignee[0] ?
+		    c->assignee : "-");
+		sg[n++] = (struct seg){ s5, UI_S_NORMAL };
+		snprintf(s6, sizeof s6, "Submitted %s %s", c->submitted,
+		    ui->op.tz_label);
+		sg[n++] = (struct seg){ s6, UI_S_NORMAL };
+		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
+
+		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Score");
+		n = 0;
+		if (c->scored) {
+			snprintf(s0, sizeof s0, "%d %s", c->points, c->band);
+			sg[n++] = (struct seg){ s0, UI_S_HEADER };
+			snprintf(s1, sizeof s1, "PD %d.%02d%%", c->pd_bps / 100,
+			    c->pd_bps % 100);
+			sg[n++] = (struct seg){ s1, UI_S_NORMAL };
+			snprintf(s2, sizeof s2, "Model says %s",
+			    c->recommendation[0] ? c->recommendation : "-");
+			sg[n++] = (struct seg){ s2, UI_S_NORMAL };
+			snprintf(s3, sizeof s3, "Model %s %s", c->model_name[0] ?
+			    c->model_name : "?", c->model_version);
+			sg[n++] = (struct seg){ s3, UI_S_NORMAL };
+			if (c->scored_at[0] != '\0') {
+				snprintf(t2, sizeof t2, "Scored %s %s",
+				    c->scored_at, ui->op.tz_label);
+				sg[n++] = (struct seg){ t2, UI_S_NORMAL };
+			}
+		} else
+			sg[n++] = (struct seg){ "not scored yet", UI_S_DIM };
+		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
 	}
-	ui_put(ui, y, 24, cols - 24, UI_LEFT, UI_S_NORMAL, buf);
-	y++;
-	ui_put(ui, y, 0, 8, UI_LEFT, UI_S_DIM, "Score");
-	if (c->scored)
-		snprintf(buf, sizeof buf, "%d %s   PD %.2f%%   Model says %s   "
-		    "Model %s %s   Scored %s", c->points, c->band,
-		    c->pd_bps / 100.0, c->recommendation[0] ?
-		    c->recommendation : "-", c->model_name[0] ?
-		    c->model_name : "?", c->model_version, c->scored_at);
-	else
-		snprintf(buf, sizeof buf, "not scored yet");
-	ui_put(ui, y, 8, cols - 8, UI_LEFT, UI_S_NORMAL, buf);
-	y++;
 
 	/* Pane tabs. */
 	for (x = 0, i = 0; i < PANE_COUNT; i++) {
@@ -739,7 +872,8 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		w = ui_text_width(tab);
 		ui_put(ui, y, x, w, UI_LEFT, i == (int)cv->pane ?
 		    UI_S_SELECTED : UI_S_DIM, tab);
-		x += w + 1;
+		/* The tabs' own padding separates them: 80 columns hold all. */
+		x += w;
 	}
 	y++;
 	pane_header(ui, cv, y, cols);

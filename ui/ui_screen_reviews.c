@@ -16,9 +16,9 @@
 #include "ui_int.h"
 
 #define REVIEW_KEYS(X)                                                      \
-	X(REV_CLAIM, 'c', 0, 0, "c", "claim", REVIEW, 1)                     \
-	X(REV_ASSIGN, 'A', 0, 0, "A", "assign to…", REVIEW, 1)               \
-	X(REV_RELEASE, 'u', 0, 0, "u", "release", REVIEW, 1)
+	X(REV_CLAIM, 'c', 0, 0, "c", "claim", REVIEW, MAIN)                  \
+	X(REV_ASSIGN, 'A', 0, 0, "A", "assign to…", REVIEW, MAIN)            \
+	X(REV_RELEASE, 'u', 0, 0, "u", "release", REVIEW, MAIN)
 
 enum {
 	REV_FIRST = UI_ACT_SCREEN,
@@ -29,8 +29,10 @@ enum {
 };
 
 static const struct ui_key review_keys[] = {
+	UI_MOVE_KEYS(UI_KEY_ROW)
+	UI_OPEN_KEY(UI_KEY_ROW)
 	REVIEW_KEYS(UI_KEY_ROW)
-	{ 0, { 0, 0, 0 }, NULL, NULL, CORE_PERM_NONE, 0 }
+	UI_KEY_END
 };
 
 struct reviews {

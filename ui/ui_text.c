@@ -108,3 +108,22 @@ ui_text_fit(const char *s, int width, enum ui_align align, char *out,
 	out[o] = '\0';
 	return used;
 }
+
+int
+ui_text_cut(const char *s, int width)
+{
+	const char *p = s;
+	int used = 0, w;
+	size_t n;
+
+	while (*p != '\0') {
+		n = next_char(p, &w);
+		if (w < 0)
+			w = 1;
+		if (used + w > width)
+			break;
+		used += w;
+		p += n;
+	}
+	return (int)(p - s);
+}

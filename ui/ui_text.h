@@ -32,6 +32,12 @@ int ui_text_width(const char *s);
 int ui_text_fit(const char *s, int width, enum ui_align align, char *out,
     size_t outlen);
 
+/*
+ * The length in bytes of the longest start of s that fits in width
+ * columns, ending on a character boundary (for wrapping text).
+ */
+int ui_text_cut(const char *s, int width);
+
 /* Whether the locale's characters are UTF-8 (ellipsis, bars, borders). */
 int ui_text_utf8(void);
 

@@ -127,7 +127,7 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 's':
 			snprintf(cmd, sizeof cmd, "status %s", optarg);
-			if (core_apps_command(cmd, &f, NULL, &err) != LD_OK) {
+			if (core_apps_command(cmd, &f, NULL, NULL, &err) != LD_OK) {
 				cli_error("apps list: --%s", err.msg);
 				return 2;
 			}

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "ui.h"
@@ -27,6 +28,16 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 			uo.mouse = 1;
 		else
 			return 2;
+	}
+	/*
+	 * Without a terminal on both ends curses would draw into a pipe and
+	 * read a closed input forever; scripts have the subcommands.
+	 */
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_error("console: standard %s is not a terminal (for "
+		    "scripts: loandesk apps list --json, loandesk apps show ID)",
+		    !isatty(STDIN_FILENO) ? "input" : "output");
+		return 2;
 	}
 	if (cli_config(ctx) != 0)
 		return 1;

@@ -41,6 +41,12 @@ core_apps_sort_name(enum core_apps_sort s)
 	return sort_columns[s].name;
 }
 
+int
+core_apps_sort_default_desc(enum core_apps_sort s)
+{
+	return s != CORE_SORT_POINTS;
+}
+
 void
 core_apps_filter_clear(struct core_apps_filter *f)
 {
@@ -207,7 +213,7 @@ parse_amount(const char *arg, enum core_amount_op *op, int64_t *fen,
 
 enum ld_status
 core_apps_command(const char *cmd, struct core_apps_filter *f,
-    enum core_apps_sort *sort, struct ld_err *err)
+    enum core_apps_sort *sort, int *desc, struct ld_err *err)
 {
 	struct core_apps_filter nf = *f;
 	char word[16];
@@ -265,15 +271,32 @@ core_apps_command(const char *cmd, struct core_apps_filter *f,
 			return ld_err_set(err, LD_EINVAL,
 			    "assignee: name too long");
 		snprintf(nf.assignee, sizeof nf.assignee, "%s", arg);
-	} else if (strcmp(word, "sort") == 0 && sort != NULL) {
+	} else if (strcmp(word, "sort") == 0 && sort != NULL &&
+	    desc != NULL) {
+		size_t cn = strcspn(arg, " \t");
+		const char *dir = skip_space(arg + cn);
+		int d;
+
 		for (i = 0; i < CORE_SORT_COUNT; i++)
-			if (strcmp(arg, sort_columns[i].name) == 0)
+			if (strlen(sort_columns[i].name) == cn &&
+			    strncmp(arg, sort_columns[i].name, cn) == 0)
 				break;
 		if (i == CORE_SORT_COUNT)
 			return ld_err_set(err, LD_EINVAL,
-			    "sort: \"%s\" is not submitted, amount, score "
-			    "or id", arg);
+			    "sort: \"%.*s\" is not submitted, amount, score "
+			    "or id", (int)cn, arg);
+		if (*dir == '\0')
+			d = core_apps_sort_default_desc(
+			    (enum core_apps_sort)i);
+		else if (strcmp(dir, "asc") == 0)
+			d = 0;
+		else if (strcmp(dir, "desc") == 0)
+			d = 1;
+		else
+			return ld_err_set(err, LD_EINVAL,
+			    "sort: \"%s\" is not asc or desc", dir);
 		*sort = (enum core_apps_sort)i;
+		*desc = d;
 	} else
 		return ld_err_set(err, LD_EINVAL,
 		    "unknown command \"%s\" (status, amount, since, id, "
@@ -465,20 +488,38 @@ core_apps_page_free(struct core_apps_page *page)
 	page->n = 0;
 }
 
-int64_t
-core_apps_estimate(struct ld_db *db)
+enum ld_status
+core_apps_estimate(struct ld_db *db, int64_t *n, struct ld_err *err)
 {
 	PGresult *res;
-	struct ld_err err;
-	int64_t n = -1;
+	const char *rows;
+	enum ld_status st;
+	char *end;
+	long long v;
 
-	ld_err_clear(&err);
-	if (core_query_exec(db, "SELECT greatest(reltuples, 0)::bigint FROM "
-	    "pg_class WHERE oid = 'applications'::regclass", 0, NULL, &res,
-	    &err) != LD_OK)
-		return -1;
-	if (PQntuples(res) == 1)
-		n = core_val_i64(res, 0, 0);
+	*n = -1;
+	/*
+	 * EXPLAIN rather than pg_class.reltuples, which stays -1 until the
+	 * first VACUUM or ANALYZE: the planner scales what it knows to the
+	 * table's current size, and planning costs no scan.
+	 */
+	st = core_query_exec(db, "EXPLAIN SELECT 1 FROM applications", 0,
+	    NULL, &res, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "estimating the applications: ");
+	rows = PQntuples(res) > 0 ? strstr(core_val(res, 0, 0), " rows=") :
+	    NULL;
+	if (rows == NULL) {
+		PQclear(res);
+		return ld_err_set(err, LD_EPROTO, "estimating the "
+		    "applications: EXPLAIN gave no row estimate");
+	}
+	errno = 0;
+	v = strtoll(rows + 6, &end, 10);
 	PQclear(res);
-	return n;
+	if (errno != 0 || end == rows + 6 || v < 0)
+		return ld_err_set(err, LD_EPROTO, "estimating the "
+		    "applications: unreadable row estimate");
+	*n = (int64_t)v;
+	return LD_OK;
 }

@@ -12,7 +12,11 @@
 
 #include "ld_db.h"
 
-/* Orderings; each is (column, id), ascending or descending. */
+/*
+ * Orderings; each is (column, id), ascending or descending.  Each starts
+ * in its useful direction (core_apps_sort_default_desc): newest, largest
+ * and highest id first; lowest score (riskiest) first.
+ */
 enum core_apps_sort {
 	CORE_SORT_SUBMITTED,
 	CORE_SORT_AMOUNT,
@@ -42,7 +46,7 @@ struct core_apps_filter {
 
 struct core_app_row {
 	int64_t id;
-	char submitted[20];  /* "2026-11-25 11:22" UTC */
+	char submitted[20];  /* "2026-11-25 11:22" in the session's TimeZone */
 	char name[64];       /* masked */
 	int64_t amount_fen;
 	int term_months;
@@ -66,6 +70,9 @@ struct core_apps_page {
 /* "submitted", "amount", "score", "id". */
 const char *core_apps_sort_name(enum core_apps_sort s);
 
+/* Whether s starts descending: all but score. */
+int core_apps_sort_default_desc(enum core_apps_sort s);
+
 /* Known application statuses, NULL-terminated. */
 extern const char *const core_app_statuses[];
 
@@ -82,14 +89,16 @@ void core_apps_filter_describe(const struct core_apps_filter *f, char *buf,
  * Applies a typed list command to the filter or the ordering:
  *   status S | status (any)      amount >5000 | <=200.50 | =1000 | amount
  *   since 7d | 12h | 30m | 2w | since      id N | id
- *   assignee NAME | assignee     sort submitted|amount|score|id
+ *   assignee NAME | assignee     sort COLUMN [asc|desc]
  *   clear
- * Amounts are yuan.  On LD_EINVAL err says what is wrong with which word
- * and the filter is unchanged.  sort may be NULL when sorting is not
+ * Amounts are yuan.  sort takes submitted, amount, score or id and sets
+ * *desc: as asked, else the column's default direction (whatever the
+ * previous one was).  On LD_EINVAL err says what is wrong with which word
+ * and nothing is changed.  sort and desc may be NULL when sorting is not
  * offered.
  */
 enum ld_status core_apps_command(const char *cmd,
-    struct core_apps_filter *f, enum core_apps_sort *sort,
+    struct core_apps_filter *f, enum core_apps_sort *sort, int *desc,
     struct ld_err *err);
 
 /*
@@ -108,9 +117,11 @@ enum ld_status core_apps_fetch(struct ld_db *db,
 void core_apps_page_free(struct core_apps_page *page);
 
 /*
- * The planner's estimate of the table's size (pg_class.reltuples), cheap
- * at any size; -1 when unknown.
+ * The planner's estimate of the number of applications (what EXPLAIN
+ * expects a full scan to return), cheap at any size and available before
+ * the first ANALYZE.  Errors as core_query_exec.
  */
-int64_t core_apps_estimate(struct ld_db *db);
+enum ld_status core_apps_estimate(struct ld_db *db, int64_t *n,
+    struct ld_err *err);
 
 #endif

@@ -1,14 +1,18 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cJSON.h>
 
 #include "core_audit_view.h"
 #include "core_query.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_money.h"
 
 static const char *
 skip_space(const char *s)
@@ -98,7 +102,7 @@ core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
 	ld_buf_init(&sql, 4096);
 	ld_buf_puts(&sql, "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), "
 	    "actor, action, object_type || '/' || object_id, "
-	    "left(detail::text, 190) FROM audit_log WHERE true");
+	    "left(detail::text, 8192) FROM audit_log WHERE true");
 	if (f->actor[0] != '\0') {
 		params[np++] = f->actor;
 		ld_buf_printf(&sql, " AND actor = $%d", np);
@@ -140,8 +144,8 @@ core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
 		    core_val(res, i, 3));
 		snprintf(r->object, sizeof r->object, "%s",
 		    core_val(res, i, 4));
-		snprintf(r->detail, sizeof r->detail, "%s",
-		    core_val(res, i, 5));
+		core_audit_detail_text(core_val(res, i, 5), r->detail,
+		    sizeof r->detail);
 	}
 	page->n = (size_t)n;
 	PQclear(res);
@@ -156,4 +160,205 @@ core_audit_page_free(struct core_audit_page *page)
 	free(page->rows);
 	page->rows = NULL;
 	page->n = 0;
+}
+
+/* Appends ", " between parts. */
+static void
+part(struct ld_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+part(struct ld_buf *b, const char *fmt, ...)
+{
+	char tmp[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	ld_buf_printf(b, "%s%s", b->len > 0 ? ", " : "", tmp);
+}
+
+static const char *
+str_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int
+num_of(const cJSON *o, const char *key, double *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!cJSON_IsNumber(v))
+		return 0;
+	*out = v->valuedouble;
+	return 1;
+}
+
+/* The rule ids of [{"rule": id}, ...], [{"id": id}, ...] or [id, ...]. */
+static void
+rule_ids(const cJSON *a, struct ld_buf *out)
+{
+	const cJSON *e;
+	int n = 0;
+
+	cJSON_ArrayForEach(e, a) {
+		const char *id = cJSON_IsString(e) ? e->valuestring :
+		    str_of(e, "rule") != NULL ? str_of(e, "rule") :
+		    str_of(e, "id");
+
+		if (id == NULL)
+			continue;
+		ld_buf_printf(out, "%s%s", n++ ? " " : "", id);
+	}
+}
+
+/* Keys rendered in words; any other key is shown as JSON after them. */
+static const char *const known_keys[] = {
+	"from", "to", "decision", "reason", "note", "override",
+	"recommendation", "amount_fen", "points", "pd_bps", "basis",
+	"rules_hit", "more_rules", "error", "name", "version", "kind", "role",
+	"previous", "application_id", "payout_id", "model_id", "score_id",
+	"reused_score_id", "sha256", "features", NULL
+};
+
+void
+core_audit_detail_text(const char *json, char *buf, size_t len)
+{
+	struct ld_buf b, ids;
+	cJSON *o, *rest;
+	const cJSON *v;
+	const char *from, *to, *s;
+	double d;
+	int i;
+
+	if (len == 0)
+		return;
+	o = json != NULL ? cJSON_Parse(json) : NULL;
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		ld_buf_init(&b, 0);
+		ld_buf_puts(&b, json != NULL ? json : "");
+		goto out;
+	}
+	ld_buf_init(&b, 0);
+	from = str_of(o, "from");
+	to = str_of(o, "to");
+	if (from != NULL || to != NULL) {
+		/* A review's from/to are assignees; "nobody" when null. */
+		if (str_of(o, "kind") != NULL)
+			part(&b, "%s \xe2\x86\x92 %s", from ? from : "nobody",
+			    to ? to : "nobody");
+		else
+			part(&b, "%s \xe2\x86\x92 %s", from ? from : "?",
+			    to ? to : "?");
+	}
+	if ((s = str_of(o, "decision")) != NULL)
+		part(&b, "%s", s);
+	if ((s = str_of(o, "reason")) != NULL)
+		part(&b, "reason %s", s);
+	if ((s = str_of(o, "note")) != NULL)
+		part(&b, "note \"%s\"", s);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "override")))
+		part(&b, "overrides the model (%s)",
+		    str_of(o, "recommendation") ? str_of(o, "recommendation") :
+		    "?");
+	else if ((s = str_of(o, "recommendation")) != NULL)
+		part(&b, "model said %s", s);
+	if (num_of(o, "amount_fen", &d)) {
+		char money[40];
+
+		ld_money_format((int64_t)d, 1, money, sizeof money);
+		part(&b, "%s", money);
+	}
+	if (num_of(o, "points", &d))
+		part(&b, "%.0f points", d);
+	if (num_of(o, "pd_bps", &d))
+		part(&b, "PD %.2f%%", d / 100.0);
+	ld_buf_init(&ids, 0);
+	rule_ids(cJSON_GetObjectItemCaseSensitive(o, "basis"), &ids);
+	rule_ids(cJSON_GetObjectItemCaseSensitive(o, "rules_hit"), &ids);
+	if (ids.len > 0)
+		part(&b, "rules %s%s", ids.data,
+		    num_of(o, "more_rules", &d) && d > 0 ? " and more" : "");
+	ld_buf_free(&ids);
+	if ((s = str_of(o, "error")) != NULL)
+		part(&b, "error: %s", s);
+	if ((s = str_of(o, "name")) != NULL)
+		part(&b, "model %s %s%s%s", s, str_of(o, "version") ?
+		    str_of(o, "version") : "", str_of(o, "role") ? " as " : "",
+		    str_of(o, "role") ? str_of(o, "role") : "");
+	if (num_of(o, "application_id", &d) && str_of(o, "kind") != NULL)
+		part(&b, "%s review of application %.0f", str_of(o, "kind"),
+		    d);
+	else if (num_of(o, "application_id", &d))
+		part(&b, "application %.0f", d);
+	if (num_of(o, "payout_id", &d))
+		part(&b, "payout %.0f", d);
+	if (num_of(o, "score_id", &d))
+		part(&b, "score %.0f", d);
+	if (num_of(o, "reused_score_id", &d))
+		part(&b, "reuses score %.0f", d);
+	if ((s = str_of(o, "sha256")) != NULL)
+		part(&b, "sha256 %.12s", s);
+	/* Whatever else the row holds, compactly, so nothing is hidden. */
+	rest = cJSON_CreateObject();
+	for (v = o->child; v != NULL; v = v->next) {
+		if (v->string == NULL || cJSON_IsNull(v))
+			continue;
+		for (i = 0; known_keys[i] != NULL; i++)
+			if (strcmp(v->string, known_keys[i]) == 0)
+				break;
+		if (known_keys[i] == NULL)
+			cJSON_AddItemReferenceToObject(rest, v->string,
+			    (cJSON *)v);
+	}
+	if (rest->child != NULL) {
+		char *t = cJSON_PrintUnformatted(rest);
+
+		if (t != NULL) {
+			part(&b, "%s", t);
+			free(t);
+		}
+	}
+	cJSON_Delete(rest);
+	cJSON_Delete(o);
+out:
+	if (b.len < len)
+		snprintf(buf, len, "%s", b.len > 0 ? b.data : "");
+	else {
+		/* Cut at a character boundary, leaving room for "…". */
+		size_t n = len > 4 ? len - 4 : 0;
+
+		while (n > 0 && ((unsigned char)b.data[n] & 0xc0) == 0x80)
+			n--;
+		snprintf(buf, len, "%.*s\xe2\x80\xa6", (int)n, b.data);
+	}
+	ld_buf_free(&b);
+}
+
+enum ld_status
+core_audit_verify_step(struct ld_db *db, struct ld_audit_verifier *v,
+    struct ld_err *err)
+{
+	struct ld_audit_verifier next = *v;
+	char after[24];
+	const char *params[1] = { after };
+	PGresult *res;
+	enum ld_status st;
+
+	if (v->done)
+		return LD_OK;
+	ld_audit_verifier_param(v, after);
+	st = core_query_exec(db, ld_audit_batch_sql, 1, params, &res, err);
+	if (st != LD_OK)
+		return st == LD_ETIMEOUT ? st :
+		    ld_err_prefix(err, "verifying the audit chain: ");
+	(void)ld_audit_verifier_feed(&next, res);
+	PQclear(res);
+	*v = next;
+	return LD_OK;
 }

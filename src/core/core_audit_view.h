@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ld_audit.h"
 #include "ld_db.h"
 
 struct core_audit_filter {
@@ -24,7 +25,7 @@ struct core_audit_row {
 	char actor[64];
 	char action[64];
 	char object[72]; /* type/id */
-	char detail[200];
+	char detail[512]; /* core_audit_detail_text of the row's detail */
 };
 
 struct core_audit_page {
@@ -52,5 +53,24 @@ enum ld_status core_audit_fetch(struct ld_db *db,
     const struct core_audit_filter *f, int64_t before_id, size_t limit,
     struct core_audit_page *page, struct ld_err *err);
 void core_audit_page_free(struct core_audit_page *page);
+
+/*
+ * An audit row's detail (JSON text) for people: the keys the api and the
+ * workers write, in words ("manual_review → approved, reason
+ * VERIFIED_INCOME, note \"payslips checked\", ¥10,000.00"), then any
+ * other keys as compact JSON; text that is not a JSON object is shown as
+ * it is.  Truncated to len with "…".
+ */
+void core_audit_detail_text(const char *json, char *buf, size_t len);
+
+/*
+ * One step of a chain verification (ld_audit.h) through the cancellable
+ * query path: one batch.  The checkpoint in v advances; LD_OK with
+ * v->done set when the walk ended (v->res says how).  When the operator
+ * cancels, LD_ETIMEOUT ("cancelled") and v is unchanged, so the next
+ * step carries on from the same row.
+ */
+enum ld_status core_audit_verify_step(struct ld_db *db,
+    struct ld_audit_verifier *v, struct ld_err *err);
 
 #endif

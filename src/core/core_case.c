@@ -13,6 +13,7 @@
 
 #include <cJSON.h>
 
+#include "core_audit_view.h"
 #include "core_case.h"
 #include "core_query.h"
 #include "ld_alloc.h"
@@ -191,14 +192,19 @@ static const char header_sql[] =
     "a.pd_bps, a.band, m.name, m.version, "
     "to_char(s.scored_at, 'YYYY-MM-DD HH24:MI'), "
     "to_char(a.submitted_at, 'YYYY-MM-DD HH24:MI'), "
-    "extract(epoch FROM coalesce(a.decided_at, now()) - "
+    "extract(epoch FROM coalesce(d.at, now()) - "
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, s.contributions::text, "
-    "s.rules_hit::text, s.reasons::text "
+    "s.rules_hit::text, s.reasons::text, "
+    "to_char(d.at, 'YYYY-MM-DD HH24:MI') "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     "LEFT JOIN LATERAL (SELECT * FROM scores x WHERE x.application_id = "
     "a.id AND NOT x.shadow ORDER BY x.id = a.score_id DESC, x.scored_at "
     "DESC LIMIT 1) s ON true "
+    /* The model decides when it scores an auto_ status. */
+    "CROSS JOIN LATERAL (SELECT coalesce(a.decided_at, CASE WHEN "
+    "a.status IN ('auto_approved', 'auto_rejected') THEN s.scored_at "
+    "END) AS at) d "
     "LEFT JOIN models m ON m.id = s.model_id WHERE a.id = $1";
 
 /*
@@ -213,7 +219,8 @@ static const char header_noscore_sql[] =
     "to_char(a.submitted_at, 'YYYY-MM-DD HH24:MI'), "
     "extract(epoch FROM coalesce(a.decided_at, now()) - "
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
-    "a.decision_reason, a.version, NULL, NULL, NULL "
+    "a.decision_reason, a.version, NULL, NULL, NULL, "
+    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI') "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     "WHERE a.id = $1";
 
@@ -244,7 +251,7 @@ static const char links_sql[] =
 
 static const char events_sql[] =
     "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, action, "
-    "left(detail::text, 250) FROM audit_log WHERE object_type = "
+    "left(detail::text, 8192) FROM audit_log WHERE object_type = "
     "'application' AND object_id = $1 ORDER BY id DESC LIMIT 200";
 
 enum ld_status
@@ -305,6 +312,11 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	copy_text(c->decision_reason, sizeof c->decision_reason,
 	    core_val(res, 0, 23));
 	c->version = (int)core_val_i64(res, 0, 24);
+	copy_text(c->decided_at, sizeof c->decided_at, core_val(res, 0, 28));
+	c->pending = strcmp(c->status, "received") == 0 ||
+	    strcmp(c->status, "scored") == 0 ||
+	    strcmp(c->status, "manual_review") == 0;
+	c->auto_decided = !c->decided && !c->pending;
 	core_case_parse_score_json(c, core_val(res, 0, 25),
 	    core_val(res, 0, 26), core_val(res, 0, 27), &skipped);
 	PQclear(res);
@@ -352,7 +364,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 		copy_text(e->at, sizeof e->at, core_val(res, i, 1));
 		copy_text(e->actor, sizeof e->actor, core_val(res, i, 2));
 		copy_text(e->action, sizeof e->action, core_val(res, i, 3));
-		copy_text(e->detail, sizeof e->detail, core_val(res, i, 4));
+		core_audit_detail_text(core_val(res, i, 4), e->detail,
+		    sizeof e->detail);
 	}
 	c->nevents = (size_t)n;
 	PQclear(res);
@@ -382,11 +395,12 @@ core_decision_overrides(const char *decision, const char *rec)
 {
 	if (rec == NULL || decision == NULL)
 		return 0;
-	if (strcmp(rec, "auto_approved") == 0)
-		return strcmp(decision, "approve") != 0;
-	if (strcmp(rec, "auto_rejected") == 0)
-		return strcmp(decision, "reject") != 0;
-	return 0;
+	/* overrides := (approve AND auto_rejected) OR (reject AND
+	 * auto_approved), as in api.application_decide. */
+	return (strcmp(decision, "approve") == 0 &&
+	    strcmp(rec, "auto_rejected") == 0) ||
+	    (strcmp(decision, "reject") == 0 &&
+	    strcmp(rec, "auto_approved") == 0);
 }
 
 const char *

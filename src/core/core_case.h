@@ -50,7 +50,7 @@ struct core_event {
 	char at[20];
 	char actor[64];
 	char action[64];
-	char detail[256];
+	char detail[320]; /* core_audit_detail_text of the row's detail */
 };
 
 struct core_case {
@@ -69,9 +69,13 @@ struct core_case {
 	int points, pd_bps;
 	char band[8];
 	char model_name[64], model_version[32];
-	char scored_at[20], submitted[20];
-	int64_t waiting_s;   /* since submission, until decided */
-	int decided;
+	char scored_at[20], submitted[20]; /* in the session's TimeZone */
+	int64_t waiting_s;   /* from submission to the decision, or to now */
+	int pending;         /* a decision is awaited (received, scored,
+	                        manual_review) */
+	int decided;         /* decided by a person */
+	int auto_decided;    /* decided by the model (auto_*) */
+	char decided_at[20]; /* when, if known; "" else */
 	char decided_by[64], decision_reason[40];
 	int version;
 
@@ -107,8 +111,15 @@ void core_case_free(struct core_case *c);
 void core_case_parse_score_json(struct core_case *c, const char *contribs,
     const char *rules, const char *reasons, int *skipped);
 
-/* Whether deciding d ("approve", "reject", "review") on a case whose model
- * recommended rec overrides the model (and so needs a note). */
+/*
+ * Whether deciding d ("approve", "reject", "review") on a case whose model
+ * recommended rec overrides the model, and so needs a note.  The database
+ * decides (api.application_decide, db/migrations, refuses an override
+ * without a note); this mirrors its condition exactly, so the
+ * console asks for the note when, and only when, the database will want
+ * one: approving what the model rejected, or rejecting what it approved.
+ * tests/test_console_db.c checks the two agree on every pair.
+ */
 int core_decision_overrides(const char *decision, const char *rec);
 
 /* The status a decision leads to ("approved", "rejected", "manual_review"). */

@@ -45,6 +45,40 @@ core_operator_load(struct ld_db *db, struct core_operator *op,
 	return LD_OK;
 }
 
+enum ld_status
+core_operator_timezone(struct ld_db *db, struct core_operator *op,
+    const char *zone, struct ld_err *err)
+{
+	struct ld_err e;
+	PGresult *res;
+	const char *params[1] = { zone };
+	enum ld_status st, set = LD_OK;
+
+	if (zone != NULL && *zone != '\0') {
+		ld_err_clear(&e);
+		set = core_query_exec(db, "SELECT set_config('TimeZone', $1, "
+		    "false)", 1, params, NULL, &e);
+		if (set != LD_OK)
+			ld_err_set(err, set == LD_ENET ? LD_ENET : LD_EINVAL,
+			    "time zone \"%s\": %s", zone, e.msg);
+		if (set == LD_ENET)
+			return LD_ENET;
+	}
+	/* A zone at UTC is labelled by name; others by their offset now. */
+	st = core_query_exec(db, "SELECT current_setting('TimeZone'), "
+	    "CASE WHEN to_char(now(), 'OF') = '+00' AND "
+	    "current_setting('TimeZone') ~* '^(etc/)?(utc|gmt|zulu|uct)' "
+	    "THEN 'UTC' ELSE to_char(now(), 'OF') END", 0, NULL, &res,
+	    set == LD_OK ? err : &e);
+	if (st != LD_OK)
+		return set == LD_OK ? ld_err_prefix(err, "time zone: ") : set;
+	snprintf(op->tz, sizeof op->tz, "%s", core_val(res, 0, 0));
+	snprintf(op->tz_label, sizeof op->tz_label, "%s",
+	    core_val(res, 0, 1));
+	PQclear(res);
+	return set;
+}
+
 int
 core_operator_may(const struct core_operator *op, enum core_perm perm)
 {

@@ -25,7 +25,9 @@ enum core_perm {
 struct core_operator {
 	char user[64];
 	unsigned roles;
-	int readonly; /* --readonly: offer nothing that writes */
+	int readonly;      /* --readonly: offer nothing that writes */
+	char tz[64];       /* the session's TimeZone: times are shown in it */
+	char tz_label[16]; /* "UTC", "+08", "+05:30": next to every time */
 };
 
 /*
@@ -34,6 +36,15 @@ struct core_operator {
  */
 enum ld_status core_operator_load(struct ld_db *db, struct core_operator *op,
     struct ld_err *err);
+
+/*
+ * Sets the session's TimeZone to zone (a name the server knows, such as
+ * "Asia/Shanghai"; NULL or "" keeps the session's, UTC) and reads it back
+ * into op->tz and op->tz_label.  On an unknown zone the session keeps its
+ * own, op says which, and LD_EINVAL names the zone.
+ */
+enum ld_status core_operator_timezone(struct ld_db *db,
+    struct core_operator *op, const char *zone, struct ld_err *err);
 
 /* Whether the console should offer an action needing perm. */
 int core_operator_may(const struct core_operator *op, enum core_perm perm);

@@ -68,13 +68,43 @@ core_val_null(const PGresult *res, int row, int col)
 	    PQgetisnull(res, row, col);
 }
 
+/*
+ * libpq's message for a broken connection, on one line.  The message
+ * buffer can still hold an earlier statement's "ERROR:" lines (consuming
+ * input does not clear it); they are not about the connection and go.
+ */
 static void
-trim_msg(char *s)
+connection_message(PGconn *conn, char *out, size_t len)
 {
-	size_t n = strlen(s);
+	const char *m = conn != NULL ? PQerrorMessage(conn) : "not connected";
+	size_t o = 0;
 
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
-		s[--n] = '\0';
+	if (len == 0)
+		return;
+	while (*m != '\0') {
+		size_t n = strcspn(m, "\n");
+		const char *line = m;
+
+		m += n;
+		if (*m == '\n')
+			m++;
+		while (n > 0 && (*line == ' ' || *line == '\t')) {
+			line++;
+			n--;
+		}
+		if (n == 0 || strncmp(line, "ERROR:", 6) == 0)
+			continue;
+		if (o > 0 && o + 1 < len)
+			out[o++] = ' ';
+		while (n > 0 && o + 1 < len) {
+			out[o++] = *line++;
+			n--;
+		}
+	}
+	out[o] = '\0';
+	if (o == 0)
+		snprintf(out, len, "%s", conn != NULL ?
+		    "the server closed the connection" : "not connected");
 }
 
 static enum ld_status
@@ -82,9 +112,7 @@ conn_lost(struct ld_db *db, struct ld_err *err)
 {
 	char msg[512];
 
-	snprintf(msg, sizeof msg, "%s", db->conn != NULL ?
-	    PQerrorMessage(db->conn) : "not connected");
-	trim_msg(msg);
+	connection_message(db->conn, msg, sizeof msg);
 	snprintf(db->sqlstate, sizeof db->sqlstate, "08006");
 	return ld_err_set(err, LD_ENET, "connection lost: %s", msg);
 }
@@ -190,4 +218,53 @@ core_query_exec(struct ld_db *db, const char *sql, int nparams,
 	else
 		PQclear(keep);
 	return LD_OK;
+}
+
+enum ld_status
+core_query_listen(struct ld_db *db, const char *const *channels, int n,
+    struct ld_err *err)
+{
+	char sql[160];
+	char *ident;
+	enum ld_status st;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (db->conn == NULL)
+			return conn_lost(db, err);
+		/* LISTEN takes no parameters: the name is quoted instead. */
+		ident = PQescapeIdentifier(db->conn, channels[i],
+		    strlen(channels[i]));
+		if (ident == NULL)
+			return ld_err_set(err, LD_EINVAL, "LISTEN %s: %s",
+			    channels[i], PQerrorMessage(db->conn));
+		snprintf(sql, sizeof sql, "LISTEN %s", ident);
+		PQfreemem(ident);
+		st = core_query_exec(db, sql, 0, NULL, NULL, err);
+		if (st != LD_OK)
+			return ld_err_prefix(err, "LISTEN %s: ", channels[i]);
+	}
+	return LD_OK;
+}
+
+enum ld_status
+core_query_notifications(struct ld_db *db, int *n, struct ld_err *err)
+{
+	PGnotify *nt;
+
+	*n = 0;
+	if (db->conn == NULL || !PQconsumeInput(db->conn) ||
+	    PQstatus(db->conn) != CONNECTION_OK)
+		return conn_lost(db, err);
+	while ((nt = PQnotifies(db->conn)) != NULL) {
+		(*n)++;
+		PQfreemem(nt);
+	}
+	return LD_OK;
+}
+
+int
+core_query_connected(const struct ld_db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
 }

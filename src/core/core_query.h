@@ -30,6 +30,24 @@ enum ld_status core_query_exec(struct ld_db *db, const char *sql,
     int nparams, const char *const *params, PGresult **res,
     struct ld_err *err);
 
+/*
+ * LISTENs on each of the n channels (names the caller controls, quoted
+ * as identifiers).  Errors as core_query_exec, naming the channel.
+ */
+enum ld_status core_query_listen(struct ld_db *db,
+    const char *const *channels, int n, struct ld_err *err);
+
+/*
+ * Reads what the server sent while the connection was idle and counts
+ * the notifications in *n (consuming them).  LD_ENET when the connection
+ * is gone.
+ */
+enum ld_status core_query_notifications(struct ld_db *db, int *n,
+    struct ld_err *err);
+
+/* Whether db holds a working connection. */
+int core_query_connected(const struct ld_db *db);
+
 /* Milliseconds on a monotonic clock, for timing logs. */
 double core_now_ms(void);
 

@@ -1,0 +1,117 @@
+/*
+ * Key tables: lookup, and the layout of the key-hint bar.  Pure code (no
+ * curses calls), so the bar's choices are tested without a terminal.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_int.h"
+
+const struct ui_key ui_frame_keys[] = {
+	UI_FRAME_KEYS(UI_KEY_ROW)
+	UI_KEY_END
+};
+
+const struct ui_screen *const ui_screen_table[UI_SCREEN_COUNT] = {
+#define UI_SCREEN(id, name) [UI_SCREEN_##id] = &ui_screen_##name,
+#include "ui_screens.h"
+#undef UI_SCREEN
+};
+
+const struct ui_key *
+ui_keys_find(const struct ui_key *const *tables, int n, int key)
+{
+	const struct ui_key *k;
+	int t, i;
+
+	for (t = 0; t < n; t++) {
+		if (tables[t] == NULL)
+			continue;
+		for (k = tables[t]; k->action != 0; k++)
+			for (i = 0; i < 3; i++)
+				if (k->keys[i] != 0 && k->keys[i] == key)
+					return k;
+	}
+	return NULL;
+}
+
+int
+ui_keys_has(const struct ui_key *table, int action)
+{
+	if (table == NULL)
+		return 0;
+	for (; table->action != 0; table++)
+		if (table->action == action)
+			return 1;
+	return 0;
+}
+
+void
+ui_hint_key(const struct ui_key *k, char *buf, size_t len)
+{
+	size_t w = strcspn(k->label, "/");
+
+	/* "/" itself is a key, not a separator. */
+	if (w == 0)
+		w = 1;
+	snprintf(buf, len, "%.*s", (int)w, k->label);
+}
+
+static int
+hint_width(const struct ui_key *k)
+{
+	char key[32];
+
+	ui_hint_key(k, key, sizeof key);
+	/* "key help" and two spaces before the next. */
+	return ui_text_width(key) + 1 + ui_text_width(k->help) + 2;
+}
+
+int
+ui_hints_layout(const struct ui_key *const *tables, int n,
+    const struct core_operator *op, int x0, int cols, struct ui_hint *out,
+    int max)
+{
+	const struct ui_key *chosen[64];
+	const struct ui_key *k;
+	int nchosen = 0, used = 0, rank, t, i, x, nout = 0;
+
+	/* The last entry needs no trailing gap. */
+	cols = cols - x0 + 2;
+	for (rank = UI_HINT_ALWAYS; rank <= UI_HINT_MORE; rank++)
+		for (t = 0; t < n; t++)
+			for (k = tables[t]; k != NULL && k->action != 0;
+			    k++) {
+				int w;
+
+				if ((int)k->hint != rank ||
+				    !core_operator_may(op, k->perm) ||
+				    nchosen == (int)(sizeof chosen /
+				    sizeof chosen[0]))
+					continue;
+				w = hint_width(k);
+				if (used + w > cols)
+					continue;
+				used += w;
+				chosen[nchosen++] = k;
+			}
+	/* Drawn in table order, whatever the rank that let them in. */
+	x = x0;
+	for (t = 0; t < n; t++)
+		for (k = tables[t]; k != NULL && k->action != 0; k++)
+			for (i = 0; i < nchosen; i++) {
+				char key[32];
+
+				if (chosen[i] != k || nout == max)
+					continue;
+				ui_hint_key(k, key, sizeof key);
+				out[nout].key = k;
+				out[nout].x = x;
+				out[nout].keyw = ui_text_width(key);
+				nout++;
+				x += hint_width(k);
+			}
+	return nout;
+}
