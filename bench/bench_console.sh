@@ -15,6 +15,10 @@ RUNS=${LD_BENCH_RUNS:-100}
 
 ld_db_setup
 createdb_sql() { psql -X -qAt -d postgres -c "$1" >/dev/null; }
+# The console runs as a risk officer's own login role, as in production
+# (the group roles come from the first migration; roles are per cluster,
+# the grants per database).
+ld_sql "CREATE ROLE ld_bench_risk LOGIN IN ROLE loandesk_risk"
 
 # fill DB N: N applications over N/10 applicants; the newest 2,000 scored.
 fill() {
@@ -84,7 +88,7 @@ wait_count() {
 run() {
 	name=$1 db=$2 log="$LD_TMP/timing.$1"
 	: >"$log"
-	ld_start "$name" 120 40 PGUSER=postgres PGDATABASE="$db" \
+	ld_start "$name" 120 40 PGUSER=ld_bench_risk PGDATABASE="$db" \
 	    LOANDESK_TIMING_LOG="$log"
 	wait_count apps_first "$log" 1
 	first=$(pct apps_first "$log" 100)
