@@ -103,7 +103,8 @@ check "verify usage error exits 2" 2 $?
 id=java-aead-aes-256
 printf '%s\n' "$(vec $id key)" > "$T/apiv3.key"
 chmod 600 "$T/apiv3.key"
-printf '{"id":"1","resource":{"algorithm":"AEAD_AES_256_GCM","ciphertext":"%s","associated_data":"%s","nonce":"%s"}}' \
+# The envelope has every field wechatpay.md 2.2 documents for a callback.
+printf '{"id":"1","create_time":"2025-01-01T10:00:00+08:00","resource_type":"encrypt-resource","event_type":"MCHTRANSFER.BILL.FINISHED","summary":"x","resource":{"original_type":"mch_payment","algorithm":"AEAD_AES_256_GCM","ciphertext":"%s","associated_data":"%s","nonce":"%s"}}' \
     "$(vec $id ciphertext)" "$(vec $id aad)" "$(vec $id nonce)" > "$T/notify"
 got=$("$LD" wxpay decrypt --apiv3-key-file "$T/apiv3.key" \
     --notify-file "$T/notify")
@@ -112,6 +113,10 @@ sed 's/"associatedData"/"associatedDatA"/' "$T/notify" > "$T/notify2"
 "$LD" wxpay decrypt --apiv3-key-file "$T/apiv3.key" \
     --notify-file "$T/notify2" >/dev/null 2>&1
 check "decrypt with wrong associated_data exits 1" 1 $?
+sed 's/"resource_type":"encrypt-resource",//' "$T/notify" > "$T/notify3"
+"$LD" wxpay decrypt --apiv3-key-file "$T/apiv3.key" \
+    --notify-file "$T/notify3" >/dev/null 2>&1
+check "decrypt of an envelope without resource_type exits 1" 1 $?
 chmod 644 "$T/apiv3.key"
 "$LD" wxpay decrypt --apiv3-key-file "$T/apiv3.key" \
     --notify-file "$T/notify" >/dev/null 2>&1
