@@ -1594,6 +1594,15 @@ test_v2_mutual_tls(void)
 		    LD_OK);
 		CU_ASSERT_STRING_EQUAL(a.code, "CA_ERROR");
 		wx_answer_free(&a);
+		if (i == 0) {
+			int64_t av, pe;
+
+			/* APIv3 over the same TLS listener needs none. */
+			CU_ASSERT_EQUAL(wx_balance_query(bad, "OPERATION",
+			    &av, &pe, &a, &err), LD_OK);
+			CU_ASSERT(a.verified);
+			wx_answer_free(&a);
+		}
 		wx_client_free(bad);
 	}
 	/* Our side checks too: a server the configured CA did not sign. */
