@@ -19,6 +19,8 @@ tests_test_console_db_LDADD = libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) \
 	$(LDCOMMON_LIBS) $(CJSON_LIBS) $(CUNIT_LIBS) -lm
 TESTS += tests/test_console_db
 
-dist_check_SCRIPTS += tests/test_console_tmux.sh tests/test_console_seeded.sh
-TESTS += tests/test_console_tmux.sh tests/test_console_seeded.sh
+dist_check_SCRIPTS += tests/test_console_tmux.sh tests/test_console_seeded.sh \
+	tests/test_console_demo.sh
+TESTS += tests/test_console_tmux.sh tests/test_console_seeded.sh \
+	tests/test_console_demo.sh
 EXTRA_DIST += tests/console/data.sql tests/console/lib.sh

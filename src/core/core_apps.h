@@ -117,9 +117,10 @@ enum ld_status core_apps_fetch(struct ld_db *db,
 void core_apps_page_free(struct core_apps_page *page);
 
 /*
- * The planner's estimate of the number of applications (what EXPLAIN
- * expects a full scan to return), cheap at any size and available before
- * the first ANALYZE.  Errors as core_query_exec.
+ * The planner's estimate of the number of applications, cheap at any
+ * size: pg_class.reltuples as the last VACUUM or ANALYZE counted it, or,
+ * before the first, what EXPLAIN expects a full scan to return (never
+ * -1).  Errors as core_query_exec.
  */
 enum ld_status core_apps_estimate(struct ld_db *db, int64_t *n,
     struct ld_err *err);
