@@ -228,9 +228,17 @@ static void
 reviews_position(struct ui *ui, void *st, char *buf, size_t len)
 {
 	struct reviews *r = st;
+	char n[32], open[32];
 
 	(void)ui;
-	snprintf(buf, len, "%zu open", r->q.n);
+	ui_count((int64_t)r->q.n, n, sizeof n);
+	ui_count(r->q.open, open, sizeof open);
+	if (r->q.open > (int64_t)r->q.n)
+		snprintf(buf, len, "row %d of the oldest %s, %s open",
+		    r->q.n ? r->cur + 1 : 0, n, open);
+	else
+		snprintf(buf, len, "row %d of %s open", r->q.n ? r->cur + 1 : 0,
+		    open);
 }
 
 const struct ui_screen ui_screen_reviews = {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "core.h"
+#include "core_query.h"
 
 const char *
 core_decision_name(enum core_decision d)
@@ -34,8 +35,14 @@ core_application_decide(struct ld_db *db, int64_t app_id,
 	params[1] = core_decision_name(d);
 	params[2] = reason_code;
 	params[3] = note;
-	st = ld_db_exec(db, "SELECT api.application_decide($1, $2, $3, $4)",
-	    4, params, &res, err);
+	/*
+	 * Cancellable like the reads: a decision stuck behind another
+	 * session's lock on the row can be abandoned with Esc.  Only a
+	 * statement the server really cancelled (and so rolled back) comes
+	 * back as "cancelled"; one that committed first reports success.
+	 */
+	st = core_query_exec(db, "SELECT api.application_decide($1, $2, $3, "
+	    "$4)", 4, params, &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "application %s: ", id);
 	if (new_status != NULL)

@@ -26,7 +26,8 @@ core_reviews_load(struct ld_db *db, size_t limit, struct core_reviews *out,
 	st = core_query_exec(db, "SELECT r.id, r.kind, r.application_id, "
 	    "r.payout_id, r.reason, r.state, r.assignee, "
 	    "extract(epoch FROM now() - r.opened_at)::bigint, "
-	    "coalesce(a.amount_fen, po.amount_fen), p.name_masked, a.status "
+	    "coalesce(a.amount_fen, po.amount_fen), p.name_masked, a.status, "
+	    "count(*) OVER () "
 	    "FROM reviews r LEFT JOIN payouts po ON po.id = r.payout_id "
 	    "LEFT JOIN applications a ON a.id = coalesce(r.application_id, "
 	    "po.application_id) LEFT JOIN applicants p ON p.id = "
@@ -55,6 +56,7 @@ core_reviews_load(struct ld_db *db, size_t limit, struct core_reviews *out,
 		    core_val(res, i, 10));
 	}
 	out->n = (size_t)n;
+	out->open = n > 0 ? core_val_i64(res, 0, 11) : 0;
 	PQclear(res);
 	return LD_OK;
 }

@@ -27,6 +27,7 @@ struct core_review_row {
 struct core_reviews {
 	struct core_review_row *rows;
 	size_t n;
+	int64_t open; /* reviews not closed, of which rows are the oldest */
 };
 
 /* Up to limit reviews not closed, oldest first; free with core_reviews_free. */
