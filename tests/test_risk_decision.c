@@ -71,15 +71,28 @@ feat(const struct risk_payloads *p, const char *name)
 	return v;
 }
 
-/* A good applicant: every source present, nothing alarming. */
+/* Sets a linked feature, as the worker does from the applications table. */
+static void
+link_feature(struct risk_payloads *p, const char *name, double v)
+{
+	struct ld_err err;
+
+	CU_ASSERT_EQUAL(risk_payloads_set_linked(p, name, v, &err), LD_OK);
+}
+
+/*
+ * A good applicant: every source present, nothing alarming, a device
+ * nobody else used.  The device payload's own shared_applicants_24h is
+ * there to show it is never read.
+ */
 static struct risk_payloads *
 clean_applicant(void)
 {
-	return payloads(
+	struct risk_payloads *p = payloads(
 	    "{\"network_months\": 26, \"realname_verified\": true, "
 	    "\"monthly_bill_fen\": 8850}",
 	    "{\"device_risk\": 12.5, \"is_emulator\": false, "
-	    "\"is_rooted\": false, \"shared_applicants_24h\": 1}",
+	    "\"is_rooted\": false, \"shared_applicants_24h\": 7}",
 	    "{\"app_sessions_30d\": 41, \"night_activity_ratio\": 0.2081, "
 	    "\"form_fill_seconds\": 95.4}",
 	    "{\"external_score\": 645, \"blacklist_hits\": 0, "
@@ -89,6 +102,9 @@ clean_applicant(void)
 	    "{\"prior_loans_repaid\": 2, \"max_overdue_days_hist\": 0}",
 	    "{\"declared\": [{\"relation\": \"parent\", \"overdue\": false},"
 	    " {\"relation\": \"friend\", \"overdue\": false}]}");
+
+	link_feature(p, "device_shared_applicants_24h", 1);
+	return p;
 }
 
 /* ---- catalogue and extraction --------------------------------------- */
@@ -119,7 +135,12 @@ test_catalogue(void)
 		CU_ASSERT_PTR_EQUAL(risk_feature_find(d->name), d);
 		CU_ASSERT(d->label_zh[0] != '\0' && d->label_en[0] != '\0');
 		CU_ASSERT(d->description[0] != '\0' && d->missing[0] != '\0');
-		CU_ASSERT(strncmp(d->path, "$.", 2) == 0);
+		if (d->rule == RISK_FR_LINKED) {
+			CU_ASSERT_STRING_EQUAL(d->name,
+			    "device_shared_applicants_24h");
+		} else {
+			CU_ASSERT(strncmp(d->path, "$.", 2) == 0);
+		}
 		CU_ASSERT(d->min <= d->max);
 		CU_ASSERT(strcmp(risk_feature_type_name(d->type), "?") != 0);
 	}
@@ -160,6 +181,7 @@ test_extract_values(void)
 	CU_ASSERT_EQUAL(feat(p, "monthly_bill_fen"), 8850);
 	CU_ASSERT_EQUAL(feat(p, "device_risk"), 12.5);
 	CU_ASSERT_EQUAL(feat(p, "is_emulator"), 0);
+	/* The linked value, not the payload's 7. */
 	CU_ASSERT_EQUAL(feat(p, "device_shared_applicants_24h"), 1);
 	CU_ASSERT_EQUAL(feat(p, "app_sessions_30d"), 41);
 	CU_ASSERT_EQUAL(feat(p, "form_fill_seconds"), 95.4);
@@ -206,7 +228,20 @@ test_extract_missing(void)
 	CU_ASSERT(isnan(feat(p, "device_risk")));
 	CU_ASSERT(isnan(feat(p, "is_emulator")));
 	CU_ASSERT(isnan(feat(p, "is_rooted")));
+	/* Not linked: missing, whatever the payload says. */
 	CU_ASSERT(isnan(feat(p, "device_shared_applicants_24h")));
+	link_feature(p, "device_shared_applicants_24h", 0);
+	CU_ASSERT(isnan(feat(p, "device_shared_applicants_24h")));
+	link_feature(p, "device_shared_applicants_24h", 2.5);
+	CU_ASSERT(isnan(feat(p, "device_shared_applicants_24h")));
+	link_feature(p, "device_shared_applicants_24h", 3);
+	CU_ASSERT_EQUAL(feat(p, "device_shared_applicants_24h"), 3);
+	link_feature(p, "device_shared_applicants_24h", NAN);
+	CU_ASSERT(isnan(feat(p, "device_shared_applicants_24h")));
+	CU_ASSERT_EQUAL(risk_payloads_set_linked(p, "age", 30, &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "\"age\""));
+	CU_ASSERT(isnan(feat(p, "age")));
 	CU_ASSERT(isnan(feat(p, "app_sessions_30d")));
 	CU_ASSERT(isnan(feat(p, "night_activity_ratio")));
 	CU_ASSERT(isnan(feat(p, "form_fill_seconds")));
@@ -386,6 +421,44 @@ test_inputs_hash_payloads(void)
 	CU_ASSERT_STRING_NOT_EQUAL(h1, h2);
 	risk_payloads_free(p);
 	risk_payloads_free(q);
+}
+
+static void
+test_inputs_hash_model(void)
+{
+	static const char *const ab[] = { "a", "b" };
+	static const char *const ba[] = { "b", "a" };
+	/* printf 'x' | sha256sum */
+	static const char sha[] = "2d711642b726b04401627ca9fbac32f5"
+	    "c8530fb1903cc4db02258717921a4881";
+	double v1[] = { 1.5, NAN }, v2[] = { NAN, 1.5 }, v3[] = { 1.5, 2 };
+	char h1[65], h2[65];
+	struct ld_err err;
+
+	/*
+	 * printf 'loandesk-inputs-v2\nmodel=%s\na=1.5\nb=NA\n' "$sha" |
+	 * sha256sum
+	 */
+	CU_ASSERT_EQUAL(risk_features_hash_model(sha, ab, v1, 2, h1, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(h1, "b2353f82f674995ca6d373dc6b261d54"
+	    "813ddd21770b4dddc0350bc5e22e1c9c");
+	CU_ASSERT_EQUAL(risk_features_hash_model(sha, ba, v2, 2, h2, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(h1, h2);
+	/* ... 'a=1.5\nb=2\n' */
+	CU_ASSERT_EQUAL(risk_features_hash_model(sha, ab, v3, 2, h2, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(h2, "3e12707c05508e2f2d87dcd62d1b4b5b"
+	    "6a7b3e915d9797e919c79d1d2406cbed");
+	/* Another model, the same values: another hash. */
+	CU_ASSERT_EQUAL(risk_features_hash_model("2d711642b726b04401627ca9"
+	    "fbac32f5c8530fb1903cc4db02258717921a4882", ab, v1, 2, h2, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_NOT_EQUAL(h1, h2);
+	CU_ASSERT_EQUAL(risk_features_hash_model("2D711642", ab, v1, 2, h2,
+	    &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "sha256"));
 }
 
 /* ---- rules ---------------------------------------------------------- */
@@ -746,14 +819,17 @@ test_rules_default_file(void)
 	set(p, RISK_SRC_THIRD_PARTY, "{\"external_score\": 645, "
 	    "\"blacklist_hits\": 0, \"multi_apply_30d\": 1}");
 
+	/* The count the worker links in decides, never a payload's. */
 	set(p, RISK_SRC_DEVICE, "{\"device_risk\": 12.5, "
 	    "\"is_emulator\": false, \"is_rooted\": false, "
-	    "\"shared_applicants_24h\": 3}");
+	    "\"shared_applicants_24h\": 1}");
+	link_feature(p, "device_shared_applicants_24h", 3);
 	default_hits(rs, p, got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "R003");
 	set(p, RISK_SRC_DEVICE, "{\"device_risk\": 12.5, "
 	    "\"is_emulator\": false, \"is_rooted\": false, "
-	    "\"shared_applicants_24h\": 2}");
+	    "\"shared_applicants_24h\": 9}");
+	link_feature(p, "device_shared_applicants_24h", 2);
 	default_hits(rs, p, got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "");
 	risk_payloads_free(p);
@@ -797,7 +873,8 @@ add_hit(struct risk_rule_hits *h, const char *id, enum risk_action a)
 static void
 test_policy_table(void)
 {
-	struct risk_policy pol = { 300, 2000, 5000000 };
+	struct risk_policy pol = { .approve_max_pd_bps = 300,
+	    .reject_min_pd_bps = 2000, .review_amount_fen = 5000000 };
 	struct risk_rule_hits none, flag, review, reject, both;
 	static const struct {
 		double p;
@@ -897,6 +974,105 @@ test_policy_table(void)
 }
 
 static void
+test_policy_points(void)
+{
+	struct risk_policy pol = { .approve_max_pd_bps = 300,
+	    .reject_min_pd_bps = 2000, .review_amount_fen = 5000000,
+	    .on = RISK_THRESHOLD_POINTS, .approve_min_points = 588,
+	    .reject_max_points = 527 };
+	static const struct {
+		double p;
+		int has_points, points;
+		int64_t amount;
+		enum risk_decision want;
+		enum risk_basis basis;
+		size_t nreasons;
+	} cases[] = {
+		{ 0.01, 1, 620, 1000000, RISK_DECISION_AUTO_APPROVED,
+		    RISK_BASIS_POINTS_HIGH, 1 },
+		{ 0.05, 1, 588, 5000000, RISK_DECISION_AUTO_APPROVED,
+		    RISK_BASIS_POINTS_HIGH, 1 },     /* both limits inclusive */
+		{ 0.05, 1, 587, 1000000, RISK_DECISION_MANUAL_REVIEW,
+		    RISK_BASIS_POINTS_MIDDLE, 1 },
+		{ 0.05, 1, 528, 1000000, RISK_DECISION_MANUAL_REVIEW,
+		    RISK_BASIS_POINTS_MIDDLE, 1 },
+		{ 0.05, 1, 527, 1000000, RISK_DECISION_AUTO_REJECTED,
+		    RISK_BASIS_POINTS_LOW, 1 },
+		{ 0.01, 1, 620, 5000001, RISK_DECISION_MANUAL_REVIEW,
+		    RISK_BASIS_POINTS_HIGH, 2 },     /* then AMOUNT_LARGE */
+		/* The points decide, whatever the PD says ... */
+		{ 0.5, 1, 600, 1000000, RISK_DECISION_AUTO_APPROVED,
+		    RISK_BASIS_POINTS_HIGH, 1 },
+		{ 0.001, 1, 400, 1000000, RISK_DECISION_AUTO_REJECTED,
+		    RISK_BASIS_POINTS_LOW, 1 },
+		/* ... and without points nothing is automatic. */
+		{ 0.01, 0, 0, 1000000, RISK_DECISION_MANUAL_REVIEW,
+		    RISK_BASIS_NO_SCORE, 1 },
+		{ NAN, 1, 620, 1000000, RISK_DECISION_MANUAL_REVIEW,
+		    RISK_BASIS_NO_SCORE, 1 },
+	};
+	struct risk_policy_input in;
+	struct risk_policy_result res;
+	struct ld_err err;
+	cJSON *j;
+	char *s;
+	size_t i;
+
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(&in, 0, sizeof in);
+		in.probability = cases[i].p;
+		in.has_points = cases[i].has_points;
+		in.points = cases[i].points;
+		in.requested_amount_fen = cases[i].amount;
+		risk_policy_decide(&pol, &in, &res);
+		if (res.decision != cases[i].want ||
+		    res.nreasons != cases[i].nreasons ||
+		    res.reasons[0].basis != cases[i].basis) {
+			fprintf(stderr, "points case %zu: %s %zu %s\n", i,
+			    risk_decision_name(res.decision), res.nreasons,
+			    risk_basis_code(res.reasons[0].basis));
+			CU_FAIL("points case");
+		}
+	}
+	/* A rule still comes first. */
+	{
+		struct risk_rule_hits reject;
+
+		risk_rule_hits_init(&reject);
+		add_hit(&reject, "J1", RISK_ACTION_REJECT);
+		memset(&in, 0, sizeof in);
+		in.probability = 0.01;
+		in.has_points = 1;
+		in.points = 700;
+		in.requested_amount_fen = 100;
+		in.hits = &reject;
+		risk_policy_decide(&pol, &in, &res);
+		CU_ASSERT_EQUAL(res.decision, RISK_DECISION_AUTO_REJECTED);
+		CU_ASSERT_EQUAL(res.reasons[0].basis, RISK_BASIS_RULE_REJECT);
+		risk_rule_hits_free(&reject);
+	}
+	memset(&in, 0, sizeof in);
+	in.probability = 0.05;
+	in.has_points = 1;
+	in.points = 561;
+	in.requested_amount_fen = 100;
+	risk_policy_decide(&pol, &in, &res);
+	j = risk_policy_result_json(&res, &in);
+	s = cJSON_PrintUnformatted(j);
+	CU_ASSERT_STRING_EQUAL(s, "{\"decision\":\"manual_review\","
+	    "\"pd_bps\":500,\"points\":561,\"thresholds\":\"points\","
+	    "\"basis\":[{\"code\":\"POINTS_MIDDLE\",\"rule\":null,\"text\":"
+	    "\"score 561 points is between the reject (527) and approve (588) "
+	    "thresholds\"}]}");
+	free(s);
+	cJSON_Delete(j);
+	pol.reject_max_points = 588;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "reject_max_points"));
+}
+
+static void
 test_policy_config(void)
 {
 	struct ld_config cfg;
@@ -912,7 +1088,55 @@ test_policy_config(void)
 	CU_ASSERT_EQUAL(pol.approve_max_pd_bps, cfg.risk.approve_max_pd_bps);
 	CU_ASSERT_EQUAL(pol.reject_min_pd_bps, cfg.risk.reject_min_pd_bps);
 	CU_ASSERT_EQUAL(pol.review_amount_fen, cfg.risk.review_amount_fen);
+	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_PROBABILITY);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	/* thresholds = points, from a configuration file's value */
+	cfg.risk.thresholds = ld_strdup("points");
+	risk_policy_from_config(&pol, &cfg);
+	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
+	CU_ASSERT_EQUAL(pol.approve_min_points, cfg.risk.approve_min_points);
+	CU_ASSERT_EQUAL(pol.reject_max_points, cfg.risk.reject_max_points);
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	free(cfg.risk.thresholds);
+	cfg.risk.thresholds = ld_strdup("odds");
+	risk_policy_from_config(&pol, &cfg);
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "thresholds"));
+	ld_config_free(&cfg);
+	/* From a file: the word is checked where it is written. */
+	{
+		char path[] = "/tmp/ld-policy-XXXXXX";
+		int fd = mkstemp(path);
+		FILE *f;
+
+		CU_ASSERT_FATAL(fd >= 0);
+		f = fdopen(fd, "w");
+		fputs("[risk]\nthresholds = points\napprove_min_points = 600\n"
+		    "reject_max_points = 540\n", f);
+		fclose(f);
+		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_OK);
+		risk_policy_from_config(&pol, &cfg);
+		CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
+		CU_ASSERT_EQUAL(pol.approve_min_points, 600);
+		CU_ASSERT_EQUAL(pol.reject_max_points, 540);
+		ld_config_free(&cfg);
+		f = fopen(path, "w");
+		fputs("[risk]\nthresholds = odds\n", f);
+		fclose(f);
+		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] thresholds"));
+		ld_config_free(&cfg);
+		f = fopen(path, "w");
+		fputs("[risk]\napprove_min_points = 500\n", f);
+		fclose(f);
+		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] "
+		    "reject_max_points (527) must be below"));
+		ld_config_free(&cfg);
+		unlink(path);
+	}
+	ld_config_defaults(&cfg);
+	risk_policy_from_config(&pol, &cfg);
 	ld_config_free(&cfg);
 
 	pol.approve_max_pd_bps = 2000;
@@ -1173,6 +1397,131 @@ test_explain_json(void)
 	cJSON_Delete(j);
 }
 
+/* The worker's JSON numbers against printf, and back through strtod. */
+static void
+test_json_numbers(void)
+{
+	static const double exact[] = {
+		0, -0.0, 1, -1, 31, 1000000, 999999999, 1e9, 123456789012345.0,
+		0.5, 0.068, 95.4, 0.2081, 1.0 / 3, 2.0 / 3, -0.74596506357192993,
+		1e-7, 123456.789e10, 5e-324, 1.7976931348623157e308
+	};
+	uint64_t st = 88172645463325252ull;
+	struct ld_buf b;
+	char want[64];
+	size_t i;
+	int bad = 0;
+
+	ld_buf_init(&b, 0);
+	for (i = 0; i < sizeof exact / sizeof exact[0]; i++) {
+		ld_buf_reset(&b);
+		risk_json_put_number(&b, exact[i]);
+		CU_ASSERT_EQUAL(strtod(b.data, NULL), exact[i]);
+	}
+	ld_buf_reset(&b);
+	risk_json_put_number(&b, 0.068);
+	CU_ASSERT_STRING_EQUAL(b.data, "0.068");
+	ld_buf_reset(&b);
+	risk_json_put_number(&b, NAN);
+	CU_ASSERT_STRING_EQUAL(b.data, "null");
+	/*
+	 * 9 digits: printf's text, or (at a rounding tie) one unit off in the
+	 * last digit; a float always reads back as itself.
+	 */
+	for (i = 0; i < 200000; i++) {
+		double v;
+		float f;
+		uint32_t u;
+
+		st ^= st << 13;
+		st ^= st >> 7;
+		st ^= st << 17;
+		u = (uint32_t)(st >> 16);
+		memcpy(&f, &u, sizeof f);
+		if (!isfinite(f) || fabsf(f) < 1e-12f || fabsf(f) > 1e25f)
+			continue;
+		v = i % 2 ? (double)f : (double)f * 1.000000123;
+		ld_buf_reset(&b);
+		risk_json_put_g9(&b, v);
+		snprintf(want, sizeof want, "%.9g", v);
+		if (strcmp(b.data, want) != 0 &&
+		    fabs(strtod(b.data, NULL) - strtod(want, NULL)) >
+		    1.01e-8 * fabs(v))
+			bad++;
+		if (i % 2 && (float)strtod(b.data, NULL) != f)
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	ld_buf_reset(&b);
+	risk_json_put_g9(&b, -0.0021405);
+	CU_ASSERT_STRING_EQUAL(b.data, "-0.0021405");
+	ld_buf_reset(&b);
+	risk_json_put_g9(&b, 1.5e-7);
+	CU_ASSERT_STRING_EQUAL(b.data, "1.5e-07");
+	ld_buf_reset(&b);
+	risk_json_put_g9(&b, 21.524001957832873);
+	CU_ASSERT_STRING_EQUAL(b.data, "21.524002");
+	ld_buf_reset(&b);
+	risk_json_put_string(&b, "a\"b\\c\n年");
+	CU_ASSERT_STRING_EQUAL(b.data, "\"a\\\"b\\\\c\\u000a年\"");
+	ld_buf_free(&b);
+}
+
+/* The text writers say what the cJSON builders say. */
+static void
+test_explain_text(void)
+{
+	static const char *const names[] = {
+		"age", "external_score", "multi_apply_30d", "device_risk"
+	};
+	double values[] = { 31, NAN, 1, 0.068 };
+	double phi[] = { 0.05f, 0.25, -0.25, -0.5, 99 };
+	double points[] = { -1.5, -7.25, 7.25, 14.5 };
+	struct risk_reason rs[2];
+	struct risk_contribution *back;
+	size_t nback;
+	struct ld_err err;
+	struct ld_buf b;
+	cJSON *j, *t;
+
+	ld_buf_init(&b, 0);
+	risk_explain_contributions_text(&b, names, values, phi, points, 4);
+	CU_ASSERT_STRING_EQUAL(b.data,
+	    "[{\"feature\":\"device_risk\",\"value\":0.068,\"phi\":-0.5,"
+	    "\"points\":14.5},"
+	    "{\"feature\":\"external_score\",\"value\":null,\"phi\":0.25,"
+	    "\"points\":-7.25},"
+	    "{\"feature\":\"multi_apply_30d\",\"value\":1,\"phi\":-0.25,"
+	    "\"points\":7.25},"
+	    "{\"feature\":\"age\",\"value\":31,\"phi\":0.0500000007,"
+	    "\"points\":-1.5}]");
+	CU_ASSERT_EQUAL(risk_explain_parse_contributions(b.data, &back,
+	    &nback, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(nback, 4);
+	/* A float contribution reads back as the same float. */
+	CU_ASSERT_EQUAL((float)back[3].phi, (float)phi[0]);
+	CU_ASSERT_EQUAL(back[0].value, 0.068);
+	free(back);
+	rs[0].code = "MULTI_APPLY";
+	rs[0].feature = "multi_apply_30d";
+	rs[0].text_zh = "近期多头申请较多";
+	rs[0].text_en = "many \"recent\" applications";
+	rs[1] = rs[0];
+	rs[1].code = "AGE";
+	ld_buf_reset(&b);
+	risk_explain_reasons_text(&b, rs, 2);
+	j = risk_explain_reasons(rs, 2);
+	t = cJSON_Parse(b.data);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT(cJSON_Compare(j, t, 1));
+	cJSON_Delete(j);
+	cJSON_Delete(t);
+	ld_buf_reset(&b);
+	risk_explain_reasons_text(&b, rs, 0);
+	CU_ASSERT_STRING_EQUAL(b.data, "[]");
+	ld_buf_free(&b);
+}
+
 /* The whole path the scoring worker takes, minus the model. */
 static void
 test_end_to_end(void)
@@ -1183,7 +1532,8 @@ test_end_to_end(void)
 	struct risk_reason_table *table = NULL;
 	struct risk_payloads *p = clean_applicant();
 	struct risk_rule_hits hits;
-	struct risk_policy pol = { 300, 2000, 5000000 };
+	struct risk_policy pol = { .approve_max_pd_bps = 300,
+	    .reject_min_pd_bps = 2000, .review_amount_fen = 5000000 };
 	struct risk_policy_input in;
 	struct risk_policy_result res;
 	struct risk_reason reasons[RISK_REASONS_DEFAULT];
@@ -1198,7 +1548,8 @@ test_end_to_end(void)
 	CU_ASSERT_EQUAL_FATAL(risk_reason_table_load(cpath, &table, &err),
 	    LD_OK);
 	set(p, RISK_SRC_DEVICE, "{\"device_risk\": 80, \"is_emulator\": true,"
-	    " \"is_rooted\": false, \"shared_applicants_24h\": 5}");
+	    " \"is_rooted\": false}");
+	link_feature(p, "device_shared_applicants_24h", 5);
 	CU_ASSERT_EQUAL(risk_features_extract(p, model, 3, x, &err), LD_OK);
 	risk_features_extract_all(p, all);
 	risk_rule_hits_init(&hits);
@@ -1239,6 +1590,7 @@ main(void)
 		LD_TEST(test_extract_errors),
 		LD_TEST(test_inputs_hash),
 		LD_TEST(test_inputs_hash_payloads),
+		LD_TEST(test_inputs_hash_model),
 		LD_TEST_END
 	};
 	static const struct ld_test_case rules[] = {
@@ -1253,6 +1605,7 @@ main(void)
 	static const struct ld_test_case policy[] = {
 		LD_TEST(test_policy_bps),
 		LD_TEST(test_policy_table),
+		LD_TEST(test_policy_points),
 		LD_TEST(test_policy_config),
 		LD_TEST_END
 	};
@@ -1261,6 +1614,8 @@ main(void)
 		LD_TEST(test_reasons_pick),
 		LD_TEST(test_reasons_default_file),
 		LD_TEST(test_explain_json),
+		LD_TEST(test_json_numbers),
+		LD_TEST(test_explain_text),
 		LD_TEST(test_end_to_end),
 		LD_TEST_END
 	};

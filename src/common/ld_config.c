@@ -72,6 +72,9 @@ static const struct key_def keys[] = {
 	{ "risk", "base_points", K_INT, OFF(risk.base_points), 0 },
 	{ "risk", "base_odds", K_INT, OFF(risk.base_odds), 0 },
 	{ "risk", "pdo", K_INT, OFF(risk.pdo), 0 },
+	{ "risk", "thresholds", K_STR, OFF(risk.thresholds), 0 },
+	{ "risk", "approve_min_points", K_INT, OFF(risk.approve_min_points), 0 },
+	{ "risk", "reject_max_points", K_INT, OFF(risk.reject_max_points), 0 },
 
 	{ "payout", "per_transfer_max_fen", K_FEN, OFF(payout.per_transfer_max_fen), 0 },
 	{ "payout", "per_user_daily_max_fen", K_FEN, OFF(payout.per_user_daily_max_fen), 0 },
@@ -222,6 +225,9 @@ ld_config_defaults(struct ld_config *cfg)
 	cfg->risk.base_points = 600;
 	cfg->risk.base_odds = 50;
 	cfg->risk.pdo = 20;
+	/* About the PDs above on the default scale: 588 is 3%, 527 is 20%. */
+	cfg->risk.approve_min_points = 588;
+	cfg->risk.reject_max_points = 527;
 	cfg->payout.per_transfer_max_fen = 2000000;      /* ¥20,000 */
 	cfg->payout.per_user_daily_max_fen = 5000000;    /* ¥50,000 */
 	cfg->payout.merchant_daily_max_fen = 10000000000; /* ¥100,000,000 */
@@ -438,6 +444,21 @@ validate(struct load_state *ls, struct ld_err *err)
 		    "[risk] approve_max_pd_bps (%d) must be below "
 		    "reject_min_pd_bps (%d)", cfg->risk.approve_max_pd_bps,
 		    cfg->risk.reject_min_pd_bps);
+	}
+	if (cfg->risk.thresholds != NULL &&
+	    strcmp(cfg->risk.thresholds, "probability") != 0 &&
+	    strcmp(cfg->risk.thresholds, "points") != 0)
+		return fail_at(ls, line_of(ls, "risk", "thresholds"), err,
+		    LD_EINVAL, "[risk] thresholds must be probability or "
+		    "points, not \"%s\"", cfg->risk.thresholds);
+	if (cfg->risk.reject_max_points >= cfg->risk.approve_min_points) {
+		int a = line_of(ls, "risk", "approve_min_points");
+		int r = line_of(ls, "risk", "reject_max_points");
+
+		return fail_at(ls, a > r ? a : r, err, LD_EINVAL,
+		    "[risk] reject_max_points (%d) must be below "
+		    "approve_min_points (%d)", cfg->risk.reject_max_points,
+		    cfg->risk.approve_min_points);
 	}
 	if (cfg->daemon.workers < 1)
 		return fail_at(ls, line_of(ls, "daemon", "workers"), err,

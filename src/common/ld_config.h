@@ -51,6 +51,9 @@ struct ld_config {
 		int reject_min_pd_bps;  /* auto-reject at or above this PD */
 		int64_t review_amount_fen; /* larger requests always get a human */
 		int base_points, base_odds, pdo;
+		char *thresholds;       /* "probability" (default) or "points" */
+		int approve_min_points; /* with thresholds = points */
+		int reject_max_points;
 	} risk;
 
 	struct {

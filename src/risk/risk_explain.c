@@ -10,6 +10,8 @@
 
 #define CONTRIB_MAX 4096
 
+static void contribution_order(const double *, size_t, size_t *);
+
 /* A number, or null for NAN and infinities (JSON has neither). */
 static cJSON *
 number_or_null(double v)
@@ -42,23 +44,13 @@ risk_explain_contributions(const char *const *names, const double *values,
     const double *phi, const double *points, size_t n)
 {
 	cJSON *arr, *o;
-	size_t *order, i, j, k;
+	size_t *order, i, k;
 
 	if ((arr = cJSON_CreateArray()) == NULL)
 		return NULL;
 	order = ld_calloc(n > 0 ? n : 1, sizeof *order);
 	/* Stable insertion sort on |phi| descending; NAN sorts last. */
-	for (i = 0; i < n; i++) {
-		double a = isfinite(phi[i]) ? fabs(phi[i]) : -1;
-
-		for (j = i; j > 0; j--) {
-			k = order[j - 1];
-			if ((isfinite(phi[k]) ? fabs(phi[k]) : -1) >= a)
-				break;
-			order[j] = k;
-		}
-		order[j] = i;
-	}
+	contribution_order(phi, n, order);
 	for (i = 0; i < n; i++) {
 		k = order[i];
 		if ((o = cJSON_CreateObject()) == NULL ||
@@ -133,6 +125,236 @@ risk_explain_reasons(const struct risk_reason *r, size_t n)
 		}
 	}
 	return arr;
+}
+
+/* Integers below 1e15 in magnitude: digits without printf. */
+static int
+put_integer(struct ld_buf *b, double v)
+{
+	char num[24], *q = num + sizeof num;
+	unsigned long long u;
+	int neg;
+
+	if (v != floor(v) || fabs(v) >= 1e15)
+		return 0;
+	neg = v < 0;
+	u = (unsigned long long)(neg ? -v : v);
+	*--q = '\0';
+	do {
+		*--q = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (neg)
+		*--q = '-';
+	ld_buf_puts(b, q);
+	return 1;
+}
+
+void
+risk_json_put_number(struct ld_buf *b, double v)
+{
+	char num[40];
+
+	if (!isfinite(v)) {
+		ld_buf_puts(b, "null");
+		return;
+	}
+	if (put_integer(b, v))
+		return;
+	/* The shorter form when it reads back the same, as cJSON does. */
+	snprintf(num, sizeof num, "%.15g", v);
+	if (strtod(num, NULL) != v)
+		snprintf(num, sizeof num, "%.17g", v);
+	ld_buf_puts(b, num);
+}
+
+/* Exact powers of ten (every one up to 1e22 is a double). */
+static const double pow10_tab[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/* round(a * 10^k) for |k| <= 22, one correctly rounded operation. */
+static double
+scaled(double a, int k)
+{
+	return k >= 0 ? nearbyint(a * pow10_tab[k]) :
+	    nearbyint(a / pow10_tab[-k]);
+}
+
+/*
+ * "%.9g" without printf.  The scaling is one correctly rounded multiply
+ * or divide, so the 9 digits are those of printf except, rarely, a last
+ * digit off by one at a tie; that still reads back as the same float
+ * (9 digits resolve 1e-8 relative, a float's half step is at least 3e-8).
+ */
+void
+risk_json_put_g9(struct ld_buf *b, double v)
+{
+	char out[40], dig[10];
+	double a, m;
+	int e, i, nd, k;
+	size_t o = 0;
+
+	if (!isfinite(v)) {
+		ld_buf_puts(b, "null");
+		return;
+	}
+	if (fabs(v) < 1e9 && put_integer(b, v))
+		return;
+	a = fabs(v);
+	e = (int)floor(log10(a));
+	if (e > 30 || e < -14) {
+		snprintf(out, sizeof out, "%.9g", v);
+		ld_buf_puts(b, out);
+		return;
+	}
+	m = scaled(a, 8 - e);
+	if (m >= 1e9) {
+		e++;
+		m = scaled(a, 8 - e);
+	} else if (m < 1e8) {
+		e--;
+		m = scaled(a, 8 - e);
+	}
+	if (m >= 1e9) {		/* 999999999.6 rounded up */
+		e++;
+		m = 1e8;
+	}
+	{
+		unsigned long u = (unsigned long)m;
+
+		for (i = 8; i >= 0; i--) {
+			dig[i] = (char)('0' + u % 10);
+			u /= 10;
+		}
+	}
+	for (nd = 9; nd > 1 && dig[nd - 1] == '0'; nd--)
+		;
+	if (v < 0)
+		out[o++] = '-';
+	if (e < -4 || e >= 9) {
+		/* d.ddde-05, as printf's %g */
+		out[o++] = dig[0];
+		if (nd > 1) {
+			out[o++] = '.';
+			for (i = 1; i < nd; i++)
+				out[o++] = dig[i];
+		}
+		snprintf(out + o, sizeof out - o, "e%c%02d", e < 0 ? '-' : '+',
+		    e < 0 ? -e : e);
+		ld_buf_puts(b, out);
+		return;
+	}
+	if (e < 0) {
+		out[o++] = '0';
+		out[o++] = '.';
+		for (k = -1; k > e; k--)
+			out[o++] = '0';
+		for (i = 0; i < nd; i++)
+			out[o++] = dig[i];
+	} else {
+		for (i = 0; i <= e; i++)
+			out[o++] = i < nd ? dig[i] : '0';
+		if (nd > e + 1) {
+			out[o++] = '.';
+			for (; i < nd; i++)
+				out[o++] = dig[i];
+		}
+	}
+	out[o] = '\0';
+	ld_buf_puts(b, out);
+}
+
+void
+risk_json_put_string(struct ld_buf *b, const char *s)
+{
+	const char *run = s;
+	char esc[8];
+
+	ld_buf_puts(b, "\"");
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		ld_buf_append(b, run, (size_t)(s - run));
+		if (ch == '"' || ch == '\\')
+			snprintf(esc, sizeof esc, "\\%c", ch);
+		else
+			snprintf(esc, sizeof esc, "\\u%04x", ch);
+		ld_buf_puts(b, esc);
+		run = s + 1;
+	}
+	ld_buf_append(b, run, (size_t)(s - run));
+	ld_buf_puts(b, "\"");
+}
+
+/* The order of risk_explain_contributions(): |phi| descending, stable. */
+static void
+contribution_order(const double *phi, size_t n, size_t *order)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++) {
+		double a = isfinite(phi[i]) ? fabs(phi[i]) : -1;
+
+		for (j = i; j > 0; j--) {
+			k = order[j - 1];
+			if ((isfinite(phi[k]) ? fabs(phi[k]) : -1) >= a)
+				break;
+			order[j] = k;
+		}
+		order[j] = i;
+	}
+}
+
+void
+risk_explain_contributions_text(struct ld_buf *b, const char *const *names,
+    const double *values, const double *phi, const double *points, size_t n)
+{
+	size_t small[64], *order = small, i, k;
+
+	if (n > sizeof small / sizeof small[0])
+		order = ld_calloc(n, sizeof *order);
+	contribution_order(phi, n, order);
+	ld_buf_puts(b, "[");
+	for (i = 0; i < n; i++) {
+		k = order[i];
+		ld_buf_puts(b, i ? ",{\"feature\":" : "{\"feature\":");
+		risk_json_put_string(b, names[k]);
+		ld_buf_puts(b, ",\"value\":");
+		risk_json_put_number(b, values != NULL ? values[k] : NAN);
+		ld_buf_puts(b, ",\"phi\":");
+		risk_json_put_g9(b, phi[k]);
+		ld_buf_puts(b, ",\"points\":");
+		risk_json_put_g9(b, points != NULL ? points[k] : NAN);
+		ld_buf_puts(b, "}");
+	}
+	ld_buf_puts(b, "]");
+	if (order != small)
+		free(order);
+}
+
+void
+risk_explain_reasons_text(struct ld_buf *b, const struct risk_reason *r,
+    size_t n)
+{
+	size_t i;
+
+	ld_buf_puts(b, "[");
+	for (i = 0; i < n; i++) {
+		ld_buf_puts(b, i ? ",{\"code\":" : "{\"code\":");
+		risk_json_put_string(b, r[i].code);
+		ld_buf_puts(b, ",\"feature\":");
+		risk_json_put_string(b, r[i].feature);
+		ld_buf_puts(b, ",\"text_zh\":");
+		risk_json_put_string(b, r[i].text_zh);
+		ld_buf_puts(b, ",\"text_en\":");
+		risk_json_put_string(b, r[i].text_en);
+		ld_buf_puts(b, "}");
+	}
+	ld_buf_puts(b, "]");
 }
 
 /* The number at key, NAN for null; -1 for anything else. */

@@ -27,6 +27,7 @@
 
 #include <cJSON.h>
 
+#include "ld_buf.h"
 #include "ld_err.h"
 #include "risk_reasons.h"
 #include "risk_rules.h"
@@ -43,6 +44,31 @@ cJSON *risk_explain_contributions(const char *const *names,
 cJSON *risk_explain_rules_hit(const struct risk_rule_hits *hits);
 
 cJSON *risk_explain_reasons(const struct risk_reason *r, size_t n);
+
+/*
+ * The same documents written as JSON text onto b, for the scoring worker,
+ * which writes thousands a second and would spend much of its time
+ * building and printing cJSON trees.  Same keys, order and nulls as the
+ * cJSON builders.  Numbers: values exactly (they read back as the same
+ * double); phi and points with 9 significant digits, which is exact for
+ * XGBoost contributions (single-precision floats, as xgboost's) and far
+ * below anything shown for points.
+ */
+void risk_explain_contributions_text(struct ld_buf *b,
+    const char *const *names, const double *values, const double *phi,
+    const double *points, size_t n);
+void risk_explain_reasons_text(struct ld_buf *b, const struct risk_reason *r,
+    size_t n);
+
+/*
+ * JSON pieces for such writers: a number that reads back as the same
+ * double; a number with 9 significant digits (an integer of up to 9
+ * digits exactly); a string with JSON escapes.  Non-finite numbers are
+ * written as null.
+ */
+void risk_json_put_number(struct ld_buf *b, double v);
+void risk_json_put_g9(struct ld_buf *b, double v);
+void risk_json_put_string(struct ld_buf *b, const char *s);
 
 /* One row of scores.contributions read back. */
 struct risk_contribution {

@@ -17,7 +17,7 @@
  *   carrier      {"network_months": 26, "realname_verified": true,
  *                 "monthly_bill_fen": 8850}
  *   device       {"device_risk": 12.5, "is_emulator": false,
- *                 "is_rooted": false, "shared_applicants_24h": 1}
+ *                 "is_rooted": false}
  *   behaviour    {"app_sessions_30d": 41, "night_activity_ratio": 0.21,
  *                 "form_fill_seconds": 95.4}
  *   third_party  {"external_score": 645, "blacklist_hits": 0,
@@ -49,9 +49,14 @@
  * that are not objects are ignored; more than 20 contacts is implausible
  * and makes declared_contacts missing.
  *
- * device.shared_applicants_24h counts distinct applicants, this one
- * included, who applied from the same device fingerprint in the 24 hours
- * up to this application; a device nobody else used gives 1.
+ * Linked features are not read from any payload, since a vendor or the
+ * applicant could put anything there: the caller computes them from the
+ * applications table and sets them with risk_payloads_set_linked().  The
+ * one there is, device_shared_applicants_24h, counts distinct applicants,
+ * this one included, whose applications came from the same device
+ * fingerprint in the 24 hours up to this application's submission; a
+ * device nobody else used gives 1, an application without a fingerprint
+ * leaves it missing.
  */
 #ifndef LD_RISK_FEATURES_H
 #define LD_RISK_FEATURES_H
@@ -90,14 +95,15 @@ enum risk_feature_type {
 const char *risk_feature_type_name(enum risk_feature_type t);
 
 /*
- * How a feature is computed from its payload: read one key, or derive it
- * from contacts.declared[].
+ * How a feature is computed from its payload: read one key, derive it
+ * from contacts.declared[], or take what the caller linked in.
  */
 enum risk_feature_rule {
 	RISK_FR_KEY,
 	RISK_FR_CONTACTS_COUNT,
 	RISK_FR_CONTACTS_OVERDUE,
-	RISK_FR_CONTACTS_OVERDUE_RATIO
+	RISK_FR_CONTACTS_OVERDUE_RATIO,
+	RISK_FR_LINKED
 };
 
 struct risk_feature_def {
@@ -106,7 +112,8 @@ struct risk_feature_def {
 	const char *unit;        /* "months", "fen", "seconds", "" */
 	enum risk_source source;
 	enum risk_feature_rule rule;
-	const char *path;        /* JSON path in the payload, "$.key" */
+	const char *path;        /* JSON path in the payload, "$.key"; for
+				    a linked feature, where it comes from */
 	double min, max;         /* valid values, inclusive */
 	const char *label_zh;
 	const char *label_en;
@@ -120,6 +127,8 @@ size_t risk_feature_count(void);
 const struct risk_feature_def *risk_feature_at(size_t i);
 /* The entry called name, or NULL. */
 const struct risk_feature_def *risk_feature_find(const char *name);
+/* The catalogue index of name, or (size_t)-1. */
+size_t risk_feature_index(const char *name);
 /* The catalogue's names in catalogue order (static storage). */
 const char *const *risk_feature_names(void);
 
@@ -151,6 +160,15 @@ enum ld_status risk_payloads_set_json(struct risk_payloads *p,
 enum ld_status risk_payloads_set(struct risk_payloads *p,
     enum risk_source src, const cJSON *obj, struct ld_err *err);
 
+/*
+ * Sets the value of a linked feature (RISK_FR_LINKED) for these payloads;
+ * NAN makes it missing again.  A value outside the feature's type and
+ * range is stored as missing, as a bad payload value would be.
+ * LD_EINVAL naming the feature when it is not a linked one.
+ */
+enum ld_status risk_payloads_set_linked(struct risk_payloads *p,
+    const char *feature, double value, struct ld_err *err);
+
 /* The stored payload of src, or NULL; borrowed. */
 const cJSON *risk_payloads_get(const struct risk_payloads *p,
     enum risk_source src);
@@ -175,12 +193,27 @@ void risk_features_extract_all(const struct risk_payloads *p, double *out);
  *
  * where <value> is "NA" for missing and otherwise printf "%.17g" of the
  * value (which round-trips a double), with -0 written as 0.  Sorting makes
- * the hash independent of the order a model asks for its features.  The
- * scoring worker hashes the whole catalogue (risk_feature_names()), since
- * the rules and the policy read features the model may not.
+ * the hash independent of the order a model asks for its features.
  * LD_EINVAL for a repeated or empty name.
  */
 enum ld_status risk_features_hash(const char *const *names,
     const double *values, size_t n, char hex[65], struct ld_err *err);
+
+/*
+ * The inputs hash of one model's score: the same as risk_features_hash()
+ * over the model's own features, with the first line
+ *
+ *   "loandesk-inputs-v2\nmodel=<model_sha256>\n"
+ *
+ * instead, so that the hash says "this model, these values" and nothing
+ * else.  The scoring worker stores it with each score and takes an earlier
+ * score (a pre-assessment) with the same hash instead of running the model
+ * again: what the model does not read (the amount asked for, say) may
+ * change in between, since the rules and the policy, which do read it,
+ * run again at every decision.
+ */
+enum ld_status risk_features_hash_model(const char *model_sha256,
+    const char *const *names, const double *values, size_t n,
+    char hex[65], struct ld_err *err);
 
 #endif

@@ -166,7 +166,12 @@ risk_model_margin(const struct risk_model *m, const double *x)
 double
 risk_model_probability(const struct risk_model *m, const double *x)
 {
-	double	 margin = risk_model_margin(m, x);
+	return risk_model_probability_of_margin(m, risk_model_margin(m, x));
+}
+
+double
+risk_model_probability_of_margin(const struct risk_model *m, double margin)
+{
 	float	 mf;
 
 	if (m->kind == RISK_MODEL_SCORECARD)

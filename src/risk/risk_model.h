@@ -69,6 +69,16 @@ double risk_model_margin(const struct risk_model *m, const double *x);
 double risk_model_probability(const struct risk_model *m, const double *x);
 
 /*
+ * The probability for a margin this model returned:
+ * risk_model_probability(m, x) ==
+ * risk_model_probability_of_margin(m, risk_model_margin(m, x)) bit for bit
+ * (xgboost's single-precision sigmoid for XGBoost), so a caller that
+ * wants both walks the trees once.
+ */
+double risk_model_probability_of_margin(const struct risk_model *m,
+    double margin);
+
+/*
  * phi has nfeatures + 1 entries, the last is the bias; sum(phi) == margin.
  * TreeSHAP (path-dependent) for xgboost, equal to xgboost's
  * pred_contribs=True; per-feature log-odds for scorecards.

@@ -40,6 +40,12 @@ risk_basis_code(enum risk_basis b)
 		return "AMOUNT_LARGE";
 	case RISK_BASIS_PD_MIDDLE:
 		return "PD_MIDDLE";
+	case RISK_BASIS_POINTS_LOW:
+		return "POINTS_LOW";
+	case RISK_BASIS_POINTS_HIGH:
+		return "POINTS_HIGH";
+	case RISK_BASIS_POINTS_MIDDLE:
+		return "POINTS_MIDDLE";
 	}
 	return "?";
 }
@@ -50,6 +56,17 @@ risk_policy_from_config(struct risk_policy *pol, const struct ld_config *cfg)
 	pol->approve_max_pd_bps = cfg->risk.approve_max_pd_bps;
 	pol->reject_min_pd_bps = cfg->risk.reject_min_pd_bps;
 	pol->review_amount_fen = cfg->risk.review_amount_fen;
+	pol->approve_min_points = cfg->risk.approve_min_points;
+	pol->reject_max_points = cfg->risk.reject_max_points;
+	pol->on = RISK_THRESHOLD_PROBABILITY;
+	pol->bad_on = 0;
+	if (cfg->risk.thresholds == NULL || cfg->risk.thresholds[0] == '\0' ||
+	    strcmp(cfg->risk.thresholds, "probability") == 0)
+		pol->on = RISK_THRESHOLD_PROBABILITY;
+	else if (strcmp(cfg->risk.thresholds, "points") == 0)
+		pol->on = RISK_THRESHOLD_POINTS;
+	else
+		pol->bad_on = 1;
 }
 
 enum ld_status
@@ -68,6 +85,15 @@ risk_policy_check(const struct risk_policy *pol, struct ld_err *err)
 		    "[risk] approve_max_pd_bps (%d) must be below "
 		    "reject_min_pd_bps (%d)", pol->approve_max_pd_bps,
 		    pol->reject_min_pd_bps);
+	if (pol->bad_on)
+		return ld_err_set(err, LD_EINVAL, "[risk] thresholds must be "
+		    "\"probability\" or \"points\"");
+	if (pol->on == RISK_THRESHOLD_POINTS &&
+	    pol->reject_max_points >= pol->approve_min_points)
+		return ld_err_set(err, LD_EINVAL,
+		    "[risk] reject_max_points (%d) must be below "
+		    "approve_min_points (%d)", pol->reject_max_points,
+		    pol->approve_min_points);
 	if (pol->review_amount_fen < 0)
 		return ld_err_set(err, LD_EINVAL,
 		    "[risk] review_amount_fen %" PRId64 " is negative",
@@ -125,6 +151,65 @@ add_rule_reasons(struct risk_policy_result *out,
 	return n;
 }
 
+/* Approves unless the amount asks for a person. */
+static void
+approve_up_to_amount(const struct risk_policy *pol,
+    const struct risk_policy_input *in, struct risk_policy_result *out)
+{
+	struct risk_policy_reason *r;
+	char amount[40], limit[40];
+
+	if (in->requested_amount_fen <= pol->review_amount_fen) {
+		out->decision = RISK_DECISION_AUTO_APPROVED;
+		return;
+	}
+	out->decision = RISK_DECISION_MANUAL_REVIEW;
+	if ((r = add_reason(out, RISK_BASIS_AMOUNT_LARGE)) == NULL)
+		return;
+	ld_money_format(in->requested_amount_fen, 1, amount, sizeof amount);
+	ld_money_format(pol->review_amount_fen, 1, limit, sizeof limit);
+	snprintf(r->text, sizeof r->text, "amount %s is above the automatic "
+	    "limit %s", amount, limit);
+}
+
+/* Steps 3 to 6 on the points scale (higher is safer). */
+static void
+decide_on_points(const struct risk_policy *pol,
+    const struct risk_policy_input *in, struct risk_policy_result *out)
+{
+	struct risk_policy_reason *r;
+
+	if (!in->has_points || out->pd_bps < 0) {
+		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		r = add_reason(out, RISK_BASIS_NO_SCORE);
+		snprintf(r->text, sizeof r->text,
+		    "no usable score; a person decides");
+		return;
+	}
+	if (in->points <= pol->reject_max_points) {
+		out->decision = RISK_DECISION_AUTO_REJECTED;
+		r = add_reason(out, RISK_BASIS_POINTS_LOW);
+		snprintf(r->text, sizeof r->text,
+		    "score %d points is at or below the reject threshold %d",
+		    in->points, pol->reject_max_points);
+		return;
+	}
+	if (in->points >= pol->approve_min_points) {
+		r = add_reason(out, RISK_BASIS_POINTS_HIGH);
+		snprintf(r->text, sizeof r->text,
+		    "score %d points is at or above the approve threshold %d",
+		    in->points, pol->approve_min_points);
+		approve_up_to_amount(pol, in, out);
+		return;
+	}
+	out->decision = RISK_DECISION_MANUAL_REVIEW;
+	r = add_reason(out, RISK_BASIS_POINTS_MIDDLE);
+	snprintf(r->text, sizeof r->text,
+	    "score %d points is between the reject (%d) and approve (%d) "
+	    "thresholds", in->points, pol->reject_max_points,
+	    pol->approve_min_points);
+}
+
 void
 risk_policy_decide(const struct risk_policy *pol,
     const struct risk_policy_input *in, struct risk_policy_result *out)
@@ -133,12 +218,17 @@ risk_policy_decide(const struct risk_policy *pol,
 
 	memset(out, 0, sizeof *out);
 	out->pd_bps = risk_policy_pd_bps(in->probability);
+	out->on_points = pol->on == RISK_THRESHOLD_POINTS;
 	if (add_rule_reasons(out, in->hits, RISK_ACTION_REJECT) > 0) {
 		out->decision = RISK_DECISION_AUTO_REJECTED;
 		return;
 	}
 	if (add_rule_reasons(out, in->hits, RISK_ACTION_REVIEW) > 0) {
 		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		return;
+	}
+	if (pol->on == RISK_THRESHOLD_POINTS) {
+		decide_on_points(pol, in, out);
 		return;
 	}
 	if (out->pd_bps < 0) {
@@ -161,22 +251,7 @@ risk_policy_decide(const struct risk_policy *pol,
 		snprintf(r->text, sizeof r->text,
 		    "PD %d bps is at or below the approve threshold %d bps",
 		    out->pd_bps, pol->approve_max_pd_bps);
-		if (in->requested_amount_fen <= pol->review_amount_fen) {
-			out->decision = RISK_DECISION_AUTO_APPROVED;
-			return;
-		}
-		out->decision = RISK_DECISION_MANUAL_REVIEW;
-		r = add_reason(out, RISK_BASIS_AMOUNT_LARGE);
-		{
-			char amount[40], limit[40];
-
-			ld_money_format(in->requested_amount_fen, 1, amount,
-			    sizeof amount);
-			ld_money_format(pol->review_amount_fen, 1, limit,
-			    sizeof limit);
-			snprintf(r->text, sizeof r->text, "amount %s is above "
-			    "the automatic limit %s", amount, limit);
-		}
+		approve_up_to_amount(pol, in, out);
 		return;
 	}
 	out->decision = RISK_DECISION_MANUAL_REVIEW;
@@ -204,6 +279,8 @@ risk_policy_result_json(const struct risk_policy_result *res,
 		cJSON_AddNullToObject(o, "pd_bps");
 	if (in != NULL && in->has_points)
 		cJSON_AddNumberToObject(o, "points", in->points);
+	if (res->on_points)
+		cJSON_AddStringToObject(o, "thresholds", "points");
 	arr = cJSON_AddArrayToObject(o, "basis");
 	for (i = 0; arr != NULL && i < res->nreasons; i++) {
 		const struct risk_policy_reason *r = &res->reasons[i];

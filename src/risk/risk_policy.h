@@ -3,21 +3,27 @@
  * and the amount requested give auto_approved, auto_rejected or
  * manual_review, with the reasons that led there.
  *
- * Order, first match wins:
+ * The thresholds are on the probability of default ([risk] thresholds =
+ * probability, the default) or on the points of the score scale
+ * (thresholds = points).  Order, first match wins:
  *   1. a reject rule fired                    -> auto_rejected
  *   2. a review rule fired                    -> manual_review
- *   3. no usable probability (model error)    -> manual_review
- *   4. pd_bps >= reject_min_pd_bps            -> auto_rejected
- *   5. pd_bps <= approve_max_pd_bps:
+ *   3. no usable probability (model error),
+ *      or no points when deciding on points   -> manual_review
+ *   4. pd_bps >= reject_min_pd_bps,
+ *      or points <= reject_max_points         -> auto_rejected
+ *   5. pd_bps <= approve_max_pd_bps,
+ *      or points >= approve_min_points:
  *        amount <= review_amount_fen          -> auto_approved
  *        otherwise                            -> manual_review
  *   6. in between                             -> manual_review
- * Flag rules never change the decision.  Points are carried for the
- * record only; thresholds are on the probability.
+ * Flag rules never change the decision.  The measure not decided on is
+ * carried for the record only.
  *
  * The probability is converted to basis points once, by
  * risk_policy_pd_bps(): round half up of p * 10000 in double, so 0.02995
- * is 300 bps.  Every threshold comparison after that is on integers.
+ * is 300 bps.  Every threshold comparison after that is on integers, as
+ * points always are.
  */
 #ifndef LD_RISK_POLICY_H
 #define LD_RISK_POLICY_H
@@ -40,10 +46,19 @@ enum risk_decision {
 /* "auto_approved", "auto_rejected", "manual_review" (scores.decision). */
 const char *risk_decision_name(enum risk_decision d);
 
+enum risk_threshold_on {
+	RISK_THRESHOLD_PROBABILITY,
+	RISK_THRESHOLD_POINTS
+};
+
 struct risk_policy {
 	int approve_max_pd_bps;    /* approve at or below */
 	int reject_min_pd_bps;     /* reject at or above */
 	int64_t review_amount_fen; /* larger requests always get a person */
+	enum risk_threshold_on on; /* which pair of thresholds decides */
+	int approve_min_points;    /* approve at or above */
+	int reject_max_points;     /* reject at or below */
+	int bad_on;                /* [risk] thresholds is neither word */
 };
 
 /* Copies the [risk] thresholds of cfg. */
@@ -51,8 +66,10 @@ void risk_policy_from_config(struct risk_policy *pol,
     const struct ld_config *cfg);
 
 /*
- * LD_EINVAL unless 0 <= approve_max_pd_bps < reject_min_pd_bps <= 10000
- * and review_amount_fen >= 0, naming the offending key.
+ * LD_EINVAL unless 0 <= approve_max_pd_bps < reject_min_pd_bps <= 10000,
+ * reject_max_points < approve_min_points (when deciding on points),
+ * review_amount_fen >= 0 and thresholds is "probability" or "points",
+ * naming the offending key.
  */
 enum ld_status risk_policy_check(const struct risk_policy *pol,
     struct ld_err *err);
@@ -71,10 +88,16 @@ enum risk_basis {
 	RISK_BASIS_PD_HIGH,        /* pd_bps >= reject_min_pd_bps */
 	RISK_BASIS_PD_LOW,         /* pd_bps <= approve_max_pd_bps */
 	RISK_BASIS_AMOUNT_LARGE,   /* amount > review_amount_fen */
-	RISK_BASIS_PD_MIDDLE       /* between the thresholds */
+	RISK_BASIS_PD_MIDDLE,      /* between the thresholds */
+	RISK_BASIS_POINTS_LOW,     /* points <= reject_max_points */
+	RISK_BASIS_POINTS_HIGH,    /* points >= approve_min_points */
+	RISK_BASIS_POINTS_MIDDLE   /* between the points thresholds */
 };
 
-/* "RULE_REJECT", "RULE_REVIEW", "NO_SCORE", "PD_HIGH", "PD_LOW", ... */
+/*
+ * "RULE_REJECT", "RULE_REVIEW", "NO_SCORE", "PD_HIGH", "PD_LOW", ...,
+ * "POINTS_LOW", "POINTS_HIGH", "POINTS_MIDDLE".
+ */
 const char *risk_basis_code(enum risk_basis b);
 
 #define RISK_POLICY_REASONS_MAX 8
@@ -99,6 +122,7 @@ struct risk_policy_result {
 	struct risk_policy_reason reasons[RISK_POLICY_REASONS_MAX];
 	size_t nreasons;
 	size_t more_rules; /* deciding rules beyond the reasons array */
+	int on_points;     /* decided with the points thresholds */
 };
 
 /*
@@ -112,6 +136,7 @@ void risk_policy_decide(const struct risk_policy *pol,
 /*
  * {"decision":"manual_review","pd_bps":450,"points":561,
  *  "basis":[{"code":"PD_MIDDLE","rule":null,"text":"..."}]}
+ * with "thresholds":"points" added when the points decided
  * for the audit record; points is omitted without has_points.  The caller
  * frees it with cJSON_Delete; NULL only if cJSON runs out of memory.
  */

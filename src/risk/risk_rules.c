@@ -1125,9 +1125,12 @@ risk_rules_eval(const struct risk_rules *rs, const char *const *names,
     struct ld_err *err)
 {
 	size_t i, j, k, nfeat = risk_feature_count(), first = hits->n;
-	double *in;
+	double in_small[32], *in = in_small;
+	/* The whole catalogue in its order: inputs are indices into it. */
+	int catalogue = names == risk_feature_names() && n == nfeat;
 
-	in = ld_calloc(nfeat > 0 ? nfeat : 1, sizeof *in);
+	if (nfeat > sizeof in_small / sizeof in_small[0])
+		in = ld_calloc(nfeat, sizeof *in);
 	for (i = 0; i < risk_rules_count(rs); i++) {
 		const struct rule *r = &rs->v[i];
 		struct risk_rule_hit *h;
@@ -1135,12 +1138,17 @@ risk_rules_eval(const struct risk_rules *rs, const char *const *names,
 		for (j = 0; j < r->ninputs; j++) {
 			const char *fname = risk_feature_at(r->inputs[j])->name;
 
+			if (catalogue) {
+				in[j] = values[r->inputs[j]];
+				continue;
+			}
 			for (k = 0; k < n; k++)
 				if (names[k] != NULL &&
 				    strcmp(names[k], fname) == 0)
 					break;
 			if (k == n) {
-				free(in);
+				if (in != in_small)
+					free(in);
 				while (hits->n > first) {
 					hits->n--;
 					free(hits->v[hits->n].id);
@@ -1174,6 +1182,7 @@ risk_rules_eval(const struct risk_rules *rs, const char *const *names,
 			h->inputs[j].value = in[j];
 		}
 	}
-	free(in);
+	if (in != in_small)
+		free(in);
 	return LD_OK;
 }
