@@ -45,5 +45,6 @@ int cli_model_register(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_activate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
+int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

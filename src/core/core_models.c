@@ -13,6 +13,7 @@
 #include "ld_alloc.h"
 #include "ld_buf.h"
 #include "ld_pii.h"
+#include "risk_features.h"
 #include "risk_model.h"
 
 void
@@ -50,6 +51,28 @@ text_array_literal(const struct risk_model *m, struct ld_buf *b)
 	ld_buf_puts(b, "}");
 }
 
+/*
+ * The scoring worker fills a model's inputs from the feature catalogue,
+ * so a model naming anything else could never be scored.
+ */
+static enum ld_status
+catalogue_check(const struct risk_model *m, const char *origin,
+    struct ld_err *err)
+{
+	size_t i, n = risk_model_nfeatures(m);
+	const char *name;
+
+	for (i = 0; i < n; i++) {
+		name = risk_model_feature_name(m, i);
+		if (risk_feature_find(name) == NULL)
+			return ld_err_set(err, LD_EINVAL, "%s: feature %zu "
+			    "\"%s\" is not in the feature catalogue (loandesk "
+			    "scores only catalogue features; see "
+			    "src/risk/risk_features.h)", origin, i, name);
+	}
+	return LD_OK;
+}
+
 enum ld_status
 core_model_register(struct ld_db *db, const char *path, const char *name,
     const char *version, int64_t *id, char *sha256, struct ld_err *err)
@@ -77,6 +100,8 @@ core_model_register(struct ld_db *db, const char *path, const char *name,
 	}
 	if ((st = risk_model_load(body.data, body.len, path, &m, err)) !=
 	    LD_OK)
+		goto out;
+	if ((st = catalogue_check(m, path, err)) != LD_OK)
 		goto out;
 	core_sha256_hex(body.data, body.len, hex);
 	text_array_literal(m, &names);
@@ -120,6 +145,47 @@ out:
 	return st;
 }
 
+/*
+ * The same check on a stored feature_names array ({a,b,"c d"}), read with
+ * the array syntax's quoting; names are plain identifiers in practice.
+ */
+static enum ld_status
+names_check(const char *arr, const char *name, const char *version,
+    struct ld_err *err)
+{
+	char cur[256];
+	size_t len = 0, i = 0;
+	const char *p = arr;
+	int quoted = 0;
+
+	if (*p != '{')
+		return ld_err_set(err, LD_EINTERNAL, "model %s %s: feature_names "
+		    "is not an array", name, version);
+	for (p++; *p != '\0'; p++) {
+		if (quoted && *p == '\\' && p[1] != '\0') {
+			p++;
+		} else if (*p == '"') {
+			quoted = !quoted;
+			continue;
+		} else if (!quoted && (*p == ',' || *p == '}')) {
+			cur[len] = '\0';
+			if (len > 0 && risk_feature_find(cur) == NULL)
+				return ld_err_set(err, LD_EINVAL, "model %s %s: "
+				    "feature %zu \"%s\" is not in the feature "
+				    "catalogue; it cannot be scored", name,
+				    version, i, cur);
+			len = 0;
+			i++;
+			if (*p == '}')
+				break;
+			continue;
+		}
+		if (len + 1 < sizeof cur)
+			cur[len++] = *p;
+	}
+	return LD_OK;
+}
+
 enum ld_status
 core_model_activate(struct ld_db *db, const char *name, const char *version,
     enum core_model_role role, int64_t *previous, struct ld_err *err)
@@ -137,8 +203,9 @@ core_model_activate(struct ld_db *db, const char *name, const char *version,
 		return st;
 	params[0] = name;
 	params[1] = version;
-	st = ld_db_exec(db, "SELECT id, role FROM models WHERE name = $1 AND"
-	    " version = $2 FOR UPDATE", 2, params, &res, err);
+	st = ld_db_exec(db, "SELECT id, role, feature_names FROM models"
+	    " WHERE name = $1 AND version = $2 FOR UPDATE", 2, params, &res,
+	    err);
 	if (st != LD_OK)
 		goto fail;
 	if (PQntuples(res) != 1) {
@@ -146,6 +213,10 @@ core_model_activate(struct ld_db *db, const char *name, const char *version,
 		    "is registered", name, version);
 		goto fail;
 	}
+	/* A row registered before the check, or written by hand. */
+	if ((st = names_check(PQgetvalue(res, 0, 2), name, version, err)) !=
+	    LD_OK)
+		goto fail;
 	snprintf(idtext, sizeof idtext, "%s", PQgetvalue(res, 0, 0));
 	if (role == CORE_MODEL_CHALLENGER &&
 	    strcmp(PQgetvalue(res, 0, 1), "champion") == 0) {

@@ -40,8 +40,10 @@ void core_sha256_hex(const void *data, size_t len, char hex[65]);
  * and stores it as name/version with role 'registered'.  On success *id
  * (when not NULL) is the new row's id and sha256 (when not NULL, 65 bytes)
  * its hash.  LD_EINVAL/LD_EUNSUPPORTED for a model the engine refuses (the
- * message names the file and place), LD_ECONFLICT when the name/version or
- * the very same document is already registered.
+ * message names the file and place) or whose features are not all in the
+ * feature catalogue (the message names the first one that is not),
+ * LD_ECONFLICT when the name/version or the very same document is already
+ * registered.
  */
 enum ld_status core_model_register(struct ld_db *db, const char *path,
     const char *name, const char *version, int64_t *id, char *sha256,
@@ -50,7 +52,9 @@ enum ld_status core_model_register(struct ld_db *db, const char *path,
 /*
  * Makes name/version the champion or the challenger, retiring whichever
  * model held that role, and records who and when.  LD_ENOTFOUND for an
- * unknown model; LD_ECONFLICT when asking the champion to be challenger.
+ * unknown model; LD_ECONFLICT when asking the champion to be challenger;
+ * LD_EINVAL, naming it, when a feature of the model is not in the
+ * catalogue (a row stored before register checked that).
  * *previous (when not NULL) is the id of the model retired, or 0.
  */
 enum ld_status core_model_activate(struct ld_db *db, const char *name,

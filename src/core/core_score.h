@@ -56,4 +56,32 @@ enum ld_status core_score_batch(struct core_scorer *s, struct ld_db *db,
     int batch_size, int *claimed, struct core_score_stats *stats,
     struct ld_err *err);
 
+/* A pre-assessment, as stored in pre_assessments. */
+struct core_pre_assessment {
+	int64_t id;		/* pre_assessments.id */
+	int64_t model_id;	/* the champion that scored it */
+	int reused;		/* the same inputs were assessed before: that
+				   row is returned, nothing new is stored */
+	double probability, margin;
+	int points;
+	char band[8];
+	char inputs_sha256[65];
+};
+
+/*
+ * Scores an applicant's current alternative data (applicant_alt_data)
+ * with the champion before any application exists, with its explanation,
+ * and stores it in pre_assessments with an audit record, in one
+ * transaction.  When an application of this applicant later gives the
+ * champion the same inputs (same hash: the model's features and sha256),
+ * the scoring worker decides with this score instead of running the model:
+ * rules and policy run as always, on the application's amount.  The
+ * application's own links (the shared-device count) are missing here.
+ * LD_ENOTFOUND for an unknown applicant or without a champion; LD_EINVAL
+ * when a payload is not a JSON object or the model cannot score.
+ */
+enum ld_status core_score_pre(struct core_scorer *s, struct ld_db *db,
+    int64_t applicant_id, struct core_pre_assessment *out,
+    struct ld_err *err);
+
 #endif

@@ -658,8 +658,12 @@ gen_payloads(struct core_seed_gen *g, struct core_seed_row *r, double z,
 		    rnd_chance(p, fraud ? 0.25 : 0.004) ? "true" : "false");
 		j_raw(b, cap, &o, "is_rooted",
 		    rnd_chance(p, fraud ? 0.2 : 0.02) ? "true" : "false");
-		j_num(b, cap, &o, "shared_applicants_24h",
-		    maybe(p, 0.01, shared24), "%.0f");
+		/*
+		 * No shared-device count: the worker counts it in the
+		 * applications table.  The draw stays so that every later
+		 * number of the stream is what it was.
+		 */
+		(void)maybe(p, 0.01, shared24);
 		j_close(b, cap, &o);
 	}
 	if (rnd_chance(p, 0.85)) {
@@ -764,7 +768,12 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 		g->ring_id++;
 		g->ring_size = g->ring_left = 3 + (int)rnd_below(p, 6);
 		g->ring_kind = (int)rnd_below(p, 3);
-		g->ring_time = g->now - 3600 -
+		/*
+		 * Early enough that the last member is still in the past:
+		 * capped to now, two members would share a time and the
+		 * shared-device count would no longer be the rank.
+		 */
+		g->ring_time = g->now - 3600 - 8 * 7200 -
 		    (int64_t)rnd_below(p, 29 * 86400);
 		gen_hex(p, g->ring_device, 32);
 		gen_ip(p, g->ring_ip);
@@ -811,6 +820,7 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 		if (g->ring_kind == 0) {
 			memcpy(r->device_hash, g->ring_device,
 			    sizeof r->device_hash);
+			/* In time order, so the count is the rank. */
 			shared24 = g->ring_size - g->ring_left + 1;
 		} else if (g->ring_kind == 1) {
 			memcpy(r->ip, g->ring_ip, sizeof r->ip);
@@ -856,6 +866,7 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 	    r->term_months == 3 && u < 0.3 ? "bullet" :
 	    u < 0.85 ? "annuity" : "equal_principal");
 	r->bad = rnd_chance(p, sigmoid(-3.1 + 1.2 * z));
+	r->device_shared_24h = shared24;
 	gen_payloads(g, r, z, fraud, shared24);
 	g->k++;
 }
@@ -1187,6 +1198,10 @@ core_seed_training_csv(FILE *out, const struct core_seed_opts *o,
 				(void)risk_payloads_set_json(pl,
 				    (enum risk_source)s, row->payload[s],
 				    strlen(row->payload[s]), NULL);
+		/* What the worker will count in the applications table. */
+		(void)risk_payloads_set_linked(pl,
+		    "device_shared_applicants_24h", row->device_shared_24h,
+		    NULL);
 		risk_features_extract_all(pl, x);
 		risk_payloads_free(pl);
 		fprintf(out, "%ld,%d", row->k, row->bad);

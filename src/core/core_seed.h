@@ -39,6 +39,12 @@ struct core_seed_row {
 	int64_t submitted_at;	/* seconds since the epoch */
 	int bad;		/* the latent outcome: 1 = would default */
 	int ring;		/* 0, or the fraud ring's number */
+	/*
+	 * Distinct applicants on device_hash in the 24 hours up to this
+	 * application, as the scoring worker counts them in the applications
+	 * table once the run is loaded (never written into a payload).
+	 */
+	int device_shared_24h;
 	const char *ring_link;	/* what the ring shares: "device", "ip", "phone" */
 	/* JSON payload per source; "" when the source is absent. */
 	const char *source[CORE_SEED_NSOURCES];
