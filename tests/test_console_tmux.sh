@@ -289,8 +289,10 @@ ld_line 'Scored 20[0-9-]+ [0-9:]+ UTC' >/dev/null
 ld_keys 4
 ld_keys c
 ld_wait '^ *AT UTC +ACTOR +ACTION +OBJECT +DETAIL'
-ld_line 'application\.approve +application/301 +manual_r' >/dev/null
-ld_line '^#[0-9]+ application/301: manual_review → approved, reason VERIFIED_INCOME' >/dev/null
+ld_line '^[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +ld_test_r… +application\.approve +application/301 +manual_r' >/dev/null
+# What a narrow column cuts, the selected row's preview shows whole.
+ld_line '^#[0-9]+ ld_test_risk application\.approve application/301: manual_review → approved,$' >/dev/null
+ld_line '^reason VERIFIED_INCOME, note "payslips checked"' >/dev/null
 [ "$(ld_pane | wc -L)" -le 80 ] || ld_fail "an audit line is wider than 80 columns"
 ld_keys 1
 $LD_TMUX resize-window -t ld:risk -x 120 -y 40

@@ -343,11 +343,15 @@ audit_layout(int cols, int *w)
 
 /* "2026-11-25 11:22:33" cut to the column: seconds, then the year go. */
 static const char *
-at_text(const char *at, int width)
+at_text(const char *at, int width, char *buf, size_t len)
 {
 	if (width >= 19 || strlen(at) < 19)
 		return at;
-	return width >= 16 ? at : at + 5;
+	if (width >= 16)
+		snprintf(buf, len, "%.16s", at);
+	else
+		snprintf(buf, len, "%.11s", at + 5);
+	return buf;
 }
 
 static void
@@ -430,7 +434,7 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 		int sel = i == a->cur, yy = top + 3 + y;
 		enum ui_style s = sel ? UI_S_SELECTED : UI_S_NORMAL;
 		const char *cell[AC_COUNT];
-		char id[24];
+		char id[24], at[24];
 
 		if (sel) {
 			ui_fill(ui, yy, 0, cols, UI_S_SELECTED);
@@ -438,7 +442,7 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 		}
 		snprintf(id, sizeof id, "%" PRId64, r->id);
 		cell[AC_ID] = id;
-		cell[AC_AT] = at_text(r->at, w[AC_AT]);
+		cell[AC_AT] = at_text(r->at, w[AC_AT], at, sizeof at);
 		cell[AC_ACTOR] = r->actor;
 		cell[AC_ACTION] = r->action;
 		cell[AC_OBJECT] = r->object;
@@ -455,10 +459,20 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 		const struct core_audit_row *r = &a->rows[a->cur];
 		int yy = top + rows - 2, cut;
 
-		snprintf(buf, sizeof buf, "#%" PRId64 " %s: %s", r->id,
-		    r->object, r->detail[0] ? r->detail : "(no detail)");
+		snprintf(buf, sizeof buf, "#%" PRId64 " %s %s %s: %s", r->id,
+		    r->actor, r->action, r->object, r->detail[0] ? r->detail :
+		    "(no detail)");
 		/* Wrapped by display columns onto the two lines. */
 		cut = ui_text_cut(buf, cols);
+		if (buf[cut] != '\0') {
+			/* At a space, when one is near enough. */
+			int sp = cut;
+
+			while (sp > cut / 2 && buf[sp - 1] != ' ')
+				sp--;
+			if (sp > cut / 2)
+				cut = sp;
+		}
 		ui_put(ui, yy, 0, cols, UI_LEFT, UI_S_DIM, buf);
 		if (buf[cut] != '\0') {
 			char first[640];
