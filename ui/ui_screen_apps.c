@@ -687,7 +687,8 @@ apps_position(struct ui *ui, void *st, char *buf, size_t len)
 		ui_count(known, n, sizeof n);
 		snprintf(of, sizeof of, " of %s", n);
 	} else if (a->n > 0 && !core_apps_filter_active(&a->filter) &&
-	    a->estimate >= 0) {
+	    a->sort != CORE_SORT_POINTS && a->estimate >= 0) {
+		/* (By score the list holds the scored applications only.) */
 		ui_count(a->estimate > known ? a->estimate : known, n,
 		    sizeof n);
 		snprintf(of, sizeof of, " of ~%s", n);
