@@ -29,7 +29,7 @@ static const struct cli_command commands[] = {
 	{ "model", "eval", cli_model_eval, "--model F --csv F "
 	    "[--contribs|--approx-contribs|--points]",
 	    "score a CSV with a model file; print margins, contributions" },
-	{ "score", "pre", cli_score_pre, "--applicant ID [--json]",
+	{ "score", "pre", cli_score_pre, "--applicant ID ... [--json]",
 	    "pre-assess an applicant's data before an application" },
 	{ "seed", NULL, cli_seed, "--count N [--seed S]",
 	    "load synthetic applicants and applications" },

@@ -226,7 +226,9 @@ static const char reuse_sql[] =
  * Everything written in one statement: the scores, the applications'
  * status and copy of the champion score, an audit record and a NOTIFY per
  * application, and a review case for each manual_review.  A reused score's
- * explanation is copied from where it is stored.  The status guard makes a
+ * explanation is copied from where it is stored, by primary key only when
+ * there is one (subqueries, not joins: the plan is generic, and a join
+ * could scan all scores for every batch).  The status guard makes a
  * lost lock visible as a count mismatch instead of a double decision.
  */
 static const char write_sql[] =
@@ -243,12 +245,15 @@ static const char write_sql[] =
     " rules_hit, reasons, inputs_sha256, error, pre_assessment)"
     " SELECT b.application_id, b.model_id, b.shadow, b.probability,"
     " b.margin, b.points, b.band, b.decision,"
-    " coalesce(b.contributions, pa.contributions, ps.contributions, '[]'),"
+    " coalesce(b.contributions,"
+    " (SELECT contributions FROM pre_assessments WHERE id = b.reuse_pre),"
+    " (SELECT contributions FROM scores WHERE id = b.reuse_score), '[]'),"
     " coalesce(b.rules_hit, '[]'),"
-    " coalesce(b.reasons, pa.reasons, ps.reasons, '[]'),"
+    " coalesce(b.reasons,"
+    " (SELECT reasons FROM pre_assessments WHERE id = b.reuse_pre),"
+    " (SELECT reasons FROM scores WHERE id = b.reuse_score), '[]'),"
     " b.inputs_sha256, b.error, coalesce(b.pre_assessment, false)"
-    " FROM b LEFT JOIN pre_assessments pa ON pa.id = b.reuse_pre"
-    " LEFT JOIN scores ps ON ps.id = b.reuse_score ORDER BY b.ord"
+    " FROM b ORDER BY b.ord"
     " RETURNING id, application_id, shadow),"
     " upd AS (UPDATE applications a SET status = b.decision,"
     " score_id = ins.id, points = b.points, pd_bps = b.pd_bps,"
@@ -314,6 +319,13 @@ prepare(struct core_scorer *s, struct ld_db *db, struct ld_err *err)
 		return LD_OK;
 	/* Whatever a reused connection held is gone before we prepare. */
 	res = PQexec(db->conn, "DEALLOCATE ALL");
+	PQclear(res);
+	/*
+	 * The statements' plans do not depend on their parameters (a batch
+	 * size, a document whose row count the planner cannot see), so they
+	 * are planned once, not at every batch.
+	 */
+	res = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
 	PQclear(res);
 	for (i = 0; i < sizeof statements / sizeof statements[0]; i++) {
 		res = PQprepare(db->conn, statements[i].name, statements[i].sql,

@@ -28,16 +28,38 @@ stopping(const struct score_worker *w)
 	return atomic_load(&w->shared->stop) != 0;
 }
 
+/* Drops the notifications libpq holds; 1 when there were any. */
+static int
+drain_notifies(struct ld_db *db)
+{
+	PGnotify *nt;
+	int any = 0;
+
+	if (db->conn == NULL)
+		return 0;
+	PQconsumeInput(db->conn);
+	while ((nt = PQnotifies(db->conn)) != NULL) {
+		PQfreemem(nt);
+		any = 1;
+	}
+	return any;
+}
+
 /*
  * Sleeps up to ms, waking early on a notification or on stop.  Drains
- * notifications so they do not pile up.
+ * notifications so they do not pile up.  One that arrived while the last
+ * batch was being read is already in libpq's queue, not on the socket:
+ * then there is no sleep at all, or an application submitted during a
+ * batch would wait for the next poll.
  */
 static void
 wait_for_work(struct score_worker *w, struct ld_db *db, int ms)
 {
 	struct pollfd pfd[2];
-	PGnotify *nt;
 	int n = 0;
+
+	if (drain_notifies(db))
+		return;
 
 	pfd[n].fd = w->shared->wake_fd;
 	pfd[n++].events = POLLIN;
@@ -48,11 +70,7 @@ wait_for_work(struct score_worker *w, struct ld_db *db, int ms)
 	if (poll(pfd, (nfds_t)n, ms) < 0 && errno != EINTR)
 		ld_log_warn("score worker %d: poll: %s", w->index,
 		    strerror(errno));
-	if (db->conn != NULL) {
-		PQconsumeInput(db->conn);
-		while ((nt = PQnotifies(db->conn)) != NULL)
-			PQfreemem(nt);
-	}
+	(void)drain_notifies(db);
 }
 
 static int
