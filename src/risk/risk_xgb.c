@@ -598,22 +598,28 @@ risk_xgb_free(struct risk_xgb *x)
 	free(x->ftab);
 }
 
+/*
+ * One step of a walk, on inputs converted to float as xgboost's are.  A
+ * leaf points at itself, so extra steps stay put.
+ */
 static inline uint32_t
-xgb_step(const struct risk_xgb_wnode *w, uint32_t n, const double *x)
+xgb_stepf(const struct risk_xgb_wnode *w, uint32_t n, const float *x)
 {
 	const struct risk_xgb_wnode	*nd = &w[n];
-	double				 v;
+	float				 v;
 	unsigned			 go_left;
 
 	v = x[nd->feat & RISK_XGB_FEATURE_MASK];
 	/* NaN compares false; then default_left decides.  No branches. */
-	go_left = ((float)v < nd->cond) | ((v != v) & (nd->feat >> 31));
+	go_left = (v < nd->cond) | ((v != v) & (nd->feat >> 31));
 	return go_left ? nd->left : nd->right;
 }
 
 /*
- * Four trees at a time: their walks are independent, so the loads of
+ * Eight trees at a time: their walks are independent, so the loads of
  * one overlap the others'.  The leaves are still added in tree order.
+ * The row is converted to float once (xgboost's own inputs are floats),
+ * not at every step.
  */
 double
 risk_xgb_margin(const struct risk_model *m, const double *x)
@@ -622,34 +628,44 @@ risk_xgb_margin(const struct risk_model *m, const double *x)
 	const struct risk_xgb_wnode	*w = xg->walk;
 	const struct risk_xgb_tree	*tr = xg->trees;
 	float				 margin = xg->base_margin;
-	size_t				 t, k, d;
+	float				 xs[256], *xf = xs;
+	size_t				 t, k, d, F = m->nfeatures;
 
-	for (t = 0; t + 4 <= xg->ntrees; t += 4) {
-		uint32_t n0 = tr[t].root, n1 = tr[t + 1].root;
-		uint32_t n2 = tr[t + 2].root, n3 = tr[t + 3].root;
+	if (F > sizeof xs / sizeof xs[0])
+		xf = ld_reallocarray(NULL, F, sizeof *xf);
+	for (k = 0; k < F; k++)
+		xf[k] = (float)x[k];
+	for (t = 0; t + 8 <= xg->ntrees; t += 8) {
+		uint32_t n[8];
 
-		d = tr[t].depth;
-		for (k = 1; k < 4; k++)
+		d = 0;
+		for (k = 0; k < 8; k++) {
+			n[k] = tr[t + k].root;
 			if (tr[t + k].depth > d)
 				d = tr[t + k].depth;
-		for (k = 0; k < d; k++) {
-			n0 = xgb_step(w, n0, x);
-			n1 = xgb_step(w, n1, x);
-			n2 = xgb_step(w, n2, x);
-			n3 = xgb_step(w, n3, x);
 		}
-		margin += w[n0].cond;
-		margin += w[n1].cond;
-		margin += w[n2].cond;
-		margin += w[n3].cond;
+		for (k = 0; k < d; k++) {
+			n[0] = xgb_stepf(w, n[0], xf);
+			n[1] = xgb_stepf(w, n[1], xf);
+			n[2] = xgb_stepf(w, n[2], xf);
+			n[3] = xgb_stepf(w, n[3], xf);
+			n[4] = xgb_stepf(w, n[4], xf);
+			n[5] = xgb_stepf(w, n[5], xf);
+			n[6] = xgb_stepf(w, n[6], xf);
+			n[7] = xgb_stepf(w, n[7], xf);
+		}
+		for (k = 0; k < 8; k++)
+			margin += w[n[k]].cond;
 	}
 	for (; t < xg->ntrees; t++) {
 		uint32_t n = tr[t].root;
 
 		for (k = 0; k < tr[t].depth; k++)
-			n = xgb_step(w, n, x);
+			n = xgb_stepf(w, n, xf);
 		margin += w[n].cond;
 	}
+	if (xf != xs)
+		free(xf);
 	return margin;
 }
 
