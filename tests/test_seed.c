@@ -196,6 +196,53 @@ test_fields(void)
 	core_seed_gen_free(g);
 }
 
+/*
+ * The shared-device count each row carries is what the worker will count
+ * in the applications table: distinct applicants (identity numbers here)
+ * on the device in the 24 hours up to the row, counted afresh over all
+ * rows.  No payload carries one any more.  Device rings give counts of 3
+ * and more, so rule R003 has work on demo data.
+ */
+static void
+test_shared_device(void)
+{
+	struct core_seed_gen *g = core_seed_gen_new(7, T_NOW);
+	static struct core_seed_row rows[NROWS];
+	int i, j, k, bad = 0, three = 0, in_payload = 0;
+
+	for (i = 0; i < NROWS; i++) {
+		core_seed_gen_next(g, &rows[i]);
+		in_payload += strstr(rows[i].payload[RISK_SRC_DEVICE],
+		    "shared_applicants") != NULL;
+	}
+	for (i = 0; i < NROWS; i++) {
+		int n = 0;
+
+		for (j = 0; j < NROWS; j++) {
+			if (strcmp(rows[j].device_hash, rows[i].device_hash) ||
+			    rows[j].submitted_at > rows[i].submitted_at ||
+			    rows[j].submitted_at <= rows[i].submitted_at -
+			    86400)
+				continue;
+			for (k = 0; k < j; k++)
+				if (!strcmp(rows[k].device_hash,
+				    rows[i].device_hash) &&
+				    !strcmp(rows[k].id_no, rows[j].id_no) &&
+				    rows[k].submitted_at <= rows[i].submitted_at &&
+				    rows[k].submitted_at > rows[i].submitted_at -
+				    86400)
+					break;
+			n += k == j;
+		}
+		bad += n != rows[i].device_shared_24h;
+		three += rows[i].device_shared_24h >= 3;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(three > 0);
+	CU_ASSERT_EQUAL(in_payload, 0);
+	core_seed_gen_free(g);
+}
+
 /* The payloads feed the risk engine's extractor: features come out. */
 static void
 test_payloads_extract(void)
@@ -241,6 +288,7 @@ static const struct ld_test_case seed_cases[] = {
 	LD_TEST(test_deterministic),
 	LD_TEST(test_deterministic_any_day),
 	LD_TEST(test_fields),
+	LD_TEST(test_shared_device),
 	LD_TEST(test_payloads_extract),
 	LD_TEST_END
 };
