@@ -509,7 +509,7 @@ r=$(q -F '|' -c "SELECT s.pre_assessment, s.probability = p.probability,
 	JOIN audit_log l ON l.action = 'application.scored'
 	AND l.object_id = a.id::text
 	JOIN reviews r ON r.application_id = a.id WHERE a.id = $big")
-[ "$r" = "t|t|t|manual_review|t|AMOUNT_LARGE|PD_LOW" ] ||
+[ "$r" = "t|t|t|manual_review|t|AMOUNT_LARGE|AMOUNT_LARGE" ] ||
 	fail "the pre-assessment was not reused, or the policy not re-run on the amount: $r"
 ok "score pre stored a pre-assessment (again: the same one); applying for 60,000 yuan reused it and the policy sent the amount to review"
 

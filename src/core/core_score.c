@@ -866,18 +866,38 @@ put_reasons(struct core_scorer *s, struct ld_buf *b,
 	risk_explain_reasons_text(b, rs, nreason);
 }
 
-/* The review case's reason and note: the first basis, and all of them. */
+/*
+ * The review case's reason and note: the basis that asked for a person
+ * (a review rule, no score, the amount, a PD or score between the
+ * thresholds; not the low PD that came before the amount), and all of
+ * them.
+ */
 static void
 review_texts(const struct risk_policy_result *pr, char *reason, size_t rlen,
     struct ld_buf *note)
 {
+	const struct risk_policy_reason *r = NULL;
 	size_t i;
 
-	snprintf(reason, rlen, "%s", pr->nreasons > 0 ?
-	    risk_basis_code(pr->reasons[0].basis) : "NO_SCORE");
-	if (pr->nreasons > 0 && pr->reasons[0].rule_id != NULL)
+	for (i = 0; i < pr->nreasons && r == NULL; i++)
+		switch (pr->reasons[i].basis) {
+		case RISK_BASIS_RULE_REVIEW:
+		case RISK_BASIS_NO_SCORE:
+		case RISK_BASIS_AMOUNT_LARGE:
+		case RISK_BASIS_PD_MIDDLE:
+		case RISK_BASIS_POINTS_MIDDLE:
+			r = &pr->reasons[i];
+			break;
+		default:
+			break;
+		}
+	if (r == NULL && pr->nreasons > 0)
+		r = &pr->reasons[0];
+	snprintf(reason, rlen, "%s", r != NULL ? risk_basis_code(r->basis) :
+	    "NO_SCORE");
+	if (r != NULL && r->rule_id != NULL)
 		snprintf(reason + strlen(reason), rlen - strlen(reason), " %s",
-		    pr->reasons[0].rule_id);
+		    r->rule_id);
 	for (i = 0; i < pr->nreasons; i++) {
 		if (i > 0)
 			ld_buf_puts(note, "; ");
