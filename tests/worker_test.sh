@@ -455,6 +455,12 @@ if "$LOANDESK" score pre --applicant 999999 2>"$T/err"; then
 	fail "score pre of an unknown applicant succeeded"
 fi
 grep -q 'applicant 999999 does not exist' "$T/err" || fail "$(cat "$T/err")"
+if "$LOANDESK" score pre --applicant "$(q -c "SELECT min(id) FROM applicants
+	WHERE id <> $who")" 2>"$T/err"; then
+	fail "score pre of an applicant without data succeeded"
+fi
+grep -q 'has no data collected before an application' "$T/err" ||
+	fail "$(cat "$T/err")"
 pre=$($PY - "$T/pre1.json" "$T/pre2.json" <<'EOF'
 import json, sys
 a = json.load(open(sys.argv[1]))

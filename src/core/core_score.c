@@ -1178,6 +1178,12 @@ core_score_pre(struct core_scorer *s, struct ld_db *db, int64_t applicant_id,
 		    "exist", idtext);
 		goto fail;
 	}
+	if (PQgetisnull(res, 0, 1)) {
+		st = ld_err_set(err, LD_ENOTFOUND, "applicant %s has no data "
+		    "collected before an application (applicant_alt_data)",
+		    idtext);
+		goto fail;
+	}
 	if ((st = use_models(s, db, field_id(res, 0, 3), 0, err)) != LD_OK)
 		goto fail;
 	pl = risk_payloads_new();

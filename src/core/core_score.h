@@ -77,7 +77,8 @@ struct core_pre_assessment {
  * the scoring worker decides with this score instead of running the model:
  * rules and policy run as always, on the application's amount.  The
  * application's own links (the shared-device count) are missing here.
- * LD_ENOTFOUND for an unknown applicant or without a champion; LD_EINVAL
+ * LD_ENOTFOUND for an unknown applicant, one without applicant_alt_data,
+ * or without a champion; LD_EINVAL
  * when a payload is not a JSON object or the model cannot score.
  */
 enum ld_status core_score_pre(struct core_scorer *s, struct ld_db *db,
