@@ -61,6 +61,7 @@ struct core_scorer {
 	/* The session the statements are prepared in (pointer and pid). */
 	const PGconn *prep_conn;
 	int prep_pid;
+	int prep_batch;		/* the claim's batch size */
 	struct ld_buf doc;
 };
 
@@ -157,7 +158,10 @@ core_scorer_free(struct core_scorer *s)
 /* ---- statements ------------------------------------------------------ */
 
 /*
- * The claim.  Besides the applications it brings, per application, its
+ * The claim, with the batch size written in (a printf format): its plan
+ * is made once, and with a parameter there the planner would guess a
+ * tenth of the table and plan the joins below for thousands of rows.
+ * Besides the applications it brings, per application, its
  * payloads (one column per source, in enum risk_source order), the
  * distinct applicants on its device fingerprint in the 24 hours up to it
  * (applications_device_time answers that from the index), and whether its
@@ -167,7 +171,7 @@ core_scorer_free(struct core_scorer *s)
 static const char claim_sql[] =
     "WITH c AS (SELECT id, applicant_id, amount_fen, device_hash,"
     " submitted_at FROM applications WHERE status = 'received'"
-    " ORDER BY id LIMIT $1::integer FOR UPDATE SKIP LOCKED)"
+    " ORDER BY id LIMIT %d FOR UPDATE SKIP LOCKED)"
     " SELECT c.id, c.applicant_id, c.amount_fen,"
     " CASE WHEN c.device_hash IS NOT NULL THEN"
     " (SELECT count(DISTINCT o.applicant_id) FROM applications o"
@@ -276,7 +280,7 @@ static const struct {
 	const char *name, *sql;
 	int nparams;
 } statements[] = {
-	{ "loandesk_score_claim", claim_sql, 1 },
+	{ "loandesk_score_claim", NULL, 0 },
 	{ "loandesk_score_reuse", reuse_sql, 4 },
 	{ "loandesk_score_write", write_sql, 1 },
 };
@@ -308,14 +312,17 @@ result_error(struct core_scorer *s, struct ld_db *db, PGresult *res,
 }
 
 static enum ld_status
-prepare(struct core_scorer *s, struct ld_db *db, struct ld_err *err)
+prepare(struct core_scorer *s, struct ld_db *db, int batch_size,
+    struct ld_err *err)
 {
 	PGresult *res;
+	char *claim;
 	size_t i;
 
 	if (db->conn == NULL)
 		return ld_err_set(err, LD_ENET, "not connected to the database");
-	if (s->prep_conn == db->conn && s->prep_pid == PQbackendPID(db->conn))
+	if (s->prep_conn == db->conn && s->prep_pid == PQbackendPID(db->conn) &&
+	    s->prep_batch == batch_size)
 		return LD_OK;
 	/* Whatever a reused connection held is gone before we prepare. */
 	res = PQexec(db->conn, "DEALLOCATE ALL");
@@ -327,18 +334,23 @@ prepare(struct core_scorer *s, struct ld_db *db, struct ld_err *err)
 	 */
 	res = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
 	PQclear(res);
+	claim = ld_asprintf(claim_sql, batch_size);
 	for (i = 0; i < sizeof statements / sizeof statements[0]; i++) {
-		res = PQprepare(db->conn, statements[i].name, statements[i].sql,
+		res = PQprepare(db->conn, statements[i].name,
+		    statements[i].sql ? statements[i].sql : claim,
 		    statements[i].nparams, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			free(claim);
 			result_error(s, db, res, err);
 			return ld_err_prefix(err, "preparing %s: ",
 			    statements[i].name);
 		}
 		PQclear(res);
 	}
+	free(claim);
 	s->prep_conn = db->conn;
 	s->prep_pid = PQbackendPID(db->conn);
+	s->prep_batch = batch_size;
 	return LD_OK;
 }
 
@@ -652,22 +664,17 @@ claimed_from_row(struct core_scorer *s, const PGresult *res, int i,
 }
 
 static enum ld_status
-claim(struct core_scorer *s, struct ld_db *db, int batch_size,
-    struct claimed **out, size_t *n, int64_t *champ, int64_t *chall,
-    struct ld_err *err)
+claim(struct core_scorer *s, struct ld_db *db, struct claimed **out,
+    size_t *n, int64_t *champ, int64_t *chall, struct ld_err *err)
 {
 	PGresult *res;
-	char lim[16];
-	const char *params[1] = { lim };
 	struct claimed *c;
 	enum ld_status st;
 	int i, rows;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(lim, sizeof lim, "%d", batch_size);
-	st = exec_prepared(s, db, "loandesk_score_claim", 1, params, &res,
-	    err);
+	st = exec_prepared(s, db, "loandesk_score_claim", 0, NULL, &res, err);
 	if (st != LD_OK)
 		return st;
 	rows = PQntuples(res);
@@ -1076,12 +1083,13 @@ core_score_batch(struct core_scorer *s, struct ld_db *db, int batch_size,
 	memset(&local, 0, sizeof local);
 	memset(&champ, 0, sizeof champ);
 	memset(&chall, 0, sizeof chall);
-	if ((st = prepare(s, db, err)) != LD_OK)
+	if (batch_size < 1)
+		return ld_err_set(err, LD_EINVAL, "batch size %d", batch_size);
+	if ((st = prepare(s, db, batch_size, err)) != LD_OK)
 		return st;
 	if ((st = ld_db_begin(db, err)) != LD_OK)
 		return st;
-	if ((st = claim(s, db, batch_size, &c, &n, &champ_id, &chall_id,
-	    err)) != LD_OK)
+	if ((st = claim(s, db, &c, &n, &champ_id, &chall_id, err)) != LD_OK)
 		goto fail;
 	if (n == 0) {
 		claimed_free(c, 0);
