@@ -412,6 +412,14 @@ test_count_and_cut(void)
 static const struct core_operator risk_op = { "li_na", CORE_ROLE_RISK, 0,
 	"UTC", "UTC" };
 
+/* Hides what needs the right to decide, as a decided case does. */
+static int
+hide_decisions(const struct ui_key *k, void *arg)
+{
+	(void)arg;
+	return k->perm == CORE_PERM_DECIDE;
+}
+
 static int
 hinted(const struct ui_hint *h, int n, int action)
 {
@@ -447,7 +455,7 @@ test_screens_and_hints(void)
 		    s->command != NULL);
 		for (x0 = 0; x0 <= 10; x0 += 10) {
 			n = ui_hints_layout(tables, 2, x0 ? &ro : &risk_op,
-			    x0, 80, h, 32);
+			    x0, 80, h, 32, NULL, NULL);
 			CU_ASSERT(hinted(h, n, UI_ACT_HELP));
 			CU_ASSERT(hinted(h, n, UI_ACT_BACK));
 			CU_ASSERT(hinted(h, n, UI_ACT_QUIT));
@@ -469,17 +477,26 @@ test_screens_and_hints(void)
 		const struct ui_key *tables[2] = {
 			ui_screen_table[UI_SCREEN_CASE]->keys, ui_frame_keys };
 
-		n = ui_hints_layout(tables, 2, &risk_op, 0, 80, h, 32);
+		n = ui_hints_layout(tables, 2, &risk_op, 0, 80, h, 32, NULL,
+		    NULL);
 		CU_ASSERT(hinted(h, n, UI_ACT_NEXT_PANE));
 		CU_ASSERT(hinted(h, n, UI_ACT_SCREEN + 1));
 		/* ... but nothing that needs a role to the readonly. */
-		n = ui_hints_layout(tables, 2, &ro, 10, 80, h, 32);
+		n = ui_hints_layout(tables, 2, &ro, 10, 80, h, 32, NULL,
+		    NULL);
 		for (j = 0; j < n; j++)
 			CU_ASSERT_EQUAL(h[j].key->perm, CORE_PERM_NONE);
 		/* Narrow: what is always there comes first. */
-		n = ui_hints_layout(tables, 2, &risk_op, 0, 24, h, 32);
+		n = ui_hints_layout(tables, 2, &risk_op, 0, 24, h, 32, NULL,
+		    NULL);
 		CU_ASSERT_EQUAL(n, 3);
 		CU_ASSERT(hinted(h, n, UI_ACT_QUIT));
+		/* A decided case: its decisions leave the bar, Tab stays. */
+		n = ui_hints_layout(tables, 2, &risk_op, 0, 80, h, 32,
+		    hide_decisions, NULL);
+		for (j = 0; j < n; j++)
+			CU_ASSERT_EQUAL(h[j].key->perm, CORE_PERM_NONE);
+		CU_ASSERT(hinted(h, n, UI_ACT_NEXT_PANE));
 	}
 }
 

@@ -167,6 +167,67 @@ test_override_rule_matches_database(void)
 	ld_db_close(&op);
 }
 
+/*
+ * For every status and decision: the database refuses the decision (for
+ * its state, not its note) exactly when core_decision_refusal says the
+ * console must not offer it.  Each try carries a note and is rolled back.
+ */
+static void
+test_state_rule_matches_database(void)
+{
+	static const char *const decisions[] = { "approve", "reject",
+		"review" };
+	static const char *const statuses[] = { "received", "scored",
+		"auto_approved", "auto_rejected", "manual_review", "approved",
+		"rejected" };
+	struct ld_db op;
+	struct ld_err err;
+	size_t d, s;
+	int refused_seen = 0;
+
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
+	    LD_OK);
+	for (s = 0; s < sizeof statuses / sizeof statuses[0]; s++) {
+		char sql[256];
+		int64_t id = scored_application("manual_review");
+
+		CU_ASSERT_FATAL(id > 0);
+		snprintf(sql, sizeof sql, "UPDATE applications SET status = "
+		    "'%s' WHERE id = %" PRId64, statuses[s], id);
+		su_exec(sql);
+		for (d = 0; d < 3; d++) {
+			char idt[24];
+			const char *params[4] = { idt, decisions[d], "OTHER",
+				"checked by the test" };
+			const char *why;
+			enum ld_status st;
+			int db_refuses;
+
+			snprintf(idt, sizeof idt, "%" PRId64, id);
+			ld_err_clear(&err);
+			CU_ASSERT_EQUAL_FATAL(ld_db_begin(&op, &err), LD_OK);
+			st = ld_db_exec(&op, "SELECT api.application_decide("
+			    "$1, $2, $3, $4)", 4, params, NULL, &err);
+			ld_db_rollback(&op);
+			db_refuses = st != LD_OK;
+			/* Only the state may be the reason it refused. */
+			if (db_refuses)
+				CU_ASSERT_EQUAL(st, LD_ECONFLICT);
+			why = core_decision_refusal(decisions[d], statuses[s]);
+			if (db_refuses != (why != NULL))
+				fprintf(stderr, "%s on %s: database %s (%s), "
+				    "console %s\n", decisions[d], statuses[s],
+				    db_refuses ? "refuses" : "accepts",
+				    err.msg, why ? why : "offers it");
+			CU_ASSERT_EQUAL(db_refuses, why != NULL);
+			refused_seen += db_refuses;
+		}
+	}
+	/* received x3, approved x3, rejected x3, review of manual_review. */
+	CU_ASSERT_EQUAL(refused_seen, 10);
+	ld_db_close(&op);
+}
+
 /* The estimate needs no ANALYZE and follows the table's size. */
 static void
 test_estimate_before_analyze(void)
@@ -380,6 +441,7 @@ main(void)
 {
 	static const struct ld_test_case cases[] = {
 		LD_TEST(test_override_rule_matches_database),
+		LD_TEST(test_state_rule_matches_database),
 		LD_TEST(test_estimate_before_analyze),
 		LD_TEST(test_verify_incremental),
 		LD_TEST(test_insert_notifies_once),

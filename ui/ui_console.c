@@ -331,6 +331,23 @@ key_tables(struct ui *ui, const struct ui_key *tables[2])
 	tables[1] = ui_frame_keys;
 }
 
+/* Why the current screen cannot take k's action now, or NULL. */
+static const char *
+key_refusal(struct ui *ui, const struct ui_key *k)
+{
+	const struct ui_screen *s = ui->screens[ui->cur];
+
+	if (s->refusal == NULL)
+		return NULL;
+	return s->refusal(ui, ui->state[ui->cur], k->action);
+}
+
+static int
+key_hidden(const struct ui_key *k, void *arg)
+{
+	return key_refusal(arg, k) != NULL;
+}
+
 /* Key-hint bar: what fits of the screen's hinted keys and the frame's. */
 static void
 draw_hints(struct ui *ui, int y)
@@ -347,7 +364,7 @@ draw_hints(struct ui *ui, int y)
 		x0 = 10;
 	}
 	n = ui_hints_layout(tables, 2, &ui->op, x0, COLS, h,
-	    (int)(sizeof h / sizeof h[0]));
+	    (int)(sizeof h / sizeof h[0]), key_hidden, ui);
 	for (i = 0; i < n; i++) {
 		char key[32];
 		int w = ui_text_width(h[i].key->help);
@@ -471,7 +488,8 @@ help_overlay(struct ui *ui)
 		for (k = tables[t]; k != NULL && k->action != 0; k++) {
 			char buf[160];
 
-			if (!ui_may(ui, k->perm) || n == cap)
+			if (!ui_may(ui, k->perm) || key_refusal(ui, k) != NULL ||
+			    n == cap)
 				continue;
 			snprintf(buf, sizeof buf, "%-10s %s", k->label,
 			    k->help);
@@ -834,6 +852,7 @@ dispatch(struct ui *ui, int key)
 	const struct ui_screen *s = ui->screens[ui->cur];
 	const struct ui_key *tables[2], *k;
 	void *st = ui->state[ui->cur];
+	const char *why;
 
 	if (key == ERR)
 		return;
@@ -855,6 +874,10 @@ dispatch(struct ui *ui, int key)
 	if (!ui_may(ui, k->perm)) {
 		ui_status_error(ui, "%s: not offered to %s%s", k->help,
 		    ui->op.user, ui->readonly ? " (--readonly)" : "");
+		return;
+	}
+	if ((why = key_refusal(ui, k)) != NULL) {
+		ui_status_error(ui, "%s: not now, %s", k->help, why);
 		return;
 	}
 	ui->status_error = 0;

@@ -114,13 +114,15 @@ struct ui_hint {
 
 /*
  * Lays out the key-hint bar in cols columns from column x0: the hinted
- * rows of tables[0..n) that op may use, ALWAYS rows first, then MAIN,
+ * rows of tables[0..n) that op may use and hidden (when not NULL) does
+ * not hide for the screen's state, ALWAYS rows first, then MAIN,
  * then MORE, as many of each rank as fit, drawn in table order.  Returns
  * the number of entries written to out (at most max).
  */
 int ui_hints_layout(const struct ui_key *const *tables, int n,
     const struct core_operator *op, int x0, int cols, struct ui_hint *out,
-    int max);
+    int max, int (*hidden)(const struct ui_key *k, void *arg),
+    void *hidden_arg);
 
 /* The text of a hint's key: the label up to its first '/' ("q/Esc": q). */
 void ui_hint_key(const struct ui_key *k, char *buf, size_t len);
@@ -136,6 +138,12 @@ struct ui_screen {
 	void (*draw)(struct ui *ui, void *st, int top, int rows);
 	/* A key's action; non-zero when handled. */
 	int (*action)(struct ui *ui, void *st, int action);
+	/*
+	 * Why action cannot be taken in the screen's current state (a case
+	 * already decided), or NULL when it can; NULL pointer: always can.
+	 * Such an action leaves the hint bar and help, and its key says why.
+	 */
+	const char *(*refusal)(struct ui *ui, void *st, int action);
 	/* A ':' command; non-zero when recognised (errors go to status). */
 	int (*command)(struct ui *ui, void *st, const char *cmd);
 	/* '/' live filter text, after each keystroke; NULL: no filter. */

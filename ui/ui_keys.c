@@ -72,7 +72,8 @@ hint_width(const struct ui_key *k)
 int
 ui_hints_layout(const struct ui_key *const *tables, int n,
     const struct core_operator *op, int x0, int cols, struct ui_hint *out,
-    int max)
+    int max, int (*hidden)(const struct ui_key *k, void *arg),
+    void *hidden_arg)
 {
 	const struct ui_key *chosen[64];
 	const struct ui_key *k;
@@ -88,6 +89,7 @@ ui_hints_layout(const struct ui_key *const *tables, int n,
 
 				if ((int)k->hint != rank ||
 				    !core_operator_may(op, k->perm) ||
+				    (hidden != NULL && hidden(k, hidden_arg)) ||
 				    nchosen == (int)(sizeof chosen /
 				    sizeof chosen[0]))
 					continue;

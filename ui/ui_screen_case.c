@@ -465,6 +465,29 @@ case_action(struct ui *ui, void *st, int action)
 	}
 }
 
+static const char *
+case_refusal(struct ui *ui, void *st, int action)
+{
+	struct casev *cv = st;
+	const char *d;
+
+	(void)ui;
+	switch (action) {
+	case CASE_APPROVE:
+		d = "approve";
+		break;
+	case CASE_REJECT:
+		d = "reject";
+		break;
+	case CASE_REVIEW:
+		d = "review";
+		break;
+	default:
+		return NULL;
+	}
+	return core_decision_refusal(d, cv->loaded ? cv->c.status : NULL);
+}
+
 static void
 fmt_value(const struct core_contribution *k, char *buf, size_t len)
 {
@@ -930,6 +953,7 @@ const struct ui_screen ui_screen_case = {
 	.enter = case_enter,
 	.draw = case_draw,
 	.action = case_action,
+	.refusal = case_refusal,
 	.command = NULL,
 	.filter = NULL,
 	.changed = case_changed,

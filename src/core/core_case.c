@@ -404,6 +404,23 @@ core_decision_overrides(const char *decision, const char *rec)
 }
 
 const char *
+core_decision_refusal(const char *decision, const char *status)
+{
+	if (status == NULL || decision == NULL)
+		return "no application loaded";
+	if (strcmp(status, "approved") == 0)
+		return "already approved";
+	if (strcmp(status, "rejected") == 0)
+		return "already rejected";
+	if (strcmp(status, "received") == 0)
+		return "not scored yet";
+	if (strcmp(decision, "review") == 0 &&
+	    strcmp(status, "manual_review") == 0)
+		return "already in manual review";
+	return NULL;
+}
+
+const char *
 core_decision_outcome(const char *decision)
 {
 	if (strcmp(decision, "approve") == 0)

@@ -122,6 +122,16 @@ void core_case_parse_score_json(struct core_case *c, const char *contribs,
  */
 int core_decision_overrides(const char *decision, const char *rec);
 
+/*
+ * Why the database will refuse decision d on an application in status, or
+ * NULL when it will take it: mirrors the state checks of
+ * api.application_decide (decided, not yet scored, already in review), so
+ * the console offers a decision only where one can be made.  The database
+ * stays the authority; tests/test_console_db.c checks the two agree on
+ * every status.
+ */
+const char *core_decision_refusal(const char *decision, const char *status);
+
 /* The status a decision leads to ("approved", "rejected", "manual_review"). */
 const char *core_decision_outcome(const char *decision);
 
