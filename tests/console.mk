@@ -4,7 +4,7 @@ check_PROGRAMS += tests/test_console
 tests_test_console_SOURCES = tests/test_console.c tests/ld_test.h
 tests_test_console_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(PQ_CFLAGS) \
 	-I$(top_builddir)/ui
-tests_test_console_LDADD = $(LDUI_LIBS) $(LDDB_LIBS) $(LDCOMMON_LIBS) \
+tests_test_console_LDADD = $(LDUI_LIBS) $(LDDB_LIBS) $(LDRISK_LIBS) $(LDCOMMON_LIBS) \
 	$(CJSON_LIBS) $(CUNIT_LIBS) -lm
 # It reads the screen table, generated from ui/local.mk.
 $(tests_test_console_OBJECTS): ui/ui_screens.h

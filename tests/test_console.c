@@ -500,6 +500,44 @@ test_screens_and_hints(void)
 	}
 }
 
+/* Raw values read as a risk officer reads them, by the feature's unit. */
+static void
+test_contribution_values(void)
+{
+	static const struct {
+		const char *feature;
+		int missing;
+		double value;
+		const char *want;
+	} cases[] = {
+		{ "declared_income_fen", 0, 498300, "\xc2\xa5" "4,983.00/mo" },
+		{ "monthly_bill_fen", 0, 4710, "\xc2\xa5" "47.10/mo" },
+		{ "requested_amount_fen", 0, 1, "\xc2\xa5" "0.01" },
+		{ "network_months", 0, 55, "55 mo" },
+		{ "form_fill_seconds", 0, 221.8, "221.8 s" },
+		{ "external_score", 0, 502, "502" },
+		{ "night_activity_ratio", 0, 0.13333, "0.1333" },
+		{ "device_risk", 1, 0, "(missing)" },
+		{ "not_in_the_catalogue", 0, 7, "7" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct core_contribution k;
+		char buf[64];
+
+		memset(&k, 0, sizeof k);
+		snprintf(k.feature, sizeof k.feature, "%s", cases[i].feature);
+		k.missing = cases[i].missing;
+		k.value = cases[i].value;
+		core_contribution_value_format(&k, buf, sizeof buf);
+		if (strcmp(buf, cases[i].want) != 0)
+			fprintf(stderr, "%s: got \"%s\", want \"%s\"\n",
+			    cases[i].feature, buf, cases[i].want);
+		CU_ASSERT_STRING_EQUAL(buf, cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -521,6 +559,7 @@ main(void)
 		LD_TEST(test_score_json),
 		LD_TEST(test_overrides),
 		LD_TEST(test_detail_text),
+		LD_TEST(test_contribution_values),
 		LD_TEST_END
 	};
 	static const struct ld_test_case frame[] = {

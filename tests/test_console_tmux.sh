@@ -150,7 +150,9 @@ ld_line 'R_MULTI_APPLY +v3 +refer +多头申请 3\+ in 30 days +\(multi_apply_30
 ld_keys Tab
 ld_wait '\[Linked 3\]'
 ld_line 'phone +306 +王\*五 .*rejected' >/dev/null
-ld_line 'device +304 ' >/dev/null
+# 304 shares the device and the IP: one row says both.
+ld_line 'device,ip +304 ' >/dev/null
+ld_line '^ ip +305 ' >/dev/null
 # Headings sit over their data: left-aligned ones start, right-aligned
 # ones end, in the same display column.
 hd=$(ld_line '^ VIA +ID +NAME') row=$(ld_line '^ phone +306 ')

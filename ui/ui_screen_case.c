@@ -69,13 +69,13 @@ static const char *const pane_names[PANE_COUNT] = {
 enum { RC_VIA, RC_ID, RC_NAME, RC_AMOUNT, RC_SUBMITTED, RC_STATUS,
 	RC_OPENS };
 static const struct ui_column link_cols[] = {
-	{ "VIA", 1, 7, UI_LEFT },
-	{ "ID", 9, 9, UI_RIGHT },
-	{ "NAME", 20, 10, UI_LEFT },
-	{ "AMOUNT", 31, 15, UI_RIGHT },
-	{ "SUBMITTED", 48, 11, UI_LEFT },
-	{ "STATUS", 60, 14, UI_LEFT },
-	{ "(Enter opens)", 75, 0, UI_LEFT },
+	{ "VIA", 1, 13, UI_LEFT },
+	{ "ID", 15, 9, UI_RIGHT },
+	{ "NAME", 26, 10, UI_LEFT },
+	{ "AMOUNT", 37, 15, UI_RIGHT },
+	{ "SUBMITTED", 54, 11, UI_LEFT },
+	{ "STATUS", 66, 14, UI_LEFT },
+	{ "(Enter opens)", 81, 0, UI_LEFT },
 };
 
 enum { RU_ID, RU_VERSION, RU_ACTION, RU_TEXT };
@@ -488,17 +488,6 @@ case_refusal(struct ui *ui, void *st, int action)
 	return core_decision_refusal(d, cv->loaded ? cv->c.status : NULL);
 }
 
-static void
-fmt_value(const struct core_contribution *k, char *buf, size_t len)
-{
-	if (k->missing)
-		snprintf(buf, len, "(missing)");
-	else if (k->value == floor(k->value) && fabs(k->value) < 1e12)
-		snprintf(buf, len, "%.0f", k->value);
-	else
-		snprintf(buf, len, "%.4g", k->value);
-}
-
 /* A signed bar around a centre axis: works without colour. */
 static void
 draw_bar(struct ui *ui, int y, int x, int width, double v, double max)
@@ -600,7 +589,7 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 			if (m > max)
 				max = m;
 		}
-		fmt_value(k, a, sizeof a);
+		core_contribution_value_format(k, a, sizeof a);
 		ui_put(ui, y, 1, 26, UI_LEFT, s, k->feature);
 		ui_put(ui, y, 28, 12, UI_RIGHT,
 		    k->missing ? (selected ? s : UI_S_WARN) : s, a);

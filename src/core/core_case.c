@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,8 @@
 #include "core_case.h"
 #include "core_query.h"
 #include "ld_alloc.h"
+#include "ld_money.h"
+#include "risk_features.h"
 
 #define CASE_MAX_CONTRIBS 64
 #define CASE_MAX_RULES 32
@@ -224,30 +227,30 @@ static const char header_noscore_sql[] =
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     "WHERE a.id = $1";
 
-/* Each kind of link is its own index lookup, bounded. */
+/*
+ * Each kind of link is its own index lookup, bounded; an application linked
+ * in several ways is one row naming them all ("phone,openid").
+ */
 static const char links_sql[] =
     "WITH me AS (SELECT a.id, a.device_hash, a.ip, p.phone_bidx, p.openid "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
-    "WHERE a.id = $1) "
-    "(SELECT 'device', o.id, o.status, to_char(o.submitted_at, "
-    "'YYYY-MM-DD'), op.name_masked, o.amount_fen FROM me JOIN "
-    "applications o ON o.device_hash = me.device_hash AND o.id <> me.id "
-    "JOIN applicants op ON op.id = o.applicant_id ORDER BY o.id DESC "
+    "WHERE a.id = $1), l AS ("
+    "(SELECT 1 AS k, 'device' AS via, o.id FROM me JOIN applications o ON "
+    "o.device_hash = me.device_hash AND o.id <> me.id ORDER BY o.id DESC "
     "LIMIT 20) UNION ALL "
-    "(SELECT 'phone', o.id, o.status, to_char(o.submitted_at, "
-    "'YYYY-MM-DD'), op.name_masked, o.amount_fen FROM me JOIN "
-    "applicants op ON op.phone_bidx = me.phone_bidx JOIN applications o "
-    "ON o.applicant_id = op.id AND o.id <> me.id ORDER BY o.id DESC "
-    "LIMIT 20) UNION ALL "
-    "(SELECT 'ip', o.id, o.status, to_char(o.submitted_at, "
-    "'YYYY-MM-DD'), op.name_masked, o.amount_fen FROM me JOIN "
-    "applications o ON o.ip = me.ip AND o.id <> me.id JOIN applicants op "
-    "ON op.id = o.applicant_id ORDER BY o.id DESC LIMIT 20) UNION ALL "
-    "(SELECT 'openid', o.id, o.status, to_char(o.submitted_at, "
-    "'YYYY-MM-DD'), op.name_masked, o.amount_fen FROM me JOIN "
-    "applicants op ON op.openid = me.openid JOIN applications o ON "
-    "o.applicant_id = op.id AND o.id <> me.id ORDER BY o.id DESC "
-    "LIMIT 20)";
+    "(SELECT 2, 'phone', o.id FROM me JOIN applicants op ON op.phone_bidx "
+    "= me.phone_bidx JOIN applications o ON o.applicant_id = op.id AND "
+    "o.id <> me.id ORDER BY o.id DESC LIMIT 20) UNION ALL "
+    "(SELECT 3, 'ip', o.id FROM me JOIN applications o ON o.ip = me.ip AND "
+    "o.id <> me.id ORDER BY o.id DESC LIMIT 20) UNION ALL "
+    "(SELECT 4, 'openid', o.id FROM me JOIN applicants op ON op.openid = "
+    "me.openid JOIN applications o ON o.applicant_id = op.id AND o.id <> "
+    "me.id ORDER BY o.id DESC LIMIT 20)) "
+    "SELECT string_agg(l.via, ',' ORDER BY l.k), o.id, o.status, "
+    "to_char(o.submitted_at, 'YYYY-MM-DD'), op.name_masked, o.amount_fen "
+    "FROM l JOIN applications o ON o.id = l.id JOIN applicants op ON "
+    "op.id = o.applicant_id GROUP BY o.id, op.name_masked "
+    "ORDER BY min(l.k), o.id DESC";
 
 static const char events_sql[] =
     "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, action, "
@@ -401,6 +404,34 @@ core_decision_overrides(const char *decision, const char *rec)
 	    strcmp(rec, "auto_rejected") == 0) ||
 	    (strcmp(decision, "reject") == 0 &&
 	    strcmp(rec, "auto_approved") == 0);
+}
+
+void
+core_contribution_value_format(const struct core_contribution *k,
+    char *buf, size_t len)
+{
+	const struct risk_feature_def *f = risk_feature_find(k->feature);
+	const char *unit = f != NULL ? f->unit : "";
+	char money[40];
+
+	if (k->missing) {
+		snprintf(buf, len, "(missing)");
+		return;
+	}
+	/* Fen arrive as doubles from the payload: exact below 2^53. */
+	if (strncmp(unit, "fen", 3) == 0 && fabs(k->value) < 9e15 &&
+	    k->value == floor(k->value)) {
+		ld_money_format((int64_t)k->value, 1, money, sizeof money);
+		snprintf(buf, len, "%s%s", money,
+		    strcmp(unit, "fen/month") == 0 ? "/mo" : "");
+	} else if (strcmp(unit, "seconds") == 0)
+		snprintf(buf, len, "%.4g s", k->value);
+	else if (strcmp(unit, "months") == 0 && k->value == floor(k->value))
+		snprintf(buf, len, "%.0f mo", k->value);
+	else if (k->value == floor(k->value) && fabs(k->value) < 1e12)
+		snprintf(buf, len, "%.0f", k->value);
+	else
+		snprintf(buf, len, "%.4g", k->value);
 }
 
 const char *

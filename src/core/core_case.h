@@ -28,6 +28,14 @@ struct core_contribution {
 	double points;   /* scorecard points: -factor * phi */
 };
 
+/*
+ * A contribution's raw value as a risk officer reads it: money features
+ * (unit fen) in yuan exact to the fen, durations with their unit, other
+ * values as numbers, "(missing)" when absent.
+ */
+void core_contribution_value_format(const struct core_contribution *k,
+    char *buf, size_t len);
+
 struct core_rule_hit {
 	char id[64];
 	char version[32];
@@ -37,7 +45,7 @@ struct core_rule_hit {
 };
 
 struct core_link {
-	char via[8];     /* device, phone, ip, openid */
+	char via[32];    /* device,phone,ip,openid: the ways it is linked */
 	int64_t id;
 	char status[16];
 	char submitted[12];

@@ -35,7 +35,7 @@ static const struct risk_feature_def catalogue[] = {
 	    "1 when the carrier confirms the number is registered to the "
 	    "applicant's name and ID number, 0 when it does not match.",
 	    "no carrier authorisation, or not a JSON boolean" },
-	{ "monthly_bill_fen", RISK_FT_FEN, "fen", RISK_SRC_CARRIER,
+	{ "monthly_bill_fen", RISK_FT_FEN, "fen/month", RISK_SRC_CARRIER,
 	    RISK_FR_KEY, "$.monthly_bill_fen", 0, 1e8,
 	    "月均话费", "average monthly phone bill",
 	    "Average monthly carrier bill over the last 6 months, in fen.",

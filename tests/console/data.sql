@@ -70,7 +70,7 @@ VALUES
 		'devC', '192.0.2.30'),
 	(4, 'cash_loan', 250050, 3, 3000, 'bullet', 'auto_rejected',
 		now() - interval '5 hours', 430, 4100, 'E', 'auto_rejected',
-		'devA', '192.0.2.40'),
+		'devA', '192.0.2.10'),
 	(5, 'consumer', 12345678, 36, 1200, 'annuity', 'received',
 		now() - interval '6 hours', NULL, NULL, NULL, NULL,
 		'devE', '192.0.2.10'),
