@@ -362,7 +362,7 @@ test_detail_text(void)
 	    "{\"code\": \"PD_BAND\", \"rule\": null}], \"model_id\": 1, "
 	    "\"score_id\": 9}", b, sizeof b);
 	CU_ASSERT_STRING_EQUAL(b, "manual_review, 552 points, PD 9.46%, rules "
-	    "R_MULTI_APPLY, score 9");
+	    "R_MULTI_APPLY, score #9");
 	/* A review handed over. */
 	core_audit_detail_text("{\"kind\": \"application\", \"application_id\": "
 	    "302, \"payout_id\": null, \"from\": null, \"to\": \"li_na\"}", b,

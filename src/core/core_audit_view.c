@@ -299,9 +299,9 @@ core_audit_detail_text(const char *json, char *buf, size_t len)
 	if (num_of(o, "payout_id", &d))
 		part(&b, "payout %.0f", d);
 	if (num_of(o, "score_id", &d))
-		part(&b, "score %.0f", d);
+		part(&b, "score #%.0f", d);
 	if (num_of(o, "reused_score_id", &d))
-		part(&b, "reuses score %.0f", d);
+		part(&b, "reuses score #%.0f", d);
 	if ((s = str_of(o, "sha256")) != NULL)
 		part(&b, "sha256 %.12s", s);
 	/* Whatever else the row holds, compactly, so nothing is hidden. */
