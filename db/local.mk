@@ -13,6 +13,7 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0003_roles.sql \
 	%reldir%/migrations/0004_api_decisions.sql \
 	%reldir%/migrations/0005_audit_grants.sql \
+	%reldir%/migrations/0006_scoring.sql \
 	%reldir%/migrations/0007_application_notify.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 

@@ -5,6 +5,7 @@
 #define LD_UI_H
 
 #include "ld_config.h"
+#include "ld_err.h"
 
 struct ui_options {
 	int readonly; /* offer nothing that writes */
@@ -12,17 +13,18 @@ struct ui_options {
 };
 
 /*
- * Runs the console until the operator quits; returns an exit status (1
- * when the database or the terminal cannot be opened, or the terminal's
- * input ends while it runs, with the reason on stderr).  The caller makes
- * sure standard input and output are a terminal.  It connects with cfg's
- * [database] conninfo (or the PG* variables) as the operator's own role.
- * The environment it reads: NO_COLOR (set and non-empty: attributes only),
- * ESCDELAY (default 25 ms), PGTZ (the time zone times are shown in; the
- * session's, UTC, when unset), LOANDESK_TIMING_LOG=FILE (appends "event
- * milliseconds" lines: apps_first, apps_pgdn, apps_pgup, apps_move,
- * apps_last, case_open; for the bench).
+ * Runs the console until the operator quits.  Returns LD_OK, or with err
+ * filled: the database cannot be reached or the operator's role not read,
+ * the terminal cannot be opened, or its input ends while it runs.  The
+ * caller makes sure standard input and output are a terminal.  It connects
+ * with cfg's [database] conninfo (or the PG* variables) as the operator's
+ * own role.  The environment it reads: NO_COLOR (set and non-empty:
+ * attributes only), ESCDELAY (default 25 ms), PGTZ (the time zone times are
+ * shown in; the session's, UTC, when unset), LOANDESK_TIMING_LOG=FILE
+ * (appends "event milliseconds" lines: apps_first, apps_pgdn, apps_pgup,
+ * apps_move, apps_last, case_open; for the bench).
  */
-int ui_console_run(const struct ld_config *cfg, const struct ui_options *opt);
+enum ld_status ui_console_run(const struct ld_config *cfg,
+    const struct ui_options *opt, struct ld_err *err);
 
 #endif

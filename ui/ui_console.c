@@ -774,8 +774,12 @@ command_line(struct ui *ui)
 		ui_status_error(ui, "%s has no command \"%s\"", s->name, cmd);
 }
 
+/*
+ * Connects and reads the operator's role.  The first time (first_err not
+ * NULL) a failure goes to first_err; later ones go to the banner.
+ */
 static int
-try_connect(struct ui *ui, int first)
+try_connect(struct ui *ui, struct ld_err *first_err)
 {
 	static const char *const channels[] = { "applications", "reviews" };
 	struct ld_err err;
@@ -784,8 +788,8 @@ try_connect(struct ui *ui, int first)
 	ld_db_close(&ui->db);
 	if (ld_db_connect(&ui->db, ui->cfg->database.conninfo,
 	    "loandesk-console", &err) != LD_OK) {
-		if (first)
-			fprintf(stderr, "loandesk: %s\n", err.msg);
+		if (first_err != NULL)
+			*first_err = err;
 		else
 			snprintf(ui->banner, sizeof ui->banner,
 			    "connection to the database lost: %s "
@@ -793,8 +797,8 @@ try_connect(struct ui *ui, int first)
 		return -1;
 	}
 	if (core_operator_load(&ui->db, &ui->op, &err) != LD_OK) {
-		if (first)
-			fprintf(stderr, "loandesk: %s\n", err.msg);
+		if (first_err != NULL)
+			*first_err = err;
 		ld_db_close(&ui->db);
 		return -1;
 	}
@@ -818,7 +822,7 @@ reconnect(struct ui *ui, double now)
 {
 	const struct ui_screen *s = ui->screens[ui->cur];
 
-	if (try_connect(ui, 0) != 0) {
+	if (try_connect(ui, NULL) != 0) {
 		ui->reconnect_at = now + 2000;
 		return;
 	}
@@ -926,12 +930,15 @@ dispatch(struct ui *ui, int key)
 	}
 }
 
-int
-ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
+enum ld_status
+ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
+    struct ld_err *err)
 {
 	struct ui *ui;
+	SCREEN *term;
 	const char *tl;
-	int i, key, rc = 0;
+	enum ld_status rc = LD_OK;
+	int i, key;
 
 	setlocale(LC_ALL, "");
 	ui = ld_calloc(1, sizeof *ui);
@@ -941,30 +948,36 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 	if ((tl = getenv("LOANDESK_TIMING_LOG")) != NULL && *tl != '\0') {
 		ui->timing = fopen(tl, "a");
 		if (ui->timing == NULL) {
-			fprintf(stderr, "loandesk: %s: %s\n", tl,
-			    strerror(errno));
+			rc = ld_err_set(err, LD_EIO, "LOANDESK_TIMING_LOG %s: %s",
+			    tl, strerror(errno));
 			free(ui);
-			return 1;
+			return rc;
 		}
 	}
 	/* Connect before the screen changes so errors read normally. */
-	if (try_connect(ui, 1) != 0) {
+	if (try_connect(ui, err) != 0) {
 		if (ui->timing != NULL)
 			fclose(ui->timing);
 		free(ui);
-		return 1;
+		return err->code;
 	}
 	ui->op.readonly = opt->readonly;
 	ui->utf8 = ui_text_utf8();
 	/* An Esc answers in 25 ms instead of ncurses' second. */
 	if (getenv("ESCDELAY") == NULL)
 		set_escdelay(25);
-	if (initscr() == NULL) {
-		fprintf(stderr, "loandesk: cannot initialise the terminal\n");
+	/* newterm, unlike initscr, returns on failure instead of exiting. */
+	if ((term = newterm(NULL, stdout, stdin)) == NULL) {
+		rc = ld_err_set(err, LD_EUNSUPPORTED, "cannot initialise the "
+		    "terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") :
+		    "unset");
 		ld_db_close(&ui->db);
+		if (ui->timing != NULL)
+			fclose(ui->timing);
 		free(ui);
-		return 1;
+		return rc;
 	}
+	set_term(term);
 	cbreak();
 	noecho();
 	nonl();
@@ -1041,12 +1054,11 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt)
 	}
 
 	endwin();
+	delscreen(term);
 	core_query_set_interrupt(NULL, NULL, 0);
-	if (ui->input_lost) {
-		fprintf(stderr, "loandesk: the terminal's input ended; "
-		    "leaving the console\n");
-		rc = 1;
-	}
+	if (ui->input_lost)
+		rc = ld_err_set(err, LD_EIO, "the terminal's input ended; "
+		    "leaving the console");
 	for (i = 0; i < UI_SCREEN_COUNT; i++)
 		ui->screens[i]->destroy(ui->state[i]);
 	ld_db_close(&ui->db);

@@ -17,6 +17,7 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ui_options uo;
+	struct ld_err err;
 	int c;
 
 	memset(&uo, 0, sizeof uo);
@@ -41,5 +42,10 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (cli_config(ctx) != 0)
 		return 1;
-	return ui_console_run(&ctx->cfg, &uo);
+	ld_err_clear(&err);
+	if (ui_console_run(&ctx->cfg, &uo, &err) != LD_OK) {
+		cli_error("%s", err.msg);
+		return 1;
+	}
+	return 0;
 }

@@ -25,6 +25,13 @@ oom(size_t n)
 	abort();
 }
 
+void
+ld_out_of_memory(const char *what)
+{
+	fprintf(stderr, "loandesk: out of memory: %s\n", what);
+	abort();
+}
+
 void *
 ld_malloc(size_t n)
 {

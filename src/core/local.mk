@@ -13,6 +13,3 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 	%reldir%/core_schedule.c %reldir%/core_schedule.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
-# The scoring worker's schema (shared-device index, pre-assessment, the
-# review case it opens), installed with the other migrations.
-dist_migrations_DATA += db/migrations/0006_scoring.sql

@@ -229,8 +229,9 @@ static void
 fp_begin(struct fp *f)
 {
 	f->ctx = EVP_MD_CTX_new();
+	/* SHA-256 in the default provider fails only for want of memory. */
 	if (f->ctx == NULL || EVP_DigestInit_ex(f->ctx, EVP_sha256(), NULL) != 1)
-		abort();
+		ld_out_of_memory("SHA-256 of a request body");
 }
 
 static void
