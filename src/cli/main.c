@@ -97,13 +97,19 @@ usage(FILE *out)
 	    "  -V, --version      the version\n"
 	    "\n"
 	    "commands:\n", ld_config_sysconfdir());
+	/* A long usage takes its own line; the summary goes below it. */
 	for (i = 0; i < NCOMMANDS; i++) {
-		char name[64];
+		char name[160];
 
 		snprintf(name, sizeof name, "%s%s%s %s", commands[i].name,
 		    commands[i].sub ? " " : "",
 		    commands[i].sub ? commands[i].sub : "", commands[i].usage);
-		fprintf(out, "  %-34s %s\n", name, commands[i].summary);
+		if (strlen(name) <= 34)
+			fprintf(out, "  %-34s %s\n", name,
+			    commands[i].summary);
+		else
+			fprintf(out, "  %s\n  %-34s %s\n", name, "",
+			    commands[i].summary);
 	}
 }
 

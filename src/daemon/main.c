@@ -39,8 +39,11 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: loandeskd [-c CONFIG] [--once]\n"
 	    "\n"
-	    "The loandesk backend: scores applications, sends approved payouts\n"
-	    "to WeChat Pay, takes its callbacks and reconciles.\n"
+	    "The loandesk backend.  Its scoring workers claim received\n"
+	    "applications, score them with the champion model (and any\n"
+	    "challenger in shadow), apply the hard rules and the policy, and\n"
+	    "record the decision, its audit row and a notification in one\n"
+	    "transaction.\n"
 	    "\n"
 	    "  -c, --config FILE  configuration file (else $LOANDESK_CONF, else\n"
 	    "                     %s/loandesk/loandesk.conf, else defaults)\n"
