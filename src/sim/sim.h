@@ -432,6 +432,15 @@ void sim_answer_error(struct sim_answer *a, unsigned status,
 /* Takes ownership of a cJSON-printed string. */
 void sim_answer_json(struct sim_answer *a, unsigned status, char *json);
 
+/*
+ * Checks an Authorization header value (NULL: none) as WeChat does:
+ * scheme and attributes, our merchant id, the merchant's serial, a
+ * timestamp within the window and the signature over the exact bytes
+ * received.  0 when valid; else a 401 answer is filled.
+ */
+int sim_check_auth(struct sim *s, const char *authorization,
+    const struct sim_request *rq, struct sim_answer *a);
+
 /* Routes an authenticated APIv3 request. */
 void sim_api_v3(struct sim *s, const struct sim_request *rq,
     struct sim_answer *a);

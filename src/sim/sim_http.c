@@ -172,18 +172,10 @@ sign_error(struct sim_answer *a, const char *method, const char *url,
 	cJSON_Delete(o);
 }
 
-/*
- * Checks the Authorization header as WeChat does: scheme and attributes,
- * our merchant id, the merchant's serial, a timestamp within the window
- * and the signature over the exact bytes received.  0 when valid; else a
- * 401 answer is filled.
- */
-static int
-check_auth(struct sim *s, struct MHD_Connection *con,
-    const struct sim_request *rq, struct sim_answer *a)
+int
+sim_check_auth(struct sim *s, const char *hv, const struct sim_request *rq,
+    struct sim_answer *a)
 {
-	const char *hv = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
-	    "Authorization");
 	struct wx_v3_auth au;
 	struct ld_err err;
 	char *msg;
@@ -517,7 +509,8 @@ handle(void *cls, struct MHD_Connection *con, const char *url,
 			sim_api_v2(s, &rq, &a);
 	} else if (a.status == 0) {
 		v3 = 1;
-		if (check_auth(s, con, &rq, &a) == 0)
+		if (sim_check_auth(s, MHD_lookup_connection_value(con,
+		    MHD_HEADER_KIND, "Authorization"), &rq, &a) == 0)
 			sim_api_v3(s, &rq, &a);
 	} else
 		v3 = !v2;

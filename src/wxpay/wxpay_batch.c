@@ -272,7 +272,6 @@ wx_batch_create(struct wx_client *c, const char *body, struct wx_batch *b,
 {
 	cJSON *req, *json;
 	char want[64];
-	struct ld_err perr;
 	enum ld_status st;
 
 	memset(b, 0, sizeof *b);
@@ -291,6 +290,16 @@ wx_batch_create(struct wx_client *c, const char *body, struct wx_batch *b,
 	st = wx_v3_call(c, "POST", BATCH_PATH, body, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
+	return wx_batch_create_answer(json, want, b, ans, err);
+}
+
+enum ld_status
+wx_batch_create_answer(cJSON *json, const char *want, struct wx_batch *b,
+    struct wx_answer *ans, struct ld_err *err)
+{
+	struct ld_err perr;
+	enum ld_status st;
+
 	if (json == NULL)
 		return malformed(ans, err, "empty answer");
 	ld_err_clear(&perr);
@@ -308,10 +317,7 @@ wx_batch_query(struct wx_client *c, int by_batch_id, const char *no,
 {
 	char path[256];
 	cJSON *json;
-	const cJSON *head, *list, *e;
-	struct ld_err perr;
 	enum ld_status st;
-	size_t n;
 
 	memset(b, 0, sizeof *b);
 	wx_batch_free(b);
@@ -339,6 +345,20 @@ wx_batch_query(struct wx_client *c, int by_batch_id, const char *no,
 	st = wx_v3_call(c, "GET", path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
+	return wx_batch_query_answer(json, by_batch_id, no, need_detail,
+	    limit, b, ans, err);
+}
+
+enum ld_status
+wx_batch_query_answer(cJSON *json, int by_batch_id, const char *no,
+    int need_detail, int limit, struct wx_batch *b, struct wx_answer *ans,
+    struct ld_err *err)
+{
+	const cJSON *head, *list, *e;
+	struct ld_err perr;
+	enum ld_status st = LD_OK;
+	size_t n;
+
 	head = cJSON_GetObjectItemCaseSensitive(json, "transfer_batch");
 	if (!cJSON_IsObject(head)) {
 		cJSON_Delete(json);
@@ -386,10 +406,8 @@ wx_batch_detail_query(struct wx_client *c, int by_id, const char *batch,
     const char *detail, struct wx_batch_detail *d, struct wx_answer *ans,
     struct ld_err *err)
 {
-	char path[256], mchid[64], out_batch[64], batch_id[128];
-	char appid[64], remark[128];
+	char path[256];
 	cJSON *json;
-	struct ld_err perr;
 	enum ld_status st;
 
 	memset(d, 0, sizeof *d);
@@ -406,6 +424,20 @@ wx_batch_detail_query(struct wx_client *c, int by_id, const char *batch,
 	st = wx_v3_call(c, "GET", path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
+	return wx_batch_detail_answer(c, json, by_id, batch, detail, d, ans,
+	    err);
+}
+
+enum ld_status
+wx_batch_detail_answer(const struct wx_client *c, cJSON *json, int by_id,
+    const char *batch, const char *detail, struct wx_batch_detail *d,
+    struct wx_answer *ans, struct ld_err *err)
+{
+	char mchid[64], out_batch[64], batch_id[128];
+	char appid[64], remark[128];
+	struct ld_err perr;
+	enum ld_status st;
+
 	if (json == NULL)
 		return malformed(ans, err, "empty answer");
 	/* The detail entity of wechatpay.md 2.1: all but fail_reason and

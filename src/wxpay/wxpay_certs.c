@@ -97,10 +97,7 @@ wx_certificates_fetch(struct wx_client *c, struct wx_platform_cert **certs,
     size_t *n, struct wx_answer *ans, struct ld_err *err)
 {
 	cJSON *json;
-	const cJSON *data, *e;
-	struct wx_platform_cert *pc;
 	enum ld_status st;
-	size_t i, cnt;
 
 	*certs = NULL;
 	*n = 0;
@@ -113,6 +110,21 @@ wx_certificates_fetch(struct wx_client *c, struct wx_platform_cert **certs,
 	st = wx_v3_call(c, "GET", CERTS_PATH, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
+	return wx_certificates_answer(c, json, certs, n, ans, err);
+}
+
+enum ld_status
+wx_certificates_answer(struct wx_client *c, cJSON *json,
+    struct wx_platform_cert **certs, size_t *n, struct wx_answer *ans,
+    struct ld_err *err)
+{
+	const cJSON *data, *e;
+	struct wx_platform_cert *pc;
+	enum ld_status st = LD_OK;
+	size_t i, cnt;
+
+	*certs = NULL;
+	*n = 0;
 	data = cJSON_GetObjectItemCaseSensitive(json, "data");
 	cnt = cJSON_IsArray(data) ? (size_t)cJSON_GetArraySize(data) : 0;
 	if (cnt == 0 || cnt > CERTS_MAX) {

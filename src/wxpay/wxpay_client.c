@@ -415,6 +415,73 @@ wx_client_open_notify(struct wx_client *c, const struct wx_signed_headers *h,
 /* The signed APIv3 exchange */
 
 enum ld_status
+wx_v3_interpret(struct wx_answer *ans, long status, const char *body,
+    size_t len, cJSON **json, struct ld_err *err)
+{
+	*json = NULL;
+	if (status == 200 || status == 204) {
+		if (len > 0) {
+			*json = cJSON_ParseWithLength(body, len);
+			if (!cJSON_IsObject(*json)) {
+				cJSON_Delete(*json);
+				*json = NULL;
+				wx_ans_classify(ans, WX_KIND_TRANSPORT,
+				    WX_CODE_BAD_ANSWER, "answer is not a JSON "
+				    "object");
+				return ld_err_set(err, LD_EPROTO, "%s %s: HTTP "
+				    "%ld answer is not a JSON object",
+				    ans->method, ans->path, status);
+			}
+		}
+		return LD_OK;
+	}
+	if (status == 202) {
+		wx_ans_classify(ans, WX_KIND_TRANSPORT, "HTTP_202",
+		    "accepted, not processed");
+	} else {
+		cJSON *e = cJSON_ParseWithLength(body != NULL ? body : "",
+		    len);
+		char code[64], msg[sizeof ans->message];
+		const struct wx_code_class *k;
+		struct ld_err perr;
+
+		/* A body that is not JSON (a gateway page) has no code; a
+		 * JSON body must be the documented {"code","message"}. */
+		if (wx_json_copy(e, "code", code, sizeof code, WX_OPTIONAL,
+		    &perr) != LD_OK || wx_json_copy(e, "message", msg,
+		    sizeof msg, WX_OPTIONAL, &perr) != LD_OK) {
+			cJSON_Delete(e);
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_BAD_ANSWER, perr.msg);
+			return ld_err_set(err, LD_EPROTO, "%s %s: HTTP %ld error "
+			    "body: %s", ans->method, ans->path, status,
+			    perr.msg);
+		}
+		cJSON_Delete(e);
+		k = wx_code_classify_v3_error(code, msg);
+		if (wx_code_is_known(k)) {
+			wx_ans_classify(ans, WX_KIND_V3_ERROR, code, msg);
+			ans->cls = k;
+			ans->outcome = k->outcome;
+		} else if (status == 429)
+			wx_ans_classify(ans, WX_KIND_V3_ERROR,
+			    "FREQUENCY_LIMITED", msg);
+		else if (status >= 500)
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_HTTP_5XX, msg);
+		else if (code[0] != '\0')
+			wx_ans_classify(ans, WX_KIND_V3_ERROR, code, msg);
+		else
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_HTTP_OTHER, msg);
+		/* Keep the code WeChat sent, even when classified by status. */
+		if (code[0] != '\0')
+			snprintf(ans->code, sizeof ans->code, "%s", code);
+	}
+	return LD_OK;
+}
+
+enum ld_status
 wx_v3_call(struct wx_client *c, const char *method, const char *path,
     const char *body, struct wx_answer *ans, cJSON **json,
     struct ld_err *err)
@@ -494,70 +561,10 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 		}
 		ans->verified = 1;
 	}
-	if (r.status == 200 || r.status == 204) {
-		if (r.body.len > 0) {
-			*json = cJSON_ParseWithLength(r.body.data, r.body.len);
-			if (!cJSON_IsObject(*json)) {
-				cJSON_Delete(*json);
-				*json = NULL;
-				wx_ans_classify(ans, WX_KIND_TRANSPORT,
-				    WX_CODE_BAD_ANSWER, "answer is not a JSON "
-				    "object");
-				wx_http_resp_free(&r);
-				return ld_err_set(err, LD_EPROTO, "%s %s: HTTP "
-				    "%ld answer is not a JSON object", method,
-				    path, ans->http_status);
-			}
-		}
-		wx_http_resp_free(&r);
-		return LD_OK;
-	}
-	if (r.status == 202) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, "HTTP_202",
-		    "accepted, not processed");
-	} else {
-		cJSON *e = cJSON_ParseWithLength(r.body.data != NULL ?
-		    r.body.data : "", r.body.len);
-		char code[64], msg[sizeof ans->message];
-		const struct wx_code_class *k;
-		struct ld_err perr;
-
-		/* A body that is not JSON (a gateway page) has no code; a
-		 * JSON body must be the documented {"code","message"}. */
-		if (wx_json_copy(e, "code", code, sizeof code, WX_OPTIONAL,
-		    &perr) != LD_OK || wx_json_copy(e, "message", msg,
-		    sizeof msg, WX_OPTIONAL, &perr) != LD_OK) {
-			cJSON_Delete(e);
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_BAD_ANSWER, perr.msg);
-			wx_http_resp_free(&r);
-			return ld_err_set(err, LD_EPROTO, "%s %s: HTTP %ld error "
-			    "body: %s", method, path, ans->http_status,
-			    perr.msg);
-		}
-		cJSON_Delete(e);
-		k = wx_code_classify_v3_error(code, msg);
-		if (wx_code_is_known(k)) {
-			wx_ans_classify(ans, WX_KIND_V3_ERROR, code, msg);
-			ans->cls = k;
-			ans->outcome = k->outcome;
-		} else if (r.status == 429)
-			wx_ans_classify(ans, WX_KIND_V3_ERROR,
-			    "FREQUENCY_LIMITED", msg);
-		else if (r.status >= 500)
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_HTTP_5XX, msg);
-		else if (code[0] != '\0')
-			wx_ans_classify(ans, WX_KIND_V3_ERROR, code, msg);
-		else
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_HTTP_OTHER, msg);
-		/* Keep the code WeChat sent, even when classified by status. */
-		if (code[0] != '\0')
-			snprintf(ans->code, sizeof ans->code, "%s", code);
-	}
+	st = wx_v3_interpret(ans, r.status, r.body.data, r.body.len, json,
+	    err);
 	wx_http_resp_free(&r);
-	return LD_OK;
+	return st;
 }
 
 /* Transfer bills */
@@ -573,17 +580,6 @@ wx_transfer_bill_free(struct wx_transfer_bill *b)
 	b->transfer_amount = -1;
 }
 
-/*
- * Which answer a bill object comes from: each documents its own fields
- * (wechatpay.md 2.2: create, query, cancel, callback resource).
- */
-enum bill_doc {
-	BILL_CREATE,
-	BILL_QUERY,
-	BILL_CANCEL,
-	BILL_NOTIFY
-};
-
 static const char *const bill_doc_name[] = { "create", "query", "cancel",
 	"callback" };
 
@@ -594,10 +590,10 @@ static const char *const bill_doc_name[] = { "create", "query", "cancel",
  * who cannot confirm without it.
  */
 static enum ld_status
-bill_from_json(const cJSON *o, enum bill_doc doc,
+bill_from_json(const cJSON *o, enum wx_bill_doc doc,
     struct wx_transfer_bill *b, struct ld_err *err)
 {
-	int q = doc == BILL_QUERY, n = doc == BILL_NOTIFY;
+	int q = doc == WX_BILL_QUERY, n = doc == WX_BILL_NOTIFY;
 	enum ld_status st = LD_OK;
 
 	wx_transfer_bill_free(b);
@@ -613,8 +609,8 @@ bill_from_json(const cJSON *o, enum bill_doc doc,
 	F(mch_id, q || n);
 	F(openid, q || n);
 	F(transfer_remark, q);
-	F(create_time, doc != BILL_CANCEL);
-	F(update_time, doc != BILL_CREATE);
+	F(create_time, doc != WX_BILL_CANCEL);
+	F(update_time, doc != WX_BILL_CREATE);
 #undef F
 	if (st == LD_OK)
 		st = wx_json_int64(o, "transfer_amount", &b->transfer_amount,
@@ -625,7 +621,7 @@ bill_from_json(const cJSON *o, enum bill_doc doc,
 	if (st == LD_OK)
 		st = wx_json_strdup(o, "user_name", &b->user_name, WX_OPTIONAL,
 		    err);
-	if (st == LD_OK && doc == BILL_CREATE &&
+	if (st == LD_OK && doc == WX_BILL_CREATE &&
 	    strcmp(b->state, "WAIT_USER_CONFIRM") == 0 &&
 	    (b->package_info == NULL || b->package_info[0] == '\0'))
 		st = ld_err_set(err, LD_EPROTO, "answer has state "
@@ -666,7 +662,7 @@ wx_transfer_bill_from_json(const char *json, size_t len,
 		return ld_err_set(err, LD_EPROTO, "transfer bill: not a JSON "
 		    "object");
 	}
-	st = bill_from_json(o, BILL_NOTIFY, bill, err);
+	st = bill_from_json(o, WX_BILL_NOTIFY, bill, err);
 	cJSON_Delete(o);
 	if (st == LD_OK)
 		*cls = bill_class(bill);
@@ -677,8 +673,8 @@ wx_transfer_bill_from_json(const char *json, size_t len,
  * Common tail of the bill calls: parse, check the answer is about the bill
  * asked for and this merchant, classify by state.
  */
-static enum ld_status
-bill_answer(const struct wx_client *c, cJSON *json, enum bill_doc doc,
+enum ld_status
+wx_bill_answer(const struct wx_client *c, cJSON *json, enum wx_bill_doc doc,
     const char *want_out, const char *want_no, struct wx_transfer_bill *bill,
     struct wx_answer *ans, struct ld_err *err)
 {
@@ -872,12 +868,13 @@ wx_transfer_bill_create(struct wx_client *c, const char *body,
 	st = wx_v3_call(c, "POST", BILLS_PATH, body, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	return bill_answer(c, json, BILL_CREATE, want, NULL, bill, ans, err);
+	return wx_bill_answer(c, json, WX_BILL_CREATE, want, NULL, bill, ans,
+	    err);
 }
 
 static enum ld_status
 bill_get(struct wx_client *c, const char *method, const char *fmt,
-    const char *field, const char *no, int by_no, enum bill_doc doc,
+    const char *field, const char *no, int by_no, enum wx_bill_doc doc,
     struct wx_transfer_bill *bill, struct wx_answer *ans,
     struct ld_err *err)
 {
@@ -895,7 +892,7 @@ bill_get(struct wx_client *c, const char *method, const char *fmt,
 	st = wx_v3_call(c, method, path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	return bill_answer(c, json, doc, by_no ? NULL : no, by_no ? no : NULL,
+	return wx_bill_answer(c, json, doc, by_no ? NULL : no, by_no ? no : NULL,
 	    bill, ans, err);
 }
 
@@ -904,7 +901,7 @@ wx_transfer_bill_query(struct wx_client *c, const char *out_bill_no,
     struct wx_transfer_bill *bill, struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "GET", BILLS_PATH "/out-bill-no/%s", "out_bill_no",
-	    out_bill_no, 0, BILL_QUERY, bill, ans, err);
+	    out_bill_no, 0, WX_BILL_QUERY, bill, ans, err);
 }
 
 enum ld_status
@@ -913,7 +910,7 @@ wx_transfer_bill_query_by_no(struct wx_client *c,
     struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "GET", BILLS_PATH "/transfer-bill-no/%s",
-	    "transfer_bill_no", transfer_bill_no, 1, BILL_QUERY, bill, ans,
+	    "transfer_bill_no", transfer_bill_no, 1, WX_BILL_QUERY, bill, ans,
 	    err);
 }
 
@@ -922,7 +919,7 @@ wx_transfer_bill_cancel(struct wx_client *c, const char *out_bill_no,
     struct wx_transfer_bill *bill, struct wx_answer *ans, struct ld_err *err)
 {
 	return bill_get(c, "POST", BILLS_PATH "/out-bill-no/%s/cancel",
-	    "out_bill_no", out_bill_no, 0, BILL_CANCEL, bill, ans, err);
+	    "out_bill_no", out_bill_no, 0, WX_BILL_CANCEL, bill, ans, err);
 }
 
 /* Balance */
@@ -935,8 +932,6 @@ wx_balance_query(struct wx_client *c, const char *account_type,
 	char path[128];
 	cJSON *json;
 	enum ld_status st;
-	int64_t av, pe;
-	struct ld_err perr;
 
 	*available_fen = *pending_fen = -1;
 	snprintf(path, sizeof path, "/v3/merchant/fund/balance/%s",
@@ -952,6 +947,17 @@ wx_balance_query(struct wx_client *c, const char *account_type,
 	st = wx_v3_call(c, "GET", path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
+	return wx_balance_answer(json, available_fen, pending_fen, ans, err);
+}
+
+enum ld_status
+wx_balance_answer(cJSON *json, int64_t *available_fen, int64_t *pending_fen,
+    struct wx_answer *ans, struct ld_err *err)
+{
+	int64_t av, pe;
+	struct ld_err perr;
+
+	*available_fen = *pending_fen = -1;
 	/* Both amounts are documented (wechatpay.md 2.3). */
 	ld_err_clear(&perr);
 	if (wx_json_int64(json, "available_amount", &av, WX_REQUIRED,
@@ -961,7 +967,7 @@ wx_balance_query(struct wx_client *c, const char *account_type,
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
 		    perr.msg);
 		return ld_err_set(err, LD_EPROTO, "%s: malformed answer: %s",
-		    path, perr.msg);
+		    ans->path, perr.msg);
 	}
 	cJSON_Delete(json);
 	*available_fen = av;

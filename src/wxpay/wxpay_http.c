@@ -214,11 +214,10 @@ copy_value(char *dst, size_t cap, const char *v, size_t vlen)
 	dst[vlen] = '\0';
 }
 
-static size_t
-on_header(char *p, size_t size, size_t nmemb, void *ud)
+void
+wx_http_header_line(struct wx_http_resp *r, const char *p, size_t n)
 {
-	struct wx_http_resp *r = ud;
-	size_t n = size * nmemb, nlen;
+	size_t nlen;
 	const char *colon;
 	static const struct {
 		const char *name;
@@ -247,10 +246,10 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		r->wp_signature[0] = r->wp_serial[0] = '\0';
 		r->has_timestamp = r->has_nonce = 0;
 		r->has_signature = r->has_serial = 0;
-		return n;
+		return;
 	}
 	if ((colon = memchr(p, ':', n)) == NULL)
-		return n;
+		return;
 	nlen = (size_t)(colon - p);
 	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
 		if (strlen(want[i].name) != nlen ||
@@ -261,7 +260,13 @@ on_header(char *p, size_t size, size_t nmemb, void *ud)
 		if (want[i].flag != 0)
 			*(int *)((char *)r + want[i].flag) = 1;
 	}
-	return n;
+}
+
+static size_t
+on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	wx_http_header_line(ud, p, size * nmemb);
+	return size * nmemb;
 }
 
 enum ld_status

@@ -91,4 +91,11 @@ enum ld_status	wx_http_do(struct wx_http *h, const char *method,
 
 void		wx_http_resp_free(struct wx_http_resp *r);
 
+/*
+ * Reads one answer header line (as libcurl hands them over, CRLF
+ * included) into r.  A status line starts a new set.
+ */
+void		wx_http_header_line(struct wx_http_resp *r, const char *line,
+		    size_t len);
+
 #endif

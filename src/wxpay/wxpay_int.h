@@ -51,6 +51,67 @@ enum ld_status	wx_v3_call(struct wx_client *c, const char *method,
 		    cJSON **json, struct ld_err *err);
 
 /*
+ * What a 200/204/202/error answer that arrived (and passed verification
+ * when signed) means: the second half of wx_v3_call, on its own so the
+ * answer readers can be exercised without a network.
+ */
+enum ld_status	wx_v3_interpret(struct wx_answer *ans, long status,
+		    const char *body, size_t len, cJSON **json,
+		    struct ld_err *err);
+
+/*
+ * The answer readers behind each call: json is what wx_v3_call left for a
+ * verified 200/204 answer (NULL for an empty body) and is freed here; ans
+ * was begun by the call (its path names the request).  They return and
+ * classify as the calls do.
+ */
+enum wx_bill_doc {
+	WX_BILL_CREATE,
+	WX_BILL_QUERY,
+	WX_BILL_CANCEL,
+	WX_BILL_NOTIFY
+};
+
+enum ld_status	wx_bill_answer(const struct wx_client *c, cJSON *json,
+		    enum wx_bill_doc doc, const char *want_out,
+		    const char *want_no, struct wx_transfer_bill *bill,
+		    struct wx_answer *ans, struct ld_err *err);
+enum ld_status	wx_batch_create_answer(cJSON *json, const char *want,
+		    struct wx_batch *b, struct wx_answer *ans,
+		    struct ld_err *err);
+enum ld_status	wx_batch_query_answer(cJSON *json, int by_batch_id,
+		    const char *no, int need_detail, int limit,
+		    struct wx_batch *b, struct wx_answer *ans,
+		    struct ld_err *err);
+enum ld_status	wx_batch_detail_answer(const struct wx_client *c,
+		    cJSON *json, int by_id, const char *batch,
+		    const char *detail, struct wx_batch_detail *d,
+		    struct wx_answer *ans, struct ld_err *err);
+enum ld_status	wx_balance_answer(cJSON *json, int64_t *available_fen,
+		    int64_t *pending_fen, struct wx_answer *ans,
+		    struct ld_err *err);
+enum ld_status	wx_certificates_answer(struct wx_client *c, cJSON *json,
+		    struct wx_platform_cert **certs, size_t *n,
+		    struct wx_answer *ans, struct ld_err *err);
+
+/*
+ * APIv2: an answer that arrived (status, body) read into fields, its sign
+ * checked when it has one; then what a transfer or query answer means.
+ * Same returns and classification as wx_v2_transfer/_query.
+ */
+enum ld_status	wx_v2_answer_fields(struct wx_client *c, long status,
+		    const char *body, size_t len, struct wx_kv **out,
+		    size_t *nout, struct wx_answer *ans, struct ld_err *err);
+enum ld_status	wx_v2_transfer_answer(const struct wx_client *c,
+		    const char *partner_trade_no, struct wx_kv *kv, size_t n,
+		    struct wx_v2_transfer *t, struct wx_answer *ans,
+		    struct ld_err *err);
+enum ld_status	wx_v2_query_answer(const struct wx_client *c,
+		    const char *partner_trade_no, struct wx_kv *kv, size_t n,
+		    struct wx_v2_transfer_info *t, struct wx_answer *ans,
+		    struct ld_err *err);
+
+/*
  * Reading WeChat Pay's JSON answers.  A member marked WX_REQUIRED must be
  * present; any member present must have the documented type and fit its
  * destination, never truncated.  Each returns LD_OK or LD_EPROTO naming the

@@ -95,17 +95,29 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 		memcpy(ans->raw, r.body.data, r.body.len + 1);
 		ans->raw_len = r.body.len;
 	}
-	if (r.status != 200) {
-		wx_ans_classify(ans, WX_KIND_TRANSPORT, r.status >= 500 ?
+	st = wx_v2_answer_fields(c, r.status, r.body.data, r.body.len, out,
+	    nout, ans, err);
+	wx_http_resp_free(&r);
+	return st;
+}
+
+enum ld_status
+wx_v2_answer_fields(struct wx_client *c, long status, const char *body,
+    size_t len, struct wx_kv **out, size_t *nout, struct wx_answer *ans,
+    struct ld_err *err)
+{
+	enum ld_status st;
+
+	*out = NULL;
+	*nout = 0;
+	if (status != 200) {
+		wx_ans_classify(ans, WX_KIND_TRANSPORT, status >= 500 ?
 		    WX_CODE_HTTP_5XX : WX_CODE_HTTP_OTHER, NULL);
 		snprintf(ans->message, sizeof ans->message, "HTTP %ld",
-		    r.status);
-		wx_http_resp_free(&r);
+		    status);
 		return LD_OK;
 	}
-	st = wx_v2_xml_parse(r.body.data != NULL ? r.body.data : "",
-	    r.body.len, out, nout, err);
-	wx_http_resp_free(&r);
+	st = wx_v2_xml_parse(body != NULL ? body : "", len, out, nout, err);
 	if (st != LD_OK) {
 		/* Official: an unparseable answer never allows a new number. */
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
@@ -123,7 +135,7 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 			*nout = 0;
 			wx_ans_classify(ans, WX_KIND_TRANSPORT,
 			    WX_CODE_UNVERIFIED, verr.msg);
-			return ld_err_set(err, LD_ECRYPTO, "%s: %s", path,
+			return ld_err_set(err, LD_ECRYPTO, "%s: %s", ans->path,
 			    verr.msg);
 		}
 		ans->verified = 1;
@@ -259,7 +271,6 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 	struct wx_kv *kv;
 	size_t n;
 	char amount[24];
-	struct ld_err perr;
 	enum ld_status st;
 
 	memset(t, 0, sizeof *t);
@@ -298,6 +309,18 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 		wx_kv_free(kv, n);
 		return st;
 	}
+	return wx_v2_transfer_answer(c, r->partner_trade_no, kv, n, t, ans,
+	    err);
+}
+
+enum ld_status
+wx_v2_transfer_answer(const struct wx_client *c, const char *partner_trade_no,
+    struct wx_kv *kv, size_t n, struct wx_v2_transfer *t,
+    struct wx_answer *ans, struct ld_err *err)
+{
+	struct ld_err perr;
+	enum ld_status st;
+
 	/* Every field is length-checked, whatever the result says. */
 	ld_err_clear(&perr);
 	if ((st = kv_copy(kv, n, "return_code", t->return_code,
@@ -322,7 +345,7 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 		    sizeof t->payment_no, 1, &perr)) == LD_OK &&
 		    (st = kv_copy(kv, n, "payment_time", t->payment_time,
 		    sizeof t->payment_time, 1, &perr)) == LD_OK &&
-		    strcmp(t->partner_trade_no, r->partner_trade_no) != 0)
+		    strcmp(t->partner_trade_no, partner_trade_no) != 0)
 			st = ld_err_set(&perr, LD_EPROTO, "SUCCESS for "
 			    "partner_trade_no \"%s\", not ours",
 			    t->partner_trade_no);
@@ -350,7 +373,6 @@ wx_v2_transfer_query(struct wx_client *c, const char *partner_trade_no,
 	struct v2_fields f;
 	struct wx_kv *kv;
 	size_t n;
-	struct ld_err perr;
 	enum ld_status st;
 
 	memset(t, 0, sizeof *t);
@@ -370,6 +392,17 @@ wx_v2_transfer_query(struct wx_client *c, const char *partner_trade_no,
 		wx_kv_free(kv, n);
 		return st;
 	}
+	return wx_v2_query_answer(c, partner_trade_no, kv, n, t, ans, err);
+}
+
+enum ld_status
+wx_v2_query_answer(const struct wx_client *c, const char *partner_trade_no,
+    struct wx_kv *kv, size_t n, struct wx_v2_transfer_info *t,
+    struct wx_answer *ans, struct ld_err *err)
+{
+	struct ld_err perr;
+	enum ld_status st = LD_OK;
+
 	ld_err_clear(&perr);
 #define F(name)								\
 	if (st == LD_OK)						\
