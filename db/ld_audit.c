@@ -85,8 +85,10 @@ broken(struct ld_audit_verifier *v, int64_t id, const char *fmt, ...)
 int
 ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r)
 {
+	static const char *const field_names[] = { "actor", "action",
+		"object_type", "object_id" };
 	unsigned char head_hash[32];
-	int i, n = PQntuples(r), rows = 0;
+	int i, f, n = PQntuples(r), rows = 0;
 
 	if (v->done)
 		return 0;
@@ -113,6 +115,17 @@ ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r)
 		if (memcmp(prev, v->last_hash, 32) != 0)
 			return broken(v, id, "prev_hash does not match the "
 			    "hash of row %" PRId64, id - 1);
+		/*
+		 * The fields are joined with '|' and only detail, the last,
+		 * may hold one: otherwise ("a|b", "c") and ("a", "b|c") would
+		 * share a text and a hash, and a row could be made to name
+		 * another object without breaking the chain.
+		 */
+		for (f = 4; f <= 7; f++)
+			if (strchr(PQgetvalue(r, i, f), '|') != NULL)
+				return broken(v, id, "its %s holds a '|', "
+				    "which makes its canonical text "
+				    "ambiguous", field_names[f - 4]);
 		canon = ld_asprintf("%s|%s|%s|%s|%s|%s|%s",
 		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
 		    PQgetvalue(r, i, 4), PQgetvalue(r, i, 5),

@@ -79,6 +79,38 @@ su_count(const char *sql)
 	return n;
 }
 
+/* The one text value of a superuser query, or "" (and a failure). */
+static void
+su_text(const char *sql, char *out, size_t len)
+{
+	PGresult *r;
+	struct ld_err err;
+
+	out[0] = '\0';
+	ld_err_clear(&err);
+	if (ld_db_exec(&su, sql, 0, NULL, &r, &err) != LD_OK) {
+		fprintf(stderr, "su_text: %s: %s\n", sql, err.msg);
+		CU_FAIL("superuser query failed");
+		return;
+	}
+	if (PQntuples(r) == 1)
+		snprintf(out, len, "%s", PQgetvalue(r, 0, 0));
+	PQclear(r);
+}
+
+/* A login role in group (NULL: in none), created once. */
+static void
+ensure_login(const char *name, const char *group)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "DO $$ BEGIN IF NOT EXISTS (SELECT FROM "
+	    "pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN%s%s; "
+	    "END IF; END $$", name, name, group ? " IN ROLE " : "",
+	    group ? group : "");
+	su_exec(sql);
+}
+
 static void
 test_migrate_again_does_nothing(void)
 {
@@ -466,6 +498,561 @@ test_money_checks(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "amount_fen"));
 }
 
+/*
+ * What each role may do to each table, column by column where a grant is
+ * by column, written down from the design (architecture.md, 0003, 0008):
+ * operators read what their screens show, personal data only masked, and
+ * write nothing; the daemon reads and writes what scoring needs; a login
+ * in no group (PUBLIC) has nothing.  A new table or grant fails this test
+ * until it is added here, on purpose.
+ */
+static const char expected_table_privileges[] =
+    "loandesk_admin alt_data SELECT\n"
+    "loandesk_admin applicant_alt_data SELECT\n"
+    "loandesk_admin applicants SELECT (id,name_masked,id_no_masked,"
+    "phone_bidx,phone_masked,openid,created_at)\n"
+    "loandesk_admin applications SELECT\n"
+    "loandesk_admin audit_head SELECT\n"
+    "loandesk_admin audit_log SELECT\n"
+    "loandesk_admin decision_reasons SELECT\n"
+    "loandesk_admin models SELECT (id,name,version,kind,sha256,"
+    "feature_names,role,registered_at,registered_by,activated_at,"
+    "activated_by)\n"
+    "loandesk_admin payout_attempts SELECT\n"
+    "loandesk_admin payouts SELECT\n"
+    "loandesk_admin pre_assessments SELECT\n"
+    "loandesk_admin reviews SELECT\n"
+    "loandesk_admin schema_migrations SELECT\n"
+    "loandesk_admin scores SELECT\n"
+    "loandesk_admin settings SELECT\n"
+    "loandesk_admin transfer_bills SELECT\n"
+    "loandesk_daemon alt_data SELECT\n"
+    "loandesk_daemon applicant_alt_data SELECT\n"
+    "loandesk_daemon applicants SELECT (id)\n"
+    "loandesk_daemon applications SELECT\n"
+    "loandesk_daemon applications UPDATE (status,updated_at,score_id,"
+    "points,pd_bps,band,recommendation,version)\n"
+    "loandesk_daemon models SELECT\n"
+    "loandesk_daemon pre_assessments INSERT\n"
+    "loandesk_daemon pre_assessments SELECT\n"
+    "loandesk_daemon reviews INSERT (kind,application_id,reason,note)\n"
+    "loandesk_daemon reviews SELECT\n"
+    "loandesk_daemon scores INSERT\n"
+    "loandesk_daemon scores SELECT\n"
+    "loandesk_finance applicants SELECT (id,name_masked,id_no_masked,"
+    "phone_bidx,phone_masked,openid,created_at)\n"
+    "loandesk_finance applications SELECT\n"
+    "loandesk_finance audit_head SELECT\n"
+    "loandesk_finance audit_log SELECT\n"
+    "loandesk_finance decision_reasons SELECT\n"
+    "loandesk_finance payout_attempts SELECT\n"
+    "loandesk_finance payouts SELECT\n"
+    "loandesk_finance reviews SELECT\n"
+    "loandesk_finance schema_migrations SELECT\n"
+    "loandesk_finance settings SELECT\n"
+    "loandesk_finance transfer_bills SELECT\n"
+    "loandesk_oncall applicants SELECT (id,name_masked,id_no_masked,"
+    "phone_bidx,phone_masked,openid,created_at)\n"
+    "loandesk_oncall applications SELECT\n"
+    "loandesk_oncall audit_head SELECT\n"
+    "loandesk_oncall audit_log SELECT\n"
+    "loandesk_oncall decision_reasons SELECT\n"
+    "loandesk_oncall payout_attempts SELECT\n"
+    "loandesk_oncall payouts SELECT\n"
+    "loandesk_oncall reviews SELECT\n"
+    "loandesk_oncall schema_migrations SELECT\n"
+    "loandesk_oncall settings SELECT\n"
+    "loandesk_oncall transfer_bills SELECT\n"
+    "loandesk_risk alt_data SELECT\n"
+    "loandesk_risk applicant_alt_data SELECT\n"
+    "loandesk_risk applicants SELECT (id,name_masked,id_no_masked,"
+    "phone_bidx,phone_masked,openid,created_at)\n"
+    "loandesk_risk applications SELECT\n"
+    "loandesk_risk audit_head SELECT\n"
+    "loandesk_risk audit_log SELECT\n"
+    "loandesk_risk decision_reasons SELECT\n"
+    "loandesk_risk models SELECT (id,name,version,kind,sha256,"
+    "feature_names,role,registered_at,registered_by,activated_at,"
+    "activated_by)\n"
+    "loandesk_risk payouts SELECT\n"
+    "loandesk_risk pre_assessments SELECT\n"
+    "loandesk_risk reviews SELECT\n"
+    "loandesk_risk schema_migrations SELECT\n"
+    "loandesk_risk scores SELECT\n"
+    "loandesk_risk settings SELECT";
+
+/* Every role, every table of both schemas, every table privilege. */
+static const char table_privileges_sql[] =
+    "WITH roles(r) AS (VALUES ('loandesk_risk'), ('loandesk_finance'), "
+    "('loandesk_oncall'), ('loandesk_admin'), ('loandesk_daemon'), "
+    "('test_nobody')), "
+    "t AS (SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n "
+    "ON n.oid = c.relnamespace WHERE n.nspname IN ('public', 'api') "
+    "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')), "
+    "p(priv) AS (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), "
+    "('TRUNCATE'), ('REFERENCES'), ('TRIGGER')) "
+    "SELECT coalesce(string_agg(r || ' ' || t.relname || ' ' || priv || "
+    "CASE WHEN has_table_privilege(r, t.oid, priv) THEN '' ELSE ' (' || "
+    "(SELECT string_agg(a.attname, ',' ORDER BY a.attnum) FROM "
+    "pg_attribute a WHERE a.attrelid = t.oid AND a.attnum > 0 AND NOT "
+    "a.attisdropped AND has_column_privilege(r, t.oid, a.attnum, priv)) "
+    "|| ')' END, E'\\n' ORDER BY r COLLATE \"C\", t.relname COLLATE \"C\", "
+    "priv COLLATE \"C\"), '') FROM roles, t, p "
+    "WHERE has_table_privilege(r, t.oid, priv) OR (priv IN ('SELECT', "
+    "'INSERT', 'UPDATE', 'REFERENCES') AND "
+    "has_any_column_privilege(r, t.oid, priv))";
+
+static const char expected_function_privileges[] =
+    "loandesk_admin api.application_decide(bigint,text,text,text)\n"
+    "loandesk_admin api.review_assign(bigint,text)\n"
+    "loandesk_admin api.review_claim(bigint)\n"
+    "loandesk_admin api.review_release(bigint)\n"
+    "loandesk_admin audit_canonical(bigint,timestamp with time zone,text,"
+    "text,text,text,jsonb)\n"
+    "loandesk_daemon audit_canonical(bigint,timestamp with time zone,text,"
+    "text,text,text,jsonb)\n"
+    "loandesk_daemon audit_record(text,text,text,jsonb)\n"
+    "loandesk_daemon review_open_application(bigint,text,text)\n"
+    "loandesk_finance audit_canonical(bigint,timestamp with time zone,"
+    "text,text,text,text,jsonb)\n"
+    "loandesk_oncall api.review_assign(bigint,text)\n"
+    "loandesk_oncall api.review_claim(bigint)\n"
+    "loandesk_oncall api.review_release(bigint)\n"
+    "loandesk_oncall audit_canonical(bigint,timestamp with time zone,text,"
+    "text,text,text,jsonb)\n"
+    "loandesk_risk api.application_decide(bigint,text,text,text)\n"
+    "loandesk_risk api.review_assign(bigint,text)\n"
+    "loandesk_risk api.review_claim(bigint)\n"
+    "loandesk_risk api.review_release(bigint)\n"
+    "loandesk_risk audit_canonical(bigint,timestamp with time zone,text,"
+    "text,text,text,jsonb)";
+
+static const char function_privileges_sql[] =
+    "WITH roles(r) AS (VALUES ('loandesk_risk'), ('loandesk_finance'), "
+    "('loandesk_oncall'), ('loandesk_admin'), ('loandesk_daemon'), "
+    "('test_nobody')), "
+    "f AS (SELECT p.oid, p.oid::regprocedure::text AS sig FROM pg_proc p "
+    "JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE n.nspname IN ('public', 'api')) "
+    "SELECT coalesce(string_agg(r || ' ' || f.sig, E'\\n' ORDER BY "
+    "r COLLATE \"C\", f.sig COLLATE \"C\"), '') FROM roles, f "
+    "WHERE has_function_privilege(r, f.oid, 'EXECUTE')";
+
+static void
+test_privileges_by_role_and_table(void)
+{
+	char got[8192];
+
+	ensure_login("test_nobody", NULL);
+	su_text(table_privileges_sql, got, sizeof got);
+	if (strcmp(got, expected_table_privileges) != 0)
+		fprintf(stderr, "\ntable privileges are:\n%s\n", got);
+	CU_ASSERT_STRING_EQUAL(got, expected_table_privileges);
+
+	su_text(function_privileges_sql, got, sizeof got);
+	if (strcmp(got, expected_function_privileges) != 0)
+		fprintf(stderr, "\nfunction privileges are:\n%s\n", got);
+	CU_ASSERT_STRING_EQUAL(got, expected_function_privileges);
+
+	/* Nothing for PUBLIC: schemas, sequences, functions, temp tables. */
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_namespace n, "
+	    "aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
+	    "WHERE n.nspname IN ('public', 'api') AND a.grantee = 0"), 0);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_proc p JOIN "
+	    "pg_namespace n ON n.oid = p.pronamespace, aclexplode(coalesce("
+	    "p.proacl, acldefault('f', p.proowner))) a WHERE n.nspname IN "
+	    "('public', 'api') AND a.grantee = 0"), 0);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM (VALUES "
+	    "('loandesk_risk'), ('loandesk_finance'), ('loandesk_oncall'), "
+	    "('loandesk_admin'), ('loandesk_daemon'), ('test_nobody')) "
+	    "r(r), pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, "
+	    "(VALUES ('USAGE'), ('SELECT'), ('UPDATE')) p(p) WHERE "
+	    "n.nspname IN ('public', 'api') AND c.relkind = 'S' AND "
+	    "has_sequence_privilege(r, c.oid, p)"), 0);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM (VALUES "
+	    "('loandesk_risk'), ('loandesk_finance'), ('loandesk_oncall'), "
+	    "('loandesk_admin'), ('loandesk_daemon'), ('test_nobody')) r(r) "
+	    "WHERE has_database_privilege(r, current_database(), 'TEMP') "
+	    "OR has_database_privilege(r, current_database(), 'CREATE')"), 0);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM (VALUES ('public'), "
+	    "('api')) s(s) WHERE has_schema_privilege('test_nobody', s, "
+	    "'USAGE') OR has_schema_privilege('loandesk_risk', s, 'CREATE')"),
+	    0);
+}
+
+/*
+ * Every function runs with its search_path pinned and pg_temp last: an
+ * unnamed pg_temp is searched first for tables, so a caller's temporary
+ * table would stand in for ours.
+ */
+static void
+test_functions_pin_search_path(void)
+{
+	char got[4096];
+
+	su_text("SELECT coalesce(string_agg(p.oid::regprocedure::text, ' '), "
+	    "'') FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+	    "WHERE n.nspname IN ('public', 'api') AND NOT coalesce("
+	    "'search_path=pg_catalog, public, pg_temp' = ANY (p.proconfig), "
+	    "false)", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "");
+	/* And the SECURITY DEFINER ones are the ones we know. */
+	su_text("SELECT string_agg(p.oid::regprocedure::text, ' ' ORDER BY "
+	    "p.oid::regprocedure::text COLLATE \"C\") FROM pg_proc p JOIN "
+	    "pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN "
+	    "('public', 'api') AND p.prosecdef", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "api.application_decide(bigint,text,text,"
+	    "text) api.review_assign(bigint,text) api.review_claim(bigint) "
+	    "api.review_release(bigint) audit_record(text,text,text,jsonb)");
+}
+
+/*
+ * A risk officer allowed temporary tables (a database where TEMP was
+ * granted again) shadows the tables the decision function uses: the
+ * decision must still land in ours, with its audit row, and the payout
+ * must ask for the application's own amount.
+ */
+static void
+test_temp_tables_cannot_hijack_api(void)
+{
+	struct ld_db op;
+	struct ld_err err;
+	PGresult *r;
+	char status[32], sql[1024];
+	const char *shadow[] = {
+		"CREATE TEMP TABLE audit_log (LIKE public.audit_log)",
+		"CREATE TEMP TABLE audit_head (LIKE public.audit_head)",
+		"INSERT INTO pg_temp.audit_head VALUES (true, 1000000, "
+		    "decode(repeat('ab', 32), 'hex'))",
+		NULL, /* applications, below */
+		"UPDATE pg_temp.applications SET amount_fen = 99999999, "
+		    "recommendation = 'auto_approved'",
+		"CREATE TEMP TABLE decision_reasons AS SELECT * FROM "
+		    "public.decision_reasons",
+		"INSERT INTO pg_temp.decision_reasons VALUES ('FORGED', "
+		    "'{approve}', 'x', 'x')",
+	};
+	size_t i;
+	long app, audit_before;
+
+	ensure_login("test_risk", "loandesk_risk");
+	seed_one_application("manual_review", "auto_rejected");
+	app = last_application();
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_risk", "test",
+	    &err), LD_OK);
+	/* By default an operator has no temporary tables at all. */
+	CU_ASSERT_EQUAL(ld_db_cmd(&op, "CREATE TEMP TABLE t (x int)", &err),
+	    LD_EPERM);
+	ld_db_close(&op);
+
+	su_exec("DO $$ BEGIN EXECUTE format('GRANT TEMPORARY ON DATABASE %I "
+	    "TO test_risk', current_database()); END $$");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_risk", "test",
+	    &err), LD_OK);
+	snprintf(sql, sizeof sql, "CREATE TEMP TABLE applications AS SELECT * "
+	    "FROM public.applications WHERE id = %ld", app);
+	shadow[3] = sql;
+	for (i = 0; i < sizeof shadow / sizeof shadow[0]; i++) {
+		ld_err_clear(&err);
+		if (ld_db_cmd(&op, shadow[i], &err) != LD_OK)
+			fprintf(stderr, "%s: %s\n", shadow[i], err.msg);
+		CU_ASSERT_EQUAL(err.code, LD_OK);
+	}
+
+	/* A reason code only the caller's table knows is refused. */
+	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
+	    "FORGED", "ok", status, &err), LD_EINVAL);
+
+	audit_before = su_count("SELECT count(*) FROM audit_log");
+	/* Against the real recommendation (auto_rejected): a note is due. */
+	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
+	    "VERIFIED_INCOME", NULL, status, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
+	    "VERIFIED_INCOME", "called the employer", status, &err), LD_OK);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM applications WHERE "
+	    "id = %ld AND status = 'approved' AND decided_by = 'test_risk'",
+	    app);
+	CU_ASSERT_EQUAL(su_count(sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM payouts WHERE "
+	    "application_id = %ld AND amount_fen = 500000", app);
+	CU_ASSERT_EQUAL(su_count(sql), 1);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM audit_log WHERE "
+	    "actor = 'test_risk' AND action = 'application.approve' AND "
+	    "object_id = '%ld' AND (detail->>'amount_fen')::bigint = 500000 "
+	    "AND id = (SELECT last_id FROM audit_head)", app);
+	CU_ASSERT_EQUAL(su_count(sql), 1);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log"),
+	    audit_before + 1);
+	/* The caller's tables were not touched. */
+	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&op, "SELECT (SELECT count(*) FROM "
+	    "pg_temp.audit_log) || '/' || (SELECT last_id FROM "
+	    "pg_temp.audit_head)", 0, NULL, &r, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "0/1000000");
+	PQclear(r);
+	ld_db_close(&op);
+	su_exec("DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I "
+	    "FROM test_risk', current_database()); END $$");
+}
+
+/*
+ * The daemon writes scoring outcomes and nothing else: no decisions, no
+ * changes to a decided application, no amounts, no personal data, no
+ * settings.
+ */
+static void
+test_daemon_writes_only_scoring(void)
+{
+	struct ld_db d;
+	struct ld_err err;
+	char sql[512];
+	long received, decided;
+
+	ensure_login("test_daemon", "loandesk_daemon");
+	seed_one_application("received", "auto_approved");
+	received = last_application();
+	seed_one_application("auto_rejected", "auto_rejected");
+	decided = last_application();
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&d, "user=test_daemon", "test",
+	    &err), LD_OK);
+
+	snprintf(sql, sizeof sql, "UPDATE applications SET status = "
+	    "'approved' WHERE id = %ld", received);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "only the api functions "
+	    "decide"));
+	snprintf(sql, sizeof sql, "UPDATE applications SET status = "
+	    "'auto_approved' WHERE id = %ld", decided);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_EPERM);
+	snprintf(sql, sizeof sql, "UPDATE applications SET points = 900 "
+	    "WHERE id = %ld", decided);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_EPERM);
+	snprintf(sql, sizeof sql, "UPDATE applications SET amount_fen = 1 "
+	    "WHERE id = %ld", received);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT name_enc FROM applicants",
+	    &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT phone_masked FROM applicants",
+	    &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "UPDATE settings SET value = 'false' "
+	    "WHERE key = 'payouts_paused'", &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "INSERT INTO payouts (application_id, "
+	    "amount_fen, requested_by) VALUES (1, 1, 'x')", &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "DELETE FROM scores", &err), LD_EPERM);
+
+	/* What scoring does is allowed. */
+	snprintf(sql, sizeof sql, "UPDATE applications SET status = "
+	    "'auto_rejected', recommendation = 'auto_rejected', points = 480, "
+	    "version = version + 1 WHERE id = %ld", received);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_OK);
+	ld_db_close(&d);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM applications WHERE "
+	    "id = %ld AND status = 'auto_rejected'", received);
+	CU_ASSERT_EQUAL(su_count(sql), 1);
+}
+
+struct audit_writer {
+	pthread_barrier_t *start;
+	int index, failures;
+	char msg[LD_ERR_MSG_MAX];
+};
+
+#define AUDIT_WRITERS 4
+#define AUDIT_ROWS_EACH 40
+
+static void *
+run_audit_writer(void *arg)
+{
+	struct audit_writer *w = arg;
+	struct ld_db db;
+	struct ld_err err;
+	char oid[32];
+	const char *params[1] = { oid };
+	int i, connected;
+
+	ld_err_clear(&err);
+	connected = ld_db_connect(&db, "user=test_daemon", "test_db_audit",
+	    &err) == LD_OK;
+	pthread_barrier_wait(w->start);
+	if (!connected) {
+		w->failures = AUDIT_ROWS_EACH;
+		snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+		return NULL;
+	}
+	for (i = 0; i < AUDIT_ROWS_EACH; i++) {
+		snprintf(oid, sizeof oid, "%d.%d", w->index, i);
+		if (ld_db_exec(&db, "SELECT audit_record('test.concurrent', "
+		    "'test', $1, '{}')", 1, params, NULL, &err) != LD_OK) {
+			w->failures++;
+			snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+		}
+	}
+	ld_db_close(&db);
+	return NULL;
+}
+
+/* Writers at once append one chain, without a gap or a fork. */
+static void
+test_audit_concurrent_writers_one_chain(void)
+{
+	pthread_barrier_t start;
+	pthread_t th[AUDIT_WRITERS];
+	struct audit_writer w[AUDIT_WRITERS];
+	struct ld_audit_verify_result res;
+	struct ld_err err;
+	long before;
+	int i;
+
+	ensure_login("test_daemon", "loandesk_daemon");
+	before = su_count("SELECT count(*) FROM audit_log");
+	CU_ASSERT_EQUAL_FATAL(pthread_barrier_init(&start, NULL,
+	    AUDIT_WRITERS), 0);
+	for (i = 0; i < AUDIT_WRITERS; i++) {
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].start = &start;
+		w[i].index = i;
+		CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL,
+		    run_audit_writer, &w[i]), 0);
+	}
+	for (i = 0; i < AUDIT_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (i = 0; i < AUDIT_WRITERS; i++) {
+		if (w[i].failures != 0)
+			fprintf(stderr, "writer %d: %d failures: %s\n", i,
+			    w[i].failures, w[i].msg);
+		CU_ASSERT_EQUAL(w[i].failures, 0);
+	}
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log"),
+	    before + AUDIT_WRITERS * AUDIT_ROWS_EACH);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE "
+	    "actor = 'test_daemon' AND action = 'test.concurrent'"),
+	    AUDIT_WRITERS * AUDIT_ROWS_EACH);
+	/* Ids 1..n without a gap, the head on the last, every link good. */
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log a, audit_head "
+	    "h WHERE a.id BETWEEN 1 AND h.last_id"), su_count("SELECT last_id "
+	    "FROM audit_head"));
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log a JOIN "
+	    "audit_log b ON b.id = a.id + 1 WHERE b.prev_hash <> a.hash"), 0);
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT(res.ok);
+}
+
+/*
+ * The canonical text joins fields with '|': a '|' inside a field would let
+ * a row be rewritten to name another object under the same hash.  Writers
+ * cannot store one, and verify refuses a row that has one anyway.
+ */
+static void
+test_audit_canonical_text_unambiguous(void)
+{
+	struct ld_audit_verify_result res;
+	struct ld_db d;
+	struct ld_err err;
+	long id;
+
+	ensure_login("test_daemon", "loandesk_daemon");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&d, "user=test_daemon", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT audit_record('test.split', "
+	    "'review', 'application|7', '{}')", &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg,
+	    "audit_log_fields_without_separator"));
+	ld_db_close(&d);
+
+	/* A superuser lifts the constraint, writes such a row and moves the
+	 * field boundary: the hash still matches its content... */
+	su_exec("ALTER TABLE audit_log DROP CONSTRAINT "
+	    "audit_log_fields_without_separator");
+	su_exec("SELECT audit_record('test.split', 'review', 'application|7', "
+	    "'{}')");
+	id = su_count("SELECT last_id FROM audit_head");
+	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
+	su_exec("UPDATE audit_log SET object_type = 'review|application', "
+	    "object_id = '7' WHERE id = (SELECT last_id FROM audit_head)");
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE id = "
+	    "(SELECT last_id FROM audit_head) AND hash = sha256(prev_hash || "
+	    "convert_to(audit_canonical(id, at, actor, action, object_type, "
+	    "object_id, detail), 'UTF8'))"), 1);
+	/* ...and verify still refuses it. */
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_EQUAL(res.broken_id, id);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.why, "object_type holds a '|'"));
+
+	/* Put things back for the tests that follow. */
+	su_exec("DELETE FROM audit_log WHERE id = (SELECT last_id FROM "
+	    "audit_head)");
+	su_exec("UPDATE audit_head SET last_id = last_id - 1, last_hash = "
+	    "(SELECT hash FROM audit_log WHERE id = audit_head.last_id - 1)");
+	su_exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only");
+	su_exec("ALTER TABLE audit_log ADD CONSTRAINT "
+	    "audit_log_fields_without_separator CHECK (strpos(actor, '|') = 0 "
+	    "AND strpos(object_type, '|') = 0 AND strpos(object_id, '|') = 0)");
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT(res.ok);
+}
+
+/*
+ * Two rows swapped, and a row slipped in by a superuser past the chain
+ * trigger (with or without moving the head), are found.
+ */
+static void
+test_audit_reorder_and_forged_row(void)
+{
+	struct ld_audit_verify_result res;
+	struct ld_err err;
+	char swap[2][256];
+	long a, head;
+	int i;
+
+	a = su_count("SELECT min(id) + 1 FROM audit_log");
+	head = su_count("SELECT last_id FROM audit_head");
+	CU_ASSERT_FATAL(head > a + 1);
+	/* Rows a and a + 1 trade places (through negative ids: the key). */
+	snprintf(swap[0], sizeof swap[0], "UPDATE audit_log SET id = -id "
+	    "WHERE id IN (%ld, %ld)", a, a + 1);
+	snprintf(swap[1], sizeof swap[1], "UPDATE audit_log SET id = CASE id "
+	    "WHEN %ld THEN %ld ELSE %ld END WHERE id < 0", -a, a + 1, a);
+	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
+	for (i = 0; i < 2; i++)
+		su_exec(swap[i]);
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_EQUAL(res.broken_id, a);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.why, "prev_hash"));
+	/* Swapped back: intact again. */
+	for (i = 0; i < 2; i++)
+		su_exec(swap[i]);
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT(res.ok);
+
+	/* A row past the trigger that links to the head but has a made-up
+	 * hash; first without touching the head, then moving it too. */
+	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_chain");
+	su_exec("INSERT INTO audit_log (id, at, actor, action, object_type, "
+	    "object_id, detail, prev_hash, hash) SELECT h.last_id + 1, now(), "
+	    "'li_na', 'application.approve', 'application', '1', '{}', "
+	    "h.last_hash, sha256('made up') FROM audit_head h");
+	su_exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_chain");
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_EQUAL(res.broken_id, head + 1);
+	su_exec("UPDATE audit_head SET last_id = last_id + 1, last_hash = "
+	    "sha256('made up')");
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT_FALSE(res.ok);
+	CU_ASSERT_EQUAL(res.broken_id, head + 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.why, "altered"));
+	/* Removed again, the head put back. */
+	su_exec("DELETE FROM audit_log WHERE id = (SELECT last_id FROM "
+	    "audit_head)");
+	su_exec("UPDATE audit_head SET last_id = last_id - 1, last_hash = "
+	    "(SELECT hash FROM audit_log WHERE id = audit_head.last_id - 1)");
+	su_exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only");
+	CU_ASSERT_EQUAL_FATAL(ld_audit_verify(&su, &res, &err), LD_OK);
+	CU_ASSERT(res.ok);
+}
+
 static void
 test_audit_append_only_and_verified(void)
 {
@@ -538,6 +1125,13 @@ main(void)
 		LD_TEST(test_finance_cannot_decide),
 		LD_TEST(test_admin_cannot_write_audit_rows),
 		LD_TEST(test_money_checks),
+		LD_TEST(test_privileges_by_role_and_table),
+		LD_TEST(test_functions_pin_search_path),
+		LD_TEST(test_temp_tables_cannot_hijack_api),
+		LD_TEST(test_daemon_writes_only_scoring),
+		LD_TEST(test_audit_concurrent_writers_one_chain),
+		LD_TEST(test_audit_canonical_text_unambiguous),
+		LD_TEST(test_audit_reorder_and_forged_row),
 		LD_TEST(test_audit_append_only_and_verified),
 		LD_TEST(test_audit_verify_command),
 		LD_TEST_END };
