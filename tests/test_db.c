@@ -15,6 +15,7 @@
 #include "ld_db.h"
 #include "ld_migrate.h"
 #include "ld_paths.h"
+#include "ld_pii.h"
 #include "ld_test.h"
 #include "ld_testdb.h"
 
@@ -1111,6 +1112,46 @@ test_audit_verify_command(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "audit chain BROKEN at row "));
 }
 
+/*
+ * Masks hide at least as much of a short value as of a full one: one
+ * character of a one-character name is all of it, and 3 + 4 digits of an
+ * 8-digit number leave one hidden.
+ */
+static void
+test_pii_masks_of_short_values(void)
+{
+	char out[64];
+
+	ld_pii_mask_name("\xe5\xbc\xa0", out, sizeof out); /* 张 */
+	CU_ASSERT_STRING_EQUAL(out, "*");
+	ld_pii_mask_name("Li", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "L*");
+	ld_pii_mask_name("\xe5\xbc\xa0\xe4\xb8\x89", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "\xe5\xbc\xa0*"); /* 张三 -> 张* */
+	ld_pii_mask_phone("13812345678", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "138****5678");
+	ld_pii_mask_phone("010-12345678", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "010*****5678");
+	ld_pii_mask_phone("1234567890", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "12****7890");
+	ld_pii_mask_phone("12345678", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "****5678");
+	ld_pii_mask_phone("1234567", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "****567");
+	ld_pii_mask_phone("12345", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "****5");
+	ld_pii_mask_phone("1234", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "****");
+	ld_pii_mask_phone("", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "");
+	ld_pii_mask_id("110105194912310021", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "110***********0021");
+	ld_pii_mask_id("110105491231002", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "110********1002");
+	ld_pii_mask_id("E12345678", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "E****5678");
+}
+
 int
 main(void)
 {
@@ -1135,8 +1176,12 @@ main(void)
 		LD_TEST(test_audit_append_only_and_verified),
 		LD_TEST(test_audit_verify_command),
 		LD_TEST_END };
+	static const struct ld_test_case pure_cases[] = {
+		LD_TEST(test_pii_masks_of_short_values),
+		LD_TEST_END };
 
 	LD_TEST_INIT();
+	ld_test_suite("personal data masks", NULL, NULL, pure_cases);
 	ld_test_suite("database", suite_init, suite_clean, cases);
 	return ld_test_run();
 }

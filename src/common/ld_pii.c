@@ -248,6 +248,11 @@ ld_pii_mask_name(const char *name, char *out, size_t len)
 	out[0] = '\0';
 	if (nchars == 0)
 		return;
+	/* One character kept of one would be the whole name. */
+	if (nchars == 1) {
+		snprintf(out, len, "*");
+		return;
+	}
 	/* Keep the surname (first character) and, from three on, the last. */
 	for (i = 0; i < nchars && o + 5 < len; i++) {
 		if (i == 0 || (nchars >= 3 && i == nchars - 1)) {
@@ -262,10 +267,15 @@ ld_pii_mask_name(const char *name, char *out, size_t len)
 			out[o++] = '*';
 		}
 	}
-	if (nchars == 1 && o + 1 < len)
-		out[o++] = '*';
 	out[o] = '\0';
 }
+
+/*
+ * At least this many characters are hidden, as in a mobile number's
+ * 138****5678: a short number (a landline, an extension) shows less of its
+ * head, then of its tail, rather than nearly all of itself.
+ */
+#define MASK_MIN_HIDDEN 4
 
 static void
 mask_middle(const char *s, size_t keep_head, size_t keep_tail, char *out,
@@ -275,12 +285,10 @@ mask_middle(const char *s, size_t keep_head, size_t keep_tail, char *out,
 
 	if (len == 0)
 		return;
-	if (n <= keep_head + keep_tail) {
-		for (i = 0; i < n && i + 1 < len; i++)
-			out[i] = '*';
-		out[i] = '\0';
-		return;
-	}
+	while (keep_head > 0 && n < keep_head + keep_tail + MASK_MIN_HIDDEN)
+		keep_head--;
+	while (keep_tail > 0 && n < keep_tail + MASK_MIN_HIDDEN)
+		keep_tail--;
 	for (i = 0; i < n && i + 1 < len; i++)
 		out[i] = (i < keep_head || i >= n - keep_tail) ? s[i] : '*';
 	out[i] = '\0';

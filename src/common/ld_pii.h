@@ -54,9 +54,12 @@ void ld_pii_blind_index(const struct ld_pii_key *k, const char *field,
 
 /* 张三 -> 张*, 张小三 -> 张*三, 欧阳小明 -> 欧**明 */
 void ld_pii_mask_name(const char *name, char *out, size_t len);
-/* 110101199003071234 -> 110***********1234 */
+/*
+ * 110101199003071234 -> 110***********1234; at least 4 characters are
+ * hidden, so a short value keeps less: E12345678 -> E****5678.
+ */
 void ld_pii_mask_id(const char *id, char *out, size_t len);
-/* 13812345678 -> 138****5678 */
+/* 13812345678 -> 138****5678, 12345678 -> ****5678, 1234 -> **** */
 void ld_pii_mask_phone(const char *phone, char *out, size_t len);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
