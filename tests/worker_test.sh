@@ -56,6 +56,9 @@ printf '[daemon]\nworkers = 1\n' >"$T/nokeys.conf"
 LOANDESK_CONF=$T/ld.conf
 export LOANDESK_CONF
 "$LOANDESK" db migrate >/dev/null
+# The daemon, and score pre, run as the daemon's role, not as postgres: its
+# grants are what the worker gets to use.
+q -c "CREATE ROLE ld_worker LOGIN IN ROLE loandesk_daemon"
 
 # --- seed -------------------------------------------------------------
 if "$LOANDESK" -c "$T/nokeys.conf" seed --count 5 2>"$T/err"; then
@@ -63,6 +66,29 @@ if "$LOANDESK" -c "$T/nokeys.conf" seed --count 5 2>"$T/err"; then
 fi
 grep -q 'security' "$T/err" || fail "no clear message: $(cat "$T/err")"
 ok "seed refuses to run without [security] keys"
+
+# The blind index has a key of its own: the encryption key again, or a
+# copy of it, is refused; so is a key file others can read.
+cp "$T/pii.key" "$T/pii-copy.key"
+chmod 600 "$T/pii-copy.key"
+for k in "$T/pii.key" "$T/pii-copy.key"; do
+	sed "s|^blind_index_key_file = .*|blind_index_key_file = $k|" \
+		"$T/ld.conf" >"$T/samekey.conf"
+	if "$LOANDESK" -c "$T/samekey.conf" seed --count 5 2>"$T/err"; then
+		fail "seed with one key for sealing and the blind index succeeded"
+	fi
+	grep -q 'hold the same key; the blind index needs a key of its own' \
+		"$T/err" || fail "no clear message: $(cat "$T/err")"
+done
+chmod 644 "$T/pii-copy.key"
+if "$LOANDESK" -c "$T/samekey.conf" seed --count 5 2>"$T/err"; then
+	fail "seed with a key file readable by others succeeded"
+fi
+grep -q 'pii-copy.key has mode 0644' "$T/err" ||
+	fail "no clear message: $(cat "$T/err")"
+n=$(q -c "SELECT count(*) FROM applicants")
+[ "$n" = 0 ] || fail "$n applicants written by a refused seed"
+ok "seed refuses one key for both purposes, and a key file others can read"
 
 "$LOANDESK" seed --count 2000 --seed 11 >"$T/seed.out" 2>"$T/seed.err" ||
 	fail "seed: $(cat "$T/seed.err")"
@@ -136,6 +162,49 @@ assert n == 2000 and xs > 0, (n, xs)
 print("ok - %d identity numbers decrypted: check characters (%d X), "
       "blind index and age all agree" % (n, xs))
 EOF
+
+# Names and phone numbers too: each sealed under the PII key with its
+# field bound in, its blind index under the other key (never the PII
+# key), its masked form as the rule says (the surname, and from three
+# characters on the last one; 3 + 4 digits of a mobile number).  And no
+# plaintext name, identity number or phone number anywhere in the
+# database's data.
+q -F ' ' -c "SELECT encode(name_enc, 'hex'), encode(name_bidx, 'hex'),
+	name_masked, encode(phone_enc, 'hex'), encode(phone_bidx, 'hex'),
+	phone_masked, encode(id_no_enc, 'hex') FROM applicants" >"$T/people"
+pg_dump --data-only --no-owner >"$T/dump.sql" || fail "pg_dump"
+$PY - "$T/pii.key" "$T/bidx.key" "$T/people" "$T/dump.sql" <<'EOF' ||
+import hashlib, hmac, sys
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+key = bytes.fromhex(open(sys.argv[1]).read().strip())
+bkey = bytes.fromhex(open(sys.argv[2]).read().strip())
+def opened(hexs, field):
+    s = bytes.fromhex(hexs)
+    return AESGCM(key).decrypt(s[5:17], s[17:], field).decode()
+def index(k, field, v):
+    return hmac.new(k, field + b"\0" + v.encode(), hashlib.sha256).hexdigest()
+plain = []
+for line in open(sys.argv[3]):
+    nenc, nbidx, nmask, penc, pbidx, pmask, ienc = line.split()
+    name = opened(nenc, b"name")
+    phone = opened(penc, b"phone")
+    n = len(name)
+    want = name[0] + "*" if n == 2 else name[0] + "*" * (n - 2) + name[-1]
+    assert n >= 2 and nmask == want, (name, nmask)
+    assert len(phone) == 11 and pmask == phone[:3] + "****" + phone[7:], \
+        (phone, pmask)
+    assert nbidx == index(bkey, b"name", name), "name blind index"
+    assert pbidx == index(bkey, b"phone", phone), "phone blind index"
+    assert nbidx != index(key, b"name", name), "blind index under the PII key"
+    plain += [name, phone, opened(ienc, b"id_no")]
+dump = open(sys.argv[4], encoding="utf-8").read()
+found = [v for v in plain if v in dump]
+assert not found, "plaintext in the database: %r" % found[:5]
+print("ok - %d names and phone numbers sealed, indexed and masked as "
+      "specified; none of %d plaintext values is in the database"
+      % (len(plain) // 3, len(plain)))
+EOF
+	fail "names and phone numbers"
 
 # --- model registry ---------------------------------------------------
 "$LOANDESK" seed --count 3000 --seed 5 --training-csv "$T/train.csv"
@@ -226,9 +295,9 @@ q -c "UPDATE alt_data SET payload = payload ||
 	'{\"shared_applicants_24h\": 9}' WHERE application_id = $liar
 	AND source = 'device'"
 # Two daemons at once must never score an application twice.
-"$LOANDESKD" --once 2>"$T/d1.err" &
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/d1.err" &
 p1=$!
-"$LOANDESKD" --once 2>"$T/d2.err" &
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/d2.err" &
 p2=$!
 wait $p1 || fail "daemon 1: $(cat "$T/d1.err")"
 wait $p2 || fail "daemon 2: $(cat "$T/d2.err")"
@@ -389,7 +458,7 @@ src=$(q -c "SELECT min(a.id) FROM applications a JOIN scores s ON s.id = a.score
 (printf 'LISTEN applications;\nSELECT pg_sleep(4);\nSELECT 1;\n' |
 	psql -X -q >"$T/notify.out" 2>&1) &
 lp=$!
-"$LOANDESKD" 2>"$T/listen.err" &
+PGUSER=ld_worker "$LOANDESKD" 2>"$T/listen.err" &
 DAEMON_PID=$!
 sleep 1
 # A new application with the inputs of one already scored, announced the
@@ -447,15 +516,15 @@ q -c "INSERT INTO applicant_alt_data (applicant_id, source, payload)
 	SELECT $who, source, CASE WHEN source = 'application'
 	THEN payload - 'requested_amount_fen' - 'term_months' ELSE payload END
 	FROM alt_data WHERE application_id = $pa_app"
-"$LOANDESK" score pre --applicant "$who" --json >"$T/pre1.json" ||
+PGUSER=ld_worker "$LOANDESK" score pre --applicant "$who" --json >"$T/pre1.json" ||
 	fail "score pre failed"
-"$LOANDESK" score pre --applicant "$who" --json >"$T/pre2.json" ||
+PGUSER=ld_worker "$LOANDESK" score pre --applicant "$who" --json >"$T/pre2.json" ||
 	fail "score pre (again) failed"
-if "$LOANDESK" score pre --applicant 999999 2>"$T/err"; then
+if PGUSER=ld_worker "$LOANDESK" score pre --applicant 999999 2>"$T/err"; then
 	fail "score pre of an unknown applicant succeeded"
 fi
 grep -q 'applicant 999999 does not exist' "$T/err" || fail "$(cat "$T/err")"
-if "$LOANDESK" score pre --applicant "$(q -c "SELECT min(id) FROM applicants
+if PGUSER=ld_worker "$LOANDESK" score pre --applicant "$(q -c "SELECT min(id) FROM applicants
 	WHERE id <> $who")" 2>"$T/err"; then
 	fail "score pre of an applicant without data succeeded"
 fi
@@ -504,7 +573,7 @@ SELECT :id;
 SQL
 }
 big=$(apply 6000000 24)
-"$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
 grep -q '(1 reused' "$T/pre.err" || fail "no reuse: $(cat "$T/pre.err")"
 r=$(q -F '|' -c "SELECT s.pre_assessment, s.probability = p.probability,
 	s.contributions = p.contributions, a.status,
@@ -521,13 +590,13 @@ ok "score pre stored a pre-assessment (again: the same one); applying for 60,000
 
 # A changed input, then a changed champion: no reuse.
 n1=$(apply 100000 6 '{"device_risk": 99.5}')
-"$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
 "$LOANDESK" model activate demo 2 >/dev/null
 n2=$(apply 100000 6)
-"$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
 "$LOANDESK" model activate demo 1 >/dev/null
 n3=$(apply 100000 6)
-"$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/pre.err" || fail "daemon: $(cat "$T/pre.err")"
 r=$(q -F '|' -c "SELECT string_agg(s.pre_assessment::text || ':' ||
 	(s.inputs_sha256 = p.inputs_sha256)::text, ',' ORDER BY a.id)
 	FROM applications a JOIN scores s ON s.id = a.score_id
@@ -537,7 +606,7 @@ r=$(q -F '|' -c "SELECT string_agg(s.pre_assessment::text || ':' ||
 ok "no reuse when an input or the champion changed; reused again once the champion is back"
 
 # --- no champion ------------------------------------------------------
-if PGDATABASE=loandesk2 "$LOANDESKD" --once 2>"$T/err"; then
+if PGDATABASE=loandesk2 PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/err"; then
 	fail "scoring without a champion succeeded"
 fi
 grep -q 'no champion' "$T/err" || fail "message: $(cat "$T/err")"
@@ -545,3 +614,111 @@ n=$(PGDATABASE=loandesk2 q -c "SELECT count(*) FROM applications
 	WHERE status <> 'received'")
 [ "$n" = 0 ] || fail "applications decided without a champion"
 ok "without a champion nothing is decided and the daemon says why"
+
+# --- a daemon that dies mid-batch, a batch that fails after writing ----
+# In a database of its own, so the counts above stay exact.
+q -d postgres -c "CREATE DATABASE loandesk3" >/dev/null
+export PGDATABASE=loandesk3
+"$LOANDESK" db migrate >/dev/null
+"$LOANDESK" seed --count 300 --seed 13 >/dev/null 2>&1
+"$LOANDESK" model register --file "$T/champ.json" --name demo \
+	--version 1 >/dev/null
+"$LOANDESK" model activate demo 1 >/dev/null
+# Nothing half-written: an application is received with no score, audit
+# record or review case, or decided with exactly one champion score and
+# one scoring audit record.
+half_written() {
+	q -c "SELECT count(*) FROM applications a WHERE CASE
+		WHEN a.status = 'received' THEN
+			EXISTS (SELECT FROM scores WHERE application_id = a.id)
+			OR EXISTS (SELECT FROM reviews WHERE application_id = a.id)
+			OR EXISTS (SELECT FROM audit_log WHERE action =
+				'application.scored' AND object_id = a.id::text)
+		ELSE (SELECT count(*) FROM scores WHERE application_id = a.id
+			AND NOT shadow) <> 1
+			OR (SELECT count(*) FROM audit_log WHERE action =
+			'application.scored' AND object_id = a.id::text) <> 1 END"
+}
+wait_for() {
+	i=0
+	while [ "$(q -c "$1")" != "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "$3"
+		sleep 0.1
+	done
+}
+
+# A session holds the audit head's row lock, so each worker claims its
+# batch (row locks on 50 applications), runs its write up to the first
+# audit record and waits there, its scores and status changes made but
+# not committed.  The daemon is killed there (SIGKILL: no cleanup of its
+# own), then the lock is let go.  The server rolls the batches back:
+# nothing is lost, nothing was scored, the next daemon scores them all.
+(printf 'BEGIN;\nSELECT FROM audit_head FOR UPDATE;\nSELECT pg_sleep(60);\n' |
+	PGAPPNAME=ld_test_lock psql -X -q >/dev/null 2>&1) &
+lockp=$!
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name =
+	'ld_test_lock' AND wait_event = 'PgSleep'" 1 "the lock was not taken"
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/killed.err" &
+DAEMON_PID=$!
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name
+	LIKE 'loandeskd score %' AND wait_event_type = 'Lock'" 2 \
+	"the workers did not reach their write"
+n=$(q -c "SELECT count(*) FROM (SELECT FROM applications
+	WHERE status = 'received' FOR UPDATE SKIP LOCKED) x")
+[ "$n" = 200 ] || fail "$((300 - n)) applications claimed, 100 expected"
+n=$(q -c "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a
+	ON a.pid = l.pid WHERE l.relation = 'scores'::regclass AND l.granted
+	AND l.mode = 'RowExclusiveLock' AND a.application_name LIKE 'loandeskd score %'")
+[ "$n" = 2 ] || fail "$n workers inside their write, 2 expected"
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null || true
+DAEMON_PID=
+q -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE application_name = 'ld_test_lock'" >/dev/null
+wait $lockp 2>/dev/null || true
+wait_for "SELECT count(*) FROM pg_stat_activity
+	WHERE application_name LIKE 'loandeskd%'" 0 \
+	"the killed daemon's sessions did not end"
+r=$(q -F '|' -c "SELECT (SELECT count(*) FROM applications
+	WHERE status = 'received'), (SELECT count(*) FROM scores),
+	(SELECT count(*) FROM reviews), (SELECT count(*) FROM audit_log
+	WHERE action = 'application.scored')")
+[ "$r" = "300|0|0|0" ] ||
+	fail "after a daemon killed mid-batch: $r (received, scores, reviews, audit)"
+ok "a daemon killed in the middle of two batches left all 300 applications received, with no score, review or audit record"
+
+# A batch whose write goes through but does not update every claimed
+# application (here a trigger skips one, as a lost lock would) is rolled
+# back whole: scores and audit records of the others included.  The
+# workers stop on the error (--once); the batches without that
+# application were committed, each complete.
+stuck=$(q -c "SELECT min(id) + 120 FROM applications")
+q -c "CREATE FUNCTION test_skip() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$ BEGIN RETURN NULL; END \$\$;
+	CREATE TRIGGER test_skip BEFORE UPDATE ON applications FOR EACH ROW
+	WHEN (OLD.id = $stuck) EXECUTE FUNCTION test_skip()"
+if PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/skip.err"; then
+	fail "a batch that updated 49 of 50 applications was committed"
+fi
+grep -q '49 of 50 claimed applications updated' "$T/skip.err" ||
+	fail "no clear message: $(cat "$T/skip.err")"
+r=$(q -F '|' -c "SELECT status, (SELECT count(*) FROM scores
+	WHERE application_id = $stuck) FROM applications WHERE id = $stuck")
+[ "$r" = "received|0" ] || fail "the skipped application: $r"
+n=$(q -c "SELECT count(*) FROM applications WHERE status = 'received'")
+[ "$n" -ge 50 ] || fail "only $n received: the failed batch was kept"
+n=$(half_written)
+[ "$n" = 0 ] || fail "$n applications half written after a failed batch"
+q -c "DROP TRIGGER test_skip ON applications" >/dev/null
+PGUSER=ld_worker "$LOANDESKD" --once 2>"$T/rest.err" ||
+	fail "daemon: $(cat "$T/rest.err")"
+r=$(q -F '|' -c "SELECT (SELECT count(*) FROM applications
+	WHERE status = 'received'), (SELECT count(*) FROM scores
+	WHERE NOT shadow), (SELECT count(*) FROM audit_log
+	WHERE action = 'application.scored')")
+[ "$r" = "0|300|300" ] || fail "after the rest: $r (received, scores, audit)"
+n=$(half_written)
+[ "$n" = 0 ] || fail "$n applications half written"
+"$LOANDESK" audit verify >/dev/null || fail "audit chain broken"
+ok "a batch that failed after its write was rolled back whole; the rest scored each application once"

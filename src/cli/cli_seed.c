@@ -10,6 +10,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cli.h"
 #include "core/core_seed.h"
 #include "ld_db.h"
@@ -95,6 +97,22 @@ load_keys(struct cli_ctx *ctx, struct ld_pii_key *pii, struct ld_pii_key *bidx)
 	    ld_pii_key_load(bidx, ctx->cfg.security.blind_index_key_file,
 	    &err) != LD_OK) {
 		cli_error("seed: %s", err.msg);
+		ld_pii_key_wipe(pii);
+		return -1;
+	}
+	/*
+	 * The blind-index key goes wherever searching happens; were it the
+	 * sealing key too, every holder could decrypt, and one leak would
+	 * give away both.
+	 */
+	if (CRYPTO_memcmp(pii->key, bidx->key, LD_PII_KEY_LEN) == 0) {
+		cli_error("seed: [security] pii_key_file (%s) and "
+		    "blind_index_key_file (%s) hold the same key; the blind "
+		    "index needs a key of its own",
+		    ctx->cfg.security.pii_key_file,
+		    ctx->cfg.security.blind_index_key_file);
+		ld_pii_key_wipe(pii);
+		ld_pii_key_wipe(bidx);
 		return -1;
 	}
 	return 0;
