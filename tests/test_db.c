@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 
 #include "core.h"
+#include "core_reviews.h"
 #include "ld_audit.h"
 #include "ld_db.h"
 #include "ld_migrate.h"
@@ -497,6 +498,37 @@ test_money_checks(void)
 	    "product, amount_fen, term_months, rate_bps) SELECT max(id), 'cash', "
 	    "0, 12, 1800 FROM applicants", &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "amount_fen"));
+}
+
+/* Only a login who works this kind of review can be assigned one. */
+static void
+test_review_assign_checks_the_assignee(void)
+{
+	struct ld_db op;
+	struct ld_err err;
+	char status[32], sql[256];
+	long app;
+
+	ensure_login("test_risk", "loandesk_risk");
+	ensure_login("test_fin", "loandesk_finance");
+	seed_one_application("auto_approved", "auto_approved");
+	app = last_application();
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_risk", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_application_decide(&op, app, CORE_REVIEW,
+	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
+	    "application_id = %ld AND state = 'open'", app);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(core_review_assign(&op, su_count(sql), "no_such_login",
+	    &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "no_such_login is not an "
+	    "operator who works application reviews"));
+	CU_ASSERT_EQUAL(core_review_assign(&op, su_count(sql), "test_fin",
+	    &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_review_assign(&op, su_count(sql), "test_risk",
+	    &err), LD_OK);
+	ld_db_close(&op);
 }
 
 /*
@@ -1170,6 +1202,7 @@ main(void)
 		LD_TEST(test_functions_pin_search_path),
 		LD_TEST(test_temp_tables_cannot_hijack_api),
 		LD_TEST(test_daemon_writes_only_scoring),
+		LD_TEST(test_review_assign_checks_the_assignee),
 		LD_TEST(test_audit_concurrent_writers_one_chain),
 		LD_TEST(test_audit_canonical_text_unambiguous),
 		LD_TEST(test_audit_reorder_and_forged_row),

@@ -54,6 +54,28 @@ ALTER FUNCTION api.review_assign(bigint, text)
 ALTER FUNCTION api.review_release(bigint)
 	SET search_path = pg_catalog, public, pg_temp;
 
+-- An assignee who is no role at all got "role ... does not exist" from
+-- pg_has_role (the planner may test it before the name); the check now
+-- goes by the row's oid, so the answer is the 22023 it was meant to be.
+CREATE OR REPLACE FUNCTION api.review_assign(p_review_id bigint,
+	p_assignee text) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+	rv reviews;
+BEGIN
+	rv := review_lock(p_review_id);
+	IF p_assignee IS NULL OR NOT EXISTS (SELECT 1 FROM pg_roles r
+			WHERE r.rolname = p_assignee AND r.rolcanlogin
+			AND pg_has_role(r.oid, review_group(rv.kind), 'MEMBER')) THEN
+		RAISE EXCEPTION '% is not an operator who works % reviews',
+			coalesce(p_assignee, 'null'), rv.kind
+			USING ERRCODE = '22023';
+	END IF;
+	PERFORM review_set_assignee(rv, p_assignee, 'review.assign');
+END
+$$;
+
 -- 2. PUBLIC --------------------------------------------------------------
 
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
