@@ -153,6 +153,8 @@ ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r)
 	if (memcmp(head_hash, v->last_hash, 32) != 0)
 		return broken(v, v->last_id, "the head's hash does not match "
 		    "row %" PRId64, v->last_id);
+	v->res.last_id = v->last_id;
+	ld_hex_encode(v->last_hash, 32, v->res.last_hash);
 	v->done = 1;
 	return 0;
 }
@@ -179,5 +181,47 @@ ld_audit_verify(struct ld_db *db, struct ld_audit_verify_result *res,
 		PQclear(r);
 	} while (more);
 	*res = v.res;
+	return LD_OK;
+}
+
+enum ld_status
+ld_audit_check_anchor(struct ld_db *db, int64_t id, const char *hash_hex,
+    struct ld_audit_verify_result *res, struct ld_err *err)
+{
+	unsigned char want[32], got[32];
+	char idtext[24];
+	const char *params[1] = { idtext };
+	PGresult *r;
+	enum ld_status st;
+	int found;
+
+	if (ld_hex_decode(hash_hex, want, 32) != 0)
+		return ld_err_set(err, LD_EINVAL, "anchor hash \"%s\": expected "
+		    "64 hex digits", hash_hex);
+	if (!res->ok)
+		return LD_OK;
+	if (id < 1 || id > res->last_id) {
+		res->ok = 0;
+		res->broken_id = res->last_id;
+		snprintf(res->why, sizeof res->why, "the chain ends at row %"
+		    PRId64 " but the anchor names row %" PRId64 ": rows were "
+		    "removed from the end and the head set back", res->last_id,
+		    id);
+		return LD_OK;
+	}
+	snprintf(idtext, sizeof idtext, "%" PRId64, id);
+	st = ld_db_exec(db, "SELECT encode(hash, 'hex') FROM audit_log WHERE "
+	    "id = $1::bigint", 1, params, &r, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "reading audit_log: ");
+	found = PQntuples(r) == 1 &&
+	    ld_hex_decode(PQgetvalue(r, 0, 0), got, 32) == 0;
+	PQclear(r);
+	if (!found || memcmp(got, want, 32) != 0) {
+		res->ok = 0;
+		res->broken_id = id;
+		snprintf(res->why, sizeof res->why, "its hash is not the "
+		    "anchor's: the chain up to it was rewritten");
+	}
 	return LD_OK;
 }

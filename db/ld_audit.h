@@ -14,6 +14,12 @@ struct ld_audit_verify_result {
 	int ok;            /* the whole chain holds */
 	int64_t broken_id; /* first row that does not, 0 when ok */
 	char why[256];     /* what is wrong with it */
+	/*
+	 * When ok: the last row and its hash (hex), which anyone may keep
+	 * outside the database as an anchor (ld_audit_check_anchor).
+	 */
+	int64_t last_id;
+	char last_hash[65];
 };
 
 /*
@@ -23,6 +29,18 @@ struct ld_audit_verify_result {
  */
 enum ld_status ld_audit_verify(struct ld_db *db,
     struct ld_audit_verify_result *res, struct ld_err *err);
+
+/*
+ * A superuser can remove the newest rows and set the head back, and the
+ * chain that is left holds.  An anchor kept elsewhere (the last_id and
+ * last_hash of an earlier intact walk) catches it, and any rewriting of
+ * the rows up to it: after an intact walk (res->ok), checks that row id
+ * still exists with that hash, else marks res broken.  Fails only when
+ * the database cannot be read.
+ */
+enum ld_status ld_audit_check_anchor(struct ld_db *db, int64_t id,
+    const char *hash_hex, struct ld_audit_verify_result *res,
+    struct ld_err *err);
 
 /*
  * The same walk in steps, for callers that must stay responsive (the

@@ -1086,6 +1086,61 @@ test_audit_reorder_and_forged_row(void)
 	CU_ASSERT(res.ok);
 }
 
+/*
+ * A superuser who removes the newest row and sets the head back leaves a
+ * chain that holds; an anchor printed by an earlier walk catches it.
+ */
+static void
+test_audit_anchor_catches_truncation(void)
+{
+	char cmd[1024], out[4096], anchor[128];
+	const char *a;
+
+	su_exec("SELECT audit_record('test.anchor', 'test', '1', '{}')");
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify 2>&1",
+	    ld_test_builddir());
+	CU_ASSERT_EQUAL_FATAL(run(cmd, out, sizeof out), 0);
+	a = strstr(out, "; anchor ");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	snprintf(anchor, sizeof anchor, "%.*s", (int)strcspn(a + 9, "\n"),
+	    a + 9);
+	CU_ASSERT_EQUAL(strlen(anchor), strcspn(anchor, ":") + 65);
+	CU_ASSERT_EQUAL(atol(anchor), su_count("SELECT last_id FROM "
+	    "audit_head"));
+
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify --anchor %s "
+	    "2>&1", ld_test_builddir(), anchor);
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "the anchor holds"));
+
+	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
+	su_exec("DELETE FROM audit_log WHERE id = (SELECT last_id FROM "
+	    "audit_head)");
+	su_exec("UPDATE audit_head SET last_id = last_id - 1, last_hash = "
+	    "(SELECT hash FROM audit_log WHERE id = audit_head.last_id - 1)");
+	su_exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only");
+	/* What is left holds... */
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify 2>&1",
+	    ld_test_builddir());
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 0);
+	/* ...but not against the anchor. */
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify --anchor %s "
+	    "2>&1", ld_test_builddir(), anchor);
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "rows were removed from the end"));
+	/* An older row whose hash is not the anchor's: rewritten. */
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify --anchor 1:%s "
+	    "2>&1", ld_test_builddir(), "000000000000000000000000000000000"
+	    "0000000000000000000000000000000");
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "BROKEN at row 1: its hash is not "
+	    "the anchor's"));
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' audit verify --anchor 12 "
+	    "2>&1", ld_test_builddir());
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "ID:HASH"));
+}
+
 static void
 test_audit_append_only_and_verified(void)
 {
@@ -1206,6 +1261,7 @@ main(void)
 		LD_TEST(test_audit_concurrent_writers_one_chain),
 		LD_TEST(test_audit_canonical_text_unambiguous),
 		LD_TEST(test_audit_reorder_and_forged_row),
+		LD_TEST(test_audit_anchor_catches_truncation),
 		LD_TEST(test_audit_append_only_and_verified),
 		LD_TEST(test_audit_verify_command),
 		LD_TEST_END };

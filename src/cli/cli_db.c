@@ -1,8 +1,10 @@
 /* loandesk db migrate|status, loandesk audit verify */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -109,26 +111,60 @@ out:
 	return rc;
 }
 
+/* ID:HASH as printed by an intact walk. */
+static int
+parse_anchor(const char *s, int64_t *id, char *hash, size_t len)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != ':' || v < 1 ||
+	    strlen(end + 1) != 64 || strlen(end + 1) >= len)
+		return -1;
+	*id = (int64_t)v;
+	snprintf(hash, len, "%s", end + 1);
+	return 0;
+}
+
 int
 cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct ld_audit_verify_result res;
 	struct ld_db db;
 	struct ld_err err;
+	char anchor_hash[65] = "";
+	int64_t anchor_id = 0;
 
-	if (no_args("audit verify", argc, argv) != 0)
+	if (argc == 3 && strcmp(argv[1], "--anchor") == 0) {
+		if (parse_anchor(argv[2], &anchor_id, anchor_hash,
+		    sizeof anchor_hash) != 0) {
+			cli_error("audit verify: --anchor takes ID:HASH as an "
+			    "intact walk prints it (a row id, a colon, 64 hex "
+			    "digits), not \"%s\"", argv[2]);
+			return 2;
+		}
+	} else if (argc > 1) {
+		cli_error("audit verify: unexpected argument \"%s\" (usage: "
+		    "loandesk audit verify [--anchor ID:HASH])", argv[1]);
 		return 2;
+	}
 	if (connect_db(ctx, &db) != 0)
 		return 1;
 	ld_err_clear(&err);
-	if (ld_audit_verify(&db, &res, &err) != LD_OK) {
+	if (ld_audit_verify(&db, &res, &err) != LD_OK ||
+	    (anchor_id != 0 && ld_audit_check_anchor(&db, anchor_id,
+	    anchor_hash, &res, &err) != LD_OK)) {
 		cli_error("%s", err.msg);
 		ld_db_close(&db);
 		return 1;
 	}
 	ld_db_close(&db);
 	if (res.ok) {
-		printf("audit chain intact: %" PRId64 " rows\n", res.rows);
+		printf("audit chain intact: %" PRId64 " rows%s; anchor %"
+		    PRId64 ":%s\n", res.rows, anchor_id != 0 ?
+		    ", the anchor holds" : "", res.last_id, res.last_hash);
 		return 0;
 	}
 	printf("audit chain BROKEN at row %" PRId64 ": %s\n", res.broken_id,

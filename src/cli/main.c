@@ -18,7 +18,7 @@ static const struct cli_command commands[] = {
 	    "apply pending schema migrations in order" },
 	{ "db", "status", cli_db_status, "",
 	    "list applied and pending migrations" },
-	{ "audit", "verify", cli_audit_verify, "",
+	{ "audit", "verify", cli_audit_verify, "[--anchor ID:HASH]",
 	    "walk the audit log's hash chain; name the first broken row" },
 	{ "model", "register", cli_model_register,
 	    "--file F --name N --version V", "validate and store a model" },
