@@ -307,6 +307,65 @@ json_expect_word(struct risk_json_parser *p, const char *word)
 }
 
 static int
+json_member_cmp(const void *a, const void *b)
+{
+	const struct risk_json	*x = *(const struct risk_json *const *)a;
+	const struct risk_json	*y = *(const struct risk_json *const *)b;
+	int			 c = strcmp(x->key, y->key);
+
+	if (c != 0)
+		return c;
+	return x->key_offset < y->key_offset ? -1 :
+	    x->key_offset > y->key_offset;
+}
+
+/*
+ * A member name twice in one object is refused: lookups take the first,
+ * another reader (xgboost's own) may take the last, and a model must mean
+ * one thing.  Sorted, so a large object costs n log n.
+ */
+static int
+json_check_members(struct risk_json_parser *p, const struct risk_json *v)
+{
+	const struct risk_json	**s, *dup = NULL, *first = NULL;
+	char			 what[160], where[64];
+	size_t			 i, j;
+
+	if (v->n < 2)
+		return 0;
+	if (v->n <= 8) {
+		for (i = 1; i < v->n && dup == NULL; i++)
+			for (j = 0; j < i; j++)
+				if (strcmp(v->items[i].key,
+				    v->items[j].key) == 0) {
+					dup = &v->items[i];
+					first = &v->items[j];
+					break;
+				}
+	} else {
+		s = ld_reallocarray(NULL, v->n, sizeof *s);
+		for (i = 0; i < v->n; i++)
+			s[i] = &v->items[i];
+		qsort(s, v->n, sizeof *s, json_member_cmp);
+		for (i = 1; i < v->n; i++)
+			if (strcmp(s[i]->key, s[i - 1]->key) == 0 &&
+			    (dup == NULL ||
+			    s[i]->key_offset < dup->key_offset)) {
+				dup = s[i];
+				first = s[i - 1];
+			}
+		free(s);
+	}
+	if (dup == NULL)
+		return 0;
+	risk_json_where(p->text, p->len, first->key_offset, where,
+	    sizeof where);
+	snprintf(what, sizeof what, "member \"%.60s\" repeats the one at %s",
+	    dup->key, where);
+	return json_fail(p, dup->key_offset, what);
+}
+
+static int
 json_parse_container(struct risk_json_parser *p, struct risk_json *v,
     int depth, int is_object)
 {
@@ -323,9 +382,10 @@ json_parse_container(struct risk_json_parser *p, struct risk_json *v,
 	for (;;) {
 		struct risk_json *item;
 		char *key = NULL;
-		size_t keylen;
+		size_t keylen, key_offset;
 
 		json_skip_ws(p);
+		key_offset = p->pos;
 		if (is_object) {
 			if (p->pos >= p->len || p->text[p->pos] != '"')
 				return json_fail(p, p->pos,
@@ -347,6 +407,7 @@ json_parse_container(struct risk_json_parser *p, struct risk_json *v,
 		item = &v->items[v->n++];
 		memset(item, 0, sizeof *item);
 		item->key = key;
+		item->key_offset = key_offset;
 		if (json_parse_value(p, item, depth + 1) != 0)
 			return -1;
 		json_skip_ws(p);
@@ -356,7 +417,7 @@ json_parse_container(struct risk_json_parser *p, struct risk_json *v,
 		}
 		if (p->pos < p->len && p->text[p->pos] == close) {
 			p->pos++;
-			return 0;
+			return is_object ? json_check_members(p, v) : 0;
 		}
 		return json_fail(p, p->pos, is_object ?
 		    "expected ',' or '}'" : "expected ',' or ']'");

@@ -28,6 +28,7 @@ struct risk_json {
 	enum risk_json_type	 type;
 	size_t			 offset;	/* of the value in the text */
 	char			*key;		/* member name in an object */
+	size_t			 key_offset;	/* of its opening quote */
 	char			*str;		/* RISK_JSON_STRING, with NUL */
 	size_t			 strlen;	/* may hold embedded NULs */
 	double			 num;		/* RISK_JSON_NUMBER, strtod */
@@ -39,9 +40,9 @@ struct risk_json {
 
 /*
  * Parses text[0..len) as one JSON value (RFC 8259, plus the NaN, Infinity
- * and -Infinity xgboost writes; at most 256 levels of nesting).  Returns
- * LD_EINVAL with "origin: line L column C: ..." on a syntax error.  *out
- * is freed with risk_json_free().
+ * and -Infinity xgboost writes; at most 256 levels of nesting; no member
+ * name twice in one object).  Returns LD_EINVAL with "origin: line L
+ * column C: ..." on a syntax error.  *out is freed with risk_json_free().
  */
 enum ld_status risk_json_parse(const char *text, size_t len,
     const char *origin, struct risk_json **out, struct ld_err *err);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,53 @@ model_sniff(const char *text, size_t len, const char *origin,
 		return ld_err_set(err, LD_EINVAL, "%s: not a JSON object",
 		    origin);
 	return LD_OK;
+}
+
+struct name_ix {
+	const char	*s;
+	size_t		 i;
+};
+
+static int
+name_ix_cmp(const void *a, const void *b)
+{
+	const struct name_ix	*x = a, *y = b;
+	int			 c = strcmp(x->s, y->s);
+
+	if (c != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+int
+risk_names_repeat(char *const *names, size_t n, size_t *dup, size_t *first)
+{
+	struct name_ix	*v;
+	size_t		 i, j, best = SIZE_MAX, bfirst = 0;
+
+	if (n < 2)
+		return 0;
+	/* Sorted, equal names are neighbours: n log n, not n^2. */
+	v = ld_reallocarray(NULL, n, sizeof *v);
+	for (i = 0; i < n; i++) {
+		v[i].s = names[i];
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof *v, name_ix_cmp);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(v[j].s, v[i].s) == 0; j++)
+			;
+		if (j - i > 1 && v[i + 1].i < best) {
+			best = v[i + 1].i;
+			bfirst = v[i].i;
+		}
+	}
+	free(v);
+	if (best == SIZE_MAX)
+		return 0;
+	*dup = best;
+	*first = bfirst;
+	return 1;
 }
 
 enum ld_status

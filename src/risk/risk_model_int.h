@@ -129,6 +129,13 @@ struct risk_model {
 	struct risk_card	 card;
 };
 
+/*
+ * The first of names[0..n) (in index order) equal to an earlier one: 1
+ * with *dup and the earliest equal *first, or 0 when all differ.
+ */
+int		risk_names_repeat(char *const *names, size_t n, size_t *dup,
+		    size_t *first);
+
 enum ld_status	risk_xgb_load(struct risk_model *, const struct risk_json *,
 		    struct ld_err *);
 void		risk_xgb_free(struct risk_xgb *);

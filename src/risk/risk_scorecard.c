@@ -32,9 +32,10 @@
  * The loader checks every points value is an integer within 0.5 of
  * -factor b_j woe_j (and base_points of offset - factor b0), so the points
  * a risk officer reads and the probability the policy uses cannot
- * disagree.  Cut points compare in double: scorecards are built in
- * float64.  A feature's contribution in log-odds is b_j woe_j and the bias
- * is b0.
+ * disagree; points and base_points lie within +-9999, and a card has at
+ * most 100000 features, so any score fits an int.  Cut points compare in
+ * double: scorecards are built in float64.  A feature's contribution in
+ * log-odds is b_j woe_j and the bias is b0.
  */
 #include "config.h"
 
@@ -47,6 +48,13 @@
 #include "risk/risk_model_int.h"
 
 #define CARD_TOLERANCE	(0.5 + 1e-6)
+/*
+ * Points beyond the score scale's own clamp (9999) are no card's; with
+ * at most this many features every score fits an int, so callers may
+ * round a score without overflow.
+ */
+#define CARD_MAX_POINTS		9999
+#define CARD_MAX_FEATURES	100000
 
 static enum ld_status
 card_number(const struct risk_json *obj, const char *key, double *out,
@@ -71,6 +79,9 @@ card_points(double points, double woe, double coef, double factor,
 	if (points != floor(points))
 		return ld_err_set(err, LD_EINVAL, "%s: %s: points %g is not "
 		    "an integer", origin, where, points);
+	if (fabs(points) > CARD_MAX_POINTS)
+		return ld_err_set(err, LD_EINVAL, "%s: %s: points %g beyond "
+		    "+-%d", origin, where, points, CARD_MAX_POINTS);
 	if (fabs(points - exact) > CARD_TOLERANCE)
 		return ld_err_set(err, LD_EINVAL, "%s: %s: points %g do not "
 		    "match -factor*coef*woe = %.3f", origin, where, points,
@@ -154,6 +165,9 @@ risk_card_load(struct risk_model *m, const struct risk_json *doc,
 	    (st = card_number(doc, "base_points", &c->base_points, o, "card",
 	    err)) != LD_OK)
 		return st;
+	if (fabs(c->base_points) > CARD_MAX_POINTS)
+		return ld_err_set(err, LD_EINVAL, "%s: base_points %g beyond "
+		    "+-%d", o, c->base_points, CARD_MAX_POINTS);
 	if (c->base_points != floor(c->base_points) ||
 	    fabs(c->base_points - risk_scale_score_of_margin(&c->scale,
 	    c->intercept)) > CARD_TOLERANCE)
@@ -165,27 +179,31 @@ risk_card_load(struct risk_model *m, const struct risk_json *doc,
 	if (feats == NULL || feats->type != RISK_JSON_ARRAY || feats->n == 0)
 		return ld_err_set(err, LD_EINVAL, "%s: \"features\" is missing "
 		    "or not a non-empty array", o);
+	if (feats->n > CARD_MAX_FEATURES)
+		return ld_err_set(err, LD_EINVAL, "%s: %zu features; at most "
+		    "%d", o, feats->n, CARD_MAX_FEATURES);
 	m->nfeatures = feats->n;
 	m->names = ld_calloc(feats->n, sizeof *m->names);
 	c->features = ld_calloc(feats->n, sizeof *c->features);
 	for (i = 0; i < feats->n; i++) {
-		const struct risk_json *f = &feats->items[i], *nm, *bins;
-		struct risk_card_feature *cf = &c->features[i];
+		const struct risk_json *nm;
 
-		snprintf(where, sizeof where, "features[%zu]", i);
-		nm = risk_json_get(f, "name");
+		nm = risk_json_get(&feats->items[i], "name");
 		if (nm == NULL || nm->type != RISK_JSON_STRING ||
 		    nm->strlen == 0 || strlen(nm->str) != nm->strlen)
-			return ld_err_set(err, LD_EINVAL, "%s: %s: \"name\" is "
-			    "missing or not a name", o, where);
-		for (k = 0; k < i; k++)
-			if (strcmp(m->names[k], nm->str) == 0)
-				return ld_err_set(err, LD_EINVAL, "%s: %s: "
-				    "feature \"%s\" repeats features[%zu]", o,
-				    where, nm->str, k);
+			return ld_err_set(err, LD_EINVAL, "%s: features[%zu]: "
+			    "\"name\" is missing or not a name", o, i);
 		m->names[i] = ld_strdup(nm->str);
+	}
+	if (risk_names_repeat(m->names, m->nfeatures, &i, &k))
+		return ld_err_set(err, LD_EINVAL, "%s: features[%zu]: feature "
+		    "\"%s\" repeats features[%zu]", o, i, m->names[i], k);
+	for (i = 0; i < feats->n; i++) {
+		const struct risk_json *f = &feats->items[i], *bins;
+		struct risk_card_feature *cf = &c->features[i];
+
 		snprintf(where, sizeof where, "features[%zu] (%s)", i,
-		    nm->str);
+		    m->names[i]);
 		if ((st = card_number(f, "coef", &cf->coef, o, where,
 		    err)) != LD_OK)
 			return st;

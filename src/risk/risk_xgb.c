@@ -8,7 +8,11 @@
  * Accepted: format versions 1.x-3.x, booster gbtree, objective
  * binary:logistic (or reg:logistic, binary:logitraw), one output, one tree
  * per round, numerical splits, trees at most RISK_XGB_MAX_DEPTH deep.
- * Everything else is refused, naming the field.  Like Booster.predict we
+ * Everything else is refused, naming the field.  A tree must be a tree:
+ * each node reached once from the root (a cycle or a shared child is
+ * refused naming both parents), both children or none, indices in range,
+ * finite thresholds and leaf values, and no unreachable node but those
+ * xgboost's pruner marked deleted (exact and approx models have them).  Like Booster.predict we
  * use every tree, whatever learner.attributes.best_iteration says (the
  * sklearn wrapper would stop there).  binary:logitraw models get the same
  * sigmoid for risk_model_probability(); their margin is what xgboost
@@ -37,14 +41,14 @@ xgb_member(const struct risk_json *obj, const char *key,
 	const struct risk_json *v = risk_json_get(obj, key);
 
 	if (v == NULL) {
-		ld_err_set(err, LD_EINVAL, "%s: %s.%s is missing", origin,
-		    path, key);
+		ld_err_set(err, LD_EINVAL, "%s: %s%s%s is missing", origin,
+		    path, *path ? "." : "", key);
 		return NULL;
 	}
 	if (v->type != type) {
-		ld_err_set(err, LD_EINVAL, "%s: %s.%s is a %s, expected %s",
-		    origin, path, key, risk_json_type_name(v->type),
-		    risk_json_type_name(type));
+		ld_err_set(err, LD_EINVAL, "%s: %s%s%s is a %s, expected %s",
+		    origin, path, *path ? "." : "", key,
+		    risk_json_type_name(v->type), risk_json_type_name(type));
 		return NULL;
 	}
 	return v;
@@ -129,7 +133,7 @@ xgb_load_names(struct risk_model *m, const struct risk_json *learner,
     long nfeat, struct ld_err *err)
 {
 	const struct risk_json	*names, *types;
-	size_t			 i;
+	size_t			 i, j;
 
 	types = risk_json_get(learner, "feature_types");
 	if (types != NULL && types->type == RISK_JSON_ARRAY) {
@@ -152,21 +156,18 @@ xgb_load_names(struct risk_model *m, const struct risk_json *learner,
 			    "num_feature is %ld", m->origin, names->n, nfeat);
 		for (i = 0; i < names->n; i++) {
 			const struct risk_json *nm = &names->items[i];
-			size_t j;
 
 			if (nm->type != RISK_JSON_STRING || nm->strlen == 0 ||
 			    strlen(nm->str) != nm->strlen)
 				return ld_err_set(err, LD_EINVAL,
 				    "%s: learner.feature_names[%zu] is not a "
 				    "name", m->origin, i);
-			for (j = 0; j < i; j++)
-				if (strcmp(m->names[j], nm->str) == 0)
-					return ld_err_set(err, LD_EINVAL,
-					    "%s: learner.feature_names[%zu] "
-					    "\"%s\" repeats [%zu]", m->origin,
-					    i, nm->str, j);
 			m->names[i] = ld_strdup(nm->str);
 		}
+		if (risk_names_repeat(m->names, m->nfeatures, &i, &j))
+			return ld_err_set(err, LD_EINVAL,
+			    "%s: learner.feature_names[%zu] \"%s\" repeats "
+			    "[%zu]", m->origin, i, m->names[i], j);
 	} else {
 		/* xgboost's own names for unnamed columns. */
 		for (i = 0; i < m->nfeatures; i++)
@@ -249,6 +250,21 @@ xgb_fill_mean(struct risk_xgb *x, uint32_t n)
 	return r;
 }
 
+/*
+ * RegTree::kDeletedNodeMarker as saved: a node the pruner removed keeps
+ * its slot in the arrays, unreachable, as a leaf whose split index is all
+ * ones (and so default_left 1).  Only models trained with the exact or
+ * approx updaters and pruning have them.
+ */
+#define XGB_DELETED_INDEX	2147483647L
+
+/*
+ * One tree into x->nodes[base ..]: every array num_nodes long, every
+ * split with two distinct children in range, a walk from the root that
+ * meets each node once (no cycle, no shared child) within
+ * RISK_XGB_MAX_DEPTH, and every node it does not meet one xgboost marked
+ * deleted, as many as tree_param.num_deleted says.
+ */
 static enum ld_status
 xgb_load_tree(struct risk_model *m, const struct risk_json *tree, size_t t,
     uint32_t base, struct ld_err *err)
@@ -256,12 +272,15 @@ xgb_load_tree(struct risk_model *m, const struct risk_json *tree, size_t t,
 	struct risk_xgb		*x = &m->xgb;
 	const struct risk_json	*tp, *lc, *rc, *si, *sc, *dl, *sh, *st, *cn;
 	const char		*o = m->origin;
-	long			 nn, nf, slv;
-	size_t			 i, nnodes, top;
-	uint32_t		 stack[2 * RISK_XGB_MAX_DEPTH + 4];
-	uint8_t			 depth[2 * RISK_XGB_MAX_DEPTH + 4];
-	uint8_t			*seen;
-	enum ld_status		 st_;
+	char			 tpath[64];
+	long			 nn, nf, slv, ndel;
+	size_t			 i, nnodes, top, marked;
+	uint32_t		 stack[RISK_XGB_MAX_DEPTH + 2];
+	uint32_t		 from[RISK_XGB_MAX_DEPTH + 2];
+	uint8_t			 depth[RISK_XGB_MAX_DEPTH + 2];
+	uint32_t		*parent = NULL;
+	uint8_t			*deleted = NULL;
+	enum ld_status		 st_ = LD_OK;
 
 	if (tree->type != RISK_JSON_OBJECT)
 		return ld_err_set(err, LD_EINVAL, "%s: tree %zu is not an "
@@ -270,13 +289,16 @@ xgb_load_tree(struct risk_model *m, const struct risk_json *tree, size_t t,
 	if (tp == NULL || tp->type != RISK_JSON_OBJECT)
 		return ld_err_set(err, LD_EINVAL, "%s: tree %zu: tree_param "
 		    "is missing", o, t);
-	if ((st_ = xgb_param_long(tp, "num_nodes", -1, &nn, o,
-	    "tree_param", err)) != LD_OK ||
+	snprintf(tpath, sizeof tpath, "tree %zu: tree_param", t);
+	if ((st_ = xgb_param_long(tp, "num_nodes", -1, &nn, o, tpath,
+	    err)) != LD_OK ||
 	    (st_ = xgb_param_long(tp, "num_feature", (long)m->nfeatures, &nf,
-	    o, "tree_param", err)) != LD_OK ||
-	    (st_ = xgb_param_long(tp, "size_leaf_vector", 0, &slv, o,
-	    "tree_param", err)) != LD_OK)
-		return ld_err_prefix(err, "tree %zu: ", t);
+	    o, tpath, err)) != LD_OK ||
+	    (st_ = xgb_param_long(tp, "size_leaf_vector", 0, &slv, o, tpath,
+	    err)) != LD_OK ||
+	    (st_ = xgb_param_long(tp, "num_deleted", 0, &ndel, o, tpath,
+	    err)) != LD_OK)
+		return st_;
 	if (nn < 1 || nn > INT32_MAX / 4)
 		return ld_err_set(err, LD_EINVAL, "%s: tree %zu: num_nodes %ld "
 		    "out of range", o, t, nn);
@@ -288,6 +310,9 @@ xgb_load_tree(struct risk_model *m, const struct risk_json *tree, size_t t,
 		return ld_err_set(err, LD_EUNSUPPORTED, "%s: tree %zu: vector "
 		    "leaves (size_leaf_vector %ld, multi-target tree) are not "
 		    "supported", o, t, slv);
+	if (ndel < 0 || ndel >= nn)
+		return ld_err_set(err, LD_EINVAL, "%s: tree %zu: num_deleted "
+		    "%ld out of range (num_nodes %ld)", o, t, ndel, nn);
 	nnodes = (size_t)nn;
 	if ((lc = xgb_tree_array(tree, "left_children", nnodes, t, o,
 	    err)) == NULL ||
@@ -312,88 +337,169 @@ xgb_load_tree(struct risk_model *m, const struct risk_json *tree, size_t t,
 		    "categorical splits (categories_nodes) are not supported",
 		    o, t);
 
+	deleted = ld_calloc(nnodes, 1);
 	for (i = 0; i < nnodes; i++) {
 		struct risk_xgb_node *nd = &x->nodes[base + i];
 		long l, r, f, d, ty = 0;
 
 		if (xgb_int_at(lc, i, &l) != 0 || xgb_int_at(rc, i, &r) != 0 ||
 		    xgb_int_at(si, i, &f) != 0 || xgb_int_at(dl, i, &d) != 0 ||
-		    (st != NULL && xgb_int_at(st, i, &ty) != 0))
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+		    (st != NULL && xgb_int_at(st, i, &ty) != 0)) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
 			    "%zu: a child, split index, default_left or "
 			    "split_type is not an integer", o, t, i);
-		if (!isfinite(sh->items[i].numf) || sh->items[i].numf < 0)
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			goto out;
+		}
+		if (d != 0 && d != 1) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: default_left %ld is not 0 or 1", o, t, i, d);
+			goto out;
+		}
+		if (!isfinite(sh->items[i].numf) || sh->items[i].numf < 0) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
 			    "%zu: sum_hessian is negative or not finite",
 			    o, t, i);
+			goto out;
+		}
 		x->cover[base + i] = sh->items[i].numf;
 		nd->cond = sc->items[i].numf;
-		if (ty != 0)
-			return ld_err_set(err, LD_EUNSUPPORTED, "%s: tree %zu "
+		if (ty != 0) {
+			st_ = ld_err_set(err, LD_EUNSUPPORTED, "%s: tree %zu "
 			    "node %zu: categorical split (split_type %ld) is "
 			    "not supported", o, t, i, ty);
-		if (!isfinite(nd->cond))
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
-			    "%zu: split_conditions is not finite", o, t, i);
+			goto out;
+		}
+		if (!isfinite(nd->cond)) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: split_conditions is not finite (%s)", o, t,
+			    i, l == -1 && r == -1 ? "a leaf value" :
+			    "a threshold");
+			goto out;
+		}
 		if (l == -1 && r == -1) {
 			nd->left = nd->right = -1;
 			nd->feat = 0;
+			deleted[i] = f == XGB_DELETED_INDEX && d == 1;
 			continue;
 		}
-		if (l < 1 || r < 1 || l >= nn || r >= nn || l == r)
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
-			    "%zu: children %ld and %ld out of range", o, t, i,
-			    l, r);
-		if (f < 0 || (size_t)f >= m->nfeatures)
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+		if (l == -1 || r == -1) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: left child %ld, right child %ld: a leaf has "
+			    "neither (-1, -1), a split both", o, t, i, l, r);
+			goto out;
+		}
+		if (l < 0 || l >= nn || r < 0 || r >= nn) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: %s child %ld is not a node (num_nodes %ld)",
+			    o, t, i, l < 0 || l >= nn ? "left" : "right",
+			    l < 0 || l >= nn ? l : r, nn);
+			goto out;
+		}
+		if (l == 0 || r == 0) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: %s child is node 0, the root (not a tree)",
+			    o, t, i, l == 0 ? "left" : "right");
+			goto out;
+		}
+		if (l == r) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu: both children are node %ld (not a tree)",
+			    o, t, i, l);
+			goto out;
+		}
+		if (f < 0 || (size_t)f >= m->nfeatures) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
 			    "%zu: split_indices %ld is not below num_feature "
 			    "%zu", o, t, i, f, m->nfeatures);
-		if (!(x->cover[base + i] > 0))
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			goto out;
+		}
+		if (!(x->cover[base + i] > 0)) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
 			    "%zu: split node has zero cover (sum_hessian)",
 			    o, t, i);
+			goto out;
+		}
 		nd->left = (int32_t)(base + (uint32_t)l);
 		nd->right = (int32_t)(base + (uint32_t)r);
 		nd->feat = (uint32_t)f | (d ? RISK_XGB_DEFAULT_LEFT : 0);
 	}
 
-	/* Walk once from the root: no node twice, bounded depth. */
-	seen = ld_calloc(nnodes, 1);
+	/*
+	 * Walk once from the root, depth first: a node met twice has two
+	 * parents (a shared child, or a cycle back up the path).  The stack
+	 * holds at most one waiting sibling per level.
+	 */
+	parent = ld_reallocarray(NULL, nnodes, sizeof *parent);
+	for (i = 0; i < nnodes; i++)
+		parent[i] = UINT32_MAX;
 	top = 0;
 	stack[top] = 0;
+	from[top] = (uint32_t)nnodes;	/* the root's "parent" */
 	depth[top++] = 0;
 	x->trees[t].depth = 0;
 	while (top > 0) {
-		uint32_t n = stack[--top];
+		uint32_t n = stack[--top], p = from[top];
 		uint8_t dp = depth[top];
 		const struct risk_xgb_node *nd = &x->nodes[base + n];
 
-		if (seen[n]) {
-			free(seen);
-			return ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
-			    "%u is reached twice (not a tree)", o, t, n);
+		if (parent[n] != UINT32_MAX) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%u is a child of both node %u and node %u (a "
+			    "cycle or a shared child: not a tree)", o, t, n,
+			    parent[n], p);
+			goto out;
 		}
-		seen[n] = 1;
+		parent[n] = p;
+		if (deleted[n]) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%u is marked deleted (split_indices %ld) but is "
+			    "reached from node %u", o, t, n,
+			    XGB_DELETED_INDEX, p);
+			goto out;
+		}
 		if (dp > x->trees[t].depth)
 			x->trees[t].depth = dp;
 		if (nd->left < 0)
 			continue;
 		if (dp >= RISK_XGB_MAX_DEPTH) {
-			free(seen);
-			return ld_err_set(err, LD_EUNSUPPORTED, "%s: tree %zu "
-			    "is deeper than %d levels", o, t,
+			st_ = ld_err_set(err, LD_EUNSUPPORTED, "%s: tree %zu "
+			    "node %u: split at depth %u; trees deeper than %d "
+			    "levels are not supported", o, t, n, dp,
 			    RISK_XGB_MAX_DEPTH);
+			goto out;
 		}
 		stack[top] = (uint32_t)nd->right - base;
+		from[top] = n;
 		depth[top++] = (uint8_t)(dp + 1);
 		stack[top] = (uint32_t)nd->left - base;
+		from[top] = n;
 		depth[top++] = (uint8_t)(dp + 1);
 	}
-	free(seen);
+	marked = 0;
+	for (i = 0; i < nnodes; i++) {
+		if (parent[i] != UINT32_MAX)
+			continue;
+		if (!deleted[i]) {
+			st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu node "
+			    "%zu is not reachable from the root and not marked "
+			    "deleted (not a tree)", o, t, i);
+			goto out;
+		}
+		marked++;
+	}
+	if (marked != (size_t)ndel) {
+		st_ = ld_err_set(err, LD_EINVAL, "%s: tree %zu: %zu nodes are "
+		    "marked deleted but tree_param.num_deleted is %ld", o, t,
+		    marked, ndel);
+		goto out;
+	}
 	x->trees[t].root = base;
 	x->trees[t].nnodes = (uint32_t)nnodes;
 	xgb_fill_mean(x, base);
-	return LD_OK;
+out:
+	free(parent);
+	free(deleted);
+	return st_;
 }
 
 enum ld_status
@@ -404,6 +510,7 @@ risk_xgb_load(struct risk_model *m, const struct risk_json *doc,
 	const struct risk_json	*ver, *learner, *gb, *obj, *mp, *model, *gp;
 	const struct risk_json	*trees, *info, *name;
 	const char		*o = m->origin;
+	char			 tpath[64];
 	long			 nfeat, ncls, ntgt, ntrees, npar, slv;
 	size_t			 i, total;
 	enum ld_status		 st;
@@ -413,8 +520,16 @@ risk_xgb_load(struct risk_model *m, const struct risk_json *doc,
 	    ver->items[0].type != RISK_JSON_NUMBER)
 		return ld_err_set(err, LD_EINVAL, "%s: version is missing or "
 		    "not an array", o);
-	for (i = 0; i < 3 && i < ver->n; i++)
-		x->version[i] = (int)ver->items[i].num;
+	for (i = 0; i < 3 && i < ver->n; i++) {
+		const struct risk_json *v = &ver->items[i];
+
+		/* A cast of a huge or NaN double to int is undefined. */
+		if (v->type != RISK_JSON_NUMBER || !v->is_int || v->num < 0 ||
+		    v->num > 1000000)
+			return ld_err_set(err, LD_EINVAL, "%s: version[%zu] is "
+			    "not a version number", o, i);
+		x->version[i] = (int)v->num;
+	}
 	if (x->version[0] < 1 || x->version[0] > 3)
 		return ld_err_set(err, LD_EUNSUPPORTED, "%s: version %d.%d.%d: "
 		    "only xgboost 1.x to 3.x models are supported", o,
@@ -528,9 +643,10 @@ risk_xgb_load(struct risk_model *m, const struct risk_json *doc,
 		if (tp == NULL || tp->type != RISK_JSON_OBJECT)
 			return ld_err_set(err, LD_EINVAL, "%s: tree %zu: "
 			    "tree_param is missing", o, i);
-		if ((st = xgb_param_long(tp, "num_nodes", -1, &n, o,
-		    "tree_param", err)) != LD_OK)
-			return ld_err_prefix(err, "tree %zu: ", i);
+		snprintf(tpath, sizeof tpath, "tree %zu: tree_param", i);
+		if ((st = xgb_param_long(tp, "num_nodes", -1, &n, o, tpath,
+		    err)) != LD_OK)
+			return st;
 		if (n < 1 || n > INT32_MAX / 4)
 			return ld_err_set(err, LD_EINVAL, "%s: tree %zu: "
 			    "num_nodes %ld out of range", o, i, n);
@@ -553,9 +669,10 @@ risk_xgb_load(struct risk_model *m, const struct risk_json *doc,
 		if (tp == NULL || tp->type != RISK_JSON_OBJECT)
 			return ld_err_set(err, LD_EINVAL, "%s: tree %zu: "
 			    "tree_param is missing", o, i);
-		if ((st = xgb_param_long(tp, "num_nodes", -1, &n, o,
-		    "tree_param", err)) != LD_OK)
-			return ld_err_prefix(err, "tree %zu: ", i);
+		snprintf(tpath, sizeof tpath, "tree %zu: tree_param", i);
+		if ((st = xgb_param_long(tp, "num_nodes", -1, &n, o, tpath,
+		    err)) != LD_OK)
+			return st;
 		if (n < 1 || (size_t)n > total - x->nnodes)
 			return ld_err_set(err, LD_EINVAL, "%s: tree %zu: "
 			    "num_nodes %ld out of range", o, i, n);
