@@ -58,54 +58,65 @@ struct eval_csv {
 /*
  * Reads one record (RFC 4180: quotes, doubled quotes, newlines inside
  * quotes) and splits it into fields.  Returns 1, 0 at end of file, -1 on
- * an error already reported.
+ * an error already reported.  Reads byte by byte into a buffer that
+ * doubles, so a hostile file costs at most EVAL_MAX_RECORD bytes of
+ * memory and linear time, whatever its lines look like.
  */
 static int
 csv_next(struct eval_csv *c)
 {
-	char	*line = NULL, *r, *w;
-	size_t	 cap = 0, len = 0, n;
-	ssize_t	 got;
-	int	 inq = 0;
+	char	*r, *w;
+	size_t	 len = 0;
+	int	 ch, inq = 0, any = 0;
 
 	c->line = c->next_line;
 	for (;;) {
-		got = getline(&line, &cap, c->fp);
-		if (got < 0) {
-			free(line);
-			if (ferror(c->fp)) {
-				cli_error("%s: %s", c->path, strerror(errno));
-				return -1;
-			}
-			if (inq) {
-				cli_error("%s:%zu: unterminated quoted field",
-				    c->path, c->line);
-				return -1;
-			}
-			return len > 0 ? 1 : 0;
-		}
-		c->next_line++;
-		if (len + (size_t)got + 1 > EVAL_MAX_RECORD) {
-			free(line);
-			cli_error("%s:%zu: record longer than %d bytes",
-			    c->path, c->line, EVAL_MAX_RECORD);
+		if ((ch = getc_unlocked(c->fp)) == EOF)
+			break;
+		any = 1;
+		if (ch == '\n') {
+			c->next_line++;
+			if (!inq)
+				break;
+		} else if (ch == '"')
+			inq = !inq;
+		else if (ch == '\0') {
+			cli_error("%s:%zu: a NUL byte (not a text file?)",
+			    c->path, c->next_line);
 			return -1;
 		}
-		if (len + (size_t)got + 1 > c->reccap) {
-			c->reccap = len + (size_t)got + 1;
+		if (len + 2 > c->reccap) {
+			if (c->reccap >= EVAL_MAX_RECORD) {
+				cli_error("%s:%zu: record longer than %d bytes",
+				    c->path, c->line, EVAL_MAX_RECORD);
+				return -1;
+			}
+			c->reccap = c->reccap ? 2 * c->reccap : 4096;
+			if (c->reccap > EVAL_MAX_RECORD)
+				c->reccap = EVAL_MAX_RECORD;
 			c->rec = ld_realloc(c->rec, c->reccap);
 		}
-		memcpy(c->rec + len, line, (size_t)got);
-		len += (size_t)got;
-		c->rec[len] = '\0';
-		for (n = len - (size_t)got; n < len; n++)
-			if (c->rec[n] == '"')
-				inq = !inq;
-		if (!inq)
-			break;
+		c->rec[len++] = (char)ch;
 	}
-	free(line);
-	while (len > 0 && (c->rec[len - 1] == '\n' || c->rec[len - 1] == '\r'))
+	if (ch == EOF) {
+		if (ferror(c->fp)) {
+			cli_error("%s: %s", c->path, strerror(errno));
+			return -1;
+		}
+		if (inq) {
+			cli_error("%s:%zu: unterminated quoted field",
+			    c->path, c->line);
+			return -1;
+		}
+		if (!any)
+			return 0;
+	}
+	if (c->rec == NULL) {
+		c->reccap = 4096;
+		c->rec = ld_realloc(c->rec, c->reccap);
+	}
+	c->rec[len] = '\0';
+	while (len > 0 && c->rec[len - 1] == '\r')
 		c->rec[--len] = '\0';
 	/* Split in place: unquoting only shrinks a field. */
 	c->nfields = 0;
@@ -153,6 +164,71 @@ csv_next(struct eval_csv *c)
 	return 1;
 }
 
+struct eval_col {
+	const char	*name;
+	size_t		 col;
+};
+
+static int
+eval_col_cmp(const void *a, const void *b)
+{
+	const struct eval_col	*x = a, *y = b;
+	int			 c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/*
+ * col[i] = the header column of model feature i.  The header is sorted
+ * once, so a wide file against a wide model costs n log n, not their
+ * product.  0, or -1 (reported) when a feature has no column or two.
+ */
+static int
+eval_columns(const struct risk_model *m, const struct eval_csv *c,
+    size_t *col)
+{
+	struct eval_col	*h;
+	size_t		 F = risk_model_nfeatures(m), i, lo, hi, mid;
+	int		 rc = 0;
+
+	h = ld_reallocarray(NULL, c->nfields, sizeof *h);
+	for (i = 0; i < c->nfields; i++) {
+		h[i].name = c->fields[i];
+		h[i].col = i;
+	}
+	qsort(h, c->nfields, sizeof *h, eval_col_cmp);
+	for (i = 0; i < F && rc == 0; i++) {
+		const char *name = risk_model_feature_name(m, i);
+
+		/* The first entry not below name. */
+		lo = 0;
+		hi = c->nfields;
+		while (lo < hi) {
+			mid = lo + (hi - lo) / 2;
+			if (strcmp(h[mid].name, name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == c->nfields || strcmp(h[lo].name, name) != 0) {
+			cli_error("%s:%zu: no column for model feature \"%s\"",
+			    c->path, c->line, name);
+			rc = -1;
+		} else if (lo + 1 < c->nfields &&
+		    strcmp(h[lo + 1].name, name) == 0) {
+			cli_error("%s:%zu: columns %zu and %zu are both model "
+			    "feature \"%s\"", c->path, c->line, h[lo].col + 1,
+			    h[lo + 1].col + 1, name);
+			rc = -1;
+		} else
+			col[i] = h[lo].col;
+	}
+	free(h);
+	return rc;
+}
+
 /* Parses a cell; NAN for missing.  0, or -1 if it is not a number. */
 static int
 cell_value(const char *s, double *out)
@@ -195,17 +271,29 @@ print_text(const char *s)
 	putchar('"');
 }
 
+/* POINTS,ODDS,PDO, each 1..100000 (sscanf's %d overflows undefined). */
 static int
 parse_scale(const char *s, struct risk_scale *sc)
 {
-	int	 a, b, c, n = 0;
+	int	*out[3];
+	long	 v;
+	char	*end;
+	int	 i;
 
-	if (sscanf(s, "%d,%d,%d%n", &a, &b, &c, &n) != 3 || s[n] != '\0' ||
-	    a < 1 || b < 1 || c < 1)
-		return -1;
-	sc->base_points = a;
-	sc->base_odds = b;
-	sc->pdo = c;
+	out[0] = &sc->base_points;
+	out[1] = &sc->base_odds;
+	out[2] = &sc->pdo;
+	for (i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (errno != 0 || v < 1 || v > 100000 ||
+		    *end != (i < 2 ? ',' : '\0'))
+			return -1;
+		*out[i] = (int)v;
+		s = end + 1;
+	}
 	return 0;
 }
 
@@ -221,7 +309,7 @@ static int
 eval_rows(struct risk_model *m, struct eval_csv *c, enum eval_mode mode,
     const struct risk_scale *sc)
 {
-	size_t		 F = risk_model_nfeatures(m), i, j, *col;
+	size_t		 F = risk_model_nfeatures(m), i, *col;
 	double		*x, *out, score;
 	int		 id_col, rc = 1, r;
 	struct ld_err	 err;
@@ -238,19 +326,8 @@ eval_rows(struct risk_model *m, struct eval_csv *c, enum eval_mode mode,
 	col = ld_calloc(F, sizeof *col);
 	x = ld_calloc(F, sizeof *x);
 	out = ld_calloc(F + 1, sizeof *out);
-	for (i = 0; i < F; i++) {
-		const char *name = risk_model_feature_name(m, i);
-
-		for (j = 0; j < c->nfields; j++)
-			if (strcmp(c->fields[j], name) == 0)
-				break;
-		if (j == c->nfields) {
-			cli_error("%s:1: no column for model feature \"%s\"",
-			    c->path, name);
-			goto out;
-		}
-		col[i] = j;
-	}
+	if (eval_columns(m, c, col) != 0)
+		goto out;
 	id_col = risk_model_feature_index(m, c->fields[0]) == (size_t)-1;
 	if (id_col) {
 		print_text(c->fields[0]);
