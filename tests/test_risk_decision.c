@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "ld_alloc.h"
+#include "ld_buf.h"
 #include "ld_config.h"
 #include "ld_test.h"
 #include "risk_explain.h"
@@ -630,6 +631,82 @@ test_rules_parse_errors(void)
 	    LD_EINVAL);
 }
 
+/* rules prefix + n copies of unit + tail, parsed; the message. */
+static enum ld_status
+parse_repeated(const char *unit, size_t n, const char *tail,
+    struct ld_err *err)
+{
+	struct risk_rules *rs = (struct risk_rules *)1;
+	struct ld_buf b;
+	enum ld_status st;
+	size_t i;
+
+	ld_buf_init(&b, 0);
+	ld_buf_puts(&b, "rule R1 v1 flag \"x\": ");
+	for (i = 0; i < n; i++)
+		ld_buf_puts(&b, unit);
+	ld_buf_puts(&b, tail);
+	ld_err_clear(err);
+	st = risk_rules_parse(b.data, b.len, "t.conf", &rs, err);
+	CU_ASSERT_PTR_NULL(rs);
+	ld_buf_free(&b);
+	return st;
+}
+
+/*
+ * Hostile rules files: nesting 10^5 deep in each of the three ways the
+ * grammar recurses, and a rule too long, all refused where they go
+ * wrong, in time linear in the bytes read.
+ */
+static void
+test_rules_hostile(void)
+{
+	struct ld_err err;
+
+	/* The 65th '(' is column 22 + 65. */
+	CU_ASSERT_EQUAL(parse_repeated("(", 100000, "age < 1", &err),
+	    LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg,
+	    "t.conf:1:87: expression nested too deeply");
+	CU_ASSERT_EQUAL(parse_repeated("not ", 100000, "true", &err),
+	    LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg,
+	    "t.conf:1:282: expression nested too deeply");
+	CU_ASSERT_EQUAL(parse_repeated("-", 100000, "age < 1", &err),
+	    LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(err.msg,
+	    "t.conf:1:87: expression nested too deeply");
+	CU_ASSERT_EQUAL(parse_repeated("(-", 50000, "age", &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "nested too deeply"));
+	/* 64 levels are fine. */
+	{
+		struct risk_rules *rs = NULL;
+		struct ld_buf b;
+		size_t i;
+
+		ld_buf_init(&b, 0);
+		ld_buf_puts(&b, "rule R1 v1 flag \"x\": ");
+		for (i = 0; i < 64; i++)
+			ld_buf_puts(&b, "(");
+		ld_buf_puts(&b, "age < 1");
+		for (i = 0; i < 64; i++)
+			ld_buf_puts(&b, ")");
+		CU_ASSERT_EQUAL(risk_rules_parse(b.data, b.len, "t.conf", &rs,
+		    &err), LD_OK);
+		CU_ASSERT_EQUAL(risk_rules_count(rs), 1);
+		risk_rules_free(rs);
+		ld_buf_free(&b);
+	}
+	/* A chain of terms is a loop, bounded by the node limit. */
+	CU_ASSERT_EQUAL(parse_repeated("age + ", 5000, "1 > 0", &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "rule R1 is too long (more "
+	    "than 4096 terms)"));
+	CU_ASSERT_EQUAL(parse_repeated("true or ", 5000, "true", &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too long"));
+}
+
 static void
 test_rules_load_errors(void)
 {
@@ -695,6 +772,10 @@ test_rules_eval(void)
 	CU_ASSERT_EQUAL(fires("-age == 0 - 17", names, v, 5), 1);
 	CU_ASSERT_EQUAL(fires("not not true", names, v, 5), 1);
 	CU_ASSERT_EQUAL(fires("blacklist_hits >= 1", names, v, 5), 0);
+	/* Overflow is missing too: no infinity to compare. */
+	CU_ASSERT_EQUAL(fires("1e308 * 10 > 0", names, v, 5), 0);
+	CU_ASSERT_EQUAL(fires("not (1e308 * 10 > 0)", names, v, 5), 1);
+	CU_ASSERT_EQUAL(fires("-(1e308 + 1e308) < 0", names, v, 5), 0);
 }
 
 static void
@@ -785,6 +866,16 @@ test_rules_default_file(void)
 	CU_ASSERT(risk_rules_count(rs) >= 3);
 	for (i = 0; i < risk_rules_count(rs); i++)
 		CU_ASSERT_PTR_NOT_NULL(strstr(risk_rules_text(rs, i), " / "));
+
+	/*
+	 * Nothing known at all: a comparison with a missing value is false,
+	 * so only the rules that ask for missing() fire (R004 unknown age,
+	 * R010 neither carrier nor bureau data).
+	 */
+	p = risk_payloads_new();
+	default_hits(rs, p, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "R004 R010");
+	risk_payloads_free(p);
 
 	p = clean_applicant();
 	default_hits(rs, p, got, sizeof got);
@@ -1596,6 +1687,7 @@ main(void)
 	static const struct ld_test_case rules[] = {
 		LD_TEST(test_rules_parse_good),
 		LD_TEST(test_rules_parse_errors),
+		LD_TEST(test_rules_hostile),
 		LD_TEST(test_rules_load_errors),
 		LD_TEST(test_rules_eval),
 		LD_TEST(test_rules_eval_hits),

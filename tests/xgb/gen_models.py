@@ -162,6 +162,11 @@ def main():
     models["deep"] = (train(X16, y16, names16, rounds=4, max_depth=14,
                             eta=0.3, min_child_weight=0.01,
                             reg_lambda=0.01, gamma=0), names16, 150)
+    # Exact splits and pruning (gamma): pruned nodes stay in the arrays,
+    # unreachable and marked deleted (num_deleted > 0).
+    models["exact"] = (train(X, y, FEATURES, rounds=20, max_depth=5,
+                             eta=0.3, tree_method="exact", gamma=2.0),
+                       FEATURES, 100)
 
     for name, (bst, names, n) in models.items():
         bst.save_model(os.path.join(out, name + ".json"))
