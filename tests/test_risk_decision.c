@@ -389,6 +389,32 @@ test_inputs_hash(void)
 	CU_ASSERT_STRING_NOT_EQUAL(h1, h3);
 	CU_ASSERT_EQUAL(risk_features_hash(dup, v6, 3, h3, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "repeats"));
+	/*
+	 * More names than fit on the stack, given in reverse: f000=0,
+	 * f001=0.5, ... f099=49.5 (hashlib.sha256 of those lines).
+	 */
+	{
+		char nm[100][8];
+		const char *np[100];
+		double v[100];
+		size_t i;
+
+		for (i = 0; i < 100; i++) {
+			snprintf(nm[i], sizeof nm[i], "f%03zu", 99 - i);
+			np[i] = nm[i];
+			v[i] = (99 - i) * 0.5;
+		}
+		CU_ASSERT_EQUAL(risk_features_hash(np, v, 100, h1, &err),
+		    LD_OK);
+		CU_ASSERT_STRING_EQUAL(h1, "ab9afed04a9776c7475810ec4bffed55"
+		    "c905bf3851af3d369962edfca1603ea5");
+		np[80] = np[96];
+		np[90] = np[96];
+		CU_ASSERT_EQUAL(risk_features_hash(np, v, 100, h1, &err),
+		    LD_EINVAL);
+		CU_ASSERT_STRING_EQUAL(err.msg, "inputs hash: feature 90 "
+		    "\"f003\" repeats feature 80");
+	}
 }
 
 static void
@@ -705,6 +731,37 @@ test_rules_hostile(void)
 	CU_ASSERT_EQUAL(parse_repeated("true or ", 5000, "true", &err),
 	    LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "too long"));
+	/* As many rules as allowed, one more, and an id repeated. */
+	{
+		struct risk_rules *rs = NULL;
+		struct ld_buf b;
+		char line[64];
+		size_t i;
+
+		ld_buf_init(&b, 0);
+		for (i = 0; i < 10000; i++) {
+			snprintf(line, sizeof line, "rule A%05zu v1 flag \"x\": "
+			    "age < 1\n", i);
+			ld_buf_puts(&b, line);
+		}
+		CU_ASSERT_EQUAL(risk_rules_parse(b.data, b.len, "t.conf", &rs,
+		    &err), LD_OK);
+		CU_ASSERT_EQUAL(risk_rules_count(rs), 10000);
+		CU_ASSERT_STRING_EQUAL(risk_rules_id(rs, 9999), "A09999");
+		risk_rules_free(rs);
+		ld_buf_puts(&b, "rule B v1 flag \"x\": age < 1\n");
+		CU_ASSERT_EQUAL(risk_rules_parse(b.data, b.len, "t.conf", &rs,
+		    &err), LD_EINVAL);
+		CU_ASSERT_STRING_EQUAL(err.msg,
+		    "t.conf:10001:1: more than 10000 rules");
+		/* The last rule takes the id of the 18th. */
+		memcpy(strstr(b.data, "rule A09999"), "rule A00017", 11);
+		CU_ASSERT_EQUAL(risk_rules_parse(b.data, b.len, "t.conf", &rs,
+		    &err), LD_EINVAL);
+		CU_ASSERT_STRING_EQUAL(err.msg, "t.conf:10000:6: rule A00017 "
+		    "is already defined at line 18");
+		ld_buf_free(&b);
+	}
 }
 
 static void

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -547,50 +548,63 @@ hash_number(struct ld_buf *b, double v)
 	ld_buf_puts(b, num);
 }
 
+struct hash_name {
+	const char *name;
+	size_t i;
+};
+
+static int
+hash_name_cmp(const void *a, const void *b)
+{
+	const struct hash_name *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
 static enum ld_status
 hash_lines(const char *head, const char *const *names, const double *values,
     size_t n, char hex[65], struct ld_err *err)
 {
 	struct ld_buf b;
-	size_t order_small[64], *order = order_small, i, j, k;
+	struct hash_name order_small[64], *order = order_small;
+	size_t i, dup = SIZE_MAX, first = 0;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	enum ld_status st = LD_OK;
 
 	if (n > sizeof order_small / sizeof order_small[0])
 		order = ld_calloc(n, sizeof *order);
-	/*
-	 * Insertion sort: a catalogue has a few dozen names, and qsort would
-	 * need a global to reach them (the workers are threads).
-	 */
 	for (i = 0; i < n; i++) {
 		if (names[i] == NULL || names[i][0] == '\0') {
 			st = ld_err_set(err, LD_EINVAL,
 			    "inputs hash: feature %zu has no name", i);
 			goto out;
 		}
-		for (j = i; j > 0; j--) {
-			int c = strcmp(names[order[j - 1]], names[i]);
-
-			if (c == 0) {
-				k = order[j - 1];
-				st = ld_err_set(err, LD_EINVAL,
-				    "inputs hash: feature %zu \"%s\" repeats "
-				    "feature %zu", i, names[i], k);
-				goto out;
-			}
-			if (c < 0)
-				break;
-			order[j] = order[j - 1];
+		order[i].name = names[i];
+		order[i].i = i;
+	}
+	/* Sorted by name, ties by position: equal names are neighbours. */
+	qsort(order, n, sizeof *order, hash_name_cmp);
+	for (i = 1; i < n; i++)
+		if (strcmp(order[i].name, order[i - 1].name) == 0 &&
+		    order[i].i < dup) {
+			dup = order[i].i;
+			first = order[i - 1].i;
 		}
-		order[j] = i;
+	if (dup != SIZE_MAX) {
+		st = ld_err_set(err, LD_EINVAL, "inputs hash: feature %zu "
+		    "\"%s\" repeats feature %zu", dup, names[dup], first);
+		goto out;
 	}
 	ld_buf_init(&b, 0);
 	ld_buf_puts(&b, head);
 	for (i = 0; i < n; i++) {
-		double v = values[order[i]];
+		double v = values[order[i].i];
 
-		ld_buf_puts(&b, names[order[i]]);
+		ld_buf_puts(&b, order[i].name);
 		ld_buf_puts(&b, "=");
 		if (isnan(v))
 			ld_buf_puts(&b, "NA");

@@ -421,6 +421,13 @@ expected(struct lexer *lx, const char *what)
 struct parser {
 	struct lexer lx;
 	struct rule *r;
+	/*
+	 * Rule ids seen so far, open addressing: index + 1 into the rule
+	 * set, 0 empty.  A file of RULES_MAX rules would otherwise cost
+	 * RULES_MAX^2 / 2 comparisons just to find it has no repeat.
+	 */
+	size_t *ids;
+	size_t nids, capids;
 };
 
 static int
@@ -801,6 +808,58 @@ valid_rule_id(const struct lexer *lx)
 	return 1;
 }
 
+static size_t
+id_hash(const char *s)
+{
+	size_t h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The rule already called id, or NULL. */
+static const struct rule *
+id_find(const struct parser *ps, const struct risk_rules *rs, const char *id)
+{
+	size_t i;
+
+	if (ps->capids == 0)
+		return NULL;
+	for (i = id_hash(id) & (ps->capids - 1); ps->ids[i] != 0;
+	    i = (i + 1) & (ps->capids - 1))
+		if (strcmp(rs->v[ps->ids[i] - 1].id, id) == 0)
+			return &rs->v[ps->ids[i] - 1];
+	return NULL;
+}
+
+/* Remembers rule rs->v[k]; the table stays at most half full. */
+static void
+id_add(struct parser *ps, const struct risk_rules *rs, size_t k)
+{
+	size_t i, j, *old = ps->ids, oldcap = ps->capids;
+
+	if (2 * (ps->nids + 1) > ps->capids) {
+		ps->capids = ps->capids ? 2 * ps->capids : 64;
+		ps->ids = ld_calloc(ps->capids, sizeof *ps->ids);
+		for (j = 0; j < oldcap; j++) {
+			if (old[j] == 0)
+				continue;
+			for (i = id_hash(rs->v[old[j] - 1].id) &
+			    (ps->capids - 1); ps->ids[i] != 0;
+			    i = (i + 1) & (ps->capids - 1))
+				;
+			ps->ids[i] = old[j];
+		}
+		free(old);
+	}
+	for (i = id_hash(rs->v[k].id) & (ps->capids - 1); ps->ids[i] != 0;
+	    i = (i + 1) & (ps->capids - 1))
+		;
+	ps->ids[i] = k + 1;
+	ps->nids++;
+}
+
 /* Parses one rule; the current token is "rule". */
 static enum ld_status
 parse_rule(struct parser *ps, struct risk_rules *rs)
@@ -818,11 +877,14 @@ parse_rule(struct parser *ps, struct risk_rules *rs)
 		return expected(lx, "a rule id (A-Z then A-Z, 0-9, _; at most "
 		    "32)");
 	r->id = ld_strndup(lx->tok.start, lx->tok.len);
-	for (i = 0; i < rs->n; i++)
-		if (strcmp(rs->v[i].id, r->id) == 0)
+	{
+		const struct rule *dup = id_find(ps, rs, r->id);
+
+		if (dup != NULL)
 			return lex_error(lx, lx->tok.line, lx->tok.col,
 			    "rule %s is already defined at line %d", r->id,
-			    rs->v[i].line);
+			    dup->line);
+	}
 	if (lex_next(lx) != LD_OK)
 		return lx->err->code;
 	line = lx->tok.line;
@@ -926,13 +988,16 @@ risk_rules_parse(const char *text, size_t len, const char *fname,
 			rs->v = ld_reallocarray(rs->v, rs->cap, sizeof *rs->v);
 		}
 		rs->v[rs->n++] = cur;
+		id_add(&ps, rs, rs->n - 1);
 		memset(&cur, 0, sizeof cur);
 	}
 	free(ps.lx.tok.str);
+	free(ps.ids);
 	*out = rs;
 	return LD_OK;
 fail:
 	free(ps.lx.tok.str);
+	free(ps.ids);
 	rule_clear(&cur);
 	risk_rules_free(rs);
 	return st != LD_OK ? st : LD_EINVAL;
