@@ -13,3 +13,4 @@ include %reldir%/wxpay.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk
+include %reldir%/fuzz_risk.mk
