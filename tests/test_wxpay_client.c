@@ -345,8 +345,14 @@ make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
 	    "\xe5\xb2\x97\xe4\xbd\x8d\xe7\xb1\xbb\xe5\x9e\x8b:\xe5\xa4\x96"
 	    "\xe5\x8c\x85;\xe6\x8a\xa5\xe9\x85\xac\xe8\xaf\xb4\xe6\x98\x8e:"
 	    "\xe4\xbd\xa3\xe9\x87\x91");
-	cfg.wxpay.timeout_ms = 1000;
-	cfg.wxpay.connect_timeout_ms = 1000;
+	/*
+	 * 1 s, which test_timeout's fake exceeds by answering after 1.5 s.
+	 * The TLS tests (a CA file) wait for no timeout, and their mutual
+	 * TLS handshake with the in-process server takes over a second under
+	 * valgrind.
+	 */
+	cfg.wxpay.timeout_ms = ca_file != NULL ? 10000 : 1000;
+	cfg.wxpay.connect_timeout_ms = ca_file != NULL ? 10000 : 1000;
 #undef SET
 	if (wx_client_new(&cfg, &c, &err) != LD_OK)
 		fprintf(stderr, "wx_client_new: %s\n", err.msg);
@@ -1637,6 +1643,312 @@ test_certificates(void)
 	free(ct);
 	wx_client_free(c);
 }
+/* One /v3/certificates entry: pem (len bytes) encrypted with the key. */
+static char *
+cert_entry(const char *serial, const char *pem, size_t len,
+    const char *ciphertext)
+{
+	char *ct = NULL, *e;
+	struct ld_err err;
+
+	if (ciphertext == NULL)
+		CU_ASSERT_EQUAL_FATAL(wx_aead_encrypt((const unsigned char *)
+		    "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb", "14b16c03dc1b",
+		    "certificate", pem, len, &ct, &err), LD_OK);
+	e = ld_asprintf("{\"serial_no\":\"%s\",\"effective_time\":"
+	    "\"2022-05-10T02:04:30+08:00\",\"expire_time\":"
+	    "\"2025-05-09T02:04:30+08:00\",\"encrypt_certificate\":"
+	    "{\"algorithm\":\"AEAD_AES_256_GCM\",\"nonce\":\"14b16c03dc1b\","
+	    "\"associated_data\":\"certificate\",\"ciphertext\":\"%s\"}}",
+	    serial, ciphertext != NULL ? ciphertext : ct);
+	free(ct);
+	return e;
+}
+
+/*
+ * A certificate list is taken whole or not at all: a certificate with a
+ * NUL inside, one serial listed twice, more new keys than the client
+ * keeps, or a ciphertext that is not base64 is a malformed answer and
+ * trusts nothing.  The certificate is the wechatpay-java platform one
+ * (serial from `openssl x509 -serial`); the extra ones are made with the
+ * openssl CLI.
+ */
+static void
+test_certificates_hostile(void)
+{
+	const char *serial = "440024045C4A427599D09BB4E3DE0279F2E813FD";
+	struct wx_client *c = make_client(LD_WXPAY_V3);
+	const struct wx_verifier *v;
+	struct wx_platform_cert *pc = NULL;
+	struct wx_answer a;
+	struct ld_err err;
+	char *path, *pem, *nul, *e1, *e2, *body, cmd[2048];
+	struct ld_buf list;
+	size_t n, len, i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	v = wx_client_verifier(c);
+	path = ld_asprintf("%s/wechatpay-java.wechat_pay_certificate.pem",
+	    katdir);
+	pem = slurp_text(path);
+	free(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pem);
+	len = strlen(pem);
+#define EXPECT_REFUSED(frag) do {					\
+	script(200, SIGN_PUBKEY, body);					\
+	n = 9;								\
+	CU_ASSERT_EQUAL(wx_certificates_fetch(c, &pc, &n, &a, &err),	\
+	    LD_EPROTO);							\
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, frag));			\
+	CU_ASSERT_EQUAL(n, 0);						\
+	CU_ASSERT_PTR_NULL(pc);						\
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);			\
+	CU_ASSERT_EQUAL(v->n, 2);					\
+	wx_answer_free(&a);						\
+	free(body);							\
+} while (0)
+	/* The certificate, then a NUL and more: not one certificate. */
+	nul = ld_malloc(len + 6);
+	memcpy(nul, pem, len);
+	memcpy(nul + len, "\0junk", 6);
+	e1 = cert_entry(serial, nul, len + 5, NULL);
+	body = ld_asprintf("{\"data\":[%s]}", e1);
+	EXPECT_REFUSED("NUL");
+	free(e1);
+	free(nul);
+	/* Listed twice. */
+	e1 = cert_entry(serial, pem, len, NULL);
+	body = ld_asprintf("{\"data\":[%s,%s]}", e1, e1);
+	EXPECT_REFUSED("listed twice");
+	/* A ciphertext that is not base64: malformed, not "invalid input". */
+	e2 = cert_entry(serial, NULL, 0, "!!!!");
+	body = ld_asprintf("{\"data\":[%s]}", e2);
+	EXPECT_REFUSED("base64");
+	free(e2);
+
+	/* Seven new certificates with the two trusted keys make nine. */
+	snprintf(cmd, sizeof cmd, "cd '%s' && openssl genpkey -algorithm RSA "
+	    "-pkeyopt rsa_keygen_bits:2048 -out many.key 2>/dev/null && "
+	    "for i in 1 2 3 4 5 6 7; do openssl req -x509 -key many.key "
+	    "-set_serial $((0x1000 + i)) -subj /CN=platform$i -days 2 "
+	    "-out many$i.pem 2>/dev/null || exit 1; done", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	ld_buf_init(&list, 0);
+	ld_buf_puts(&list, "{\"data\":[");
+	for (i = 1; i <= 7; i++) {
+		char sn[16], *p, *text;
+
+		snprintf(sn, sizeof sn, "%X", 0x1000 + (unsigned)i);
+		p = ld_asprintf("%s/many%zu.pem", tmpdir, i);
+		text = slurp_text(p);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+		e2 = cert_entry(sn, text, strlen(text), NULL);
+		ld_buf_printf(&list, "%s%s", i > 1 ? "," : "", e2);
+		free(e2);
+		free(text);
+		free(p);
+	}
+	ld_buf_puts(&list, "]}");
+	body = ld_buf_steal(&list, &n);
+	EXPECT_REFUSED("more than");
+#undef EXPECT_REFUSED
+
+	/* The same certificate alone is taken, so each refusal was its own. */
+	body = ld_asprintf("{\"data\":[%s]}", e1);
+	script(200, SIGN_PUBKEY, body);
+	CU_ASSERT_EQUAL(wx_certificates_fetch(c, &pc, &n, &a, &err), LD_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(v->n, 3);
+	CU_ASSERT_PTR_NOT_NULL(wx_verifier_find(v, serial));
+	wx_platform_certs_free(pc, n);
+	wx_answer_free(&a);
+	free(body);
+	free(e1);
+	free(pem);
+	wx_client_free(c);
+}
+
+/*
+ * Answers that are well formed JSON or XML and still not one answer:
+ * trailing bytes, a member given twice, a NUL in a string, amounts a
+ * double cannot hold, success and failure at once, totals that do not add
+ * up, the same transfer listed twice.  Each is malformed (LD_EPROTO,
+ * outcome unknown), never a success.  Text copied from an answer into the
+ * attempt record is valid UTF-8 without controls.  Cases marked "fuzz"
+ * are the inputs tests/fuzz found.
+ */
+static void
+test_hostile_answers(void)
+{
+	static const char *const bad_queries[] = {
+		/* Trailing bytes after the document. */
+		"{\"mch_id\":\"1900000001\",\"out_bill_no\":\"B1\","
+		    "\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+		    "\"state\":\"SUCCESS\",\"transfer_amount\":100,"
+		    "\"transfer_remark\":\"r\",\"openid\":\"o1\","
+		    "\"create_time\":\"t\",\"update_time\":\"t\"}{\"state\":"
+		    "\"FAIL\"}",
+		/* state twice: the first reader would see FAIL. */
+		"{\"mch_id\":\"1900000001\",\"out_bill_no\":\"B1\","
+		    "\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+		    "\"state\":\"FAIL\",\"state\":\"SUCCESS\","
+		    "\"transfer_amount\":100,\"transfer_remark\":\"r\","
+		    "\"openid\":\"o1\",\"create_time\":\"t\","
+		    "\"update_time\":\"t\"}",
+		/* Our number, then a NUL and someone else's. */
+		"{\"mch_id\":\"1900000001\",\"out_bill_no\":\"B1\\u0000B2\","
+		    "\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+		    "\"state\":\"SUCCESS\",\"transfer_amount\":100,"
+		    "\"transfer_remark\":\"r\",\"openid\":\"o1\","
+		    "\"create_time\":\"t\",\"update_time\":\"t\"}",
+		/* 2^53 + 1 reads as 2^53: not an amount a double holds. */
+		"{\"mch_id\":\"1900000001\",\"out_bill_no\":\"B1\","
+		    "\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+		    "\"state\":\"SUCCESS\",\"transfer_amount\":"
+		    "9007199254740993,\"transfer_remark\":\"r\","
+		    "\"openid\":\"o1\",\"create_time\":\"t\","
+		    "\"update_time\":\"t\"}",
+		/* fuzz (fuzz_notify_plain): paid, and why it failed. */
+		"{\"mch_id\":\"1900000001\",\"out_bill_no\":\"B1\","
+		    "\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+		    "\"state\":\"SUCCESS\",\"fail_reason\":\"OVERXoy\","
+		    "\"transfer_amount\":100,\"transfer_remark\":\"r\","
+		    "\"openid\":\"o1\",\"create_time\":\"t\","
+		    "\"update_time\":\"t\"}",
+	};
+	static const char *const bad_batches[] = {
+		/* More succeeded and failed than there are. */
+		"{\"transfer_batch\":{\"out_batch_no\":\"BATCH1\",\"batch_id\":"
+		    "\"131000\",\"batch_status\":\"FINISHED\",\"total_amount\":"
+		    "3000,\"total_num\":2,\"success_num\":2,\"fail_num\":1}}",
+		"{\"transfer_batch\":{\"out_batch_no\":\"BATCH1\",\"batch_id\":"
+		    "\"131000\",\"batch_status\":\"FINISHED\",\"total_amount\":"
+		    "3000,\"total_num\":2,\"success_amount\":3000,"
+		    "\"fail_amount\":1}}",
+		/* One transfer listed twice. */
+		"{\"transfer_batch\":{\"out_batch_no\":\"BATCH1\",\"batch_id\":"
+		    "\"131000\",\"batch_status\":\"FINISHED\",\"total_amount\":"
+		    "3000,\"total_num\":2},\"transfer_detail_list\":["
+		    "{\"detail_id\":\"1\",\"out_detail_no\":\"D1\","
+		    "\"detail_status\":\"SUCCESS\"},{\"detail_id\":\"2\","
+		    "\"out_detail_no\":\"D1\",\"detail_status\":\"SUCCESS\"}]}",
+		/* A detail paid and failed. */
+		"{\"transfer_batch\":{\"out_batch_no\":\"BATCH1\",\"batch_id\":"
+		    "\"131000\",\"batch_status\":\"FINISHED\",\"total_amount\":"
+		    "3000,\"total_num\":2},\"transfer_detail_list\":["
+		    "{\"detail_id\":\"1\",\"out_detail_no\":\"D1\","
+		    "\"detail_status\":\"SUCCESS\",\"fail_reason\":"
+		    "\"ACCOUNT_FROZEN\"}]}",
+	};
+	struct wx_client *c = make_client(LD_WXPAY_V3);
+	struct wx_transfer_bill b;
+	struct wx_batch bt;
+	struct wx_answer a;
+	struct ld_err err;
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	for (i = 0; i < sizeof bad_queries / sizeof bad_queries[0]; i++) {
+		script(200, SIGN_PUBKEY, bad_queries[i]);
+		CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err),
+		    LD_EPROTO);
+		CU_ASSERT(a.verified);
+		CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+		CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);
+		CU_ASSERT_FALSE(a.cls->number_closed);
+		wx_transfer_bill_free(&b);
+		wx_answer_free(&a);
+	}
+	/* The largest amount a double holds exactly is still one. */
+	script(200, SIGN_PUBKEY, "{\"mch_id\":\"1900000001\",\"out_bill_no\":"
+	    "\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":\"wx8\","
+	    "\"state\":\"SUCCESS\",\"transfer_amount\":9007199254740991,"
+	    "\"transfer_remark\":\"r\",\"openid\":\"o1\",\"create_time\":\"t\","
+	    "\"update_time\":\"t\"}");
+	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err), LD_OK);
+	CU_ASSERT_EQUAL(b.transfer_amount, INT64_C(9007199254740991));
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	for (i = 0; i < sizeof bad_batches / sizeof bad_batches[0]; i++) {
+		script(200, SIGN_PUBKEY, bad_batches[i]);
+		CU_ASSERT_EQUAL(wx_batch_query(c, 0, "BATCH1", 1, 0, 20, NULL,
+		    &bt, &a, &err), LD_EPROTO);
+		CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+		CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);
+		wx_batch_free(&bt);
+		wx_answer_free(&a);
+	}
+
+	/*
+	 * fuzz (fuzz_v3_answer): an error message with bytes that are not
+	 * UTF-8 and a terminal escape; the code and message are kept as
+	 * text, each bad byte or control replaced by '?'.
+	 */
+	script(400, SIGN_NONE, "{\"code\":\"INVALID_REQUEST\",\"message\":"
+	    "\"\xe8\xb6\x85\xff\xff\x1b[2J\xc2\x9b" "1m\"}");
+	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(a.code, "INVALID_REQUEST");
+	CU_ASSERT_STRING_EQUAL(a.message, "\xe8\xb6\x85???[2J?1m");
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_FAIL);
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	/* An error body with trailing bytes is no error body: no code. */
+	script(400, SIGN_NONE, "{\"code\":\"NOT_ENOUGH\"} x");
+	CU_ASSERT_EQUAL(wx_transfer_bill_query(c, "B1", &b, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_HTTP_OTHER);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	wx_client_free(c);
+}
+
+/* The same for APIv2 answers and requests. */
+static void
+test_v2_hostile(void)
+{
+	struct wx_client *c = make_client(LD_WXPAY_V2);
+	struct wx_v2_transfer_req r = { 0 };
+	struct wx_v2_transfer t;
+	struct wx_answer a;
+	struct ld_err err;
+	int before;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	r.partner_trade_no = "P1";
+	r.openid = "o1";
+	r.amount_fen = 100;
+	r.desc = "d";
+	/* Paid and "system error" at once: which is it?  Unknown. */
+	script(200, SIGN_NONE, "<xml><return_code>SUCCESS</return_code>"
+	    "<result_code>SUCCESS</result_code><err_code>SYSTEMERROR"
+	    "</err_code><mch_appid>wx8888888888888888</mch_appid><mchid>"
+	    "1900000001</mchid><partner_trade_no>P1</partner_trade_no>"
+	    "<payment_no>1000018301</payment_no><payment_time>2015-05-19 "
+	    "15:26:59</payment_time></xml>");
+	fake.content_type = "text/xml";
+	CU_ASSERT_EQUAL(wx_v2_transfer(c, &r, &t, &a, &err), LD_EPROTO);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);
+	wx_answer_free(&a);
+	/* fuzz (fuzz_v2_xml): a return_msg with tabs, kept as text. */
+	script(200, SIGN_NONE, "<xml><return_code><![CDATA[FAIL]]>"
+	    "</return_code><return_msg><![CDATA[\xe8\xaf\xb7\xe4\xbd\xbfpost>"
+	    "\t\t\xe6\x96\xb9]]></return_msg></xml>");
+	fake.content_type = "text/xml";
+	CU_ASSERT_EQUAL(wx_v2_transfer(c, &r, &t, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(a.message, "\xe8\xaf\xb7\xe4\xbd\xbfpost>??"
+	    "\xe6\x96\xb9");
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_FAIL);
+	wx_answer_free(&a);
+	/* A control character would make the XML we send invalid. */
+	before = fake.requests;
+	r.device_info = "dev\x01";
+	CU_ASSERT_EQUAL(wx_v2_transfer(c, &r, &t, &a, &err), LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_LOCAL);
+	CU_ASSERT_EQUAL(fake.requests, before);
+	wx_answer_free(&a);
+	wx_client_free(c);
+}
 
 int
 main(void)
@@ -1657,6 +1969,9 @@ main(void)
 		LD_TEST(test_client_config),
 		LD_TEST(test_tls),
 		LD_TEST(test_certificates),
+		LD_TEST(test_hostile_answers),
+		LD_TEST(test_v2_hostile),
+		LD_TEST(test_certificates_hostile),
 		LD_TEST_END
 	};
 
