@@ -109,7 +109,10 @@ ok "COPY load of 2000 applications: $(cat "$T/seed.out")"
 q -d postgres -c "CREATE DATABASE loandesk2" >/dev/null
 PGDATABASE=loandesk2 "$LOANDESK" db migrate >/dev/null
 PGDATABASE=loandesk2 "$LOANDESK" seed --count 300 --seed 11 >/dev/null 2>&1
-cols="p.name_masked, p.id_no_masked, p.phone_masked, p.openid, a.amount_fen,
+# Not the identity number: its birth date is counted back from the
+# submission day, which follows the clock, and its masked form shows the
+# check character, so two runs seconds apart can differ there.
+cols="p.name_masked, p.phone_masked, p.openid, a.amount_fen,
 	a.term_months, a.rate_bps, a.device_hash,
 	(SELECT jsonb_object_agg(source, payload) FROM alt_data
 	 WHERE application_id = a.id)"
