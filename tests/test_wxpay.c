@@ -23,6 +23,7 @@
 #include "wxpay.h"
 #include "wxpay_codes.h"
 #include "wxpay_crypto.h"
+#include "wxpay_http.h"
 #include "wxpay_verify.h"
 
 static char tmpdir[256];
@@ -1497,6 +1498,261 @@ test_fuzz_parsers(void)
 	CU_ASSERT(xml_ok > 0);
 	CU_ASSERT(xml_refused > xml_ok);
 }
+/*
+ * Text copied from an answer into the attempt record (code, message,
+ * Request-ID) is valid UTF-8 without controls, cut at a character: what
+ * the fuzzers found in error messages, and the rule of RFC 3629 for what
+ * is UTF-8 (no overlong forms, no surrogates, nothing past U+10FFFF).
+ */
+static void
+test_text_copy(void)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "ok \xe4\xb8\xad", "ok \xe4\xb8\xad" },
+		{ "\xe8\xb6\x85\xff\xff\x1b[2J", "\xe8\xb6\x85???[2J" },
+		{ "a\tb\r\nc\x7f", "a?b??c?" },
+		{ "\xc2\x9b" "31m", "?31m" },		/* C1 CSI */
+		{ "\xc0\xaf", "??" },			/* overlong '/' */
+		{ "\xed\xa0\x80", "???" },		/* surrogate */
+		{ "\xf4\x90\x80\x80", "????" },	/* past U+10FFFF */
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80" }, /* U+1F600 */
+		{ "\xe4\xb8", "??" },			/* cut short */
+	};
+	char out[16];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		wx_text_copy(out, sizeof out, cases[i].in);
+		if (strcmp(out, cases[i].out) != 0)
+			fprintf(stderr, "case %zu: \"%s\"\n", i, out);
+		CU_ASSERT_STRING_EQUAL(out, cases[i].out);
+	}
+	/* Six 3-byte characters in 16 bytes: five whole ones. */
+	wx_text_copy(out, sizeof out, "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad"
+	    "\xe4\xb8\xad\xe4\xb8\xad\xe4\xb8\xad");
+	CU_ASSERT_EQUAL(strlen(out), 15);
+	wx_text_copy(out, 1, "abc");
+	CU_ASSERT_STRING_EQUAL(out, "");
+	wx_text_copy(out, sizeof out, NULL);
+	CU_ASSERT_STRING_EQUAL(out, "");
+}
+
+/* One reading only: what wx_json_parse_exact refuses and takes. */
+static void
+test_json_exact(void)
+{
+	static const struct {
+		const char *text;
+		size_t len;		/* 0: strlen */
+		int ok;
+	} cases[] = {
+		{ "{\"a\":1}", 0, 1 },
+		{ " {\"a\":1}\r\n\t ", 0, 1 },
+		{ "{\"a\":1} x", 0, 0 },
+		{ "{\"a\":1}{\"a\":2}", 0, 0 },
+		{ "{\"a\":1,\"a\":2}", 0, 0 },
+		{ "{\"x\":[{\"b\":1},{\"c\":{\"b\":1,\"b\":2}}]}", 0, 0 },
+		{ "{\"a\":{\"b\":1},\"b\":2}", 0, 1 },
+		{ "{\"a\":\"B1\\u0000B2\"}", 0, 0 },
+		{ "{\"a\\u0000\":1}", 0, 0 },
+		/* An escaped backslash, then the letters u0000. */
+		{ "{\"a\":\"\\\\u0000\"}", 0, 1 },
+		{ "{\"a\":\"x\0y\"}", 11, 0 },
+		{ "{\"a\":1}\0", 8, 0 },
+		{ "", 0, 0 },
+		{ "[1,2]", 0, 1 },
+	};
+	struct ld_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		size_t len = cases[i].len ? cases[i].len :
+		    strlen(cases[i].text);
+		cJSON *o = wx_json_parse_exact(cases[i].text, len, &err);
+
+		if ((o != NULL) != cases[i].ok)
+			fprintf(stderr, "case %zu: %s\n", i, o ? "taken" :
+			    err.msg);
+		CU_ASSERT_EQUAL(o != NULL, cases[i].ok);
+		if (o == NULL)
+			CU_ASSERT_EQUAL(err.code, LD_EPROTO);
+		cJSON_Delete(o);
+	}
+	CU_ASSERT_PTR_NULL(wx_json_parse_exact(NULL, 0, NULL));
+}
+
+/*
+ * Callback regressions: fuzz_notify found a ciphertext that is not
+ * base64 reported as LD_EINVAL ("refused locally") instead of a malformed
+ * callback; fuzz_notify_plain a resource that says SUCCESS with a
+ * fail_reason, read as paid.
+ */
+static void
+test_notify_hostile(void)
+{
+	const unsigned char *key =
+	    (const unsigned char *)"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
+	static const char *const bad_bills[] = {
+		"{\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1\",\"state\":"
+		    "\"SUCCESS\",\"mch_id\":\"1900000001\",\"transfer_amount\":"
+		    "100,\"openid\":\"o-MYE42lo\",\"fail_reason\":\"OVERXoy\","
+		    "\"create_time\":\"3806-108:0\",\"update_time\":"
+		    "\"2026-12-02T06:35:08+08:00\"}",
+		"{\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1\",\"state\":"
+		    "\"FAIL\",\"state\":\"SUCCESS\",\"mch_id\":\"1900000001\","
+		    "\"transfer_amount\":100,\"openid\":\"o1\",\"create_time\":"
+		    "\"t\",\"update_time\":\"t\"}",
+		"{\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1\",\"state\":"
+		    "\"SUCCESS\",\"mch_id\":\"1900000001\",\"transfer_amount\":"
+		    "100,\"openid\":\"o1\",\"create_time\":\"t\","
+		    "\"update_time\":\"t\"} trailing",
+	};
+	char *env;
+	struct wx_notify n;
+	struct wx_transfer_bill b;
+	const struct wx_code_class *cls;
+	struct ld_err err;
+	size_t i;
+
+	env = ld_strdup("{\"id\":\"n1\",\"create_time\":\"t\","
+	    "\"resource_type\":\"encrypt-resource\",\"event_type\":"
+	    "\"MCHTRANSFER.BILL.FINISHED\",\"summary\":\"x\",\"resource\":"
+	    "{\"original_type\":\"mch_payment\",\"algorithm\":"
+	    "\"AEAD_AES_256_GCM\",\"ciphertext\":\"!!!!\",\"associated_data\":"
+	    "\"mch_payment\",\"nonce\":\"0123456789ab\"}}");
+	CU_ASSERT_EQUAL(wx_notify_decrypt(env, strlen(env), key, &n, &err),
+	    LD_EPROTO);
+	CU_ASSERT_EQUAL(err.code, LD_EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "base64"));
+	CU_ASSERT_PTR_NULL(n.plaintext);
+	free(env);
+	/* An envelope naming resource twice. */
+	env = ld_strdup("{\"id\":\"n1\",\"create_time\":\"t\","
+	    "\"resource_type\":\"encrypt-resource\",\"event_type\":\"E\","
+	    "\"summary\":\"x\",\"resource\":{},\"resource\":{}}");
+	CU_ASSERT_EQUAL(wx_notify_decrypt(env, strlen(env), key, &n, &err),
+	    LD_EPROTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "twice"));
+	free(env);
+	for (i = 0; i < sizeof bad_bills / sizeof bad_bills[0]; i++) {
+		CU_ASSERT_EQUAL(wx_transfer_bill_from_json(bad_bills[i],
+		    strlen(bad_bills[i]), &b, &cls, &err), LD_EPROTO);
+		CU_ASSERT_EQUAL(cls->outcome, WX_OUTCOME_UNKNOWN);
+		CU_ASSERT_FALSE(cls->number_closed);
+		wx_transfer_bill_free(&b);
+	}
+}
+
+/*
+ * Answer headers as libcurl hands them over.  What is signed is read
+ * whole and once: a Wechatpay-* header twice, too long for its field or
+ * with a byte that is not printable ASCII makes the answer unverifiable;
+ * a cut or second copy is never taken as the value.  Timestamps are Unix
+ * seconds in digits, nothing that could wrap.
+ */
+static void
+test_answer_headers(void)
+{
+	static const struct {
+		const char *lines[4];
+		const char *why;
+	} bad[] = {
+		{ { "Wechatpay-Signature: abc\r\n",
+		    "wechatpay-signature: def\r\n" }, "given twice" },
+		{ { "Wechatpay-Serial: PUB_KEY_ID_1\x01\r\n" },
+		    "not printable" },
+		{ { "Wechatpay-Nonce: \xe4\xb8\xad\r\n" }, "not printable" },
+		{ { "Wechatpay-Timestamp: 170000000000000000000000000000000"
+		    "\r\n" }, "too long" },
+	};
+	struct wx_http_resp r;
+	struct wx_signed_headers h;
+	struct wx_verifier v;
+	struct ld_err err;
+	char line[400];
+	size_t i, k;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memset(&r, 0, sizeof r);
+		wx_http_header_line(&r, "HTTP/1.1 200 OK\r\n", 17);
+		for (k = 0; k < 4 && bad[i].lines[k] != NULL; k++)
+			wx_http_header_line(&r, bad[i].lines[k],
+			    strlen(bad[i].lines[k]));
+		CU_ASSERT_EQUAL(wx_http_resp_signed(&r, &h, &err),
+		    LD_ECRYPTO);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, bad[i].why));
+	}
+	/* A nonce longer than its field: refused, not cut to fit. */
+	memset(&r, 0, sizeof r);
+	snprintf(line, sizeof line, "Wechatpay-Nonce: %0200d\r\n", 7);
+	wx_http_header_line(&r, line, strlen(line));
+	CU_ASSERT_EQUAL(wx_http_resp_signed(&r, &h, &err), LD_ECRYPTO);
+	CU_ASSERT_STRING_EQUAL(r.wp_nonce, "");
+	/* A new status line (after 100 Continue) starts over. */
+	wx_http_header_line(&r, "HTTP/1.1 200 OK\r\n", 17);
+	wx_http_header_line(&r, "wechatpay-nonce:  n1 \r\n", 23);
+	CU_ASSERT_EQUAL(wx_http_resp_signed(&r, &h, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(h.nonce, "n1");
+	CU_ASSERT_PTR_NULL(h.timestamp);
+	/* Request-ID is only logged: a long one is cut. */
+	snprintf(line, sizeof line, "Request-ID: %0300d\r\n", 1);
+	wx_http_header_line(&r, line, strlen(line));
+	CU_ASSERT_EQUAL(strlen(r.request_id), sizeof r.request_id - 1);
+
+	wx_verifier_init(&v);
+	h.nonce = "n", h.signature = "c2ln", h.serial = "PUB_KEY_ID_1";
+	{
+		static const char *const ts[] = { "99999999999999999999",
+			"-9223372036854775808", "-1", "+1700000000",
+			" 1700000000", "1700000000 ", "0x65", "" };
+
+		for (i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+			h.timestamp = ts[i];
+			CU_ASSERT_EQUAL(wx_verify_signed(&v, &h, "", 0,
+			    1700000000, &err), LD_ECRYPTO);
+			CU_ASSERT_PTR_NOT_NULL(strstr(err.msg,
+			    "not Unix seconds"));
+		}
+	}
+}
+
+/*
+ * Nothing we send can split a request: a header line with CR or LF, or a
+ * path byte that is not printable ASCII, is refused before anything goes
+ * out (the port is never connected to).
+ */
+static void
+test_request_splitting(void)
+{
+	static const char *const inject[] = {
+		"Wechatpay-Serial: PUB_KEY_ID_1\r\nX-Injected: 1", NULL };
+	static const char *const fine[] = { "Accept: application/json",
+		NULL };
+	static const char *const paths[] = { "/v3/a b", "/v3/a\r\nHost: x",
+		"/v3/\xe4\xb8\xad", "/v3/a\tb" };
+	struct wx_http h;
+	struct wx_http_opts o;
+	struct wx_http_resp r;
+	struct ld_err err;
+	size_t i;
+
+	memset(&o, 0, sizeof o);
+	o.base_url = "http://127.0.0.1:9";
+	CU_ASSERT_EQUAL_FATAL(wx_http_init(&h, &o, &err), LD_OK);
+	CU_ASSERT_EQUAL(wx_http_do(&h, "GET", "/v3/certificates", inject,
+	    NULL, 0, &r, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "CR or LF"));
+	wx_http_resp_free(&r);
+	for (i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+		CU_ASSERT_EQUAL(wx_http_do(&h, "GET", paths[i], fine, NULL, 0,
+		    &r, &err), LD_EINVAL);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "printable"));
+		wx_http_resp_free(&r);
+	}
+	wx_http_cleanup(&h);
+}
 
 int
 main(void)
@@ -1527,6 +1783,11 @@ main(void)
 		LD_TEST(test_report_infos),
 		LD_TEST(test_key_files),
 		LD_TEST(test_fuzz_parsers),
+		LD_TEST(test_text_copy),
+		LD_TEST(test_json_exact),
+		LD_TEST(test_notify_hostile),
+		LD_TEST(test_answer_headers),
+		LD_TEST(test_request_splitting),
 		LD_TEST_END
 	};
 

@@ -201,6 +201,27 @@ batch_head_from_json(const cJSON *o, int query, struct wx_batch *b,
 #undef F
 #undef N
 #undef C
+	/*
+	 * What succeeded and what failed is part of the whole: counts or
+	 * amounts beyond the totals are not a batch WeChat Pay could have.
+	 * Each is below 2^53, so the sums cannot overflow.
+	 */
+	if (st == LD_OK && b->total_num >= 0 &&
+	    (b->success_num > b->total_num || b->fail_num > b->total_num ||
+	    (b->success_num >= 0 && b->fail_num >= 0 &&
+	    b->success_num + b->fail_num > b->total_num)))
+		st = ld_err_set(err, LD_EPROTO, "success_num %ld and fail_num "
+		    "%ld exceed total_num %ld", b->success_num, b->fail_num,
+		    b->total_num);
+	if (st == LD_OK && b->total_amount >= 0 &&
+	    (b->success_amount > b->total_amount ||
+	    b->fail_amount > b->total_amount ||
+	    (b->success_amount >= 0 && b->fail_amount >= 0 &&
+	    b->success_amount + b->fail_amount > b->total_amount)))
+		st = ld_err_set(err, LD_EPROTO, "success_amount %lld and "
+		    "fail_amount %lld exceed total_amount %lld",
+		    (long long)b->success_amount, (long long)b->fail_amount,
+		    (long long)b->total_amount);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "transfer batch: ");
 	return LD_OK;
@@ -237,6 +258,10 @@ detail_from_json(const cJSON *o, int full, struct wx_batch_detail *d,
 	if (st == LD_OK)
 		st = wx_json_strdup(o, "user_name", &d->user_name, WX_OPTIONAL,
 		    err);
+	if (st == LD_OK && strcmp(d->detail_status, "SUCCESS") == 0 &&
+	    d->fail_reason[0] != '\0')
+		st = ld_err_set(err, LD_EPROTO, "detail_status SUCCESS with "
+		    "fail_reason %s", d->fail_reason);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "transfer detail: ");
 	d->cls = wx_code_classify(WX_KIND_V3_DETAIL_STATUS, d->detail_status);
@@ -394,6 +419,21 @@ wx_batch_query_answer(cJSON *json, int by_batch_id, const char *no,
 			b->n_details++;
 		}
 	}
+	if (st == LD_OK) {
+		size_t i, j;
+
+		/* One payee listed twice could be paid twice by a reader. */
+		for (i = 1; i < b->n_details && st == LD_OK; i++)
+			for (j = 0; j < i && st == LD_OK; j++)
+				if (strcmp(b->details[i].out_detail_no,
+				    b->details[j].out_detail_no) == 0 ||
+				    strcmp(b->details[i].detail_id,
+				    b->details[j].detail_id) == 0)
+					st = ld_err_set(&perr, LD_EPROTO,
+					    "details %zu and %zu are the same "
+					    "transfer (%s)", j + 1, i + 1,
+					    b->details[i].out_detail_no);
+	}
 	cJSON_Delete(json);
 	if (st != LD_OK)
 		return malformed(ans, err, perr.msg);
@@ -470,6 +510,6 @@ wx_batch_detail_answer(const struct wx_client *c, cJSON *json, int by_id,
 		return malformed(ans, err, "mchid is not this merchant");
 	ans->cls = d->cls;
 	ans->outcome = d->cls->outcome;
-	snprintf(ans->code, sizeof ans->code, "%s", d->cls->code);
+	wx_text_copy(ans->code, sizeof ans->code, d->cls->code);
 	return LD_OK;
 }

@@ -82,8 +82,18 @@ open_entry(struct wx_client *c, const cJSON *e, struct wx_platform_cert *pc,
 	st = wx_aead_decrypt(c->apiv3_key, nonce, aad, ct, &pc->pem, &len,
 	    err);
 	free(ct);
+	/* Bad base64 or nonce is a malformed answer, not a local refusal. */
+	if (st == LD_EINVAL) {
+		st = LD_EPROTO;
+		if (err != NULL)
+			err->code = st;
+	}
 	if (st != LD_OK)
 		return ld_err_prefix(err, "certificate %s: ", pc->serial_no);
+	/* The PEM is read as a C string when trusted: no NUL inside. */
+	if (strlen(pc->pem) != len)
+		return ld_err_set(err, LD_EPROTO, "certificate %s: NUL byte in "
+		    "the decrypted certificate", pc->serial_no);
 	if ((st = wx_cert_serial_pem(pc->pem, len, serial, err)) != LD_OK)
 		return ld_err_prefix(err, "certificate %s: ", pc->serial_no);
 	if (strcasecmp(serial, pc->serial_no) != 0)
@@ -120,8 +130,9 @@ wx_certificates_answer(struct wx_client *c, cJSON *json,
 {
 	const cJSON *data, *e;
 	struct wx_platform_cert *pc;
+	EVP_PKEY *keys[CERTS_MAX] = { NULL };
 	enum ld_status st = LD_OK;
-	size_t i, cnt;
+	size_t i, cnt, fresh;
 
 	*certs = NULL;
 	*n = 0;
@@ -149,24 +160,44 @@ wx_certificates_answer(struct wx_client *c, cJSON *json,
 		    WX_CODE_UNVERIFIED : WX_CODE_BAD_ANSWER, err->msg);
 		return ld_err_prefix(err, "%s: ", CERTS_PATH);
 	}
-	/* Trust only after every entry checked out. */
-	for (i = 0; i < cnt; i++) {
-		EVP_PKEY *k;
+	/*
+	 * Trust only after every entry checked out, and all of them or none:
+	 * one serial listed twice, or more new keys than the verifier holds,
+	 * is an answer this client cannot take as a whole.
+	 */
+	for (i = 0, fresh = 0; st == LD_OK && i < cnt; i++) {
+		size_t j;
 
-		if (wx_verifier_find(&c->verifier, pc[i].serial_no) != NULL)
-			continue;
-		if ((st = wx_public_key_from_pem(pc[i].pem, strlen(pc[i].pem),
-		    &k, err)) == LD_OK) {
-			st = wx_verifier_add(&c->verifier, pc[i].serial_no, k,
-			    err);
-			EVP_PKEY_free(k);
-		}
-		if (st != LD_OK) {
-			wx_platform_certs_free(pc, cnt);
-			wx_ans_classify(ans, WX_KIND_TRANSPORT,
-			    WX_CODE_BAD_ANSWER, err->msg);
-			return ld_err_prefix(err, "%s: ", CERTS_PATH);
-		}
+		for (j = 0; j < i; j++)
+			if (strcasecmp(pc[i].serial_no, pc[j].serial_no) == 0)
+				st = ld_err_set(err, LD_EPROTO,
+				    "certificate %s listed twice",
+				    pc[i].serial_no);
+		if (wx_verifier_find(&c->verifier, pc[i].serial_no) == NULL)
+			fresh++;
+	}
+	if (st == LD_OK && c->verifier.n + fresh > WX_VERIFIER_MAX_KEYS)
+		st = ld_err_set(err, LD_EPROTO, "%zu new certificates, more "
+		    "than the %d keys this client keeps", fresh,
+		    WX_VERIFIER_MAX_KEYS);
+	for (i = 0; st == LD_OK && i < cnt; i++)
+		if (wx_verifier_find(&c->verifier, pc[i].serial_no) == NULL)
+			st = wx_public_key_from_pem(pc[i].pem,
+			    strlen(pc[i].pem), &keys[i], err);
+	for (i = 0; st == LD_OK && i < cnt; i++)
+		if (keys[i] != NULL)
+			st = wx_verifier_add(&c->verifier, pc[i].serial_no,
+			    keys[i], err);
+	for (i = 0; i < cnt; i++)
+		EVP_PKEY_free(keys[i]);
+	if (st != LD_OK) {
+		wx_platform_certs_free(pc, cnt);
+		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
+		    err->msg);
+		if (st != LD_ECRYPTO)
+			err->code = st = LD_EPROTO;
+		ld_err_prefix(err, "%s: ", CERTS_PATH);
+		return st;
 	}
 	wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_OK, NULL);
 	*certs = pc;

@@ -49,9 +49,10 @@ wx_ans_classify(struct wx_answer *a, enum wx_code_kind kind, const char *code,
 {
 	a->cls = wx_code_classify(kind, code);
 	a->outcome = a->cls->outcome;
-	snprintf(a->code, sizeof a->code, "%s", code != NULL ? code : "");
+	/* Both come from the answer and end in logs and on screens. */
+	wx_text_copy(a->code, sizeof a->code, code);
 	if (message != NULL)
-		snprintf(a->message, sizeof a->message, "%s", message);
+		wx_text_copy(a->message, sizeof a->message, message);
 }
 
 enum ld_status
@@ -135,13 +136,15 @@ wx_json_int64(const cJSON *o, const char *name, int64_t *out, int required,
 		return LD_EPROTO;
 	if (j == NULL)
 		return LD_OK;
-	/* cJSON keeps numbers as doubles; amounts are integers well below
+	/*
+	 * cJSON keeps numbers as doubles; amounts are integers well below
 	 * 2^53, where a double is exact.  Anything else is refused rather
-	 * than rounded. */
+	 * than rounded: 2^53 itself is also what 9007199254740993 reads as.
+	 */
 	d = cJSON_IsNumber(j) ? j->valuedouble : -1;
-	if (!(d >= 0 && d <= 9007199254740992.0) || d != (double)(int64_t)d)
+	if (!(d >= 0 && d < 9007199254740992.0) || d != (double)(int64_t)d)
 		return ld_err_set(err, LD_EPROTO, "answer field \"%s\" is not "
-		    "an integer in [0, 2^53]", name);
+		    "an integer in [0, 2^53)", name);
 	*out = (int64_t)d;
 	return LD_OK;
 }
@@ -418,19 +421,24 @@ enum ld_status
 wx_v3_interpret(struct wx_answer *ans, long status, const char *body,
     size_t len, cJSON **json, struct ld_err *err)
 {
+	struct ld_err perr;
+
 	*json = NULL;
 	if (status == 200 || status == 204) {
 		if (len > 0) {
-			*json = cJSON_ParseWithLength(body, len);
+			ld_err_clear(&perr);
+			*json = wx_json_parse_exact(body, len, &perr);
 			if (!cJSON_IsObject(*json)) {
+				if (*json != NULL)
+					ld_err_set(&perr, LD_EPROTO, "not a "
+					    "JSON object");
 				cJSON_Delete(*json);
 				*json = NULL;
 				wx_ans_classify(ans, WX_KIND_TRANSPORT,
-				    WX_CODE_BAD_ANSWER, "answer is not a JSON "
-				    "object");
+				    WX_CODE_BAD_ANSWER, perr.msg);
 				return ld_err_set(err, LD_EPROTO, "%s %s: HTTP "
-				    "%ld answer is not a JSON object",
-				    ans->method, ans->path, status);
+				    "%ld answer: %s", ans->method, ans->path,
+				    status, perr.msg);
 			}
 		}
 		return LD_OK;
@@ -439,11 +447,9 @@ wx_v3_interpret(struct wx_answer *ans, long status, const char *body,
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, "HTTP_202",
 		    "accepted, not processed");
 	} else {
-		cJSON *e = cJSON_ParseWithLength(body != NULL ? body : "",
-		    len);
+		cJSON *e = wx_json_parse_exact(body, len, NULL);
 		char code[64], msg[sizeof ans->message];
 		const struct wx_code_class *k;
-		struct ld_err perr;
 
 		/* A body that is not JSON (a gateway page) has no code; a
 		 * JSON body must be the documented {"code","message"}. */
@@ -453,8 +459,8 @@ wx_v3_interpret(struct wx_answer *ans, long status, const char *body,
 			cJSON_Delete(e);
 			wx_ans_classify(ans, WX_KIND_TRANSPORT,
 			    WX_CODE_BAD_ANSWER, perr.msg);
-			return ld_err_set(err, LD_EPROTO, "%s %s: HTTP %ld error "
-			    "body: %s", ans->method, ans->path, status,
+			return ld_err_set(err, LD_EPROTO, "%s %s: HTTP %ld "
+			    "error body: %s", ans->method, ans->path, status,
 			    perr.msg);
 		}
 		cJSON_Delete(e);
@@ -476,7 +482,7 @@ wx_v3_interpret(struct wx_answer *ans, long status, const char *body,
 			    WX_CODE_HTTP_OTHER, msg);
 		/* Keep the code WeChat sent, even when classified by status. */
 		if (code[0] != '\0')
-			snprintf(ans->code, sizeof ans->code, "%s", code);
+			wx_text_copy(ans->code, sizeof ans->code, code);
 	}
 	return LD_OK;
 }
@@ -520,6 +526,10 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	st = wx_http_do(&c->http, method, path, hdrs, body, blen, &r, err);
 	free(h_auth);
 	free(h_serial);
+	if (st == LD_EINVAL) {
+		wx_http_resp_free(&r);
+		return wx_ans_local(ans, err);
+	}
 	if (st != LD_OK) {
 		ans->transport = st;
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, st == LD_ETIMEOUT ?
@@ -529,7 +539,7 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 		return st;
 	}
 	ans->http_status = r.status;
-	snprintf(ans->request_id, sizeof ans->request_id, "%s", r.request_id);
+	wx_text_copy(ans->request_id, sizeof ans->request_id, r.request_id);
 	if (r.body.len > 0) {
 		ans->raw = ld_malloc(r.body.len + 1);
 		memcpy(ans->raw, r.body.data, r.body.len + 1);
@@ -542,15 +552,11 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	 */
 	if (r.status / 100 == 2 || r.has_timestamp || r.has_nonce ||
 	    r.has_signature || r.has_serial) {
-		struct wx_signed_headers h = {
-			r.has_timestamp ? r.wp_timestamp : NULL,
-			r.has_nonce ? r.wp_nonce : NULL,
-			r.has_signature ? r.wp_signature : NULL,
-			r.has_serial ? r.wp_serial : NULL,
-		};
+		struct wx_signed_headers h;
 
 		ld_err_clear(&verr);
-		if (wx_verify_signed(&c->verifier, &h, r.body.data, r.body.len,
+		if (wx_http_resp_signed(&r, &h, &verr) != LD_OK ||
+		    wx_verify_signed(&c->verifier, &h, r.body.data, r.body.len,
 		    c->now(), &verr) != LD_OK) {
 			wx_ans_classify(ans, WX_KIND_TRANSPORT,
 			    WX_CODE_UNVERIFIED, verr.msg);
@@ -621,6 +627,11 @@ bill_from_json(const cJSON *o, enum wx_bill_doc doc,
 	if (st == LD_OK)
 		st = wx_json_strdup(o, "user_name", &b->user_name, WX_OPTIONAL,
 		    err);
+	/* A bill that says it was paid and why it failed says nothing. */
+	if (st == LD_OK && strcmp(b->state, "SUCCESS") == 0 &&
+	    b->fail_reason[0] != '\0')
+		st = ld_err_set(err, LD_EPROTO, "answer has state SUCCESS "
+		    "with fail_reason %s", b->fail_reason);
 	if (st == LD_OK && doc == WX_BILL_CREATE &&
 	    strcmp(b->state, "WAIT_USER_CONFIRM") == 0 &&
 	    (b->package_info == NULL || b->package_info[0] == '\0'))
@@ -651,7 +662,8 @@ wx_transfer_bill_from_json(const char *json, size_t len,
     struct wx_transfer_bill *bill, const struct wx_code_class **cls,
     struct ld_err *err)
 {
-	cJSON *o = cJSON_ParseWithLength(json, len);
+	struct ld_err perr;
+	cJSON *o = wx_json_parse_exact(json, len, &perr);
 	enum ld_status st;
 
 	memset(bill, 0, sizeof *bill);
@@ -659,8 +671,8 @@ wx_transfer_bill_from_json(const char *json, size_t len,
 	*cls = wx_code_classify(WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER);
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		return ld_err_set(err, LD_EPROTO, "transfer bill: not a JSON "
-		    "object");
+		return ld_err_set(err, LD_EPROTO, "transfer bill: %s",
+		    o != NULL ? "not a JSON object" : perr.msg);
 	}
 	st = bill_from_json(o, WX_BILL_NOTIFY, bill, err);
 	cJSON_Delete(o);
@@ -708,10 +720,14 @@ wx_bill_answer(const struct wx_client *c, cJSON *json, enum wx_bill_doc doc,
 	}
 	ans->cls = bill_class(bill);
 	ans->outcome = ans->cls->outcome;
-	snprintf(ans->code, sizeof ans->code, "%s", ans->cls->code);
-	if (bill->fail_reason[0] != '\0')
-		snprintf(ans->message, sizeof ans->message, "%s %s",
-		    bill->state, bill->fail_reason);
+	wx_text_copy(ans->code, sizeof ans->code, ans->cls->code);
+	if (bill->fail_reason[0] != '\0') {
+		char msg[sizeof bill->state + sizeof bill->fail_reason];
+
+		snprintf(msg, sizeof msg, "%s %s", bill->state,
+		    bill->fail_reason);
+		wx_text_copy(ans->message, sizeof ans->message, msg);
+	}
 	return LD_OK;
 }
 
@@ -892,8 +908,8 @@ bill_get(struct wx_client *c, const char *method, const char *fmt,
 	st = wx_v3_call(c, method, path, NULL, ans, &json, err);
 	if (ans->cls != NULL)
 		return st;
-	return wx_bill_answer(c, json, doc, by_no ? NULL : no, by_no ? no : NULL,
-	    bill, ans, err);
+	return wx_bill_answer(c, json, doc, by_no ? NULL : no,
+	    by_no ? no : NULL, bill, ans, err);
 }
 
 enum ld_status

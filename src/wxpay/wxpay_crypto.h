@@ -233,6 +233,23 @@ void		 wx_kv_free(struct wx_kv *fields, size_t n);
 /* 32 random characters [A-Za-z0-9] + NUL from the OpenSSL CSPRNG. */
 enum ld_status	wx_random_nonce(char out[33], struct ld_err *err);
 
+/*
+ * Parses JSON received from the network with one possible reading: the
+ * whole of data is one document (whitespace may follow), no string holds
+ * a NUL (raw or \u0000) and no object names a member twice.  NULL with
+ * LD_EPROTO in err otherwise.  Caller frees with cJSON_Delete.
+ */
+struct cJSON;
+struct cJSON	*wx_json_parse_exact(const void *data, size_t len,
+		    struct ld_err *err);
+
+/*
+ * Copies src into dst (cap bytes with the NUL) as text a log or terminal
+ * can show: valid UTF-8, cut at a character boundary, each control
+ * character (C0, DEL, C1) or byte that is not UTF-8 replaced by '?'.
+ */
+void		 wx_text_copy(char *dst, size_t cap, const char *src);
+
 /* base64 helpers (standard alphabet, padded, no newlines); caller frees. */
 char		*wx_b64_encode(const void *data, size_t len);
 enum ld_status	wx_b64_decode(const char *b64, unsigned char **out,

@@ -200,25 +200,11 @@ on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-static void
-copy_value(char *dst, size_t cap, const char *v, size_t vlen)
-{
-	while (vlen > 0 && (v[0] == ' ' || v[0] == '\t'))
-		v++, vlen--;
-	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
-	    v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-		vlen--;
-	if (vlen >= cap)
-		vlen = cap - 1;
-	memcpy(dst, v, vlen);
-	dst[vlen] = '\0';
-}
-
 void
 wx_http_header_line(struct wx_http_resp *r, const char *p, size_t n)
 {
-	size_t nlen;
-	const char *colon;
+	size_t nlen, vlen, i, k;
+	const char *colon, *v;
 	static const struct {
 		const char *name;
 		size_t off, cap, flag;
@@ -237,7 +223,6 @@ wx_http_header_line(struct wx_http_resp *r, const char *p, size_t n)
 		    offsetof(struct wx_http_resp, has_serial)),
 #undef W
 	};
-	size_t i;
 
 	/* A new status line (after 100 Continue) starts a new header set. */
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
@@ -246,20 +231,74 @@ wx_http_header_line(struct wx_http_resp *r, const char *p, size_t n)
 		r->wp_signature[0] = r->wp_serial[0] = '\0';
 		r->has_timestamp = r->has_nonce = 0;
 		r->has_signature = r->has_serial = 0;
+		r->bad_header[0] = '\0';
 		return;
 	}
 	if ((colon = memchr(p, ':', n)) == NULL)
 		return;
 	nlen = (size_t)(colon - p);
+	v = colon + 1;
+	vlen = n - nlen - 1;
+	while (vlen > 0 && (v[0] == ' ' || v[0] == '\t'))
+		v++, vlen--;
+	while (vlen > 0 && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' ||
+	    v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+		vlen--;
 	for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char *dst = (char *)r + want[i].off;
+		int *has;
+		const char *why = NULL;
+
 		if (strlen(want[i].name) != nlen ||
 		    strncasecmp(p, want[i].name, nlen) != 0)
 			continue;
-		copy_value((char *)r + want[i].off, want[i].cap, colon + 1,
-		    n - nlen - 1);
-		if (want[i].flag != 0)
-			*(int *)((char *)r + want[i].flag) = 1;
+		if (want[i].flag == 0) {
+			/* For the log only: a cut copy will do. */
+			k = vlen < want[i].cap ? vlen : want[i].cap - 1;
+			memcpy(dst, v, k);
+			dst[k] = '\0';
+			return;
+		}
+		/*
+		 * What is signed must be read whole and once: a cut or
+		 * second copy could make a different message verify.
+		 */
+		has = (int *)(void *)((char *)r + want[i].flag);
+		if (*has)
+			why = "given twice";
+		else if (vlen >= want[i].cap)
+			why = "too long";
+		for (k = 0; why == NULL && k < vlen; k++)
+			if ((unsigned char)v[k] < 0x20 ||
+			    (unsigned char)v[k] >= 0x7f)
+				why = "holds a byte that is not printable "
+				    "ASCII";
+		if (why != NULL) {
+			if (r->bad_header[0] == '\0')
+				snprintf(r->bad_header, sizeof r->bad_header,
+				    "%s %s", want[i].name, why);
+			dst[0] = '\0';
+		} else {
+			memcpy(dst, v, vlen);
+			dst[vlen] = '\0';
+		}
+		*has = 1;
+		return;
 	}
+}
+
+enum ld_status
+wx_http_resp_signed(const struct wx_http_resp *r, struct wx_signed_headers *h,
+    struct ld_err *err)
+{
+	h->timestamp = r->has_timestamp ? r->wp_timestamp : NULL;
+	h->nonce = r->has_nonce ? r->wp_nonce : NULL;
+	h->signature = r->has_signature ? r->wp_signature : NULL;
+	h->serial = r->has_serial ? r->wp_serial : NULL;
+	if (r->bad_header[0] != '\0')
+		return ld_err_set(err, LD_ECRYPTO, "answer header %s",
+		    r->bad_header);
+	return LD_OK;
 }
 
 static size_t
@@ -276,15 +315,27 @@ wx_http_do(struct wx_http *h, const char *method, const char *path_query,
 {
 	CURL *c = h->curl;
 	struct curl_slist *hl = NULL, *tmp;
+	const char *const *hp;
 	char *url;
 	CURLcode cc;
 	enum ld_status st = LD_OK;
+	size_t i;
 
 	memset(r, 0, sizeof *r);
 	ld_buf_init(&r->body, h->max_response);
 	if (path_query == NULL || path_query[0] != '/')
 		return ld_err_set(err, LD_EINVAL, "request path must start "
 		    "with '/'");
+	/* What goes on the request line and in headers cannot break them. */
+	for (i = 0; path_query[i] != '\0'; i++)
+		if ((unsigned char)path_query[i] <= 0x20 ||
+		    (unsigned char)path_query[i] >= 0x7f)
+			return ld_err_set(err, LD_EINVAL, "request path: "
+			    "byte %zu is not printable ASCII", i + 1);
+	for (hp = headers; hp != NULL && *hp != NULL; hp++)
+		if (strpbrk(*hp, "\r\n") != NULL)
+			return ld_err_set(err, LD_EINVAL, "request header "
+			    "\"%.40s\" holds CR or LF", *hp);
 	url = ld_asprintf("%s%s", h->base, path_query);
 	for (; headers != NULL && *headers != NULL; headers++) {
 		if ((tmp = curl_slist_append(hl, *headers)) == NULL) {

@@ -19,6 +19,7 @@
 
 #include "ld_buf.h"
 #include "ld_err.h"
+#include "wxpay_verify.h"
 
 /* Largest answer body accepted. */
 #define WX_HTTP_MAX_RESPONSE	(1024 * 1024)
@@ -53,6 +54,12 @@ struct wx_http_resp {
 	char wp_signature[1024];
 	char wp_serial[160];
 	int has_timestamp, has_nonce, has_signature, has_serial;
+	/*
+	 * Set when a Wechatpay-* header came twice, too long for its field
+	 * or with a byte that is not printable ASCII: names it, and the
+	 * answer cannot be verified (no copy is ever taken as the value).
+	 */
+	char bad_header[80];
 };
 
 /*
@@ -83,6 +90,8 @@ enum ld_status	wx_http_check_notify_url(const char *url,
  * "POST").  LD_OK when an HTTP answer of any status arrived (r filled; the
  * caller frees it with wx_http_resp_free); LD_ETIMEOUT, LD_ENET, or
  * LD_EPROTO (answer larger than the bound) otherwise, with r->status 0.
+ * LD_EINVAL, with nothing sent, for a header line holding CR or LF or a
+ * path with a byte that is not printable ASCII (no request splitting).
  */
 enum ld_status	wx_http_do(struct wx_http *h, const char *method,
 		    const char *path_query, const char *const *headers,
@@ -97,5 +106,12 @@ void		wx_http_resp_free(struct wx_http_resp *r);
  */
 void		wx_http_header_line(struct wx_http_resp *r, const char *line,
 		    size_t len);
+
+/*
+ * The four signature headers of r for wx_verify_signed (a missing one is
+ * NULL).  LD_ECRYPTO naming the header when one was bad (bad_header).
+ */
+enum ld_status	wx_http_resp_signed(const struct wx_http_resp *r,
+		    struct wx_signed_headers *h, struct ld_err *err);
 
 #endif

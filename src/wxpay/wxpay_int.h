@@ -126,7 +126,7 @@ enum ld_status	wx_json_copy(const cJSON *o, const char *name, char *dst,
 /* A string member duplicated into *out; NULL when absent. */
 enum ld_status	wx_json_strdup(const cJSON *o, const char *name, char **out,
 		    int required, struct ld_err *err);
-/* An integer member in [0, 2^53] into *out; -1 when absent. */
+/* An integer member in [0, 2^53) into *out; -1 when absent. */
 enum ld_status	wx_json_int64(const cJSON *o, const char *name, int64_t *out,
 		    int required, struct ld_err *err);
 

@@ -80,6 +80,10 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 	ans->request_body_len = strlen(xml);
 	st = wx_http_do(&c->http, "POST", path, hdrs, xml, strlen(xml), &r,
 	    err);
+	if (st == LD_EINVAL) {
+		wx_http_resp_free(&r);
+		return wx_ans_local(ans, err);
+	}
 	if (st != LD_OK) {
 		ans->transport = st;
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, st == LD_ETIMEOUT ?
@@ -89,7 +93,7 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 		return st;
 	}
 	ans->http_status = r.status;
-	snprintf(ans->request_id, sizeof ans->request_id, "%s", r.request_id);
+	wx_text_copy(ans->request_id, sizeof ans->request_id, r.request_id);
 	if (r.body.len > 0) {
 		ans->raw = ld_malloc(r.body.len + 1);
 		memcpy(ans->raw, r.body.data, r.body.len + 1);
@@ -251,15 +255,22 @@ v2_codes(const struct wx_kv *kv, size_t n, struct wx_answer *ans)
 		    wx_kv_get(kv, n, "return_msg"));
 		return 0;
 	}
-	if (res != NULL && strcmp(res, "SUCCESS") == 0)
+	if (res != NULL && strcmp(res, "SUCCESS") == 0) {
+		/* Paid and an error code at once: which is it? */
+		if (ec != NULL && ec[0] != '\0' && strcmp(ec, "SUCCESS") != 0) {
+			wx_ans_classify(ans, WX_KIND_TRANSPORT,
+			    WX_CODE_BAD_ANSWER, "result_code SUCCESS with an "
+			    "err_code");
+			return 0;
+		}
 		return 1;
+	}
 	if (res == NULL || strcmp(res, "FAIL") != 0 || ec == NULL) {
 		wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_BAD_ANSWER,
 		    "result_code is neither SUCCESS nor FAIL with err_code");
 		return 0;
 	}
 	wx_ans_classify(ans, WX_KIND_V2_ERR_CODE, ec, des);
-	snprintf(ans->code, sizeof ans->code, "%s", ec);
 	return 0;
 }
 
@@ -280,7 +291,11 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 	    err)) != LD_OK || (st = wx_check_text("desc", r->desc, 100,
 	    err)) != LD_OK || (r->re_user_name != NULL &&
 	    (st = wx_check_text("re_user_name", r->re_user_name, 64,
-	    err)) != LD_OK)) {
+	    err)) != LD_OK) || (r->device_info != NULL &&
+	    r->device_info[0] != '\0' && (st = wx_check_text("device_info",
+	    r->device_info, 32, err)) != LD_OK) ||
+	    (r->spbill_create_ip != NULL && (st = wx_check_text(
+	    "spbill_create_ip", r->spbill_create_ip, 32, err)) != LD_OK)) {
 		wx_ans_begin(ans, "POST", V2_TRANSFER_PATH, NULL, 0);
 		return wx_ans_local(ans, err);
 	}

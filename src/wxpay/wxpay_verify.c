@@ -208,8 +208,13 @@ wx_notify_decrypt(const void *body, size_t body_len,
 	if (body_len > WX_NOTIFY_MAX)
 		return ld_err_set(err, LD_EPROTO, "callback body of %zu bytes "
 		    "(limit %d)", body_len, WX_NOTIFY_MAX);
-	root = cJSON_ParseWithLength(body, body_len);
+	root = wx_json_parse_exact(body, body_len, err);
 	if (!cJSON_IsObject(root)) {
+		if (root == NULL) {
+			if (err != NULL)
+				ld_err_prefix(err, "callback body: ");
+			return LD_EPROTO;
+		}
 		cJSON_Delete(root);
 		return ld_err_set(err, LD_EPROTO, "callback body is not a JSON "
 		    "object");
@@ -241,9 +246,16 @@ wx_notify_decrypt(const void *body, size_t body_len,
 	else if (strcmp(alg, "AEAD_AES_256_GCM") != 0)
 		st = ld_err_set(err, LD_EPROTO, "callback: resource.algorithm "
 		    "is %.64s, not AEAD_AES_256_GCM", alg);
-	else
+	else {
 		st = wx_aead_decrypt(apiv3_key, nonce, out->associated_data,
 		    ct, &out->plaintext, &out->plaintext_len, err);
+		/* Bad base64 or nonce: a malformed callback, nothing local. */
+		if (st == LD_EINVAL) {
+			st = LD_EPROTO;
+			if (err != NULL)
+				err->code = st;
+		}
+	}
 	cJSON_Delete(root);
 	free(alg);
 	free(ct);

@@ -1,0 +1,165 @@
+/*
+ * The JSON and text rules for what comes off the wire: one reading of a
+ * document (no trailing bytes, no NUL hidden in a string, no member named
+ * twice, so two readers can never disagree about what it says), and text
+ * fit for a log line or a terminal.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "ld_alloc.h"
+#include "wxpay_crypto.h"
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The first member named twice in o or below, or NULL. */
+static const char *
+twice_named(const cJSON *o)
+{
+	const cJSON *c;
+	const char **names, *dup = NULL;
+	size_t n = 0, i;
+
+	for (c = o->child; c != NULL; c = c->next) {
+		if (c->child != NULL && (dup = twice_named(c)) != NULL)
+			return dup;
+		n++;
+	}
+	if (!cJSON_IsObject(o) || n < 2)
+		return NULL;
+	names = ld_reallocarray(NULL, n, sizeof *names);
+	for (i = 0, c = o->child; c != NULL; c = c->next)
+		names[i++] = c->string != NULL ? c->string : "";
+	qsort(names, n, sizeof *names, name_cmp);
+	for (i = 1; i < n && dup == NULL; i++)
+		if (strcmp(names[i - 1], names[i]) == 0)
+			dup = names[i];
+	free(names);
+	return dup;
+}
+
+cJSON *
+wx_json_parse_exact(const void *data, size_t len, struct ld_err *err)
+{
+	const char *p = data != NULL ? data : "", *end = NULL, *dup;
+	cJSON *o;
+	size_t i;
+	int in_str = 0;
+
+	/*
+	 * cJSON stops a string at a NUL, so "\u0000" (or a raw NUL) would
+	 * make "B1\u0000X" read as "B1" here and as something else anywhere
+	 * else.
+	 */
+	for (i = 0; i < len; i++) {
+		if (p[i] == '\0') {
+			ld_err_set(err, LD_EPROTO, "JSON: NUL byte at offset "
+			    "%zu", i);
+			return NULL;
+		}
+		if (!in_str) {
+			in_str = p[i] == '"';
+		} else if (p[i] == '"') {
+			in_str = 0;
+		} else if (p[i] == '\\') {
+			if (i + 5 < len && p[i + 1] == 'u' &&
+			    memcmp(p + i + 2, "0000", 4) == 0) {
+				ld_err_set(err, LD_EPROTO, "JSON: \\u0000 in a "
+				    "string at offset %zu", i);
+				return NULL;
+			}
+			i++;
+		}
+	}
+	o = len > 0 ? cJSON_ParseWithLengthOpts(p, len, &end, 0) : NULL;
+	if (o == NULL) {
+		ld_err_set(err, LD_EPROTO, "not JSON (at offset %zu)",
+		    end != NULL && end >= p && (size_t)(end - p) <= len ?
+		    (size_t)(end - p) : (size_t)0);
+		return NULL;
+	}
+	for (i = (size_t)(end - p); i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
+		    p[i] != '\n') {
+			cJSON_Delete(o);
+			ld_err_set(err, LD_EPROTO, "JSON: bytes after the "
+			    "document at offset %zu", i);
+			return NULL;
+		}
+	if ((dup = twice_named(o)) != NULL) {
+		ld_err_set(err, LD_EPROTO, "JSON: member \"%.64s\" given "
+		    "twice", dup);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Bytes of the UTF-8 character at p, or 0 when p does not start one. */
+static size_t
+utf8_char(const unsigned char *p, unsigned *cp)
+{
+	size_t n, k;
+	unsigned c = p[0];
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, *cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, *cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, *cp = c & 0x07;
+	else
+		return 0;
+	for (k = 1; k < n; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[k] & 0x3f);
+	}
+	if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
+	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void
+wx_text_copy(char *dst, size_t cap, const char *src)
+{
+	const unsigned char *p = (const unsigned char *)(src != NULL ? src :
+	    "");
+	size_t o = 0;
+
+	if (cap == 0)
+		return;
+	while (*p != '\0') {
+		unsigned cp;
+		size_t n = utf8_char(p, &cp);
+
+		if (n == 0 || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp <= 0x9f)) {
+			/* Not text, or a control a terminal would obey. */
+			if (o + 1 >= cap)
+				break;
+			dst[o++] = '?';
+			p += n != 0 ? n : 1;
+			continue;
+		}
+		if (o + n >= cap)
+			break;
+		memcpy(dst + o, p, n);
+		o += n;
+		p += n;
+	}
+	dst[o] = '\0';
+}
