@@ -1410,6 +1410,151 @@ test_v2(void)
 	}
 }
 
+/*
+ * What a merchant sends is untrusted too.  An Authorization timestamp is
+ * digits only: "-9223372036854775808" used to reach a signed overflow
+ * (undefined behaviour that killed the sanitized simulator) and " +1"
+ * forms were taken.  An openid is 1..64 of [A-Za-z0-9_-] (a longer one
+ * was cut to fit the per-user books, which then never found it again:
+ * the daily limit did not hold).  A body is read one way only (no member
+ * twice, nothing after it), a notify_url is printable ASCII, batch query
+ * parameters and APIv2 amounts are digits.
+ */
+static void
+test_hostile_requests(void)
+{
+	static const char *const stamps[] = { "-9223372036854775808",
+		"-99999999999999999999", "+1700000000", " 1700000000",
+		"1700000000x", "0x6553F100" };
+	char hdr[1024], *body, *p, longid[200];
+	struct resp r;
+	cJSON *o;
+	size_t i;
+	long st;
+
+	for (i = 0; i < sizeof stamps / sizeof stamps[0]; i++) {
+		snprintf(hdr, sizeof hdr, "Authorization: "
+		    "WECHATPAY2-SHA256-RSA2048 mchid=\"%s\",nonce_str=\"n1\","
+		    "timestamp=\"%s\",serial_no=\"%s\",signature=\"c2ln\"",
+		    mchid, stamps[i], merchant_serial);
+		extra_header = hdr;
+		call("GET", TB "/out-bill-no/NONE1", NULL, UNSIGNED, 5000, &r);
+		extra_header = NULL;
+		CU_ASSERT_EQUAL(r.cc, CURLE_OK);
+		CU_ASSERT_EQUAL(r.status, 401);
+		CU_ASSERT_PTR_NOT_NULL(r.body.data != NULL ?
+		    strstr(r.body.data, "timestamp outside") : NULL);
+		ld_buf_free(&r.body);
+	}
+	/* Still serving. */
+	cJSON_Delete(query("NONE1", &st));
+	CU_ASSERT_EQUAL(st, 404);
+
+	/* 64 characters of 3 bytes each: 192 bytes, refused. */
+	for (i = 0; i < 64; i++)
+		memcpy(longid + 3 * i, "\xe4\xb8\xad", 3);
+	longid[192] = '\0';
+	o = create("HOST1", longid, 1000, 0, &st);
+	CU_ASSERT_EQUAL(st, 400);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "INVALID_REQUEST");
+	cJSON_Delete(o);
+	o = create("HOST2", "o bob", 1000, 0, &st);
+	CU_ASSERT_EQUAL(st, 400);
+	cJSON_Delete(o);
+
+	/* transfer_amount twice: which one would be paid? */
+	body = bill_body("HOST3", "o_carol", 1000, "x");
+	p = ld_asprintf("%.*s,\"transfer_amount\":999999}",
+	    (int)strlen(body) - 1, body);
+	call("POST", TB, p, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "PARAM_ERROR"));
+	ld_buf_free(&r.body);
+	free(p);
+	/* Bytes after the document. */
+	p = ld_asprintf("%s{}", body);
+	call("POST", TB, p, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	ld_buf_free(&r.body);
+	free(p);
+	/* A callback URL that would split the notifier's request line. */
+	p = ld_asprintf("%.*s,\"notify_url\":\"http://127.0.0.1/a\\r\\nX: 1\"}",
+	    (int)strlen(body) - 1, body);
+	call("POST", TB, p, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "notify_url"));
+	ld_buf_free(&r.body);
+	free(p);
+	free(body);
+	/* None of them made a bill. */
+	cJSON_Delete(query("HOST3", &st));
+	CU_ASSERT_EQUAL(st, 404);
+
+	/* Batch query parameters are digits and documented values. */
+	call("POST", "/v3/transfer/batches", "{\"appid\":"
+	    "\"wxd930ea5d5a258f4f\",\"out_batch_no\":\"HOSTB1\","
+	    "\"batch_name\":\"n\",\"batch_remark\":\"r\",\"total_amount\":"
+	    "1000,\"total_num\":1,\"transfer_detail_list\":[{"
+	    "\"out_detail_no\":\"HD1\",\"transfer_amount\":1000,"
+	    "\"transfer_remark\":\"r\",\"openid\":\"o_kim\"}]}", SIGNED, 5000,
+	    &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	ld_buf_free(&r.body);
+	{
+		static const char *const q[] = { "offset=abc", "limit=10x",
+			"limit=-5", "offset=+1", "detail_status=BOGUS" };
+
+		for (i = 0; i < sizeof q / sizeof q[0]; i++) {
+			char path[256];
+
+			snprintf(path, sizeof path, "/v3/transfer/batches/"
+			    "out-batch-no/HOSTB1?need_query_detail=true&%s",
+			    q[i]);
+			call("GET", path, NULL, SIGNED, 5000, &r);
+			CU_ASSERT_EQUAL(r.status, 400);
+			ld_buf_free(&r.body);
+		}
+		call("GET", "/v3/transfer/batches/out-batch-no/HOSTB1"
+		    "?need_query_detail=true&offset=0&limit=5", NULL, SIGNED,
+		    5000, &r);
+		CU_ASSERT_EQUAL(r.status, 200);
+		ld_buf_free(&r.body);
+	}
+
+	/* APIv2: the amount in digits, the openid in its alphabet. */
+	{
+		struct wx_kv f[] = {
+			{ (char *)"mch_appid", (char *)"wxd930ea5d5a258f4f" },
+			{ (char *)"mchid", (char *)"1900000001" },
+			{ (char *)"nonce_str", (char *)"ibuaiVcKdpRxkhJA" },
+			{ (char *)"partner_trade_no", (char *)"V2H1" },
+			{ (char *)"openid", (char *)"o_v2_user" },
+			{ (char *)"check_name", (char *)"NO_CHECK" },
+			{ (char *)"amount", (char *)" 1500" },
+			{ (char *)"desc", (char *)"x" },
+			{ (char *)"spbill_create_ip", (char *)"127.0.0.1" },
+		};
+		static const char *const amounts[] = { " 1500", "+1500",
+			"1500 ", "1e3", "99999999999999999999" };
+		const char *tp = "/mmpaymkttransfers/promotion/transfers";
+		struct wx_kv *a;
+		size_t n;
+
+		for (i = 0; i < sizeof amounts / sizeof amounts[0]; i++) {
+			f[6].value = (char *)amounts[i];
+			a = v2_call(tp, f, 9, WX_V2_MD5, 0, &n);
+			CU_ASSERT_STRING_EQUAL(kv(a, n, "err_code"),
+			    "PARAM_ERROR");
+			wx_kv_free(a, n);
+		}
+		f[6].value = (char *)"1500";
+		f[4].value = (char *)"o v2";
+		a = v2_call(tp, f, 9, WX_V2_MD5, 0, &n);
+		CU_ASSERT_STRING_EQUAL(kv(a, n, "err_code"), "OPENID_ERROR");
+		wx_kv_free(a, n);
+	}
+}
+
 /* The ledger agrees with what the tests did; nothing was paid twice. */
 static void
 test_ledger(void)
@@ -1494,6 +1639,7 @@ main(void)
 		LD_TEST(test_callbacks),
 		LD_TEST(test_batches),
 		LD_TEST(test_v2),
+		LD_TEST(test_hostile_requests),
 		LD_TEST(test_ledger),
 		LD_TEST(test_shutdown),
 		LD_TEST(test_cli),

@@ -153,6 +153,75 @@ alnum_id(const char *p, size_t max)
 }
 
 /*
+ * An openid as WeChat issues them: 1..64 of [A-Za-z0-9_-].  Anything
+ * else is refused before it is kept, so the per-user books always key on
+ * the whole openid (a longer one used to be cut to fit the ledger).
+ */
+static int
+openid_ok(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p != '\0'; p++, n++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || *p == '_' || *p == '-'))
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+/* A callback URL the notifier can use as is: http(s), printable ASCII. */
+static int
+notify_url_ok(const char *p)
+{
+	if (strncmp(p, "https://", 8) != 0 && strncmp(p, "http://", 7) != 0)
+		return 0;
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Content-Type application/json, with parameters or none. */
+static int
+json_content_type(const char *ct)
+{
+	return ct != NULL && strncmp(ct, "application/json", 16) == 0 &&
+	    (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+/*
+ * A request body read one way only (wx_json_parse_exact: no trailing
+ * bytes, no NUL in a string, no member twice): the fingerprint that keeps
+ * a number idempotent must see what the fields say.
+ */
+static cJSON *
+parse_body(const struct sim_request *rq)
+{
+	cJSON *o = wx_json_parse_exact(rq->body, rq->body_len, NULL);
+
+	if (o != NULL && !cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		o = NULL;
+	}
+	return o;
+}
+
+/* Digits only, at most 9 of them, into *out; 0 when it is not that. */
+static int
+small_uint(const char *p, long *out)
+{
+	long v = 0;
+	size_t n = 0;
+
+	for (; *p >= '0' && *p <= '9' && n < 9; p++, n++)
+		v = v * 10 + (*p - '0');
+	if (*p != '\0' || n == 0)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+/*
  * A string field: 0 with *out set (NULL when optional and absent), -1
  * with the PARAM_ERROR answer filled.
  */
@@ -394,14 +463,12 @@ bill_create(struct sim *s, const struct sim_request *rq, struct sim_answer *a)
 		sim_answer_error(a, 403, "NO_AUTH", "商户号无权限");
 		return;
 	}
-	if (rq->content_type == NULL ||
-	    strncmp(rq->content_type, "application/json", 16) != 0) {
+	if (!json_content_type(rq->content_type)) {
 		sim_answer_error(a, 400, "INVALID_REQUEST",
 		    "HTTP头Content-Type值必须为application/json");
 		return;
 	}
-	o = cJSON_ParseWithLength(rq->body, rq->body_len);
-	if (o == NULL || !cJSON_IsObject(o)) {
+	if ((o = parse_body(rq)) == NULL) {
 		sim_answer_error(a, 400, "PARAM_ERROR", "请求体不是合法的JSON对象");
 		goto out;
 	}
@@ -420,13 +487,17 @@ bill_create(struct sim *s, const struct sim_request *rq, struct sim_answer *a)
 		    "字母组成", "out_bill_no");
 		goto out;
 	}
+	if (!openid_ok(openid)) {
+		error_field(a, 400, "INVALID_REQUEST",
+		    "Openid格式错误或者不属于商家公众账号", "openid");
+		goto out;
+	}
 	if (strcmp(appid, s->cfg.appid) != 0) {
 		sim_answer_error(a, 400, "INVALID_REQUEST",
 		    "appid与商户号不匹配，请检查");
 		goto out;
 	}
-	if (url != NULL && strncmp(url, "https://", 8) != 0 &&
-	    strncmp(url, "http://", 7) != 0) {
+	if (url != NULL && !notify_url_ok(url)) {
 		error_field(a, 400, "PARAM_ERROR", "notify_url 必须为 https 地址",
 		    "notify_url");
 		goto out;
@@ -714,14 +785,12 @@ batch_create(struct sim *s, const struct sim_request *rq,
 		    "暂不支持使用升级前功能，请使用升级后功能");
 		return;
 	}
-	if (rq->content_type == NULL ||
-	    strncmp(rq->content_type, "application/json", 16) != 0) {
+	if (!json_content_type(rq->content_type)) {
 		sim_answer_error(a, 400, "INVALID_REQUEST",
 		    "HTTP头Content-Type值必须为application/json");
 		return;
 	}
-	o = cJSON_ParseWithLength(rq->body, rq->body_len);
-	if (o == NULL || !cJSON_IsObject(o)) {
+	if ((o = parse_body(rq)) == NULL) {
 		sim_answer_error(a, 400, "PARAM_ERROR", "请求体不是合法的JSON对象");
 		goto out;
 	}
@@ -745,6 +814,11 @@ batch_create(struct sim *s, const struct sim_request *rq,
 	if (strcmp(appid, s->cfg.appid) != 0) {
 		sim_answer_error(a, 400, "INVALID_REQUEST",
 		    "appid与商户号不匹配，请检查");
+		goto out;
+	}
+	if (url != NULL && !notify_url_ok(url)) {
+		error_field(a, 400, "PARAM_ERROR", "notify_url 必须为 https 地址",
+		    "notify_url");
 		goto out;
 	}
 	n = (size_t)cJSON_GetArraySize(list);
@@ -778,6 +852,12 @@ batch_create(struct sim *s, const struct sim_request *rq,
 		if (!alnum_id(dno, 32)) {
 			error_field(a, 400, "PARAM_ERROR", "out_detail_no 只能"
 			    "由数字、大小写字母组成", "out_detail_no");
+			fp_end(&f, fp);
+			goto out;
+		}
+		if (!openid_ok(dopenid)) {
+			error_field(a, 400, "INVALID_REQUEST",
+			    "Openid格式错误或者不属于商家公众账号", "openid");
 			fp_end(&f, fp);
 			goto out;
 		}
@@ -1005,12 +1085,14 @@ batch_answer(struct sim *s, const struct sim_batch *bt, const char *query,
 		    "true 或 false", "need_query_detail");
 		return;
 	}
-	if (query_param(query, "offset", buf, sizeof buf))
-		offset = strtol(buf, NULL, 10);
-	if (query_param(query, "limit", buf, sizeof buf))
-		limit = strtol(buf, NULL, 10);
-	query_param(query, "detail_status", status, sizeof status);
-	if (offset < 0 || limit < 1 || limit > 100) {
+	if ((query_param(query, "offset", buf, sizeof buf) &&
+	    !small_uint(buf, &offset)) ||
+	    (query_param(query, "limit", buf, sizeof buf) &&
+	    !small_uint(buf, &limit)) ||
+	    (query_param(query, "detail_status", status, sizeof status) &&
+	    strcmp(status, "ALL") != 0 && strcmp(status, "SUCCESS") != 0 &&
+	    strcmp(status, "FAIL") != 0) ||
+	    offset < 0 || limit < 1 || limit > 100) {
 		sim_answer_error(a, 400, "PARAM_ERROR", "offset 或 limit 取值错误");
 		return;
 	}
@@ -1397,9 +1479,16 @@ v2_transfer(struct sim *s, struct wx_kv *kv, size_t n, struct v2_out *o,
 	check = wx_kv_get(kv, n, "check_name");
 	name = wx_kv_get(kv, n, "re_user_name");
 	amount_s = wx_kv_get(kv, n, "amount");
-	amount = strtoll(amount_s, &end, 10);
-	if (*end != '\0' || amount < 1 || amount > 10000000000000LL ||
-	    !alnum_id(no, 32) || strlen(openid) > 64 ||
+	/* Digits only (no sign or blanks), at most 14 of them. */
+	for (amount = 0, end = (char *)amount_s; *end >= '0' && *end <= '9' &&
+	    end - amount_s < 14; end++)
+		amount = amount * 10 + (*end - '0');
+	if (!openid_ok(openid)) {
+		v2_fail(a, o, "OPENID_ERROR");
+		return;
+	}
+	if (*end != '\0' || end == amount_s || amount < 1 ||
+	    amount > 10000000000000LL || !alnum_id(no, 32) ||
 	    (strcmp(check, "NO_CHECK") != 0 &&
 	    strcmp(check, "FORCE_CHECK") != 0) ||
 	    (strcmp(check, "FORCE_CHECK") == 0 && (name == NULL ||
@@ -1704,7 +1793,7 @@ static void
 admin_balance(struct sim *s, const struct sim_request *rq,
     struct sim_answer *a)
 {
-	cJSON *o = cJSON_ParseWithLength(rq->body, rq->body_len);
+	cJSON *o = parse_body(rq);
 	const cJSON *acc, *amt;
 	int i = -1;
 
@@ -1766,8 +1855,8 @@ sim_api_admin(struct sim *s, const struct sim_request *rq,
 		sim_answer_json(a, 200, sim_faults_json(s));
 	else if (strcmp(p, "faults") == 0 &&
 	    (post || strcmp(rq->method, "DELETE") == 0)) {
-		cJSON *o = post ? cJSON_ParseWithLength(rq->body,
-		    rq->body_len) : cJSON_Parse("{\"reset\":true}");
+		cJSON *o = post ? parse_body(rq) :
+		    cJSON_Parse("{\"reset\":true}");
 		char msg[512];
 
 		if (!cJSON_IsObject(o))

@@ -207,7 +207,14 @@ sim_check_auth(struct sim *s, const char *hv, const struct sim_request *rq,
 		free(msg);
 		return -1;
 	}
-	ts = strtoll(au.timestamp, &end, 10);
+	/*
+	 * Unix seconds as digits only, at most 12 of them: strtoll would
+	 * take a sign, blanks and LLONG_MIN, whose distance from now does
+	 * not fit in a long long.
+	 */
+	for (ts = 0, end = au.timestamp; *end >= '0' && *end <= '9' &&
+	    end - au.timestamp < 12; end++)
+		ts = ts * 10 + (*end - '0');
 	if (*end != '\0' || end == au.timestamp ||
 	    llabs(ts - (long long)time(NULL)) > s->cfg.request_max_skew) {
 		sign_error(a, rq->method, rq->path_query, msg, mlen,
