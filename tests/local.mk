@@ -14,3 +14,4 @@ include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk
 include %reldir%/fuzz_risk.mk
+include %reldir%/fuzz.mk
