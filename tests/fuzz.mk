@@ -41,4 +41,6 @@ fuzz:
 	  srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)' \
 	  FUZZ_CPPFLAGS='$(FUZZ_WX_CPPFLAGS)' FUZZ_LIBS='$(FUZZ_WX_LIBS)' \
 	  $(SHELL) $(abs_top_srcdir)/tests/fuzz/run.sh
+# The risk engine's harnesses (tests/fuzz_risk.mk) run first.
+fuzz: fuzz-risk
 .PHONY: fuzz
