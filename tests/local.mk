@@ -15,3 +15,4 @@ include %reldir%/console.mk
 include %reldir%/worker.mk
 include %reldir%/fuzz_risk.mk
 include %reldir%/fuzz.mk
+include %reldir%/valgrind.mk
