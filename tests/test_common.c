@@ -490,6 +490,49 @@ test_pii_key_file(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mode 0640"));
 }
 
+/*
+ * The read checks the file it opened: a FIFO in the key's place is refused
+ * at once rather than blocking the program on open or read, and the mode
+ * check applies to what is read.
+ */
+static void
+test_key_file_read_checks_descriptor(void)
+{
+	struct ld_buf b;
+	struct ld_err err;
+	char path[512];
+
+	write_file("read.key", "secret\n", 0600);
+	snprintf(path, sizeof path, "%s/read.key", tmpdir);
+	ld_buf_init(&b, 64);
+	CU_ASSERT_EQUAL(ld_config_read_key_file(path, &b, &err), LD_OK);
+	CU_ASSERT_EQUAL(b.len, 7);
+	CU_ASSERT_STRING_EQUAL(b.data, "secret\n");
+	ld_buf_free(&b);
+
+	chmod(path, 0604);
+	ld_buf_init(&b, 64);
+	CU_ASSERT_EQUAL(ld_config_read_key_file(path, &b, &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "mode 0604"));
+	CU_ASSERT_EQUAL(b.len, 0);
+	ld_buf_free(&b);
+
+	snprintf(path, sizeof path, "%s/fifo.key", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	ld_buf_init(&b, 64);
+	CU_ASSERT_EQUAL(ld_config_read_key_file(path, &b, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a regular file"));
+	ld_buf_free(&b);
+	unlink(path);
+
+	ld_buf_init(&b, 4);
+	write_file("big.key", "0123456789\n", 0600);
+	snprintf(path, sizeof path, "%s/big.key", tmpdir);
+	CU_ASSERT_EQUAL(ld_config_read_key_file(path, &b, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "larger than 4 bytes"));
+	ld_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -505,6 +548,7 @@ main(void)
 		LD_TEST(test_config_empty_unknown_section),
 		LD_TEST(test_config_late_errors_name_line),
 		LD_TEST(test_config_key_file_mode),
+		LD_TEST(test_key_file_read_checks_descriptor),
 		LD_TEST(test_config_example_is_valid_and_complete),
 		LD_TEST(test_config_example_loads),
 		LD_TEST_END };

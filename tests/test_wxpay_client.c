@@ -240,6 +240,36 @@ kat_key(const char *file, int priv)
 	return k;
 }
 
+/*
+ * A copy of a fixture in tmpdir with the given mode: the client refuses a
+ * merchant key that group or others may read, as git checks them out.
+ */
+static char *
+fixture_copy(const char *name, const char *as, mode_t mode)
+{
+	struct ld_buf b;
+	struct ld_err err;
+	char *from = ld_asprintf("%s/%s", katdir, name);
+	char *to = ld_asprintf("%s/%s", tmpdir, as);
+	FILE *f;
+	int ok;
+
+	ld_buf_init(&b, 0);
+	ok = ld_buf_read_file(&b, from, &err) == LD_OK &&
+	    (f = fopen(to, "wb")) != NULL &&
+	    fwrite(b.data, 1, b.len, f) == b.len && fclose(f) == 0 &&
+	    chmod(to, mode) == 0;
+	ld_buf_free(&b);
+	free(from);
+	if (!ok) {
+		free(to);
+		return NULL;
+	}
+	return to;
+}
+
+static char *merchant_key_file;
+
 static int
 suite_init(void)
 {
@@ -249,6 +279,10 @@ suite_init(void)
 	snprintf(katdir, sizeof katdir, "%s/tests/kat", src ? src : ".");
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/ld-test-wxclient.XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	merchant_key_file = fixture_copy(
+	    "wechatpay-java.merchant_private_key.pem", "merchant.pem", 0600);
+	if (merchant_key_file == NULL)
 		return -1;
 	fake.platform_key = kat_key("wechatpay-java.wechat_pay_private_key.pem",
 	    1);
@@ -286,6 +320,7 @@ suite_clean(void)
 	EVP_PKEY_free(fake.cert_key);
 	EVP_PKEY_free(fake.merchant_pub);
 	free(fake.req_body);
+	free(merchant_key_file);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -324,8 +359,7 @@ make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
 	SET(mchid, "1900000001");
 	SET(appid, "wx8888888888888888");
 	SET(merchant_serial, MCH_SERIAL);
-	cfg.wxpay.private_key_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-java.merchant_private_key.pem");
+	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
 	cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s", katdir,
 	    "wechatpay-java.wechat_pay_public_key.pem");
 	SET(platform_key_id, PKID);
@@ -1381,9 +1415,16 @@ test_client_config(void)
 	cfg.wxpay.mchid = ld_strdup("1");
 	cfg.wxpay.appid = ld_strdup("wx1");
 	cfg.wxpay.merchant_serial = ld_strdup(MCH_SERIAL);
-	cfg.wxpay.private_key_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-java.merchant_private_key.pem");
+	cfg.wxpay.private_key_file = fixture_copy(
+	    "wechatpay-java.merchant_private_key.pem", "open.pem", 0644);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.wxpay.private_key_file);
 	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
+	/* A merchant key that others may read: refused, naming the mode. */
+	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "open.pem has mode 0644"));
+	free(cfg.wxpay.private_key_file);
+	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform"));

@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
+#include <openssl/crypto.h>
 
 #include "ld_alloc.h"
+#include "ld_buf.h"
 #include "ld_config.h"
 
 #ifndef LD_SYSCONFDIR
@@ -334,6 +338,20 @@ bad:
 	    "expected a non-negative integer");
 }
 
+static enum ld_status
+key_file_mode_ok(const char *path, const struct stat *sb, struct ld_err *err)
+{
+	if (!S_ISREG(sb->st_mode))
+		return ld_err_set(err, LD_EINVAL,
+		    "key file %s: not a regular file", path);
+	if (sb->st_mode & (S_IRWXG | S_IRWXO))
+		return ld_err_set(err, LD_EPERM,
+		    "key file %s has mode %04o: it must not be accessible "
+		    "by group or others (chmod 600 %s)", path,
+		    (unsigned)(sb->st_mode & 07777), path);
+	return LD_OK;
+}
+
 enum ld_status
 ld_config_check_key_file(const char *path, struct ld_err *err)
 {
@@ -342,15 +360,54 @@ ld_config_check_key_file(const char *path, struct ld_err *err)
 	if (stat(path, &sb) != 0)
 		return ld_err_set(err, LD_EIO, "key file %s: %s", path,
 		    strerror(errno));
-	if (!S_ISREG(sb.st_mode))
-		return ld_err_set(err, LD_EINVAL,
-		    "key file %s: not a regular file", path);
-	if (sb.st_mode & (S_IRWXG | S_IRWXO))
-		return ld_err_set(err, LD_EPERM,
-		    "key file %s has mode %04o: it must not be accessible "
-		    "by group or others (chmod 600 %s)", path,
-		    (unsigned)(sb.st_mode & 07777), path);
-	return LD_OK;
+	return key_file_mode_ok(path, &sb, err);
+}
+
+enum ld_status
+ld_config_read_key_file(const char *path, struct ld_buf *b,
+    struct ld_err *err)
+{
+	struct stat sb;
+	enum ld_status st;
+	char chunk[4096];
+	ssize_t n;
+	int fd;
+
+	/* O_NONBLOCK: a FIFO put in the key's place must not hang us. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return ld_err_set(err, errno == ENOENT ? LD_ENOTFOUND : LD_EIO,
+		    "key file %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) != 0) {
+		st = ld_err_set(err, LD_EIO, "key file %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((st = key_file_mode_ok(path, &sb, err)) != LD_OK)
+		goto out;
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			st = ld_err_set(err, LD_EIO, "key file %s: %s", path,
+			    strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if (ld_buf_append(b, chunk, (size_t)n) != LD_OK) {
+			st = ld_err_set(err, LD_EINVAL,
+			    "key file %s: larger than %zu bytes", path, b->max);
+			break;
+		}
+	}
+	if (st == LD_OK && b->data == NULL)
+		st = ld_buf_puts(b, "");
+out:
+	OPENSSL_cleanse(chunk, sizeof chunk);
+	close(fd);
+	return st;
 }
 
 /*

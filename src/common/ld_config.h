@@ -16,6 +16,8 @@
 
 #include "ld_err.h"
 
+struct ld_buf;
+
 enum ld_wxpay_mode {
 	LD_WXPAY_V3 = 0,      /* 商家转账 transfer bills */
 	LD_WXPAY_V2,          /* legacy 企业付款到零钱 */
@@ -102,6 +104,14 @@ void ld_config_free(struct ld_config *cfg);
  * writable by group or others, naming its path and mode.
  */
 enum ld_status ld_config_check_key_file(const char *path, struct ld_err *err);
+
+/*
+ * Reads a secret file into b (initialised by the caller) after the same
+ * checks, made on the descriptor it reads from, so that the file checked
+ * is the file read even if the path is swapped in between.
+ */
+enum ld_status ld_config_read_key_file(const char *path, struct ld_buf *b,
+    struct ld_err *err);
 
 /*
  * The keys the file may hold, in the loader's order: fills section and name

@@ -84,11 +84,8 @@ ld_pii_key_load(struct ld_pii_key *k, const char *path, struct ld_err *err)
 	enum ld_status st;
 	size_t n;
 
-	st = ld_config_check_key_file(path, err);
-	if (st != LD_OK)
-		return st;
 	ld_buf_init(&b, 4096);
-	st = ld_buf_read_file(&b, path, err);
+	st = ld_config_read_key_file(path, &b, err);
 	if (st != LD_OK)
 		goto out;
 	n = b.len;

@@ -279,7 +279,8 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 	}
 
 	if (cfg->wxpay.private_key_file != NULL) {
-		if ((st = wx_load_private_key(cfg->wxpay.private_key_file,
+		if ((st = wx_load_secret_private_key(
+		    cfg->wxpay.private_key_file,
 		    &c->merchant_key, err)) != LD_OK)
 			goto fail;
 	} else if (v3) {

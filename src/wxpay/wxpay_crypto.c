@@ -21,6 +21,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_config.h"
 #include "wxpay_crypto.h"
 
 /* Key and certificate files are small; anything larger is not one. */
@@ -161,6 +162,26 @@ wx_load_private_key(const char *pem_path, EVP_PKEY **out, struct ld_err *err)
 	ld_buf_free(&b);
 	if (st != LD_OK)
 		ld_err_prefix(err, "%s: ", pem_path);
+	return st;
+}
+
+enum ld_status
+wx_load_secret_private_key(const char *pem_path, EVP_PKEY **out,
+    struct ld_err *err)
+{
+	struct ld_buf b;
+	enum ld_status st;
+
+	*out = NULL;
+	ld_buf_init(&b, WX_PEM_MAX);
+	if ((st = ld_config_read_key_file(pem_path, &b, err)) == LD_OK) {
+		st = wx_private_key_from_pem(b.data, b.len, out, err);
+		if (st != LD_OK)
+			ld_err_prefix(err, "%s: ", pem_path);
+	}
+	if (b.data != NULL)
+		OPENSSL_cleanse(b.data, b.cap);
+	ld_buf_free(&b);
 	return st;
 }
 

@@ -55,6 +55,14 @@ enum ld_status	wx_load_private_key(const char *pem_path, EVP_PKEY **out,
 		    struct ld_err *err);
 
 /*
+ * Same as wx_load_private_key for a key named by the configuration: the
+ * file is refused, as any key file is, when group or others may access it
+ * (checked on the descriptor it is read from).
+ */
+enum ld_status	wx_load_secret_private_key(const char *pem_path,
+		    EVP_PKEY **out, struct ld_err *err);
+
+/*
  * Reads a PEM "PUBLIC KEY", "RSA PUBLIC KEY" or "CERTIFICATE" and returns
  * its RSA public key in *out (caller frees).  Same failures as above.
  */

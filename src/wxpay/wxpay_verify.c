@@ -303,10 +303,10 @@ read_secret(const char *path, struct ld_buf *b, struct ld_err *err)
 {
 	enum ld_status st;
 
-	if ((st = ld_config_check_key_file(path, err)) != LD_OK)
-		return st;
 	ld_buf_init(b, 4096);
-	if ((st = ld_buf_read_file(b, path, err)) != LD_OK) {
+	if ((st = ld_config_read_key_file(path, b, err)) != LD_OK) {
+		if (b->data != NULL)
+			OPENSSL_cleanse(b->data, b->cap);
 		ld_buf_free(b);
 		return st;
 	}
