@@ -917,6 +917,81 @@ test_property_answer_verify(void)
 	free(certf);
 }
 
+/* Signs body at Unix time ts with k and verifies it at that same time. */
+static enum ld_status
+verify_at(struct wx_verifier *v, EVP_PKEY *k, const char *serial,
+    time_t ts, struct ld_err *err)
+{
+	const char body[] = "{\"state\":\"SUCCESS\"}";
+	struct wx_signed_headers h;
+	char tsbuf[24], *m, *sig = NULL;
+	enum ld_status st;
+	size_t mlen;
+
+	snprintf(tsbuf, sizeof tsbuf, "%lld", (long long)ts);
+	m = wx_v3_response_message_len(tsbuf, "n1", body, sizeof body - 1,
+	    &mlen);
+	st = wx_rsa_sign_b64(k, m, mlen, &sig, err);
+	free(m);
+	if (st != LD_OK)
+		return st;
+	h.timestamp = tsbuf;
+	h.nonce = "n1";
+	h.signature = sig;
+	h.serial = serial;
+	st = wx_verify_signed(v, &h, body, sizeof body - 1, ts, err);
+	free(sig);
+	return st;
+}
+
+/*
+ * A platform certificate verifies only within its validity.  The window of
+ * the SDK's fixture, as `openssl x509 -startdate -enddate` prints it:
+ * notBefore=May 10 01:57:10 2022 GMT, notAfter=May 9 01:57:10 2025 GMT.
+ */
+static void
+test_certificate_validity_window(void)
+{
+	EVP_PKEY *mk = kat_priv("wechatpay-java.merchant_private_key.pem");
+	EVP_PKEY *wk = kat_priv("wechatpay-java.wechat_pay_private_key.pem");
+	char *certf = kat_path("wechatpay-java.merchant_certificate.pem");
+	char *pubf = kat_path("wechatpay-java.wechat_pay_public_key.pem");
+	const char *pkid = "PUB_KEY_ID_0000000000000024101100397200000006";
+	const char *serial = "5F1C72E2A8931B72A2E13AF8DEE92471EB397115";
+	const time_t not_before = 1652147830, not_after = 1746755830;
+	struct wx_verifier v;
+	struct ld_err err;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mk);
+	wx_verifier_init(&v);
+	CU_ASSERT_EQUAL_FATAL(wx_verifier_add_file(&v, NULL, certf, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(v.keys[0].not_before, (int64_t)not_before);
+	CU_ASSERT_EQUAL(v.keys[0].not_after, (int64_t)not_after);
+	CU_ASSERT_EQUAL(verify_at(&v, mk, serial, not_before, &err), LD_OK);
+	CU_ASSERT_EQUAL(verify_at(&v, mk, serial, not_after, &err), LD_OK);
+	CU_ASSERT_EQUAL(verify_at(&v, mk, serial, not_after + 1, &err),
+	    LD_ECRYPTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expired"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "2025-05-09 01:57:10 UTC"));
+	CU_ASSERT_EQUAL(verify_at(&v, mk, serial, not_before - 1, &err),
+	    LD_ECRYPTO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not yet valid"));
+	/* A public key has no window. */
+	CU_ASSERT_EQUAL_FATAL(wx_verifier_add_file(&v, pkid, pubf, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_check_validity(&v, pkid, 0, &err), LD_OK);
+	CU_ASSERT_EQUAL(verify_at(&v, wk, pkid, not_after + 86400, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_check_validity(&v, "PUB_KEY_ID_1", 0,
+	    &err), LD_ENOTFOUND);
+	wx_verifier_clear(&v);
+	EVP_PKEY_free(mk);
+	EVP_PKEY_free(wk);
+	free(certf);
+	free(pubf);
+}
+
 static void
 test_notify_open(void)
 {
@@ -1772,6 +1847,7 @@ main(void)
 	static const struct ld_test_case prop[] = {
 		LD_TEST(test_property_request_sign),
 		LD_TEST(test_property_answer_verify),
+		LD_TEST(test_certificate_validity_window),
 		LD_TEST(test_notify_open),
 		LD_TEST(test_parse_authorization),
 		LD_TEST(test_base64),

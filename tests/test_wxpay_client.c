@@ -1434,9 +1434,22 @@ test_client_config(void)
 	cfg.wxpay.platform_cert_serial = ld_strdup("ABCDEF");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, cert_serial()));
-	/* Plain http to a remote host. */
+	/* An expired certificate (the java SDK's, notAfter 2025-05-09). */
 	free(cfg.wxpay.platform_cert_serial);
 	cfg.wxpay.platform_cert_serial = NULL;
+	free(cfg.wxpay.platform_cert_file);
+	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
+	    "wechatpay-java.wechat_pay_certificate.pem");
+	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_ECRYPTO);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform_cert_file"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expired"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "2025-05-09 02:04:30 UTC"));
+	/* The go SDK's certificate is valid until 2031. */
+	free(cfg.wxpay.platform_cert_file);
+	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
+	    "wechatpay-go.notify_test_cert.pem");
+	/* Plain http to a remote host. */
 	free(cfg.wxpay.base_url);
 	cfg.wxpay.base_url = ld_strdup("http://api.mch.weixin.qq.com");
 	cfg.wxpay.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);

@@ -131,6 +131,7 @@ wx_certificates_answer(struct wx_client *c, cJSON *json,
 	const cJSON *data, *e;
 	struct wx_platform_cert *pc;
 	EVP_PKEY *keys[CERTS_MAX] = { NULL };
+	int64_t nb[CERTS_MAX] = { 0 }, na[CERTS_MAX] = { 0 };
 	enum ld_status st = LD_OK;
 	size_t i, cnt, fresh;
 
@@ -186,8 +187,14 @@ wx_certificates_answer(struct wx_client *c, cJSON *json,
 			    strlen(pc[i].pem), &keys[i], err);
 	for (i = 0; st == LD_OK && i < cnt; i++)
 		if (keys[i] != NULL)
-			st = wx_verifier_add(&c->verifier, pc[i].serial_no,
-			    keys[i], err);
+			st = wx_cert_validity_pem(pc[i].pem,
+			    strlen(pc[i].pem), &nb[i], &na[i], err);
+	for (i = 0; st == LD_OK && i < cnt; i++)
+		if (keys[i] != NULL &&
+		    (st = wx_verifier_add(&c->verifier, pc[i].serial_no,
+		    keys[i], err)) == LD_OK)
+			st = wx_verifier_set_validity(&c->verifier,
+			    pc[i].serial_no, nb[i], na[i], err);
 	for (i = 0; i < cnt; i++)
 		EVP_PKEY_free(keys[i]);
 	if (st != LD_OK) {

@@ -306,11 +306,21 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    cfg->wxpay.platform_public_key_file, err)) != LD_OK)
 			goto fail;
 	}
-	if (cfg->wxpay.platform_cert_file != NULL &&
-	    (st = wx_verifier_add_file(&c->verifier,
-	    cfg->wxpay.platform_cert_serial, cfg->wxpay.platform_cert_file,
-	    err)) != LD_OK)
-		goto fail;
+	if (cfg->wxpay.platform_cert_file != NULL) {
+		if ((st = wx_verifier_add_file(&c->verifier,
+		    cfg->wxpay.platform_cert_serial,
+		    cfg->wxpay.platform_cert_file, err)) != LD_OK)
+			goto fail;
+		/* An expired certificate verifies nothing: say so at start,
+		 * not as every answer failing verification. */
+		if ((st = wx_verifier_check_validity(&c->verifier,
+		    c->verifier.keys[c->verifier.n - 1].serial, time(NULL),
+		    err)) != LD_OK) {
+			ld_err_prefix(err, "[wxpay] platform_cert_file %s: ",
+			    cfg->wxpay.platform_cert_file);
+			goto fail;
+		}
+	}
 	if (v3 && c->verifier.n == 0) {
 		st = ld_err_set(err, LD_EINVAL, "[wxpay] APIv3 needs "
 		    "platform_public_key_file or platform_cert_file");

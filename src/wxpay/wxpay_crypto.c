@@ -233,6 +233,45 @@ wx_cert_serial_pem(const char *pem, size_t len, char out[128],
 	return LD_OK;
 }
 
+/* Seconds since the epoch of an ASN1_TIME, without timegm(). */
+static int
+asn1_time_unix(const ASN1_TIME *t, int64_t *out)
+{
+	ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+	int days = 0, secs = 0, ok;
+
+	ok = epoch != NULL && ASN1_TIME_diff(&days, &secs, epoch, t) == 1;
+	ASN1_TIME_free(epoch);
+	if (ok)
+		*out = (int64_t)days * 86400 + secs;
+	return ok;
+}
+
+enum ld_status
+wx_cert_validity_pem(const char *pem, size_t len, int64_t *not_before,
+    int64_t *not_after, struct ld_err *err)
+{
+	BIO *bio;
+	X509 *x;
+	int ok;
+
+	if (len > INT32_MAX)
+		return ld_err_set(err, LD_EINVAL, "certificate: too large");
+	bio = BIO_new_mem_buf(pem, (int)len);
+	x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	if (x == NULL)
+		return ld_err_set(err, LD_ECRYPTO, "no PEM certificate (%s)",
+		    ssl_reason());
+	ok = asn1_time_unix(X509_get0_notBefore(x), not_before) &&
+	    asn1_time_unix(X509_get0_notAfter(x), not_after);
+	X509_free(x);
+	if (!ok)
+		return ld_err_set(err, LD_ECRYPTO, "certificate: unreadable "
+		    "validity dates");
+	return LD_OK;
+}
+
 enum ld_status
 wx_cert_serial(const char *pem_path, char out[128], struct ld_err *err)
 {

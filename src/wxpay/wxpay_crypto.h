@@ -84,6 +84,14 @@ enum ld_status	wx_private_key_from_pem(const char *pem, size_t len,
 enum ld_status	wx_cert_serial(const char *pem_path, char out[128],
 		    struct ld_err *err);
 
+/*
+ * The validity window of a PEM certificate held in memory, as Unix seconds
+ * (notBefore and notAfter, both inclusive).
+ */
+enum ld_status	wx_cert_validity_pem(const char *pem, size_t len,
+		    int64_t *not_before, int64_t *not_after,
+		    struct ld_err *err);
+
 /* Same as wx_cert_serial over a PEM certificate held in memory. */
 enum ld_status	wx_cert_serial_pem(const char *pem, size_t len,
 		    char out[128], struct ld_err *err);

@@ -18,6 +18,9 @@
 #include "wxpay_crypto.h"
 #include "wxpay_verify.h"
 
+/* A PEM file of one key or certificate is a few kilobytes. */
+#define WX_PEM_FILE_MAX (64 * 1024)
+
 /* A callback body is a small JSON document; refuse anything bigger. */
 #define WX_NOTIFY_MAX (256 * 1024)
 
@@ -70,28 +73,109 @@ wx_verifier_add_file(struct wx_verifier *v, const char *serial,
 {
 	char cert_serial[128];
 	struct ld_err cerr;
-	EVP_PKEY *k;
+	struct ld_buf b;
+	int64_t nb = 0, na = 0;
+	EVP_PKEY *k = NULL;
 	enum ld_status st;
 
+	ld_buf_init(&b, WX_PEM_FILE_MAX);
+	if ((st = ld_buf_read_file(&b, pem_path, err)) != LD_OK)
+		goto out;
 	/* A certificate names its own serial; a bare key needs one given. */
-	if (wx_cert_serial(pem_path, cert_serial, &cerr) != LD_OK)
+	if (wx_cert_serial_pem(b.data, b.len, cert_serial, &cerr) != LD_OK)
 		cert_serial[0] = '\0';
+	else if ((st = wx_cert_validity_pem(b.data, b.len, &nb, &na,
+	    err)) != LD_OK) {
+		ld_err_prefix(err, "%s: ", pem_path);
+		goto out;
+	}
 	if (serial == NULL || serial[0] == '\0') {
-		if (cert_serial[0] == '\0')
-			return ld_err_set(err, LD_EINVAL, "%s: a public key "
+		if (cert_serial[0] == '\0') {
+			st = ld_err_set(err, LD_EINVAL, "%s: a public key "
 			    "needs its key id (PUB_KEY_ID_...)", pem_path);
+			goto out;
+		}
 		serial = cert_serial;
 	} else if (cert_serial[0] != '\0' &&
 	    strcasecmp(serial, cert_serial) != 0) {
-		return ld_err_set(err, LD_EINVAL, "%s: certificate serial "
+		st = ld_err_set(err, LD_EINVAL, "%s: certificate serial "
 		    "%s differs from the configured %s", pem_path,
 		    cert_serial, serial);
+		goto out;
 	}
-	if ((st = wx_load_public_key(pem_path, &k, err)) != LD_OK)
-		return st;
-	st = wx_verifier_add(v, serial, k, err);
+	if ((st = wx_public_key_from_pem(b.data, b.len, &k, err)) != LD_OK) {
+		ld_err_prefix(err, "%s: ", pem_path);
+		goto out;
+	}
+	if ((st = wx_verifier_add(v, serial, k, err)) == LD_OK &&
+	    cert_serial[0] != '\0')
+		st = wx_verifier_set_validity(v, serial, nb, na, err);
+out:
 	EVP_PKEY_free(k);
+	ld_buf_free(&b);
 	return st;
+}
+
+/* The index of serial's key, or v->n when it is not trusted. */
+static size_t
+find_index(const struct wx_verifier *v, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; serial != NULL && i < v->n; i++)
+		if (strcmp(v->keys[i].serial, serial) == 0)
+			return i;
+	return v->n;
+}
+
+enum ld_status
+wx_verifier_set_validity(struct wx_verifier *v, const char *serial,
+    int64_t not_before, int64_t not_after, struct ld_err *err)
+{
+	struct wx_verifier_key *e;
+	size_t i = find_index(v, serial);
+
+	if (i == v->n)
+		return ld_err_set(err, LD_ENOTFOUND, "verifier: serial %s is "
+		    "not trusted", serial != NULL ? serial : "(none)");
+	e = &v->keys[i];
+	e->bounded = 1;
+	e->not_before = not_before;
+	e->not_after = not_after;
+	return LD_OK;
+}
+
+static void
+utc_text(int64_t t, char *out, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, cap, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, cap, "@%lld", (long long)t);
+}
+
+enum ld_status
+wx_verifier_check_validity(const struct wx_verifier *v, const char *serial,
+    time_t now, struct ld_err *err)
+{
+	const struct wx_verifier_key *e;
+	size_t i = find_index(v, serial);
+	char from[40], to[40];
+
+	if (i == v->n)
+		return ld_err_set(err, LD_ENOTFOUND, "verifier: serial %s is "
+		    "not trusted", serial != NULL ? serial : "(none)");
+	e = &v->keys[i];
+	if (!e->bounded || ((int64_t)now >= e->not_before &&
+	    (int64_t)now <= e->not_after))
+		return LD_OK;
+	utc_text(e->not_before, from, sizeof from);
+	utc_text(e->not_after, to, sizeof to);
+	return ld_err_set(err, LD_ECRYPTO, "platform certificate %s is %s "
+	    "(valid from %s to %s)", e->serial, (int64_t)now > e->not_after ?
+	    "expired" : "not yet valid", from, to);
 }
 
 EVP_PKEY *
@@ -157,6 +241,8 @@ wx_verify_signed(const struct wx_verifier *v,
 		return ld_err_set(err, LD_ECRYPTO, "Wechatpay-Serial %.128s "
 		    "is not a configured platform certificate or public key",
 		    h->serial);
+	if (wx_verifier_check_validity(v, h->serial, now, err) != LD_OK)
+		return LD_ECRYPTO;
 	msg = wx_v3_response_message_len(h->timestamp, h->nonce, body,
 	    body_len, &mlen);
 	st = wx_rsa_verify_b64(key, msg, mlen, h->signature, err);

@@ -11,6 +11,7 @@
 #define LD_WXPAY_VERIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -22,9 +23,13 @@
 /* The keys WeChat Pay may sign with, by serial.  Owns its keys. */
 struct wx_verifier {
 	size_t n;
-	struct {
+	struct wx_verifier_key {
 		char serial[128];
 		EVP_PKEY *key;
+		/* A platform certificate signs only within its validity
+		 * (Unix seconds, inclusive); a public key has none. */
+		int bounded;
+		int64_t not_before, not_after;
 	} keys[WX_VERIFIER_MAX_KEYS];
 };
 
@@ -56,6 +61,22 @@ enum ld_status	wx_verifier_add(struct wx_verifier *v, const char *serial,
 enum ld_status	wx_verifier_add_file(struct wx_verifier *v,
 		    const char *serial, const char *pem_path,
 		    struct ld_err *err);
+
+/*
+ * Limits the key trusted under serial to a certificate's validity window:
+ * an answer or callback signed with it outside the window fails
+ * verification.  LD_ENOTFOUND when the serial is not trusted.
+ */
+enum ld_status	wx_verifier_set_validity(struct wx_verifier *v,
+		    const char *serial, int64_t not_before, int64_t not_after,
+		    struct ld_err *err);
+
+/*
+ * LD_OK when the key trusted under serial may sign at now; else LD_ECRYPTO
+ * naming the serial and its window (LD_ENOTFOUND when not trusted).
+ */
+enum ld_status	wx_verifier_check_validity(const struct wx_verifier *v,
+		    const char *serial, time_t now, struct ld_err *err);
 
 /* The key trusted under serial (borrowed), or NULL. */
 EVP_PKEY	*wx_verifier_find(const struct wx_verifier *v,
