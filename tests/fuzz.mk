@@ -10,8 +10,8 @@
 #
 #   make fuzz                            every harness, 60 s each
 #   make fuzz FUZZ_SECONDS=300
-#   make fuzz FUZZ_TARGETS='fuzz_v2_xml fuzz_sim_auth'
-#   make fuzz FUZZ_BUILD_ONLY=1          build only
+#   make fuzz FUZZ_TARGETS='fuzz_v2_xml fuzz_sim_auth risk_xgb'
+#   make fuzz FUZZ_BUILD_ONLY=1          build every harness, run none
 #
 # FUZZ_CC and FUZZ_SECONDS are shared with fuzz_risk.mk; the script falls
 # back to clang and 60 when they are empty.
@@ -35,12 +35,26 @@ EXTRA_DIST += %reldir%/fuzz/run.sh %reldir%/fuzz/fuzz_util.h \
 	%reldir%/fuzz/corpus/fuzz_http_headers \
 	%reldir%/fuzz/corpus/fuzz_sim_request \
 	%reldir%/fuzz/corpus/fuzz_sim_auth
+# FUZZ_TARGETS may name harnesses of both: risk_* go to fuzz-risk.
 fuzz:
-	@FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_CC='$(FUZZ_CC)' \
-	  FUZZ_TARGETS='$(FUZZ_TARGETS)' FUZZ_BUILD_ONLY='$(FUZZ_BUILD_ONLY)' \
+	@risk=; wx=; for t in $(FUZZ_TARGETS); do \
+	  case $$t in risk_*) risk="$$risk $$t";; *) wx="$$wx $$t";; esac; \
+	done; \
+	if test -z '$(FUZZ_TARGETS)' || test -n "$$risk"; then \
+	  if test -n '$(FUZZ_BUILD_ONLY)'; then \
+	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk-build || exit 1; \
+	  elif test -n "$$risk"; then \
+	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk FUZZ_RISK_NAMES="$$risk" || \
+	      exit 1; \
+	  else \
+	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk || exit 1; \
+	  fi; \
+	fi; \
+	if test -z '$(FUZZ_TARGETS)' || test -n "$$wx"; then \
+	  FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_CC='$(FUZZ_CC)' \
+	  FUZZ_TARGETS="$$wx" FUZZ_BUILD_ONLY='$(FUZZ_BUILD_ONLY)' \
 	  srcdir='$(abs_top_srcdir)' builddir='$(abs_top_builddir)' \
 	  FUZZ_CPPFLAGS='$(FUZZ_WX_CPPFLAGS)' FUZZ_LIBS='$(FUZZ_WX_LIBS)' \
-	  $(SHELL) $(abs_top_srcdir)/tests/fuzz/run.sh
-# The risk engine's harnesses (tests/fuzz_risk.mk) run first.
-fuzz: fuzz-risk
+	  $(SHELL) $(abs_top_srcdir)/tests/fuzz/run.sh; \
+	fi
 .PHONY: fuzz
