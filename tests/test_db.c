@@ -740,6 +740,62 @@ test_functions_pin_search_path(void)
 }
 
 /*
+ * The definer functions run as loandesk_api, not as whoever migrated (here
+ * a superuser): a role with no login that owns nothing but them, so that
+ * what runs inside them may not delete audit rows, disable the append-only
+ * trigger or leave the database.
+ */
+static void
+su_expect_denied_as_api(const char *sql, const char *sqlstate)
+{
+	struct ld_err err;
+
+	su_exec("BEGIN");
+	su_exec("SET LOCAL ROLE loandesk_api");
+	ld_err_clear(&err);
+	CU_ASSERT_NOT_EQUAL(ld_db_cmd(&su, sql, &err), LD_OK);
+	if (strcmp(su.sqlstate, sqlstate) != 0)
+		fprintf(stderr, "as loandesk_api: %s: got %s (%s), expected "
+		    "%s\n", sql, su.sqlstate, err.msg, sqlstate);
+	CU_ASSERT_STRING_EQUAL(su.sqlstate, sqlstate);
+	su_exec("ROLLBACK");
+}
+
+static void
+test_definer_functions_run_as_loandesk_api(void)
+{
+	char got[4096];
+
+	su_text("SELECT coalesce(string_agg(p.oid::regprocedure::text || ' "
+	    "owned by ' || pg_get_userbyid(p.proowner), ', '), '') FROM "
+	    "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
+	    "n.nspname IN ('public', 'api') AND p.prosecdef AND "
+	    "pg_get_userbyid(p.proowner) <> 'loandesk_api'", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "");
+	su_text("SELECT rolsuper::text || rolcanlogin::text || rolcreaterole::"
+	    "text || rolcreatedb::text || rolbypassrls::text FROM pg_roles "
+	    "WHERE rolname = 'loandesk_api'", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "falsefalsefalsefalsefalse");
+	/* It owns no table, sequence, view or schema. */
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_class WHERE "
+	    "relowner = 'loandesk_api'::regrole"), 0);
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_namespace WHERE "
+	    "nspowner = 'loandesk_api'::regrole"), 0);
+	/* Only what the functions need. */
+	su_expect_denied_as_api("DELETE FROM audit_log", "42501");
+	su_expect_denied_as_api("TRUNCATE audit_log", "42501");
+	su_expect_denied_as_api("ALTER TABLE audit_log DISABLE TRIGGER "
+	    "audit_log_append_only", "42501");
+	su_expect_denied_as_api("SET session_replication_role = replica",
+	    "42501");
+	su_expect_denied_as_api("UPDATE settings SET value = value", "42501");
+	su_expect_denied_as_api("DELETE FROM applications", "42501");
+	su_expect_denied_as_api("CREATE TABLE api.x (i int)", "42501");
+	su_expect_denied_as_api("COPY audit_log TO '/tmp/ld-audit-copy'",
+	    "42501");
+}
+
+/*
  * A risk officer allowed temporary tables (a database where TEMP was
  * granted again) shadows the tables the decision function uses: the
  * decision must still land in ours, with its audit row, and the payout
@@ -1255,6 +1311,7 @@ main(void)
 		LD_TEST(test_money_checks),
 		LD_TEST(test_privileges_by_role_and_table),
 		LD_TEST(test_functions_pin_search_path),
+		LD_TEST(test_definer_functions_run_as_loandesk_api),
 		LD_TEST(test_temp_tables_cannot_hijack_api),
 		LD_TEST(test_daemon_writes_only_scoring),
 		LD_TEST(test_review_assign_checks_the_assignee),
