@@ -201,24 +201,36 @@ wx_load_public_key(const char *pem_path, EVP_PKEY **out, struct ld_err *err)
 	return st;
 }
 
+/* The first certificate of a PEM held in memory; caller frees *x. */
+static enum ld_status
+x509_from_pem(const char *pem, size_t len, X509 **x, struct ld_err *err)
+{
+	BIO *bio;
+
+	*x = NULL;
+	if (len > INT32_MAX)
+		return ld_err_set(err, LD_EINVAL, "certificate: too large");
+	bio = BIO_new_mem_buf(pem, (int)len);
+	*x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+	BIO_free(bio);
+	if (*x == NULL)
+		return ld_err_set(err, LD_ECRYPTO, "no PEM certificate (%s)",
+		    ssl_reason());
+	return LD_OK;
+}
+
 enum ld_status
 wx_cert_serial_pem(const char *pem, size_t len, char out[128],
     struct ld_err *err)
 {
-	BIO *bio;
+	enum ld_status st;
 	X509 *x;
 	BIGNUM *bn;
 	char *hex;
 
 	out[0] = '\0';
-	if (len > INT32_MAX)
-		return ld_err_set(err, LD_EINVAL, "certificate: too large");
-	bio = BIO_new_mem_buf(pem, (int)len);
-	x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (x == NULL)
-		return ld_err_set(err, LD_ECRYPTO, "no PEM certificate (%s)",
-		    ssl_reason());
+	if ((st = x509_from_pem(pem, len, &x, err)) != LD_OK)
+		return st;
 	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
 	X509_free(x);
 	hex = bn != NULL ? BN_bn2hex(bn) : NULL;
@@ -251,18 +263,12 @@ enum ld_status
 wx_cert_validity_pem(const char *pem, size_t len, int64_t *not_before,
     int64_t *not_after, struct ld_err *err)
 {
-	BIO *bio;
+	enum ld_status st;
 	X509 *x;
 	int ok;
 
-	if (len > INT32_MAX)
-		return ld_err_set(err, LD_EINVAL, "certificate: too large");
-	bio = BIO_new_mem_buf(pem, (int)len);
-	x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
-	BIO_free(bio);
-	if (x == NULL)
-		return ld_err_set(err, LD_ECRYPTO, "no PEM certificate (%s)",
-		    ssl_reason());
+	if ((st = x509_from_pem(pem, len, &x, err)) != LD_OK)
+		return st;
 	ok = asn1_time_unix(X509_get0_notBefore(x), not_before) &&
 	    asn1_time_unix(X509_get0_notAfter(x), not_after);
 	X509_free(x);
