@@ -284,6 +284,52 @@ test_edited_migration_refused_by_name(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/*
+ * Production migrates as the database's owner, not a superuser: a login
+ * role with CREATEROLE (0003 creates the group roles).  Every migration
+ * applies as that role too, and the definer functions still end up owned
+ * by loandesk_api.
+ */
+static void
+test_migrate_as_database_owner(void)
+{
+	struct ld_migration_set set;
+	struct ld_db owner;
+	struct ld_err err;
+	enum ld_status st;
+	PGresult *r;
+	int applied = -1;
+
+	su_exec("CREATE ROLE ld_db_owner LOGIN CREATEROLE");
+	su_exec("CREATE DATABASE ld_owned OWNER ld_db_owner");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&owner, "dbname=ld_owned "
+	    "user=ld_db_owner", "test_db owner", &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(ld_migrations_scan(ld_paths_migrations(), &set,
+	    &err), LD_OK);
+	st = ld_migrations_apply(&owner, &set, NULL, &applied, &err);
+	if (st != LD_OK)
+		fprintf(stderr, "migrate as the database owner: %s\n",
+		    err.msg);
+	CU_ASSERT_EQUAL(st, LD_OK);
+	CU_ASSERT_EQUAL(applied, (int)set.count);
+	ld_migrations_free(&set);
+	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&owner, "SELECT count(*) FROM "
+	    "pg_proc WHERE prosecdef AND proowner <> 'loandesk_api'::regrole "
+	    "AND pronamespace IN ('public'::regnamespace, "
+	    "'api'::regnamespace)", 0, NULL, &r, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "0");
+	PQclear(r);
+	/* And it did not keep CREATE on the schemas. */
+	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&owner, "SELECT has_schema_privilege("
+	    "'loandesk_api', 'public', 'CREATE')::text || has_schema_privilege("
+	    "'loandesk_api', 'api', 'CREATE')::text", 0, NULL, &r, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "falsefalse");
+	PQclear(r);
+	ld_db_close(&owner);
+	su_exec("DROP DATABASE ld_owned");
+}
+
 static void
 test_failed_migration_leaves_nothing(void)
 {
@@ -782,6 +828,9 @@ test_definer_functions_run_as_loandesk_api(void)
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_namespace WHERE "
 	    "nspowner = 'loandesk_api'::regrole"), 0);
 	/* Only what the functions need. */
+	su_expect_denied_as_api("SELECT name_enc FROM applicants", "42501");
+	su_expect_denied_as_api("SELECT detail FROM audit_log", "42501");
+	su_expect_denied_as_api("SELECT body FROM models", "42501");
 	su_expect_denied_as_api("DELETE FROM audit_log", "42501");
 	su_expect_denied_as_api("TRUNCATE audit_log", "42501");
 	su_expect_denied_as_api("ALTER TABLE audit_log DISABLE TRIGGER "
@@ -1302,6 +1351,7 @@ main(void)
 		LD_TEST(test_migrate_again_does_nothing),
 		LD_TEST(test_concurrent_migrators_serialise),
 		LD_TEST(test_edited_migration_refused_by_name),
+		LD_TEST(test_migrate_as_database_owner),
 		LD_TEST(test_failed_migration_leaves_nothing),
 		LD_TEST(test_unix_socket_only),
 		LD_TEST(test_risk_role_decides_through_api_only),

@@ -7,12 +7,14 @@
 -- server's files, and the triggers that keep audit_log append-only, which
 -- a table's owner or a superuser may disable.  As loandesk_api the same
 -- flaw reaches the rows these functions may write and no further: it reads
--- the tables, inserts audit rows, updates applications, reviews and the
--- audit head, inserts payouts, and may not delete, truncate, alter or
--- disable anything.
+-- the tables they decide from, inserts audit rows, updates applications,
+-- reviews and the audit head, inserts payouts, and may not read personal
+-- data, delete, truncate, alter or disable anything.
 --
 -- A later migration that adds a SECURITY DEFINER function gives it to
--- loandesk_api in the same file; CREATE OR REPLACE keeps the owner.
+-- loandesk_api in the same file, granting it what the function uses and,
+-- around the ALTER, CREATE on the schema (as below); CREATE OR REPLACE
+-- keeps the owner.
 -- tests/test_db.c checks that no definer function is owned by anyone else.
 
 DO $$
@@ -30,12 +32,15 @@ END
 $$;
 
 GRANT USAGE ON SCHEMA public, api TO loandesk_api;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO loandesk_api;
+-- What the functions and the triggers they fire read, and no more: not
+-- the sealed personal data, the settings, the payout records or models.
+GRANT SELECT ON applications, decision_reasons, reviews, audit_head
+	TO loandesk_api;
 -- application_decide; review_set_assignee; review_open_application.
 GRANT UPDATE ON applications, reviews TO loandesk_api;
 GRANT INSERT ON reviews, payouts TO loandesk_api;
--- audit_record and its trigger, which moves the head of the chain.
-GRANT INSERT ON audit_log TO loandesk_api;
+-- audit_record (RETURNING id) and its trigger, which moves the head.
+GRANT INSERT, SELECT (id) ON audit_log TO loandesk_api;
 GRANT UPDATE ON audit_head TO loandesk_api;
 -- The helpers the api functions call, revoked from PUBLIC.
 GRANT EXECUTE ON FUNCTION require_role(text[]), review_group(text),
@@ -44,12 +49,16 @@ GRANT EXECUTE ON FUNCTION require_role(text[]), review_group(text),
 	audit_canonical(bigint, timestamptz, text, text, text, text, jsonb)
 	TO loandesk_api;
 
+-- A non-superuser may give a function only to a role that could create
+-- it, so loandesk_api holds CREATE on the schemas for these statements.
+GRANT CREATE ON SCHEMA public, api TO loandesk_api;
 ALTER FUNCTION audit_record(text, text, text, jsonb) OWNER TO loandesk_api;
 ALTER FUNCTION api.application_decide(bigint, text, text, text)
 	OWNER TO loandesk_api;
 ALTER FUNCTION api.review_claim(bigint) OWNER TO loandesk_api;
 ALTER FUNCTION api.review_assign(bigint, text) OWNER TO loandesk_api;
 ALTER FUNCTION api.review_release(bigint) OWNER TO loandesk_api;
+REVOKE CREATE ON SCHEMA public, api FROM loandesk_api;
 
 -- The guard of 0008 let through changes made as the table's owner, which
 -- is who the api functions ran as; they now run as loandesk_api.
