@@ -129,7 +129,7 @@ t0=$(date +%s)
 fill ld_small "$SMALL"
 fill ld_big "$BIG"
 echo "filled $SMALL and $BIG applications in $(( $(date +%s) - t0 )) s"
-if ldd "$LOANDESK" 2>/dev/null | grep -q libasan; then
+if nm "$LOANDESK" 2>/dev/null | grep -q __asan_init; then
 	echo "note: this loandesk is built with sanitizers; times and RSS include ASan's cost"
 fi
 run small ld_small "$SMALL"

@@ -58,8 +58,9 @@ q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 now() { date +%s.%N; }
 since() { echo "$(now) $1" | awk '{ printf "%.3f", $1 - $2 }'; }
 
-# The Makefile's fuzz rules name -fsanitize in every build: ask the binary.
-if ldd "$top_builddir/loandeskd" 2>/dev/null | grep -q libasan; then
+# The Makefile's fuzz rules name -fsanitize in every build: ask the binary
+# (gcc links libasan dynamically, clang statically; both call __asan_init).
+if nm "$top_builddir/loandeskd" 2>/dev/null | grep -q __asan_init; then
 	echo "note: sanitizer build; the worker's timings are not representative"
 fi
 "$PGLOCAL" init "$T/pg" >/dev/null

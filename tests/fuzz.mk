@@ -35,21 +35,17 @@ EXTRA_DIST += %reldir%/fuzz/run.sh %reldir%/fuzz/fuzz_util.h \
 	%reldir%/fuzz/corpus/fuzz_http_headers \
 	%reldir%/fuzz/corpus/fuzz_sim_request \
 	%reldir%/fuzz/corpus/fuzz_sim_auth
-# FUZZ_TARGETS may name harnesses of both: risk_* go to fuzz-risk.
-fuzz:
-	@risk=; wx=; for t in $(FUZZ_TARGETS); do \
-	  case $$t in risk_*) risk="$$risk $$t";; *) wx="$$wx $$t";; esac; \
+# FUZZ_TARGETS may name harnesses of both kinds: risk_* are the risk
+# engine's (tests/fuzz_risk.mk), built first in any case.  No $(MAKE) in
+# the recipe, so that `make -n fuzz` runs nothing.
+fuzz: fuzz-risk-build
+	@risk_names=; wx=; for t in $(FUZZ_TARGETS); do \
+	  case $$t in risk_*) risk_names="$$risk_names $$t";; \
+	  *) wx="$$wx $$t";; esac; \
 	done; \
-	if test -z '$(FUZZ_TARGETS)' || test -n "$$risk"; then \
-	  if test -n '$(FUZZ_BUILD_ONLY)'; then \
-	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk-build || exit 1; \
-	  elif test -n "$$risk"; then \
-	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk FUZZ_RISK_NAMES="$$risk" || \
-	      exit 1; \
-	  else \
-	    $(MAKE) $(AM_MAKEFLAGS) fuzz-risk || exit 1; \
-	  fi; \
-	fi; \
+	if test -z '$(FUZZ_TARGETS)'; then \
+	  risk_names='$(FUZZ_RISK_NAMES)'; fi; \
+	if test -z '$(FUZZ_BUILD_ONLY)'; then $(FUZZ_RISK_RUN); fi; \
 	if test -z '$(FUZZ_TARGETS)' || test -n "$$wx"; then \
 	  FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_CC='$(FUZZ_CC)' \
 	  FUZZ_TARGETS="$$wx" FUZZ_BUILD_ONLY='$(FUZZ_BUILD_ONLY)' \

@@ -112,10 +112,10 @@ $(FUZZ_RISK_OUT)/risk_csv_fuzz: $(top_srcdir)/tests/fuzz/risk_csv_fuzz.c \
 
 fuzz-risk-build: $(FUZZ_RISK_BINS)
 
-# Each harness for FUZZ_SECONDS on one core, in turn; a crash, leak,
-# timeout (10 s for one input) or out-of-memory (2 GB) fails the target.
-fuzz-risk: fuzz-risk-build
-	@for n in $(FUZZ_RISK_NAMES); do \
+# Each harness named in the shell variable risk_names for FUZZ_SECONDS on
+# one core, in turn; a crash, leak, timeout (10 s for one input) or
+# out-of-memory (2 GB) fails the target.  Shared with `make fuzz`.
+FUZZ_RISK_RUN = for n in $$risk_names; do \
 	  c=$(FUZZ_RISK_OUT)/corpus/$$n; \
 	  $(MKDIR_P) $$c $(FUZZ_RISK_OUT)/artifacts; \
 	  d=$(top_srcdir)/tests/fuzz/$$n.dict; \
@@ -133,6 +133,9 @@ fuzz-risk: fuzz-risk-build
 	  grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' \
 	    $(FUZZ_RISK_OUT)/$$n.log | sed "s/^/  $$n: /"; \
 	done
+
+fuzz-risk: fuzz-risk-build
+	@risk_names='$(FUZZ_RISK_NAMES)'; $(FUZZ_RISK_RUN)
 
 # The seeds and everything found so far, once each: a quick regression.
 fuzz-risk-replay: fuzz-risk-build
