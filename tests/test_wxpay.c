@@ -917,6 +917,40 @@ test_property_answer_verify(void)
 	free(certf);
 }
 
+/*
+ * The key requests name: a public key whenever there is one, else the
+ * certificate valid now that expires last, else (none valid) the first.
+ */
+static void
+test_verifier_current_key(void)
+{
+	EVP_PKEY *k = kat_pub("wechatpay-java.wechat_pay_public_key.pem");
+	struct wx_verifier v;
+	struct ld_err err;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+	wx_verifier_init(&v);
+	CU_ASSERT_PTR_NULL(wx_verifier_current(&v, 0));
+	CU_ASSERT_EQUAL(wx_verifier_add(&v, "A", k, &err), LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_add(&v, "B", k, &err), LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_set_validity(&v, "A", 100, 200, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_set_validity(&v, "B", 150, 400, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(wx_verifier_set_validity(&v, "C", 1, 2, &err),
+	    LD_ENOTFOUND);
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 120)->serial, "A");
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 160)->serial, "B");
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 400)->serial, "B");
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 401)->serial, "A");
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 99)->serial, "A");
+	CU_ASSERT_EQUAL(wx_verifier_add(&v, "PUB_KEY_ID_1", k, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(wx_verifier_current(&v, 160)->serial,
+	    "PUB_KEY_ID_1");
+	wx_verifier_clear(&v);
+	EVP_PKEY_free(k);
+}
+
 /* Signs body at Unix time ts with k and verifies it at that same time. */
 static enum ld_status
 verify_at(struct wx_verifier *v, EVP_PKEY *k, const char *serial,
@@ -1848,6 +1882,7 @@ main(void)
 		LD_TEST(test_property_request_sign),
 		LD_TEST(test_property_answer_verify),
 		LD_TEST(test_certificate_validity_window),
+		LD_TEST(test_verifier_current_key),
 		LD_TEST(test_notify_open),
 		LD_TEST(test_parse_authorization),
 		LD_TEST(test_base64),

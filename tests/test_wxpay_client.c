@@ -269,6 +269,29 @@ fixture_copy(const char *name, const char *as, mode_t mode)
 }
 
 static char *merchant_key_file;
+/*
+ * The certificate-mode platform certificate: the go SDK's test key under
+ * the serial of the go SDK's notify certificate, made at suite start and
+ * valid for 30 days, so that the tests do not expire with the fixture.
+ */
+static char *platform_cert_file;
+static const char *cert_serial(void);
+
+static char *
+make_platform_cert(void)
+{
+	char cmd[2048], *path = ld_asprintf("%s/platform_cert.pem", tmpdir);
+
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -new -key "
+	    "'%s/wechatpay-go.test_private_key.pem' -set_serial 0x%s "
+	    "-subj /CN=wxpay-test-platform -days 30 -out '%s' 2>/dev/null",
+	    katdir, cert_serial(), path);
+	if (system(cmd) != 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
 
 static int
 suite_init(void)
@@ -282,7 +305,8 @@ suite_init(void)
 		return -1;
 	merchant_key_file = fixture_copy(
 	    "wechatpay-java.merchant_private_key.pem", "merchant.pem", 0600);
-	if (merchant_key_file == NULL)
+	if (merchant_key_file == NULL ||
+	    (platform_cert_file = make_platform_cert()) == NULL)
 		return -1;
 	fake.platform_key = kat_key("wechatpay-java.wechat_pay_private_key.pem",
 	    1);
@@ -321,6 +345,7 @@ suite_clean(void)
 	EVP_PKEY_free(fake.merchant_pub);
 	free(fake.req_body);
 	free(merchant_key_file);
+	free(platform_cert_file);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
 	return system(cmd) == 0 ? 0 : -1;
 }
@@ -340,6 +365,9 @@ write_secret(const char *path, const char *text)
  * A v3 client trusting both the public key (PUB_KEY_ID_) and a platform
  * certificate, as during a switchover.
  */
+/* Set by a test that wants a client in certificate mode alone. */
+static int client_without_public_key;
+
 static struct wx_client *
 make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
     const char *ca_file, const char *p12)
@@ -360,12 +388,13 @@ make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
 	SET(appid, "wx8888888888888888");
 	SET(merchant_serial, MCH_SERIAL);
 	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
-	cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-java.wechat_pay_public_key.pem");
-	SET(platform_key_id, PKID);
-	/* The go notify certificate holds the go test key (cert_key). */
-	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-go.notify_test_cert.pem");
+	if (!client_without_public_key) {
+		cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s",
+		    katdir, "wechatpay-java.wechat_pay_public_key.pem");
+		SET(platform_key_id, PKID);
+	}
+	/* The certificate of the go test key (cert_key). */
+	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
 	cfg.wxpay.apiv3_key_file = v3;
 	cfg.wxpay.apiv2_key_file = v2;
 	cfg.wxpay.base_url = base_url != NULL ? ld_strdup(base_url) :
@@ -1429,8 +1458,7 @@ test_client_config(void)
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform"));
 	/* A certificate whose serial is not the configured one. */
-	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-go.notify_test_cert.pem");
+	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
 	cfg.wxpay.platform_cert_serial = ld_strdup("ABCDEF");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, cert_serial()));
@@ -1445,10 +1473,8 @@ test_client_config(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform_cert_file"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expired"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "2025-05-09 02:04:30 UTC"));
-	/* The go SDK's certificate is valid until 2031. */
 	free(cfg.wxpay.platform_cert_file);
-	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
-	    "wechatpay-go.notify_test_cert.pem");
+	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
 	/* Plain http to a remote host. */
 	free(cfg.wxpay.base_url);
 	cfg.wxpay.base_url = ld_strdup("http://api.mch.weixin.qq.com");
@@ -1717,6 +1743,93 @@ cert_entry(const char *serial, const char *pem, size_t len,
 	    serial, ciphertext != NULL ? ciphertext : ct);
 	free(ct);
 	return e;
+}
+
+/*
+ * In certificate mode the client names, and encrypts user_name with, the
+ * certificate that expires last among those valid: after /v3/certificates
+ * brings the rotated one (here made with the openssl CLI, valid 60 days
+ * against the configured one's 30), requests name the new serial.
+ */
+static void
+test_rotation_moves_encryption_key(void)
+{
+	struct wx_client *c;
+	struct wx_platform_cert *pc = NULL;
+	struct wx_answer a;
+	struct ld_err err;
+	char cmd[1024], *path, *pem, *e, *body;
+	int64_t av, pe;
+	size_t n;
+
+	client_without_public_key = 1;
+	c = make_client(LD_WXPAY_V3);
+	client_without_public_key = 0;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	script(200, SIGN_CERT, "{\"available_amount\":1,\"pending_amount\":0}");
+	CU_ASSERT_EQUAL(wx_balance_query(c, "BASIC", &av, &pe, &a, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(fake.serial_hdr, CERT_SERIAL);
+	wx_answer_free(&a);
+
+	snprintf(cmd, sizeof cmd, "cd '%s' && openssl genpkey -algorithm RSA "
+	    "-pkeyopt rsa_keygen_bits:2048 -out rot.key 2>/dev/null && "
+	    "openssl req -x509 -new -key rot.key -set_serial 0x2000 "
+	    "-subj /CN=rotated -days 60 -out rot.pem 2>/dev/null", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	path = ld_asprintf("%s/rot.pem", tmpdir);
+	pem = slurp_text(path);
+	free(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pem);
+	e = cert_entry("2000", pem, strlen(pem), NULL);
+	body = ld_asprintf("{\"data\":[%s]}", e);
+	script(200, SIGN_CERT, body);
+	CU_ASSERT_EQUAL(wx_certificates_fetch(c, &pc, &n, &a, &err), LD_OK);
+	wx_platform_certs_free(pc, n);
+	wx_answer_free(&a);
+
+	script(200, SIGN_CERT, "{\"available_amount\":1,\"pending_amount\":0}");
+	CU_ASSERT_EQUAL(wx_balance_query(c, "BASIC", &av, &pe, &a, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(fake.serial_hdr, "2000");
+	wx_answer_free(&a);
+	free(body);
+	free(e);
+	free(pem);
+	wx_client_free(c);
+}
+
+/*
+ * Beside a public key, an expired certificate does not stop the client:
+ * the public key verifies, and is what requests name.
+ */
+static void
+test_expired_certificate_beside_public_key(void)
+{
+	struct ld_config cfg;
+	struct wx_client *c = NULL;
+	struct ld_err err;
+
+	ld_config_defaults(&cfg);
+	cfg.wxpay.mode = LD_WXPAY_V3;
+	cfg.wxpay.mchid = ld_strdup("1");
+	cfg.wxpay.appid = ld_strdup("wx1");
+	cfg.wxpay.merchant_serial = ld_strdup(MCH_SERIAL);
+	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
+	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
+	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
+	    "wechatpay-java.wechat_pay_certificate.pem");
+	cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s", katdir,
+	    "wechatpay-java.wechat_pay_public_key.pem");
+	cfg.wxpay.platform_key_id = ld_strdup(PKID);
+	cfg.wxpay.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);
+	write_secret(cfg.wxpay.apiv3_key_file,
+	    "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb");
+	if (wx_client_new(&cfg, &c, &err) != LD_OK)
+		fprintf(stderr, "wx_client_new: %s\n", err.msg);
+	CU_ASSERT_PTR_NOT_NULL(c);
+	wx_client_free(c);
+	ld_config_free(&cfg);
 }
 
 /*
@@ -2026,6 +2139,8 @@ main(void)
 		LD_TEST(test_hostile_answers),
 		LD_TEST(test_v2_hostile),
 		LD_TEST(test_certificates_hostile),
+		LD_TEST(test_rotation_moves_encryption_key),
+		LD_TEST(test_expired_certificate_beside_public_key),
 		LD_TEST_END
 	};
 

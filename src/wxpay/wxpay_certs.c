@@ -206,6 +206,7 @@ wx_certificates_answer(struct wx_client *c, cJSON *json,
 		ld_err_prefix(err, "%s: ", CERTS_PATH);
 		return st;
 	}
+	wx_client_enc_key_refresh(c);
 	wx_ans_classify(ans, WX_KIND_TRANSPORT, WX_CODE_OK, NULL);
 	*certs = pc;
 	*n = cnt;

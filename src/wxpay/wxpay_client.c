@@ -240,6 +240,19 @@ wx_client_now(const struct wx_client *c)
 	return c->now();
 }
 
+void
+wx_client_enc_key_refresh(struct wx_client *c)
+{
+	const struct wx_verifier_key *k = wx_verifier_current(&c->verifier,
+	    c->now());
+
+	/* A public key first: it is the current mode, and naming it in
+	 * Wechatpay-Serial asks for answers signed with it. */
+	c->enc_key = k != NULL ? k->key : NULL;
+	snprintf(c->enc_serial, sizeof c->enc_serial, "%s",
+	    k != NULL ? k->serial : "");
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -311,9 +324,11 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    cfg->wxpay.platform_cert_serial,
 		    cfg->wxpay.platform_cert_file, err)) != LD_OK)
 			goto fail;
-		/* An expired certificate verifies nothing: say so at start,
-		 * not as every answer failing verification. */
-		if ((st = wx_verifier_check_validity(&c->verifier,
+		/* An expired certificate verifies nothing: alone, say so at
+		 * start rather than as every answer failing verification;
+		 * beside a public key, which verifies, it is left unused. */
+		if (cfg->wxpay.platform_public_key_file == NULL &&
+		    (st = wx_verifier_check_validity(&c->verifier,
 		    c->verifier.keys[c->verifier.n - 1].serial, time(NULL),
 		    err)) != LD_OK) {
 			ld_err_prefix(err, "[wxpay] platform_cert_file %s: ",
@@ -326,13 +341,7 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    "platform_public_key_file or platform_cert_file");
 		goto fail;
 	}
-	if (c->verifier.n > 0) {
-		/* The public key first: it is the current mode, and naming it
-		 * in Wechatpay-Serial asks for answers signed with it. */
-		c->enc_key = c->verifier.keys[0].key;
-		snprintf(c->enc_serial, sizeof c->enc_serial, "%s",
-		    c->verifier.keys[0].serial);
-	}
+	wx_client_enc_key_refresh(c);
 	if (cfg->wxpay.apiv3_key_file != NULL) {
 		if ((st = wx_read_apiv3_key(cfg->wxpay.apiv3_key_file,
 		    c->apiv3_key, err)) != LD_OK)
@@ -398,6 +407,7 @@ void
 wx_client_set_clock(struct wx_client *c, time_t (*now)(void))
 {
 	c->now = now != NULL ? now : default_now;
+	wx_client_enc_key_refresh(c);
 }
 
 void

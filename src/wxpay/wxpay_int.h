@@ -147,6 +147,13 @@ enum ld_status	wx_check_no(const char *field, const char *v, size_t max,
 enum ld_status	wx_check_text(const char *field, const char *v, size_t max,
 		    struct ld_err *err);
 
+/*
+ * Chooses the key user_name is encrypted with and Wechatpay-Serial names
+ * (wx_verifier_current at the client's clock): at start, and after
+ * certificates are fetched, so that a rotation moves to the new one.
+ */
+void		wx_client_enc_key_refresh(struct wx_client *c);
+
 /* The client's clock. */
 time_t		wx_client_now(const struct wx_client *c);
 

@@ -178,6 +178,26 @@ wx_verifier_check_validity(const struct wx_verifier *v, const char *serial,
 	    "expired" : "not yet valid", from, to);
 }
 
+const struct wx_verifier_key *
+wx_verifier_current(const struct wx_verifier *v, time_t now)
+{
+	const struct wx_verifier_key *best = NULL, *e;
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		e = &v->keys[i];
+		if (!e->bounded)
+			return e;
+		if ((int64_t)now >= e->not_before &&
+		    (int64_t)now <= e->not_after &&
+		    (best == NULL || e->not_after > best->not_after))
+			best = e;
+	}
+	if (best == NULL && v->n > 0)
+		best = &v->keys[0];
+	return best;
+}
+
 EVP_PKEY *
 wx_verifier_find(const struct wx_verifier *v, const char *serial)
 {

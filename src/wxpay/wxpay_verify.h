@@ -78,6 +78,15 @@ enum ld_status	wx_verifier_set_validity(struct wx_verifier *v,
 enum ld_status	wx_verifier_check_validity(const struct wx_verifier *v,
 		    const char *serial, time_t now, struct ld_err *err);
 
+/*
+ * The key to name in Wechatpay-Serial and to encrypt with at now: the
+ * first public key (no expiry) if any, else the certificate valid at now
+ * that expires last (the newest after a rotation), else the first key;
+ * NULL when none is trusted.  Borrowed.
+ */
+const struct wx_verifier_key *wx_verifier_current(const struct wx_verifier *v,
+		    time_t now);
+
 /* The key trusted under serial (borrowed), or NULL. */
 EVP_PKEY	*wx_verifier_find(const struct wx_verifier *v,
 		    const char *serial);
