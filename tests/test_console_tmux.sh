@@ -99,6 +99,20 @@ ld_wait_gone '^ +301 '
 ld_keys Enter
 ld_keys c
 ld_wait '^ +301 '
+# Anywhere in status and product, as in the name; blanks around ignored.
+ld_keys /
+ld_type 'review'
+ld_wait '^ +302 .*manual_review'
+ld_wait_gone '^ +303 '
+ld_keys Enter
+ld_keys c
+ld_keys /
+ld_type ' sumer '
+ld_wait '^ +303 .*auto_approved'
+ld_wait_gone '^ +301 '
+ld_keys Enter
+ld_keys c
+ld_wait '^ +301 '
 echo "ok live filter"
 
 # Typed filters.

@@ -363,15 +363,28 @@ add_filters(struct query *q, const struct core_apps_filter *f,
 		ld_buf_printf(&q->sql, " AND a.assignee = $%d",
 		    add_param(q, f->assignee));
 	if (f->text[0] != '\0') {
+		char trimmed[sizeof f->text];
+		size_t b = 0, e = strlen(f->text);
 		int p;
 
-		like_escape(f->text, v, sizeof v);
+		/* Typed text: surrounding blanks are not part of the search. */
+		while (f->text[b] == ' ' || f->text[b] == '\t')
+			b++;
+		while (e > b && (f->text[e - 1] == ' ' ||
+		    f->text[e - 1] == '\t'))
+			e--;
+		snprintf(trimmed, sizeof trimmed, "%.*s", (int)(e - b),
+		    f->text + b);
+		like_escape(trimmed, v, sizeof v);
 		p = add_param(q, v);
+		/* Anywhere in each text column, as in the name: "review" finds
+		 * manual_review, "loan" cash_loan. */
 		ld_buf_printf(&q->sql, " AND ((SELECT p.name_masked FROM "
 		    "applicants p WHERE p.id = a.applicant_id) LIKE '%%' || "
-		    "$%d || '%%' OR a.status LIKE $%d || '%%' OR a.product LIKE "
-		    "$%d || '%%' OR a.band = $%d OR a.assignee LIKE $%d || "
-		    "'%%' OR a.id::text = $%d)", p, p, p, p, p, p);
+		    "$%d || '%%' OR a.status LIKE '%%' || $%d || '%%' OR "
+		    "a.product LIKE '%%' || $%d || '%%' OR a.band = $%d OR "
+		    "a.assignee LIKE '%%' || $%d || '%%' OR a.id::text = $%d)",
+		    p, p, p, p, p, p);
 	}
 	if (sort == CORE_SORT_POINTS)
 		ld_buf_puts(&q->sql, " AND a.points IS NOT NULL");
