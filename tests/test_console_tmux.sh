@@ -115,6 +115,24 @@ ld_keys c
 ld_wait '^ +301 '
 echo "ok live filter"
 
+# Esc clears the filters first and says where the next one goes; going
+# back leaves that message behind.
+ld_keys 3
+ld_wait 'loandesk · Review queue'
+ld_keys 1
+ld_keys :
+ld_type 'since 1d'
+ld_keys Enter
+ld_wait 'filter: since'
+ld_keys Escape
+ld_wait 'filters cleared \(q again goes back to Review queue\)'
+ld_keys Escape
+ld_wait 'loandesk · Review queue'
+ld_wait_gone 'filters cleared'
+ld_keys 1
+ld_wait '^ +301 '
+echo "ok back says where it goes"
+
 # Typed filters.
 ld_keys :
 ld_type 'status manual_review'
@@ -329,6 +347,17 @@ ld_line '^[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} +ld_test_r… +application\.approv
 ld_line '^#[0-9]+ ld_test_risk application\.approve application/301: manual_review → approved,$' >/dev/null
 ld_line '^reason VERIFIED_INCOME, note "payslips checked"' >/dev/null
 [ "$(ld_pane | wc -L)" -le 80 ] || ld_fail "an audit line is wider than 80 columns"
+# The help of the case screen is longer than 24 lines: it says it scrolls,
+# and G reaches its last line.
+ld_keys 2
+ld_wait '^Case 301 '
+ld_keys '?'
+ld_wait 'Keys 1-[0-9]+ of [0-9]+ \(j/k PgDn/PgUp scroll, q closes\)'
+ld_pane | grep -q 'Times are in' && ld_fail "help's last line shown before scrolling"
+ld_keys G
+ld_wait 'Times are in'
+ld_keys q
+ld_wait_gone 'Keys 1-'
 ld_keys 1
 $LD_TMUX resize-window -t ld:risk -x 120 -y 40
 ld_wait 'ASSIGNEE'
@@ -382,6 +411,14 @@ ld_keys 3
 ld_wait '欧\*\*明'
 ld_pane | grep -Eq '(^| )c claim' && ld_fail "readonly offers claim"
 ld_quit
+# The same option before any command (loandesk --readonly), which is the
+# console's alone; and the console's own --help.
+"$LOANDESK" --readonly apps list >/dev/null 2>"$LD_TMP/ro.err" &&
+	ld_fail "--readonly accepted for apps list"
+grep -q "readonly is the console's option" "$LD_TMP/ro.err" ||
+	ld_fail "--readonly with a command: $(cat "$LD_TMP/ro.err")"
+"$LOANDESK" console --help | grep -q 'console\] \[--readonly\]' ||
+	ld_fail "console --help"
 echo "ok readonly"
 
 # --- Review queue: claim, and the row shows who holds it.

@@ -505,12 +505,22 @@ help_overlay(struct ui *ui)
 		    ui->op.tz[0] ? ui->op.tz : "?", ui->op.tz_label);
 	}
 	for (;;) {
+		char title[96];
+
 		visible = LINES - 4;
 		if (visible < 1)
 			visible = 1;
+		if (top > n - visible)
+			top = n - visible > 0 ? n - visible : 0;
+		/* On a small terminal the list scrolls, and says so. */
+		if (n > visible)
+			snprintf(title, sizeof title, "Keys %d-%d of %d (j/k "
+			    "PgDn/PgUp scroll, q closes)", top + 1,
+			    top + visible, n);
+		else
+			snprintf(title, sizeof title, "Keys (q or Esc closes)");
 		ui_draw_frame(ui);
-		draw_box(ui, "Keys (q or Esc closes)",
-		    (const char *const *)lines + top,
+		draw_box(ui, title, (const char *const *)lines + top,
 		    n - top < visible ? n - top : visible, -1, &by, &bx, &bw,
 		    &bh);
 		for (i = 0; i < bh - 2 && top + i < n; i++)
@@ -518,14 +528,24 @@ help_overlay(struct ui *ui)
 			    UI_S_NORMAL, lines[top + i]);
 		refresh();
 		key = ui_getkey(ui, -1);
-		if (key == 'j' || key == KEY_DOWN) {
-			if (top + visible < n)
-				top++;
-		} else if (key == 'k' || key == KEY_UP) {
-			if (top > 0)
-				top--;
-		} else if (key != KEY_RESIZE)
+		if (key == 'j' || key == KEY_DOWN)
+			top++;
+		else if (key == 'k' || key == KEY_UP)
+			top--;
+		else if (key == KEY_NPAGE || key == ' ' || key == 6)
+			top += visible;
+		else if (key == KEY_PPAGE || key == 2)
+			top -= visible;
+		else if (key == 'G' || key == KEY_END)
+			top = n;
+		else if (key == 'g' || key == KEY_HOME)
+			top = 0;
+		else if (key != KEY_RESIZE)
 			break;
+		if (top > n - visible)
+			top = n - visible;
+		if (top < 0)
+			top = 0;
 	}
 	for (i = 0; i < n; i++)
 		free(lines[i]);
@@ -741,6 +761,9 @@ back(struct ui *ui)
 		return;
 	}
 	ui->cur = ui->stack[--ui->nstack];
+	/* What was said on the screen left behind is not about this one. */
+	ui->status[0] = '\0';
+	ui->status_error = 0;
 	if (ui->screens[ui->cur]->changed != NULL)
 		ui->screens[ui->cur]->changed(ui, ui->state[ui->cur]);
 }

@@ -14,6 +14,8 @@ struct cli_ctx {
 	const char *config_path; /* -c, or NULL */
 	struct ld_config cfg;
 	int config_loaded;
+	/* --readonly and --mouse before any command: the console's. */
+	int console_readonly, console_mouse;
 };
 
 struct cli_command {

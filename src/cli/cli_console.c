@@ -14,6 +14,7 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "readonly", no_argument, NULL, 'r' },
 		{ "mouse", no_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ui_options uo;
@@ -21,14 +22,30 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 	int c;
 
 	memset(&uo, 0, sizeof uo);
+	uo.readonly = ctx->console_readonly;
+	uo.mouse = ctx->console_mouse;
 	while (argc > 0 &&
-	    (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	    (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'r')
 			uo.readonly = 1;
 		else if (c == 'm')
 			uo.mouse = 1;
-		else
+		else if (c == 'h') {
+			printf("usage: loandesk [-c CONFIG] [console] "
+			    "[--readonly] [--mouse]\n\n"
+			    "Opens the console as your own PostgreSQL role "
+			    "(PGUSER, or [database]\nconninfo).  --readonly "
+			    "offers no action that changes anything;\n"
+			    "--mouse takes clicks and the wheel.  Inside, ? "
+			    "lists the keys.\n");
+			return 0;
+		} else
 			return 2;
+	}
+	if (argc > 0 && optind < argc) {
+		cli_error("console: unexpected argument \"%s\"",
+		    argv[optind]);
+		return 2;
 	}
 	/*
 	 * Without a terminal on both ends curses would draw into a pipe and

@@ -84,7 +84,8 @@ usage(FILE *out)
 	size_t i;
 
 	fprintf(out,
-	    "usage: loandesk [-c CONFIG] [COMMAND [SUBCOMMAND] [ARGS]]\n"
+	    "usage: loandesk [-c CONFIG] [--readonly] [--mouse]\n"
+	    "       loandesk [-c CONFIG] COMMAND [SUBCOMMAND] [ARGS]\n"
 	    "\n"
 	    "The loandesk back-office console and its commands.  With no\n"
 	    "command the console opens.\n"
@@ -93,6 +94,9 @@ usage(FILE *out)
 	    "  -c, --config FILE  configuration file (else $LOANDESK_CONF,\n"
 	    "                     else %s/loandesk/loandesk.conf, else\n"
 	    "                     defaults with the PG* environment)\n"
+	    "  --readonly         the console offers no action that changes\n"
+	    "                     anything\n"
+	    "  --mouse            the console takes mouse clicks and wheel\n"
 	    "  -h, --help         this text\n"
 	    "  -V, --version      the version\n"
 	    "\n"
@@ -120,6 +124,8 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "readonly", no_argument, NULL, 'r' },
+		{ "mouse", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_ctx ctx;
@@ -139,6 +145,12 @@ main(int argc, char **argv)
 		case 'V':
 			printf("loandesk %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'r':
+			ctx.console_readonly = 1;
+			break;
+		case 'm':
+			ctx.console_mouse = 1;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -149,6 +161,12 @@ main(int argc, char **argv)
 	if (argc == 0) {
 		rc = cli_console(&ctx, 0, argv);
 		goto out;
+	}
+	if ((ctx.console_readonly || ctx.console_mouse) &&
+	    strcmp(argv[0], "console") != 0) {
+		cli_error("--%s is the console's option, not %s's",
+		    ctx.console_readonly ? "readonly" : "mouse", argv[0]);
+		return 2;
 	}
 	for (i = 0; i < NCOMMANDS; i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
