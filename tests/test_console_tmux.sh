@@ -284,7 +284,7 @@ ld_wait '^Note'
 ld_keys Enter
 ld_wait 'Reject application 304\?'
 ld_keys y
-ld_wait 'reject: application 304: application 304 is already rejected \[55000\]'
+ld_wait 'reject: application 304 is already rejected \[55000\]'
 ld_keys q
 ld_wait '^Case 301 '
 echo "ok database error in the status line"

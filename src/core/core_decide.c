@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core.h"
 #include "core_query.h"
@@ -43,8 +44,16 @@ core_application_decide(struct ld_db *db, int64_t app_id,
 	 */
 	st = core_query_exec(db, "SELECT api.application_decide($1, $2, $3, "
 	    "$4)", 4, params, &res, err);
-	if (st != LD_OK)
+	if (st != LD_OK) {
+		char named[40];
+
+		/* The database's own messages mostly name the application
+		 * already; say it once. */
+		snprintf(named, sizeof named, "application %s ", id);
+		if (err != NULL && strncmp(err->msg, named, strlen(named)) == 0)
+			return st;
 		return ld_err_prefix(err, "application %s: ", id);
+	}
 	if (new_status != NULL)
 		snprintf(new_status, 32, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
