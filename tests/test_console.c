@@ -315,11 +315,106 @@ test_score_json(void)
 	/* c (string value), the featureless one, 7, the id-less rule, and
 	 * the reasons object. */
 	CU_ASSERT_EQUAL(skipped, 5);
+	/* Inputs the console shows whole, however many a rule names. */
+	core_case_parse_score_json(&c, NULL, "[{\"id\":\"R9\","
+	    "\"action\":\"review\",\"inputs\":{"
+	    "\"declared_contacts_overdue_ratio\":0.5,"
+	    "\"device_shared_applicants_24h\":7,"
+	    "\"declared_contacts_overdue\":3,"
+	    "\"carrier_realname_verified\":0,"
+	    "\"max_overdue_days_hist\":120,"
+	    "\"requested_amount_fen\":1340000}}]", NULL, &skipped);
+	CU_ASSERT_EQUAL_FATAL(c.nrules, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.rules[0].inputs,
+	    " requested_amount_fen=1340000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.rules[0].inputs,
+	    " max_overdue_days_hist=120"));
 	core_case_parse_score_json(&c, "not json", "", NULL, &skipped);
 	CU_ASSERT_EQUAL(c.ncontribs, 0);
 	CU_ASSERT_EQUAL(skipped, 1);
 	core_case_free(&c);
 	core_case_free(&c);
+}
+
+/* A rule hit as the worker writes it: only what the tests read. */
+static void
+rule_hit(struct core_rule_hit *r, const char *id, const char *action)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->id, sizeof r->id, "%s", id);
+	snprintf(r->action, sizeof r->action, "%s", action);
+}
+
+/*
+ * The header names the rule behind a recommendation: a review rule's
+ * manual_review, a reject rule's auto_rejected; flags and rules of the
+ * other action did not decide, and the thresholds' decisions name none.
+ */
+static void
+test_deciding_rules(void)
+{
+	struct core_rule_hit hits[4];
+	struct core_case c;
+	char buf[64], small[8];
+
+	memset(&c, 0, sizeof c);
+	c.rules = hits;
+	rule_hit(&hits[0], "R003", "review");
+	rule_hit(&hits[1], "R011", "flag");
+	rule_hit(&hits[2], "R007", "review");
+	rule_hit(&hits[3], "R001", "reject");
+	c.nrules = 3;
+	snprintf(c.recommendation, sizeof c.recommendation, "manual_review");
+	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 2);
+	CU_ASSERT_STRING_EQUAL(buf, "R003, R007");
+	/* No room: whole ids only, and still counted. */
+	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, small, sizeof small), 2);
+	CU_ASSERT_STRING_EQUAL(small, "R003");
+	c.nrules = 4;
+	snprintf(c.recommendation, sizeof c.recommendation, "auto_rejected");
+	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "R001");
+	c.nrules = 2;
+	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 0);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+	snprintf(c.recommendation, sizeof c.recommendation, "auto_approved");
+	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 0);
+	CU_ASSERT_STRING_EQUAL(buf, "");
+}
+
+/* MODEL_AGREE only where the decision is the recommendation. */
+static void
+test_reason_offered(void)
+{
+	static const struct core_reason_code agree = { "MODEL_AGREE", 3u,
+		"同意模型建议", "Agree with the model recommendation" };
+	static const struct core_reason_code income = { "VERIFIED_INCOME",
+		1u, "收入已核实", "Income verified" };
+
+	CU_ASSERT(core_reason_code_offered(&agree, "approve", "auto_approved"));
+	CU_ASSERT(core_reason_code_offered(&agree, "reject", "auto_rejected"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "approve",
+	    "manual_review"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "reject",
+	    "manual_review"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "approve",
+	    "auto_rejected"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "reject",
+	    "auto_approved"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "review",
+	    "manual_review"));
+	CU_ASSERT(!core_reason_code_offered(&agree, "approve", ""));
+	/* Other codes go by applies_to alone. */
+	CU_ASSERT(core_reason_code_offered(&income, "approve",
+	    "manual_review"));
+	CU_ASSERT(core_reason_code_offered(&income, "approve",
+	    "auto_rejected"));
+	CU_ASSERT(!core_reason_code_offered(&income, "reject",
+	    "auto_rejected"));
+	CU_ASSERT(!core_reason_code_offered(&income, "nonsense", ""));
+	CU_ASSERT_PTR_NOT_NULL(core_feature_label(
+	    "declared_contacts_overdue_ratio"));
+	CU_ASSERT_PTR_NULL(core_feature_label("no_such_feature"));
 }
 
 static void
@@ -558,6 +653,8 @@ main(void)
 		LD_TEST(test_audit_command),
 		LD_TEST(test_score_json),
 		LD_TEST(test_overrides),
+		LD_TEST(test_deciding_rules),
+		LD_TEST(test_reason_offered),
 		LD_TEST(test_detail_text),
 		LD_TEST(test_contribution_values),
 		LD_TEST_END

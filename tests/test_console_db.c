@@ -228,6 +228,112 @@ test_state_rule_matches_database(void)
 	ld_db_close(&op);
 }
 
+/* The event of c whose action is action, or NULL. */
+static const struct core_event *
+find_event(const struct core_case *c, const char *action)
+{
+	size_t i;
+
+	for (i = 0; i < c->nevents; i++)
+		if (strcmp(c->events[i].action, action) == 0)
+			return &c->events[i];
+	return NULL;
+}
+
+/*
+ * The case's timeline holds what was done to its review cases, which
+ * the audit log records against the review, newest first among the
+ * application's own rows; another application's reviews stay out.  The
+ * header has the open review's age, and a role that may not read scores
+ * still sees the timeline.
+ */
+static void
+test_case_timeline_has_reviews(void)
+{
+	struct ld_db op, fin;
+	struct ld_err err;
+	struct core_case c;
+	const struct core_event *e;
+	char sql[512], object[40], warn[160];
+	int64_t id = scored_application("manual_review");
+	int64_t other = scored_application("manual_review");
+	int64_t rid, orid;
+	size_t i;
+
+	CU_ASSERT_FATAL(id > 0 && other > 0);
+	snprintf(sql, sizeof sql, "UPDATE applications SET status = "
+	    "'manual_review' WHERE id IN (%" PRId64 ", %" PRId64 ")", id,
+	    other);
+	su_exec(sql);
+	snprintf(sql, sizeof sql, "INSERT INTO reviews (kind, application_id, "
+	    "reason, opened_at) VALUES ('application', %" PRId64 ", "
+	    "'SECOND_OPINION', now() - interval '27 minutes') RETURNING id",
+	    id);
+	rid = su_int(sql);
+	snprintf(sql, sizeof sql, "INSERT INTO reviews (kind, application_id, "
+	    "reason) VALUES ('application', %" PRId64 ", 'SECOND_OPINION') "
+	    "RETURNING id", other);
+	orid = su_int(sql);
+	CU_ASSERT_FATAL(rid > 0 && orid > 0);
+	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE "
+	    "rolname = 'tc_fin') THEN CREATE ROLE tc_fin LOGIN IN ROLE "
+	    "loandesk_finance; END IF; END $$");
+
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
+	    LD_OK);
+	snprintf(sql, sizeof sql, "SELECT api.review_claim(%" PRId64 "), "
+	    "api.review_claim(%" PRId64 ")", rid, orid);
+	CU_ASSERT_EQUAL_FATAL(ld_db_cmd(&op, sql, &err), LD_OK);
+
+	CU_ASSERT_EQUAL_FATAL(core_case_load(&op, id, &c, warn, &err), LD_OK);
+	CU_ASSERT(!c.score_hidden);
+	CU_ASSERT_EQUAL(c.review_id, rid);
+	/* Opened 27 minutes ago, give or take a slow test machine. */
+	CU_ASSERT(c.review_age_s >= 27 * 60 && c.review_age_s < 40 * 60);
+	e = find_event(&c, "review.claim");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	snprintf(object, sizeof object, "review/%" PRId64, rid);
+	CU_ASSERT_STRING_EQUAL(e->object, object);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e->detail, "tc_risk"));
+	/* Only this application's review. */
+	for (i = 0; i < c.nevents; i++) {
+		snprintf(object, sizeof object, "review/%" PRId64, orid);
+		CU_ASSERT_STRING_NOT_EQUAL(c.events[i].object, object);
+	}
+	core_case_free(&c);
+
+	/* Decided: the review is closed, its history stays, newest first. */
+	snprintf(sql, sizeof sql, "SELECT api.application_decide(%" PRId64
+	    ", 'approve', 'OTHER', 'checked')", id);
+	CU_ASSERT_EQUAL_FATAL(ld_db_cmd(&op, sql, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_case_load(&op, id, &c, warn, &err), LD_OK);
+	CU_ASSERT_EQUAL(c.review_id, 0);
+	CU_ASSERT_FATAL(c.nevents >= 2);
+	CU_ASSERT_STRING_EQUAL(c.events[0].action, "application.approve");
+	CU_ASSERT_PTR_NOT_NULL(find_event(&c, "review.claim"));
+	for (i = 1; i < c.nevents; i++)
+		CU_ASSERT(c.events[i - 1].id > c.events[i].id);
+	core_case_free(&c);
+	ld_db_close(&op);
+
+	/* Finance: no scores or models, the same timeline and review. */
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&fin, "user=tc_fin", "test", &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_case_load(&fin, other, &c, warn, &err),
+	    LD_OK);
+	CU_ASSERT(c.score_hidden);
+	CU_ASSERT_STRING_EQUAL(c.model_name, "");
+	CU_ASSERT_EQUAL(c.review_id, orid);
+	CU_ASSERT_PTR_NOT_NULL(find_event(&c, "review.claim"));
+	core_case_free(&c);
+	ld_db_close(&fin);
+	/* The queue as the next test expects it: no review of ours open. */
+	snprintf(sql, sizeof sql, "UPDATE reviews SET state = 'closed', "
+	    "closed_at = now() WHERE id = %" PRId64, orid);
+	su_exec(sql);
+}
+
 /* The estimate needs no ANALYZE and follows the table's size. */
 static void
 test_estimate_before_analyze(void)
@@ -442,6 +548,7 @@ main(void)
 	static const struct ld_test_case cases[] = {
 		LD_TEST(test_override_rule_matches_database),
 		LD_TEST(test_state_rule_matches_database),
+		LD_TEST(test_case_timeline_has_reviews),
 		LD_TEST(test_estimate_before_analyze),
 		LD_TEST(test_verify_incremental),
 		LD_TEST(test_insert_notifies_once),

@@ -33,8 +33,12 @@ export LOANDESK_CONF
 	{ cat "$LD_TMP/score.out" >&2; ld_fail "scoring"; }
 ld_sql "CREATE ROLE ld_seed_risk LOGIN IN ROLE loandesk_risk"
 
-id=$(ld_sql "SELECT a.id FROM applications a JOIN scores s ON s.id = a.score_id WHERE a.status = 'manual_review' AND jsonb_array_length(s.contributions) > 0 AND jsonb_array_length(s.reasons) > 0 ORDER BY a.id LIMIT 1")
-[ -n "$id" ] || ld_fail "no scored manual-review application with reasons"
+# One a review rule sent to a person, so the header names it.
+id=$(ld_sql "SELECT a.id FROM applications a JOIN scores s ON s.id = a.score_id WHERE a.status = 'manual_review' AND jsonb_array_length(s.contributions) > 0 AND jsonb_array_length(s.reasons) > 0 AND s.rules_hit @> '[{\"action\": \"review\"}]' ORDER BY a.id LIMIT 1")
+[ -n "$id" ] || ld_fail "no scored manual-review application with reasons and a review rule"
+rules=$(ld_sql "SELECT string_agg(r->>'id', ', ' ORDER BY o) FROM applications a JOIN scores s ON s.id = a.score_id, jsonb_array_elements(s.rules_hit) WITH ORDINALITY AS h(r, o) WHERE a.id = $id AND r->>'action' = 'review'")
+rule=$(ld_sql "SELECT r->>'id' FROM applications a JOIN scores s ON s.id = a.score_id, jsonb_array_elements(s.rules_hit) WITH ORDINALITY AS h(r, o) WHERE a.id = $id ORDER BY o LIMIT 1")
+input=$(ld_sql "SELECT k FROM applications a JOIN scores s ON s.id = a.score_id, jsonb_object_keys(s.rules_hit->0->'inputs') k WHERE a.id = $id ORDER BY k DESC LIMIT 1")
 feature=$(ld_sql "SELECT s.contributions->0->>'feature' FROM applications a JOIN scores s ON s.id = a.score_id WHERE a.id = $id")
 reason=$(ld_sql "SELECT s.reasons->0->>'code' FROM applications a JOIN scores s ON s.id = a.score_id WHERE a.id = $id")
 name=$(ld_sql "SELECT p.name_masked FROM applications a JOIN applicants p ON p.id = a.applicant_id WHERE a.id = $id")
@@ -54,12 +58,23 @@ head=$(ld_line "^Case $id ")
 case "$head" in *" $name "*) ;; *) ld_fail "name $name not in: $head" ;; esac
 ld_pane | grep -Fq "¥$amount " || ld_fail "amount ¥$amount not shown"
 ld_line 'Model card 1' >/dev/null
+case "$rules" in *,*) which="rules $rules" ;; *) which="rule $rules" ;; esac
+ld_pane | grep -Fq "Recommended manual_review ($which)" ||
+	ld_fail "no \"Recommended manual_review ($which)\" in the header"
+ld_line 'Waiting [0-9]+[dhms].* since submission, in review [0-9]+[dhms]' >/dev/null
 ld_line "^ 1\\. $reason " >/dev/null
 ld_keys Tab
 ld_wait '\[Contributions [0-9]+\]'
 first=$(ld_pane | grep -A1 '^ FEATURE' | tail -1)
 case "$first" in " $feature "*) ;; *) ld_fail "first contribution is not $feature: $first" ;; esac
-echo "ok seeded case $id: $name, reason $reason, top feature $feature"
+# The first hit whole in the detail line, inputs and all.
+ld_keys F3
+ld_wait '\[Rule hits [0-9]+\]'
+ld_keys g
+ld_wait "^ $rule v[0-9]+ [a-z]+: "
+ld_pane | grep -A2 "^ $rule v[0-9]* [a-z]*: " | tr -d '\n' | grep -q "$input=" ||
+	ld_fail "the detail of $rule does not show its input $input"
+echo "ok seeded case $id: $name, reason $reason, top feature $feature, $which"
 
 ld_keys a
 ld_wait "Approve $id: reason code"

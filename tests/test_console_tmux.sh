@@ -164,9 +164,14 @@ ld_keys Enter
 ld_wait '^Case 301 +张\*三 +ID 110\*+1234 +Phone 138\*+0001'
 ld_line '^Amount +¥10,000\.00 +Term 12 months \(annuity\) +APR \(IRR\) 18\.00%' >/dev/null
 ld_line 'Model credit_xgb 1\.3\.0' >/dev/null
-ld_line '^Status +manual_review +Waiting 2h' >/dev/null
+ld_line '^Status +manual_review +Waiting 2h [0-9]+m since submission +Assignee' >/dev/null
 ld_line 'Submitted 20[0-9-]+ [0-9:]+ UTC' >/dev/null
+# The policy's recommendation, and no rule named: 301's hits neither
+# reject nor review.
+ld_line '^Score +552 B +PD 9\.46% +Recommended manual_review +Model credit_xgb' >/dev/null
 ld_line '1\. PRIOR_NONE +prior_loans_repaid +无历史还款记录' >/dev/null
+# The selected row in full under the pane.
+ld_line '^ 1\. PRIOR_NONE \(prior_loans_repaid\): 无历史还款记录 / no repaid loans on record$' >/dev/null
 echo "ok case header and reasons"
 
 ld_keys Tab
@@ -176,6 +181,11 @@ ld_line '^ carrier_tenure_months +\(missing\) +-1\.4' >/dev/null
 # Sorted by impact: the first feature row is the largest |points|.
 first=$(ld_pane | grep -A1 '^ FEATURE' | tail -1)
 case "$first" in *multi_apply_30d*) ;; *) ld_fail "not sorted: $first" ;; esac
+# The heading's axis is the bars' axis.
+hd=$(ld_line '^ FEATURE +VALUE +POINTS +PHI') row=$(ld_line '^ multi_apply_30d ')
+[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
+	ld_fail "the heading's | is not over the bars' axis: $hd / $row"
+ld_line '^ multi_apply_30d = 1: \+6\.3 points, phi -0\.2180, raises the score' >/dev/null
 ld_keys Tab
 ld_wait '\[Rule hits 2\]'
 ld_line 'R_MULTI_APPLY +v3 +refer +多头申请 3\+ in 30 days +\(multi_apply_30d=4\)' >/dev/null
@@ -206,13 +216,17 @@ ld_line '^ +1 +¥766\.80 +¥150\.00 .*¥916\.80 +¥9,233\.20' >/dev/null
 ld_line '^ +12 .*¥916\.81 +¥0\.00' >/dev/null
 echo "ok contributions, rule hits, links, schedule"
 
-# Follow a link and come back.
+# Follow a link and come back to the same pane and row.
 ld_keys BTab
 ld_wait '\[Linked 3\]'
-ld_keys j Enter
+ld_keys j
+ld_wait '^ 306 王\*五, linked by phone: ¥3,000\.00'
+ld_keys Enter
 ld_wait '^Case 306 +王\*五'
 ld_keys q
 ld_wait '^Case 301 '
+ld_wait '\[Linked 3\]'
+ld_line '^ 306 王\*五, linked by phone: ¥3,000\.00, submitted [0-9-]+, rejected \(Enter opens it\)$' >/dev/null
 echo "ok linked jump"
 
 # An automatic decision is not waiting: it says when the model decided.
@@ -338,6 +352,12 @@ ld_keys 2
 ld_wait '^Case 301 '
 ld_line 'Product cash_loan' >/dev/null
 ld_line 'Scored 20[0-9-]+ [0-9:]+ UTC' >/dev/null
+# The contributions' heading follows the narrower bars' axis.
+ld_keys F2
+ld_wait '\[Contributions 6\]'
+hd=$(ld_line '^ FEATURE +VALUE') row=$(ld_line '^ multi_apply_30d ')
+[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
+	ld_fail "80 columns: the heading's | is not over the axis: $hd / $row"
 # The audit columns fit: object and detail stay in view.
 ld_keys 4
 ld_keys c
@@ -401,6 +421,12 @@ ld_keys Escape
 ld_wait_gone 'Keys \(q or Esc'
 ld_keys a
 ld_wait 'approve: not offered to ld_test_fin'
+# The model is not the role's to read: said so, not "?".
+ld_line 'Recommended manual_review +Model \(not shown to this role\)' >/dev/null
+ld_pane | grep -q 'Model ?' && ld_fail "finance sees Model ?"
+ld_keys F2
+ld_wait '\[Contributions 0\]'
+ld_line '^  not visible to this role' >/dev/null
 ld_quit
 echo "ok finance sees no decisions"
 
@@ -435,6 +461,85 @@ ld_keys Enter
 ld_wait 'assign: review 1: .*nobody.*\[[0-9A-Z]{5}\]'
 ld_quit
 echo "ok review queue"
+
+# --- Case 302 as the worker writes a rule-decided review: R003 sent it
+# to a person, two feature names share a start, a contribution rounds to
+# zero; its review case is claimed (here, unless the queue's test did).
+ld_sql "UPDATE scores SET rules_hit = '[
+ {\"id\": \"R003\", \"version\": 1, \"action\": \"review\", \"text\": \"同一设备24小时内3人及以上申请 / device used by 3 or more applicants in 24 hours\", \"inputs\": {\"device_shared_applicants_24h\": 7}},
+ {\"id\": \"R011\", \"version\": 1, \"action\": \"flag\", \"text\": \"运营商实名不一致 / carrier real-name check failed\", \"inputs\": {\"carrier_realname_verified\": 0}}]',
+ contributions = '[
+ {\"feature\": \"declared_contacts_overdue_ratio\", \"value\": 0.5, \"phi\": 0.31, \"points\": -9.0},
+ {\"feature\": \"declared_contacts_overdue\", \"value\": 2, \"phi\": 0.12, \"points\": -3.5},
+ {\"feature\": \"night_activity_ratio\", \"value\": 0.1, \"phi\": 0.00001, \"points\": -0.04}]'
+ WHERE application_id = 302"
+PGUSER=ld_test_risk ld_sql "SELECT api.review_claim(id) FROM reviews WHERE application_id = 302 AND state = 'open'" >/dev/null
+ld_start case302 120 40 PGUSER=ld_test_risk
+ld_wait '张\*三'
+ld_keys :
+ld_type 'id 302'
+ld_keys Enter
+ld_wait 'filter: id=302'
+ld_keys Enter
+ld_wait '^Case 302 '
+# The recommendation names the rule that made it; the waits say from when.
+ld_line '^Score +498 D +PD 22\.10% +Recommended manual_review \(rule R003\) +Model credit_xgb' >/dev/null
+ld_line '^Status +manual_review +Waiting 3h [0-9]+m since submission, in review 3h [0-9]+m +Assignee ld_test_risk' >/dev/null
+# Names sized to the longest, whole and told apart; no negative zero.
+ld_keys F2
+ld_wait '\[Contributions 3\]'
+ld_line '^ declared_contacts_overdue_ratio +0\.5 +-9\.0 +\+0\.3100 ' >/dev/null
+ld_line '^ declared_contacts_overdue +2 +-3\.5 +\+0\.1200 ' >/dev/null
+ld_line '^ night_activity_ratio +0\.1 +0\.0 +0\.0000 ' >/dev/null
+ld_pane | grep -Eq -- '-0\.0( |$)|-0\.0000' && ld_fail "a negative zero is shown"
+for w in 120 100 80 150; do
+	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 40
+	ld_wait "^ FEATURE +VALUE +POINTS +PHI .*\\|"
+	hd=$(ld_line '^ FEATURE +VALUE') row=$(ld_line '^ declared_contacts_overdue_ratio ')
+	[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
+		ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
+done
+$LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
+ld_keys j
+ld_wait '^ declared_contacts_overdue = 2: -3\.5 points, phi \+0\.1200, lowers the score'
+# The rule's inputs: cut in the row, whole in the detail under it.
+ld_keys F3
+ld_wait '\[Rule hits 2\]'
+ld_line '^ R003 +v1 +review +同一设备.*…$' >/dev/null
+ld_line '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more' >/dev/null
+ld_line 'device_shared_applicants_24h=7\)$' >/dev/null
+# MODEL_AGREE only where the decision is the recommendation; the reject
+# reasons' Chinese is not cut.
+ld_keys a
+ld_wait 'Approve 302: reason code'
+ld_line 'VERIFIED_INCOME +收入已核实 +Income verified' >/dev/null
+ld_pane | grep -q MODEL_AGREE && ld_fail "MODEL_AGREE offered to approve a manual_review case"
+ld_keys Escape
+ld_wait 'approve: cancelled'
+ld_keys x
+ld_wait 'Reject 302: reason code'
+ld_line 'INCOME_INSUFFICIENT 收入不足以覆盖还款 Income does not cover repayments' >/dev/null
+ld_line 'DEBT_BURDEN +多头借贷负担过重 +Too many concurrent loans' >/dev/null
+ld_pane | grep -q MODEL_AGREE && ld_fail "MODEL_AGREE offered to reject a manual_review case"
+# FRAUD_SUSPECTED, fourth by code, with a note longer than the column.
+ld_keys j j j Enter
+ld_wait '^Note \(optional\)'
+ld_type 'fraud ring: the device was shared with six other applicants in a day, the employer named does not exist and nobody answered the callback'
+ld_keys Enter
+ld_wait 'Reject application 302\?'
+ld_keys y
+ld_wait 'application 302: reject with FRAUD_SUSPECTED; status now rejected'
+# The timeline: the review's claim, and the note whole in the detail.
+ld_keys F6
+ld_wait '\[Timeline [0-9]+\]'
+ld_line 'ld_test_risk +review\.claim +nobody → ld_test_risk, application review of application 302' >/dev/null
+ld_line 'ld_test_risk +application\.reject +manual_review → rejected, reason FRAUD_SUSPECTED, note "fra.*…$' >/dev/null
+ld_line '^ #[0-9]+ 20[0-9-]+ [0-9:]+ ld_test_risk application\.reject application/302: manual_review → rejected' >/dev/null
+ld_line 'nobody answered the callback"' >/dev/null
+ld_keys G
+ld_wait '^ #[0-9]+ .* review\.(claim|assign) review/1: '
+ld_quit
+echo "ok case 302: recommendation by rule, waits, names, inputs, reasons, timeline"
 
 # --- NOTIFY: a new application arrives above the cursor, which stays on
 # the same row and the same screen line; the new row is one step up.

@@ -106,6 +106,14 @@ static const struct ui_column reason_cols[] = {
 
 #define CASE_HISTORY 32
 
+/* Where the officer was on a case: what going back to it restores. */
+struct case_place {
+	int64_t id;
+	enum pane pane;
+	int sel[PANE_COUNT];
+	int scroll[PANE_COUNT];
+};
+
 struct casev {
 	int64_t id;
 	int loaded;
@@ -121,7 +129,7 @@ struct casev {
 	int body;
 	struct core_reason_codes reasons;
 	int reasons_loaded;
-	int64_t hist[CASE_HISTORY]; /* cases left by following links */
+	struct case_place hist[CASE_HISTORY]; /* left by following links */
 	int nhist;
 };
 
@@ -171,6 +179,25 @@ compute_schedule(struct casev *cv)
 		snprintf(cv->sched_err, sizeof cv->sched_err, "%s", err.msg);
 }
 
+/*
+ * Largest |phi| first, which orders the same way in either unit (points
+ * = -factor * phi).  An insertion sort (at most 64 rows) because it is
+ * stable: ties keep the order the worker stored, as qsort need not.
+ */
+static void
+sort_by_impact(struct core_contribution *k, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct core_contribution t = k[i];
+
+		for (j = i; j > 0 && fabs(k[j - 1].phi) < fabs(t.phi); j--)
+			k[j] = k[j - 1];
+		k[j] = t;
+	}
+}
+
 static int
 load(struct ui *ui, struct casev *cv, int64_t id)
 {
@@ -187,6 +214,11 @@ load(struct ui *ui, struct casev *cv, int64_t id)
 	}
 	core_case_free(&cv->c);
 	cv->c = c;
+	/*
+	 * Sorted by impact whatever order the worker stored, once per load
+	 * so that a selected row stays the same contribution.
+	 */
+	sort_by_impact(cv->c.contribs, cv->c.ncontribs);
 	if (cv->id != id) {
 		memset(cv->sel, 0, sizeof cv->sel);
 		memset(cv->scroll, 0, sizeof cv->scroll);
@@ -260,9 +292,8 @@ static void
 decide(struct ui *ui, struct casev *cv, enum core_decision d)
 {
 	const char *dname = core_decision_name(d);
-	unsigned bit = d == CORE_APPROVE ? 1u : d == CORE_REJECT ? 2u : 4u;
 	const char **items = NULL;
-	int *map = NULL, n = 0, pick, overrides;
+	int *map = NULL, n = 0, pick, overrides, codew = 4, zhw = 0;
 	size_t i;
 	char note[256] = "", label[160], amount[40], newstatus[32];
 	char l0[200], l1[200], l2[200], l3[300], l4[200];
@@ -287,15 +318,28 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	map = ld_calloc(cv->reasons.n + 1, sizeof *map);
 	for (i = 0; i < cv->reasons.n; i++) {
 		const struct core_reason_code *r = &cv->reasons.v[i];
-		char zh[200];
 
-		if ((r->applies & bit) == 0)
+		if (!core_reason_code_offered(r, dname, cv->c.recommendation))
 			continue;
-		/* Chinese text is padded by columns so English lines up. */
-		ui_text_fit(r->text_zh, 16, UI_LEFT, zh, sizeof zh);
-		items[n] = ld_asprintf("%-20s %s %s", r->code, zh,
-		    r->text_en);
 		map[n++] = (int)i;
+		if (ui_text_width(r->code) > codew)
+			codew = ui_text_width(r->code);
+		if (ui_text_width(r->text_zh) > zhw)
+			zhw = ui_text_width(r->text_zh);
+	}
+	for (pick = 0; pick < n; pick++) {
+		const struct core_reason_code *r = &cv->reasons.v[map[pick]];
+		char code[200], zh[400];
+
+		/*
+		 * Columns as wide as the longest code and Chinese text
+		 * offered, by display width, so nothing Chinese is cut and
+		 * the English lines up; the picker is as wide as its longest
+		 * entry up to the screen's width.
+		 */
+		ui_text_fit(r->code, codew, UI_LEFT, code, sizeof code);
+		ui_text_fit(r->text_zh, zhw, UI_LEFT, zh, sizeof zh);
+		items[pick] = ld_asprintf("%s %s %s", code, zh, r->text_en);
 	}
 	snprintf(label, sizeof label, "%s %" PRId64 ": reason code",
 	    decision_verb(dname), cv->id);
@@ -422,19 +466,26 @@ case_action(struct ui *ui, void *st, int action)
 	case UI_ACT_OPEN:
 		if (cv->pane == PANE_LINKS && *sel < (int)cv->c.nlinks) {
 			int64_t id = cv->c.links[*sel].id;
+			struct case_place *here;
 
 			ui_timing_start(ui, "case_open");
-			/* Jumping is a step the officer can go back from. */
+			/*
+			 * Jumping is a step the officer can go back from, to
+			 * the same pane and row.
+			 */
 			if (cv->nhist == CASE_HISTORY) {
 				memmove(cv->hist, cv->hist + 1,
 				    sizeof cv->hist - sizeof cv->hist[0]);
 				cv->nhist--;
 			}
-			cv->hist[cv->nhist++] = cv->id;
+			here = &cv->hist[cv->nhist++];
+			here->id = cv->id;
+			here->pane = cv->pane;
+			memcpy(here->sel, cv->sel, sizeof here->sel);
+			memcpy(here->scroll, cv->scroll, sizeof here->scroll);
 			if (load(ui, cv, id) == 0)
 				ui_status(ui, "linked from %" PRId64
-				    " (q goes back to it)",
-				    cv->hist[cv->nhist - 1]);
+				    " (q goes back to it)", here->id);
 			else
 				cv->nhist--;
 			return 1;
@@ -442,11 +493,20 @@ case_action(struct ui *ui, void *st, int action)
 		ui_status(ui, "Enter opens a linked application (Tab to "
 		    "Linked)");
 		return 1;
-	case UI_ACT_BACK:
+	case UI_ACT_BACK: {
+		const struct case_place *back;
+
 		if (cv->nhist == 0)
 			return 0;
-		load(ui, cv, cv->hist[--cv->nhist]);
+		back = &cv->hist[--cv->nhist];
+		if (load(ui, cv, back->id) == 0) {
+			/* Rows past a list that shrank are clamped on draw. */
+			cv->pane = back->pane;
+			memcpy(cv->sel, back->sel, sizeof cv->sel);
+			memcpy(cv->scroll, back->scroll, sizeof cv->scroll);
+		}
 		return 1;
+	}
 	case UI_ACT_RELOAD:
 		load(ui, cv, cv->id);
 		ui_status(ui, "case %" PRId64 " reloaded", cv->id);
@@ -488,11 +548,73 @@ case_refusal(struct ui *ui, void *st, int action)
 	return core_decision_refusal(d, cv->loaded ? cv->c.status : NULL);
 }
 
-/* A signed bar around a centre axis: works without colour. */
+/*
+ * The columns of the contributions pane, computed once for the heading
+ * and every row, so the heading's axis is the bars' axis at any width.
+ */
+struct contrib_layout {
+	int feature_w;       /* FEATURE from column 1 */
+	int value_x, points_x, phi_x;
+	int bar_x, half;     /* the bar: half columns, the axis, half */
+	int axis_x;          /* bar_x + half, or -1 when there is no bar */
+};
+
+#define CONTRIB_VALUE_W 12
+#define CONTRIB_POINTS_W 8
+#define CONTRIB_PHI_W 9
+#define CONTRIB_BAR_MAX 61 /* wider bars resolve nothing more */
+#define CONTRIB_BAR_MIN 15 /* room a long name may not take */
+
 static void
-draw_bar(struct ui *ui, int y, int x, int width, double v, double max)
+contrib_layout(const struct core_case *c, int cols, struct contrib_layout *l)
 {
-	int half = (width - 1) / 2, len, i;
+	int fixed = 1 + 1 + CONTRIB_VALUE_W + 1 + CONTRIB_POINTS_W + 1 +
+	    CONTRIB_PHI_W + 1, w, barw;
+	size_t i;
+
+	/*
+	 * As wide as the longest name, so names sharing a start
+	 * (declared_contacts_overdue, ..._ratio) are told apart; only a
+	 * narrow screen cuts them, and the detail area shows them whole.
+	 */
+	l->feature_w = 7; /* "FEATURE" */
+	for (i = 0; i < c->ncontribs; i++)
+		if ((w = ui_text_width(c->contribs[i].feature)) > l->feature_w)
+			l->feature_w = w;
+	if (l->feature_w > cols - fixed - CONTRIB_BAR_MIN)
+		l->feature_w = cols - fixed - CONTRIB_BAR_MIN;
+	if (l->feature_w < 7)
+		l->feature_w = 7;
+	l->value_x = 1 + l->feature_w + 1;
+	l->points_x = l->value_x + CONTRIB_VALUE_W + 1;
+	l->phi_x = l->points_x + CONTRIB_POINTS_W + 1;
+	l->bar_x = l->phi_x + CONTRIB_PHI_W + 1;
+	barw = cols - l->bar_x;
+	if (barw > CONTRIB_BAR_MAX)
+		barw = CONTRIB_BAR_MAX;
+	l->half = barw > 8 ? (barw - 1) / 2 : 0;
+	l->axis_x = l->half > 0 ? l->bar_x + l->half : -1;
+}
+
+/*
+ * v with a sign and the decimals given, except that a value printed as
+ * all zeros is printed as plain zero: "-0.0" says a direction there is
+ * none of.
+ */
+static void
+signed_fixed(double v, int decimals, char *buf, size_t len)
+{
+	snprintf(buf, len, "%+.*f", decimals, v);
+	if (buf[strspn(buf, "+-0.")] == '\0')
+		snprintf(buf, len, "%.*f", decimals, 0.0);
+}
+
+/* A signed bar around the layout's axis: works without colour. */
+static void
+draw_bar(struct ui *ui, int y, const struct contrib_layout *l, double v,
+    double max)
+{
+	int half = l->half, len, i;
 	char buf[512];
 	size_t o = 0;
 	const char *block = ui->utf8 ? "\xe2\x96\x88" : "#";
@@ -520,7 +642,8 @@ draw_bar(struct ui *ui, int y, int x, int width, double v, double max)
 		o += strlen(c);
 	}
 	buf[o] = '\0';
-	ui_put(ui, y, x, width, UI_LEFT, v < 0 ? UI_S_BAD : UI_S_GOOD, buf);
+	ui_put(ui, y, l->bar_x, 2 * half + 1, UI_LEFT, v < 0 ? UI_S_BAD :
+	    UI_S_GOOD, buf);
 }
 
 /*
@@ -542,16 +665,6 @@ all_have_points(const struct core_case *c)
 		if (!c->contribs[i].has_points)
 			return 0;
 	return 1;
-}
-
-/* |phi| orders the same way in either unit (points = -factor * phi). */
-static int
-by_impact(const void *a, const void *b)
-{
-	double x = fabs(((const struct core_contribution *)a)->phi);
-	double y = fabs(((const struct core_contribution *)b)->phi);
-
-	return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static void
@@ -578,10 +691,12 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 	}
 	case PANE_CONTRIBS: {
 		const struct core_contribution *k = &c->contribs[i];
-		int pts = all_have_points(c), barw = cols - 60;
+		struct contrib_layout l;
+		int pts = all_have_points(c);
 		double max = 0, p = contribution_impact(k, pts);
 		size_t j;
 
+		contrib_layout(c, cols, &l);
 		for (j = 0; j < c->ncontribs; j++) {
 			double m = fabs(contribution_impact(&c->contribs[j],
 			    pts));
@@ -590,18 +705,18 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 				max = m;
 		}
 		core_contribution_value_format(k, a, sizeof a);
-		ui_put(ui, y, 1, 26, UI_LEFT, s, k->feature);
-		ui_put(ui, y, 28, 12, UI_RIGHT,
+		ui_put(ui, y, 1, l.feature_w, UI_LEFT, s, k->feature);
+		ui_put(ui, y, l.value_x, CONTRIB_VALUE_W, UI_RIGHT,
 		    k->missing ? (selected ? s : UI_S_WARN) : s, a);
 		if (k->has_points)
-			snprintf(b, sizeof b, "%+.1f", k->points);
+			signed_fixed(k->points, 1, b, sizeof b);
 		else
 			snprintf(b, sizeof b, "-");
-		ui_put(ui, y, 41, 8, UI_RIGHT, s, b);
-		snprintf(d, sizeof d, "%+.4f", k->phi);
-		ui_put(ui, y, 50, 9, UI_RIGHT, s, d);
-		if (barw > 8)
-			draw_bar(ui, y, 60, barw > 61 ? 61 : barw, p, max);
+		ui_put(ui, y, l.points_x, CONTRIB_POINTS_W, UI_RIGHT, s, b);
+		signed_fixed(k->phi, 4, d, sizeof d);
+		ui_put(ui, y, l.phi_x, CONTRIB_PHI_W, UI_RIGHT, s, d);
+		if (l.axis_x >= 0)
+			draw_bar(ui, y, &l, p, max);
 		break;
 	}
 	case PANE_RULES: {
@@ -674,19 +789,219 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 	}
 }
 
+/*
+ * Row i of the current pane in full, for the detail area under the pane:
+ * what a column cuts (a rule's inputs, a note, a long name) is read
+ * there.  "" for the schedule, whose rows have nothing to cut.
+ */
+static void
+pane_detail(const struct casev *cv, int i, char *buf, size_t len)
+{
+	const struct core_case *c = &cv->c;
+	char a[40], b[40], d[40];
+
+	buf[0] = '\0';
+	switch (cv->pane) {
+	case PANE_REASONS: {
+		const struct core_reason *r = &c->reasons[i];
+
+		snprintf(buf, len, "%d. %s (%s): %s / %s", i + 1, r->code,
+		    r->feature[0] ? r->feature : "-", r->text_zh, r->text_en);
+		break;
+	}
+	case PANE_CONTRIBS: {
+		const struct core_contribution *k = &c->contribs[i];
+		const char *label = core_feature_label(k->feature);
+		double p = contribution_impact(k, all_have_points(c));
+
+		core_contribution_value_format(k, a, sizeof a);
+		if (k->has_points) {
+			signed_fixed(k->points, 1, d, sizeof d);
+			snprintf(b, sizeof b, "%s points, ", d);
+		} else
+			b[0] = '\0';
+		signed_fixed(k->phi, 4, d, sizeof d);
+		snprintf(buf, len, "%s = %s: %sphi %s, %s%s%s", k->feature, a,
+		    b, d, p < 0 ? "lowers the score" : p > 0 ?
+		    "raises the score" : "no effect on the score",
+		    label != NULL ? " \xe2\x80\x94 " : "",
+		    label != NULL ? label : "");
+		break;
+	}
+	case PANE_RULES: {
+		const struct core_rule_hit *r = &c->rules[i];
+
+		snprintf(buf, len, "%s v%s %s: %s%s%s%s", r->id, r->version,
+		    r->action, r->text, r->inputs[0] ? "  (" : "", r->inputs,
+		    r->inputs[0] ? ")" : "");
+		break;
+	}
+	case PANE_LINKS: {
+		const struct core_link *l = &c->links[i];
+
+		ui_money(l->amount_fen, a, sizeof a);
+		snprintf(buf, len, "%" PRId64 " %s, linked by %s: %s, submitted "
+		    "%s, %s (Enter opens it)", l->id, l->name, l->via, a,
+		    l->submitted, l->status);
+		break;
+	}
+	case PANE_TIMELINE: {
+		const struct core_event *e = &c->events[i];
+
+		snprintf(buf, len, "#%" PRId64 " %s %s %s %s: %s", e->id, e->at,
+		    e->actor, e->action, e->object, e->detail[0] ? e->detail :
+		    "(no detail)");
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/*
+ * The bytes of s that make one line of width columns: cut by display
+ * width (ui_text_cut) and, as the Audit screen's detail does, at a space
+ * when one is in the line's second half.
+ */
+static int
+wrap_cut(const char *s, int width)
+{
+	int cut = ui_text_cut(s, width), sp;
+
+	if (s[cut] == '\0')
+		return cut;
+	for (sp = cut; sp > cut / 2 && s[sp - 1] != ' '; sp--)
+		;
+	if (sp > cut / 2)
+		cut = sp;
+	/* A wide character wider than the line still moves on. */
+	if (cut == 0)
+		cut = ui_text_cut(s, 2) > 0 ? ui_text_cut(s, 2) : 1;
+	return cut;
+}
+
+static const char *
+wrap_skip_blanks(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+/* How many lines of width columns s takes, counting up to max. */
+static int
+wrap_count(const char *s, int width, int max)
+{
+	int n = 0;
+
+	s = wrap_skip_blanks(s);
+	while (*s != '\0' && n < max) {
+		s = wrap_skip_blanks(s + wrap_cut(s, width));
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Draws s wrapped onto lines [y, y + lines) from column x; what the last
+ * line cannot hold ends in an ellipsis (ui_put's fit).
+ */
+static void
+wrap_draw(struct ui *ui, int y, int x, int width, int lines,
+    enum ui_style style, const char *s)
+{
+	char line[1024];
+	int i, cut;
+
+	s = wrap_skip_blanks(s);
+	for (i = 0; i < lines && *s != '\0'; i++) {
+		if (i == lines - 1) {
+			ui_put(ui, y + i, x, width, UI_LEFT, style, s);
+			break;
+		}
+		cut = wrap_cut(s, width);
+		snprintf(line, sizeof line, "%.*s", cut, s);
+		ui_put(ui, y + i, x, width, UI_LEFT, style, line);
+		s = wrap_skip_blanks(s + cut);
+	}
+}
+
+/*
+ * The detail area's height for the current pane: as many lines as its
+ * longest row's full text needs, so the list does not jump as the
+ * selection moves; up to the rows a short list leaves free, else a
+ * quarter of the body (at least two lines), and never so many that
+ * fewer than three rows of the list remain.
+ */
+static int
+detail_lines(const struct casev *cv, int len, int width, int body)
+{
+	char buf[4096];
+	int i, need = 0, cap = body / 4 > 2 ? body / 4 : 2;
+
+	if (cv->pane == PANE_SCHEDULE || width < 10)
+		return 0;
+	if (body - len > cap)
+		cap = body - len;
+	if (cap > body - (len < 3 ? len : 3))
+		cap = body - (len < 3 ? len : 3);
+	if (cap < 1)
+		return 0;
+	for (i = 0; i < len && need < cap; i++) {
+		int n;
+
+		pane_detail(cv, i, buf, sizeof buf);
+		if ((n = wrap_count(buf, width, cap)) > need)
+			need = n;
+	}
+	return need;
+}
+
 static void
 pane_header(struct ui *ui, struct casev *cv, int y, int cols)
 {
 	switch (cv->pane) {
-	case PANE_CONTRIBS:
-		ui_put(ui, y, 1, 26, UI_LEFT, UI_S_HEADER, "FEATURE");
-		ui_put(ui, y, 28, 12, UI_RIGHT, UI_S_HEADER, "VALUE");
-		ui_put(ui, y, 41, 8, UI_RIGHT, UI_S_HEADER, "POINTS");
-		ui_put(ui, y, 50, 9, UI_RIGHT, UI_S_HEADER, "PHI");
-		if (cols - 60 > 8)
-			ui_put(ui, y, 60, cols - 61, UI_LEFT, UI_S_HEADER,
-			    "- lowers score | raises score +");
+	case PANE_CONTRIBS: {
+		/* Longest first: the words fall away before the signs do. */
+		static const char *const lowers[] = { "- lowers score",
+			"- lowers", "-" };
+		static const char *const raises[] = { "raises score +",
+			"raises +", "+" };
+		struct contrib_layout l;
+		size_t k;
+
+		contrib_layout(&cv->c, cols, &l);
+		ui_put(ui, y, 1, l.feature_w, UI_LEFT, UI_S_HEADER, "FEATURE");
+		ui_put(ui, y, l.value_x, CONTRIB_VALUE_W, UI_RIGHT, UI_S_HEADER,
+		    "VALUE");
+		ui_put(ui, y, l.points_x, CONTRIB_POINTS_W, UI_RIGHT,
+		    UI_S_HEADER, "POINTS");
+		ui_put(ui, y, l.phi_x, CONTRIB_PHI_W, UI_RIGHT, UI_S_HEADER,
+		    "PHI");
+		if (l.axis_x < 0)
+			break;
+		/* Each word a space away from the axis, on its own side. */
+		for (k = 0; k < sizeof lowers / sizeof lowers[0]; k++) {
+			int w = ui_text_width(lowers[k]);
+
+			if (w + 1 <= l.half) {
+				ui_put(ui, y, l.axis_x - 1 - w, w, UI_LEFT,
+				    UI_S_HEADER, lowers[k]);
+				break;
+			}
+		}
+		ui_put(ui, y, l.axis_x, 1, UI_LEFT, UI_S_HEADER, "|");
+		for (k = 0; k < sizeof raises / sizeof raises[0]; k++) {
+			int w = ui_text_width(raises[k]);
+
+			if (w + 1 <= l.half) {
+				ui_put(ui, y, l.axis_x + 2, w, UI_LEFT,
+				    UI_S_HEADER, raises[k]);
+				break;
+			}
+		}
 		break;
+	}
 	case PANE_LINKS:
 		ui_put_headings(ui, y, link_cols, NCOLS(link_cols), -1, NULL);
 		break;
@@ -754,7 +1069,7 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 {
 	struct casev *cv = st;
 	const struct core_case *c = &cv->c;
-	int cols = ui_cols(), y = top, x, i, len, body;
+	int cols = ui_cols(), y = top, x, i, len, body, dl;
 	char buf[512], amount[40], wait[32], apr[48];
 
 	if (!cv->loaded) {
@@ -763,10 +1078,6 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		    "application.");
 		return;
 	}
-	/* Sorted by impact whatever order the worker stored. */
-	if (c->ncontribs > 1)
-		qsort(cv->c.contribs, c->ncontribs, sizeof *c->contribs,
-		    by_impact);
 	ui_money(c->amount_fen, amount, sizeof amount);
 	core_format_duration(c->waiting_s, wait, sizeof wait);
 	if (cv->apr_ok) {
@@ -785,8 +1096,9 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 	/* The header: four labelled lines, each wrapping when narrow. */
 	{
 		struct seg sg[8];
-		char s0[48], s1[80], s2[80], s3[80], s4[120], s5[80], s6[80];
-		char t1[64], t2[64];
+		char s0[48], s1[80], s2[200], s3[80], s4[160], s5[80], s6[80];
+		char t1[64], t2[64], rules[160];
+		size_t nrules;
 		int n;
 
 		snprintf(buf, sizeof buf, "Case %" PRId64, c->id);
@@ -827,8 +1139,20 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		snprintf(t1, sizeof t1, "%s%s%s", c->decided_at,
 		    c->decided_at[0] ? " " : "", c->decided_at[0] ?
 		    ui->op.tz_label : "");
-		if (c->pending)
-			snprintf(s4, sizeof s4, "Waiting %s", wait);
+		/*
+		 * Said from when, as the review queue's WAITING counts from
+		 * the review's opening instead.
+		 */
+		if (c->pending && c->review_id != 0) {
+			char rwait[32];
+
+			core_format_duration(c->review_age_s, rwait,
+			    sizeof rwait);
+			snprintf(s4, sizeof s4, "Waiting %s since submission, in "
+			    "review %s", wait, rwait);
+		} else if (c->pending)
+			snprintf(s4, sizeof s4, "Waiting %s since submission",
+			    wait);
 		else if (c->decided)
 			snprintf(s4, sizeof s4, "Decided %s%sby %s (%s), %s "
 			    "after submission", t1, t1[0] ? " " : "",
@@ -857,12 +1181,27 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 			snprintf(s1, sizeof s1, "PD %d.%02d%%", c->pd_bps / 100,
 			    c->pd_bps % 100);
 			sg[n++] = (struct seg){ s1, UI_S_NORMAL };
-			snprintf(s2, sizeof s2, "Model says %s",
-			    c->recommendation[0] ? c->recommendation : "-");
+			/*
+			 * The policy's recommendation (rules, then the model's
+			 * thresholds), naming the rule when one decided it:
+			 * a high PD recommended for review is a rule's doing.
+			 */
+			nrules = core_case_deciding_rules(c, rules,
+			    sizeof rules);
+			snprintf(s2, sizeof s2, "Recommended %s%s%s%s",
+			    c->recommendation[0] ? c->recommendation : "-",
+			    nrules > 0 ? (nrules > 1 ? " (rules " : " (rule ") :
+			    "", nrules > 0 ? rules : "", nrules > 0 ? ")" : "");
 			sg[n++] = (struct seg){ s2, UI_S_NORMAL };
-			snprintf(s3, sizeof s3, "Model %s %s", c->model_name[0] ?
-			    c->model_name : "?", c->model_version);
-			sg[n++] = (struct seg){ s3, UI_S_NORMAL };
+			if (c->score_hidden)
+				snprintf(s3, sizeof s3, "Model (not shown to "
+				    "this role)");
+			else
+				snprintf(s3, sizeof s3, "Model %s %s",
+				    c->model_name[0] ? c->model_name : "?",
+				    c->model_version);
+			sg[n++] = (struct seg){ s3, c->score_hidden ? UI_S_DIM :
+			    UI_S_NORMAL };
 			if (c->scored_at[0] != '\0') {
 				snprintf(t2, sizeof t2, "Scored %s %s",
 				    c->scored_at, ui->op.tz_label);
@@ -891,7 +1230,6 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 	pane_header(ui, cv, y, cols);
 	y++;
 	body = rows - (y - top);
-	cv->body = body;
 	len = pane_len(cv, cv->pane);
 	ui->cursor_y = y;
 	if (len == 0) {
@@ -901,11 +1239,17 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 			empty = cv->sched_err;
 		else if (cv->pane == PANE_CONTRIBS || cv->pane == PANE_RULES ||
 		    cv->pane == PANE_REASONS)
-			empty = c->scored ? "none for this score" :
-			    "not scored yet";
+			empty = !c->scored ? "not scored yet" :
+			    c->score_hidden ? "not visible to this role" :
+			    "none for this score";
+		cv->body = body;
 		ui_put(ui, y, 2, cols - 4, UI_LEFT, UI_S_DIM, empty);
 		return;
 	}
+	/* The selected row in full at the bottom; the list above it. */
+	dl = detail_lines(cv, len, cols - 1, body);
+	body -= dl;
+	cv->body = body;
 	if (cv->sel[cv->pane] >= len)
 		cv->sel[cv->pane] = len - 1;
 	if (cv->sel[cv->pane] < cv->scroll[cv->pane])
@@ -919,6 +1263,12 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		if (selected)
 			ui->cursor_y = y + i;
 		draw_pane_line(ui, cv, k, y + i, cols, selected);
+	}
+	if (dl > 0) {
+		char detail[4096];
+
+		pane_detail(cv, cv->sel[cv->pane], detail, sizeof detail);
+		wrap_draw(ui, y + body, 1, cols - 1, dl, UI_S_DIM, detail);
 	}
 }
 

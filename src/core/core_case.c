@@ -71,7 +71,12 @@ rule_inputs(const cJSON *o, char *dst, size_t len)
 
 		if (v->string == NULL)
 			continue;
-		if (cJSON_IsNumber(v))
+		/* Whole numbers whole: an amount in fen is no 1.34e+06. */
+		if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble)
+		    && fabs(v->valuedouble) < 1e15)
+			w = snprintf(dst + n, len - n, "%s%s=%.0f", n ? " " : "",
+			    v->string, v->valuedouble);
+		else if (cJSON_IsNumber(v))
 			w = snprintf(dst + n, len - n, "%s%s=%g", n ? " " : "",
 			    v->string, v->valuedouble);
 		else if (cJSON_IsString(v))
@@ -188,6 +193,15 @@ core_case_parse_score_json(struct core_case *c, const char *contribs,
 		*skipped = bad;
 }
 
+/*
+ * The open review case, if any: at most one per application
+ * (reviews_one_open_per_application, whose index this lookup uses).
+ */
+#define REVIEW_JOIN \
+    "LEFT JOIN LATERAL (SELECT r.id, extract(epoch FROM now() - " \
+    "r.opened_at)::bigint AS age FROM reviews r WHERE r.application_id = " \
+    "a.id AND r.kind = 'application' AND r.state <> 'closed') rv ON true "
+
 static const char header_sql[] =
     "SELECT a.id, a.applicant_id, p.name_masked, p.id_no_masked, "
     "p.phone_masked, a.product, a.amount_fen, a.term_months, a.rate_bps, "
@@ -199,8 +213,9 @@ static const char header_sql[] =
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, s.contributions::text, "
     "s.rules_hit::text, s.reasons::text, "
-    "to_char(d.at, 'YYYY-MM-DD HH24:MI') "
+    "to_char(d.at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
+    REVIEW_JOIN
     "LEFT JOIN LATERAL (SELECT * FROM scores x WHERE x.application_id = "
     "a.id AND NOT x.shadow ORDER BY x.id = a.score_id DESC, x.scored_at "
     "DESC LIMIT 1) s ON true "
@@ -223,8 +238,9 @@ static const char header_noscore_sql[] =
     "extract(epoch FROM coalesce(a.decided_at, now()) - "
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, NULL, NULL, NULL, "
-    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI') "
+    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
+    REVIEW_JOIN
     "WHERE a.id = $1";
 
 /*
@@ -252,10 +268,28 @@ static const char links_sql[] =
     "op.id = o.applicant_id GROUP BY o.id, op.name_masked "
     "ORDER BY min(l.k), o.id DESC";
 
+/*
+ * The application's own rows and those of its review cases (claim,
+ * assign, release), which are recorded against the review.  Each branch
+ * is an audit_log_object index lookup, the second once per review of
+ * the application; an OR of the two would read every review row in the
+ * log.  (Finding the reviews scans the reviews table: only open ones have
+ * an index on application_id.)  $1 is text for object_id and cast for
+ * application_id, so its type does not depend on which use the server
+ * reads first.
+ */
 static const char events_sql[] =
-    "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), actor, action, "
-    "left(detail::text, 8192) FROM audit_log WHERE object_type = "
-    "'application' AND object_id = $1 ORDER BY id DESC LIMIT 200";
+    "SELECT e.id, to_char(e.at, 'YYYY-MM-DD HH24:MI:SS'), e.actor, "
+    "e.action, e.object_type || '/' || e.object_id, "
+    "left(e.detail::text, 8192) FROM ("
+    "(SELECT id, at, actor, action, object_type, object_id, detail "
+    "FROM audit_log WHERE object_type = 'application' AND object_id = "
+    "$1::text ORDER BY id DESC LIMIT 200) UNION ALL "
+    "(SELECT id, at, actor, action, object_type, object_id, detail "
+    "FROM audit_log WHERE object_type = 'review' AND object_id IN "
+    "(SELECT id::text FROM reviews WHERE application_id = "
+    "$1::text::bigint) ORDER BY id DESC LIMIT 200)) e "
+    "ORDER BY e.id DESC LIMIT 200";
 
 enum ld_status
 core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
@@ -275,6 +309,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	if (st == LD_EPERM) {
 		st = core_query_exec(db, header_noscore_sql, 1, params, &res,
 		    err);
+		c->score_hidden = st == LD_OK;
 		if (st == LD_OK && warning != NULL)
 			snprintf(warning, 160, "the score's explanation is not "
 			    "visible to this role");
@@ -316,6 +351,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	    core_val(res, 0, 23));
 	c->version = (int)core_val_i64(res, 0, 24);
 	copy_text(c->decided_at, sizeof c->decided_at, core_val(res, 0, 28));
+	c->review_id = core_val_null(res, 0, 29) ? 0 : core_val_i64(res, 0, 29);
+	c->review_age_s = c->review_id != 0 ? core_val_i64(res, 0, 30) : 0;
 	c->pending = strcmp(c->status, "received") == 0 ||
 	    strcmp(c->status, "scored") == 0 ||
 	    strcmp(c->status, "manual_review") == 0;
@@ -367,7 +404,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 		copy_text(e->at, sizeof e->at, core_val(res, i, 1));
 		copy_text(e->actor, sizeof e->actor, core_val(res, i, 2));
 		copy_text(e->action, sizeof e->action, core_val(res, i, 3));
-		core_audit_detail_text(core_val(res, i, 4), e->detail,
+		copy_text(e->object, sizeof e->object, core_val(res, i, 4));
+		core_audit_detail_text(core_val(res, i, 5), e->detail,
 		    sizeof e->detail);
 	}
 	c->nevents = (size_t)n;
@@ -404,6 +442,75 @@ core_decision_overrides(const char *decision, const char *rec)
 	    strcmp(rec, "auto_rejected") == 0) ||
 	    (strcmp(decision, "reject") == 0 &&
 	    strcmp(rec, "auto_approved") == 0);
+}
+
+size_t
+core_case_deciding_rules(const struct core_case *c, char *buf, size_t len)
+{
+	const char *action;
+	size_t i, n = 0, o = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (strcmp(c->recommendation, "auto_rejected") == 0)
+		action = "reject";
+	else if (strcmp(c->recommendation, "manual_review") == 0)
+		action = "review";
+	else
+		return 0;
+	for (i = 0; i < c->nrules; i++) {
+		int w;
+
+		if (strcmp(c->rules[i].action, action) != 0)
+			continue;
+		n++;
+		if (o >= len)
+			continue;
+		w = snprintf(buf + o, len - o, "%s%s", o > 0 ? ", " : "",
+		    c->rules[i].id);
+		if (w < 0 || (size_t)w >= len - o) {
+			/* A cut id would name another rule: drop it whole. */
+			buf[o] = '\0';
+			o = len;
+		} else
+			o += (size_t)w;
+	}
+	return n;
+}
+
+int
+core_reason_code_offered(const struct core_reason_code *r,
+    const char *decision, const char *rec)
+{
+	unsigned bit;
+
+	if (r == NULL || decision == NULL)
+		return 0;
+	if (strcmp(decision, "approve") == 0)
+		bit = 1u;
+	else if (strcmp(decision, "reject") == 0)
+		bit = 2u;
+	else if (strcmp(decision, "review") == 0)
+		bit = 4u;
+	else
+		return 0;
+	if ((r->applies & bit) == 0)
+		return 0;
+	/* Agreeing needs a recommendation that says the same. */
+	if (strcmp(r->code, "MODEL_AGREE") == 0)
+		return rec != NULL && ((bit == 1u &&
+		    strcmp(rec, "auto_approved") == 0) || (bit == 2u &&
+		    strcmp(rec, "auto_rejected") == 0));
+	return 1;
+}
+
+const char *
+core_feature_label(const char *feature)
+{
+	const struct risk_feature_def *f = risk_feature_find(feature);
+
+	return f != NULL && f->label_en != NULL && f->label_en[0] != '\0' ?
+	    f->label_en : NULL;
 }
 
 void

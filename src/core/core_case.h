@@ -29,6 +29,12 @@ struct core_contribution {
 };
 
 /*
+ * What the catalogue calls a feature, in English ("Share of declared
+ * contacts overdue"), or NULL for a name it does not know.
+ */
+const char *core_feature_label(const char *feature);
+
+/*
  * A contribution's raw value as a risk officer reads it: money features
  * (unit fen) in yuan exact to the fen, durations with their unit, other
  * values as numbers, "(missing)" when absent.
@@ -40,8 +46,8 @@ struct core_rule_hit {
 	char id[64];
 	char version[32];
 	char action[24];
-	char text[160];
-	char inputs[128]; /* the values that triggered it: "a=1 b=null" */
+	char text[512];   /* rules.conf bounds neither: room for long ones */
+	char inputs[512]; /* the values that triggered it: "a=1 b=null" */
 };
 
 struct core_link {
@@ -58,7 +64,13 @@ struct core_event {
 	char at[20];
 	char actor[64];
 	char action[64];
-	char detail[320]; /* core_audit_detail_text of the row's detail */
+	char object[72];  /* "application/42", "review/7" */
+	/*
+	 * core_audit_detail_text of the row's detail: room for a note of
+	 * the length api.application_decide accepts, for the console's
+	 * detail area to show whole.
+	 */
+	char detail[2048];
 };
 
 struct core_case {
@@ -86,6 +98,10 @@ struct core_case {
 	char decided_at[20]; /* when, if known; "" else */
 	char decided_by[64], decision_reason[40];
 	int version;
+	int score_hidden;     /* the role may not read scores and models:
+	                         no explanation, no model name */
+	int64_t review_id;    /* the open review case, 0 when none */
+	int64_t review_age_s; /* since that case was opened */
 
 	struct core_reason *reasons;
 	size_t nreasons;
@@ -98,6 +114,17 @@ struct core_case {
 	struct core_event *events;
 	size_t nevents;
 };
+
+/*
+ * The rules that decided the recommendation ("R003" or "R003, R007") into
+ * buf; returns how many, including any buf had no room for.  The policy
+ * (src/risk/risk_policy.h) lets a reject rule make auto_rejected and a
+ * review rule make manual_review before the model is consulted, so those
+ * are the hits whose action matches the recommendation; none when the
+ * thresholds decided (or the hits are not visible to the role).
+ */
+size_t core_case_deciding_rules(const struct core_case *c, char *buf,
+    size_t len);
 
 /*
  * Loads application id.  LD_ENOTFOUND when there is none; database errors
@@ -154,6 +181,16 @@ struct core_reason_codes {
 	struct core_reason_code *v;
 	size_t n;
 };
+
+/*
+ * Whether the reason picker offers r for decision d ("approve", "reject",
+ * "review") on a case the policy recommended rec: the code applies to d,
+ * and MODEL_AGREE ("Agree with the model recommendation") only when d is
+ * what was recommended (approve on auto_approved, reject on
+ * auto_rejected).  The database checks only applies_to.
+ */
+int core_reason_code_offered(const struct core_reason_code *r,
+    const char *decision, const char *rec);
 
 /* decision_reasons, ordered by code; free with core_reason_codes_free. */
 enum ld_status core_reason_codes_load(struct ld_db *db,
