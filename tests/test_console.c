@@ -16,6 +16,7 @@
 #include "core/core_apps.h"
 #include "core/core_audit_view.h"
 #include "core/core_case.h"
+#include "core/core_reviews.h"
 #include "core/core_schedule.h"
 #include "ld_test.h"
 #include "ui/ui_int.h"
@@ -277,6 +278,64 @@ test_audit_command(void)
 	CU_ASSERT_STRING_EQUAL(f.object_id, "301");
 	CU_ASSERT_EQUAL(core_audit_command("clear", &f, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(f.actor, "");
+}
+
+static void
+test_reviews_command(void)
+{
+	struct core_reviews_filter f;
+	struct ld_err err;
+	char d[160];
+
+	core_reviews_filter_clear(&f);
+	CU_ASSERT(!core_reviews_filter_active(&f));
+	core_reviews_filter_describe(&f, d, sizeof d);
+	CU_ASSERT_STRING_EQUAL(d, "");
+	CU_ASSERT_EQUAL(core_reviews_command("mine", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_MINE);
+	CU_ASSERT_EQUAL(core_reviews_command(" kind payout ", &f, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.kind, "payout");
+	snprintf(f.text, sizeof f.text, "欧");
+	core_reviews_filter_describe(&f, d, sizeof d);
+	CU_ASSERT_STRING_EQUAL(d, "mine kind=payout /欧");
+	CU_ASSERT(core_reviews_filter_active(&f));
+	/* Refused words change nothing and say what was wrong. */
+	CU_ASSERT_EQUAL(core_reviews_command("kind loan", &f, &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "kind: \"loan\" is not "
+	    "application or payout"));
+	CU_ASSERT_EQUAL(core_reviews_command("id 12x", &f, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_reviews_command("id -3", &f, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_reviews_command("mine now", &f, &err),
+	    LD_EINVAL);
+	CU_ASSERT_EQUAL(core_reviews_command("status open", &f, &err),
+	    LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown command \"status\" "
+	    "(mine, open, all, kind, id, clear)"));
+	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_MINE);
+	CU_ASSERT_STRING_EQUAL(f.kind, "payout");
+	/* :id jumps: whatever narrowed the list would hide what it names. */
+	CU_ASSERT_EQUAL(core_reviews_command("id 302", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(f.id, 302);
+	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_ALL);
+	CU_ASSERT_STRING_EQUAL(f.kind, "");
+	CU_ASSERT_STRING_EQUAL(f.text, "");
+	core_reviews_filter_describe(&f, d, sizeof d);
+	CU_ASSERT_STRING_EQUAL(d, "id=302");
+	/* Asking for a part ends the jump. */
+	CU_ASSERT_EQUAL(core_reviews_command("open", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(f.id, 0);
+	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_OPEN);
+	CU_ASSERT_EQUAL(core_reviews_command("kind application", &f, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(core_reviews_command("kind", &f, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(f.kind, "");
+	CU_ASSERT_EQUAL(core_reviews_command("all", &f, &err), LD_OK);
+	CU_ASSERT(!core_reviews_filter_active(&f));
+	CU_ASSERT_EQUAL(core_reviews_command("mine", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_reviews_command("clear", &f, &err), LD_OK);
+	CU_ASSERT(!core_reviews_filter_active(&f));
 }
 
 static void
@@ -651,6 +710,7 @@ main(void)
 	static const struct ld_test_case parse[] = {
 		LD_TEST(test_apps_command),
 		LD_TEST(test_audit_command),
+		LD_TEST(test_reviews_command),
 		LD_TEST(test_score_json),
 		LD_TEST(test_overrides),
 		LD_TEST(test_deciding_rules),

@@ -2,7 +2,9 @@
  * The console's read models and use cases against a real database: the
  * client's override rule against the one api.application_decide enforces,
  * the list's size estimate, the incremental chain verification and its
- * cancellation, and the notifications new applications send (0007).
+ * cancellation, the notifications new applications send (0007), the
+ * review queue's order and filters, and the application an audit row is
+ * about.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 #include "core/core_audit_view.h"
 #include "core/core_case.h"
 #include "core/core_query.h"
+#include "core/core_reviews.h"
 #include "ld_audit.h"
 #include "ld_migrate.h"
 #include "ld_paths.h"
@@ -482,6 +485,242 @@ test_verify_incremental(void)
 }
 
 /* One notification per inserting statement, naming the ids. */
+/* A review as the superuser writes it (0: NULL); returns its id. */
+static int64_t
+review_row(const char *kind, int64_t app, int64_t payout, const char *state,
+    const char *assignee, const char *reason, const char *age)
+{
+	char sql[512], a[24] = "NULL", p[24] = "NULL", who[80] = "NULL";
+
+	if (app != 0)
+		snprintf(a, sizeof a, "%" PRId64, app);
+	if (payout != 0)
+		snprintf(p, sizeof p, "%" PRId64, payout);
+	if (assignee != NULL)
+		snprintf(who, sizeof who, "'%s'", assignee);
+	snprintf(sql, sizeof sql, "INSERT INTO reviews (kind, application_id, "
+	    "payout_id, state, assignee, claimed_at, reason, opened_at) VALUES "
+	    "('%s', %s, %s, '%s', %s, CASE WHEN %s IS NULL THEN NULL ELSE "
+	    "now() END, '%s', now() - interval '%s') RETURNING id", kind, a, p,
+	    state, who, who, reason, age);
+	return su_int(sql);
+}
+
+/* The ids of q in order, "3 1 2". */
+static void
+ids_of(const struct core_reviews *q, char *buf, size_t len)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < q->n && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%" PRId64,
+		    i ? " " : "", q->rows[i].id);
+}
+
+static void
+expect_ids(struct ld_db *db, const struct core_reviews_filter *f,
+    size_t limit, const char *want, const int64_t *counts)
+{
+	struct core_reviews q;
+	struct ld_err err;
+	char got[256];
+	int i;
+
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(db, f, limit, &q, &err),
+	    LD_OK);
+	ids_of(&q, got, sizeof got);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "review queue: got \"%s\", want \"%s\"\n",
+		    got, want);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	for (i = 0; counts != NULL && i < CORE_REVIEW_PARTS; i++)
+		CU_ASSERT_EQUAL(q.count[i], counts[i]);
+	core_reviews_free(&q);
+}
+
+/*
+ * The operator's own claimed reviews first, then the open ones oldest
+ * first, then those others hold, whatever their age; the counts are of
+ * the whole filtered queue, not of the rows a limit let through.
+ */
+static void
+test_review_queue_order_and_filters(void)
+{
+	struct ld_db op;
+	struct ld_err err;
+	struct core_reviews_filter f;
+	struct core_reviews q;
+	int64_t a1, a2, a3, a4, payout, r_old, r_new, r_mine, r_other, r_pay;
+	char want[256];
+	const int64_t all[] = { 1, 3, 1 }, payouts[] = { 0, 1, 0 };
+
+	/* Only this test's reviews are in the queue. */
+	su_exec("UPDATE reviews SET state = 'closed', closed_at = now() "
+	    "WHERE state <> 'closed'");
+	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
+	    "rolname = 'tc_risk2') THEN CREATE ROLE tc_risk2 LOGIN IN ROLE "
+	    "loandesk_risk; END IF; END $$");
+	a1 = scored_application("manual_review");
+	a2 = scored_application("manual_review");
+	a3 = scored_application("manual_review");
+	a4 = scored_application("manual_review");
+	snprintf(want, sizeof want, "INSERT INTO payouts (application_id, "
+	    "amount_fen, requested_by) VALUES (%" PRId64 ", 100000, 'tc') "
+	    "RETURNING id", a1);
+	payout = su_int(want);
+	r_old = review_row("application", a1, 0, "open", NULL,
+	    "RULE_REVIEW R_DEVICE_SHARED", "5 hours");
+	r_new = review_row("application", a2, 0, "open", NULL, "DOCS_NEEDED",
+	    "1 hour");
+	r_mine = review_row("application", a3, 0, "claimed", "tc_risk",
+	    "SECOND_OPINION", "30 minutes");
+	r_other = review_row("application", a4, 0, "claimed", "tc_risk2",
+	    "SECOND_OPINION", "10 hours");
+	r_pay = review_row("payout", 0, payout, "open", NULL, "AMOUNT_HELD",
+	    "3 hours");
+	CU_ASSERT_FATAL(r_old > 0 && r_new > 0 && r_mine > 0 && r_other > 0 &&
+	    r_pay > 0);
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
+	    LD_OK);
+
+	core_reviews_filter_clear(&f);
+	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64 " %"
+	    PRId64 " %" PRId64, r_mine, r_old, r_pay, r_new, r_other);
+	expect_ids(&op, &f, 100, want, all);
+	/* What each row says, a payout's review included. */
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(q.n, 5);
+	CU_ASSERT_EQUAL(q.rows[0].part, CORE_REVIEW_MINE);
+	CU_ASSERT_STRING_EQUAL(q.rows[0].assignee, "tc_risk");
+	CU_ASSERT_EQUAL(q.rows[0].case_id, a3);
+	CU_ASSERT_STRING_EQUAL(q.rows[0].name, "张*三");
+	CU_ASSERT_EQUAL(q.rows[0].amount_fen, 100000);
+	CU_ASSERT_EQUAL(q.rows[1].part, CORE_REVIEW_OPEN);
+	CU_ASSERT_STRING_EQUAL(q.rows[1].reason, "RULE_REVIEW R_DEVICE_SHARED");
+	CU_ASSERT_STRING_EQUAL(q.rows[2].kind, "payout");
+	CU_ASSERT_EQUAL(q.rows[2].application_id, 0);
+	CU_ASSERT_EQUAL(q.rows[2].payout_id, payout);
+	CU_ASSERT_EQUAL(q.rows[2].case_id, a1);
+	CU_ASSERT_EQUAL(q.rows[4].part, CORE_REVIEW_OTHERS);
+	CU_ASSERT(q.rows[1].waiting_s >= 5 * 3600);
+	core_reviews_free(&q);
+
+	/* A limit keeps the order and the counts of the whole queue. */
+	snprintf(want, sizeof want, "%" PRId64 " %" PRId64, r_mine, r_old);
+	expect_ids(&op, &f, 2, want, all);
+
+	CU_ASSERT_EQUAL(core_reviews_command("mine", &f, &err), LD_OK);
+	snprintf(want, sizeof want, "%" PRId64, r_mine);
+	expect_ids(&op, &f, 100, want, all);
+	CU_ASSERT_EQUAL(core_reviews_command("open", &f, &err), LD_OK);
+	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64, r_old,
+	    r_pay, r_new);
+	expect_ids(&op, &f, 100, want, all);
+	CU_ASSERT_EQUAL(core_reviews_command("all", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_reviews_command("kind payout", &f, &err), LD_OK);
+	snprintf(want, sizeof want, "%" PRId64, r_pay);
+	expect_ids(&op, &f, 100, want, payouts);
+
+	/* :id finds a review by its number, or an application's reviews. */
+	snprintf(want, sizeof want, "id %" PRId64, r_other);
+	CU_ASSERT_EQUAL(core_reviews_command(want, &f, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	    LD_OK);
+	CU_ASSERT(q.n >= 1);
+	CU_ASSERT(q.n >= 1 && (q.rows[0].id == r_other ||
+	    (q.n == 2 && q.rows[1].id == r_other)));
+	core_reviews_free(&q);
+	snprintf(want, sizeof want, "id %" PRId64, a1);
+	CU_ASSERT_EQUAL(core_reviews_command(want, &f, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	    LD_OK);
+	{
+		size_t i;
+		int seen_app = 0, seen_pay = 0;
+
+		for (i = 0; i < q.n; i++) {
+			seen_app += q.rows[i].id == r_old;
+			seen_pay += q.rows[i].id == r_pay;
+		}
+		CU_ASSERT_EQUAL(seen_app, 1);
+		CU_ASSERT_EQUAL(seen_pay, 1);
+	}
+	core_reviews_free(&q);
+
+	/* '/' text: reason in any case, name, assignee; wildcards literal. */
+	core_reviews_filter_clear(&f);
+	snprintf(f.text, sizeof f.text, " device ");
+	snprintf(want, sizeof want, "%" PRId64, r_old);
+	expect_ids(&op, &f, 100, want, NULL);
+	snprintf(f.text, sizeof f.text, "risk2");
+	snprintf(want, sizeof want, "%" PRId64, r_other);
+	expect_ids(&op, &f, 100, want, NULL);
+	snprintf(f.text, sizeof f.text, "张");
+	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64 " %"
+	    PRId64 " %" PRId64, r_mine, r_old, r_pay, r_new, r_other);
+	expect_ids(&op, &f, 100, want, all);
+	snprintf(f.text, sizeof f.text, "%%");
+	expect_ids(&op, &f, 100, "", NULL);
+	ld_db_close(&op);
+}
+
+/*
+ * Enter on an audit row opens the application it is about: its object,
+ * or, for a review or a payout, the application its detail names.
+ */
+static void
+test_audit_row_names_its_application(void)
+{
+	struct ld_db op;
+	struct ld_err err;
+	struct core_audit_filter f;
+	struct core_audit_page p;
+	int64_t app = scored_application("manual_review"), review;
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "INSERT INTO reviews (kind, application_id, "
+	    "reason) VALUES ('application', %" PRId64 ", 'SECOND_OPINION') "
+	    "RETURNING id", app);
+	review = su_int(sql);
+	su_exec("SELECT audit_record('test.row', 'test', 'x', "
+	    "'{\"application_id\": \"not a number\"}')");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_review_claim(&op, review, &err), LD_OK);
+
+	memset(&f, 0, sizeof f);
+	snprintf(sql, sizeof sql, "object review/%" PRId64, review);
+	CU_ASSERT_EQUAL(core_audit_command(sql, &f, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.rows[0].application_id, app);
+	core_audit_page_free(&p);
+
+	CU_ASSERT_EQUAL(core_audit_command("object test/x", &f, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.rows[0].application_id, 0);
+	core_audit_page_free(&p);
+
+	/* A decision's row is about its own object. */
+	snprintf(sql, sizeof sql, "SELECT audit_record('test.row', "
+	    "'application', '%" PRId64 "', '{}')", app);
+	su_exec(sql);
+	snprintf(sql, sizeof sql, "object application/%" PRId64, app);
+	CU_ASSERT_EQUAL(core_audit_command(sql, &f, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.rows[0].application_id, app);
+	core_audit_page_free(&p);
+	ld_db_close(&op);
+}
+
 static void
 test_insert_notifies_once(void)
 {
@@ -551,6 +790,8 @@ main(void)
 		LD_TEST(test_case_timeline_has_reviews),
 		LD_TEST(test_estimate_before_analyze),
 		LD_TEST(test_verify_incremental),
+		LD_TEST(test_review_queue_order_and_filters),
+		LD_TEST(test_audit_row_names_its_application),
 		LD_TEST(test_insert_notifies_once),
 		LD_TEST_END
 	};

@@ -88,5 +88,28 @@ ld_wait "application $id: approve with [A-Z_]+; status now approved"
 ld_keys 4
 ld_wait "ld_seed_risk +application\\.approve +application/$id "
 ld_wait 'chain: verified'
-ld_quit
 echo "ok seeded approve and audit"
+
+# The review queue over the worker's own review cases: the one with the
+# longest reason, found by its application, that reason whole at 120
+# and at 80 columns.
+rid=$(ld_sql "SELECT id FROM reviews WHERE state = 'open' ORDER BY length(reason) DESC, id LIMIT 1")
+[ -n "$rid" ] || ld_fail "the worker opened no review"
+rapp=$(ld_sql "SELECT application_id FROM reviews WHERE id = $rid")
+rreason=$(ld_sql "SELECT reason FROM reviews WHERE id = $rid")
+nopen=$(ld_sql "SELECT count(*) FROM reviews WHERE state = 'open'")
+ld_keys 3
+ld_wait "^Yours first \(0\), then open oldest first \($nopen\), then held by others \(0\)\$"
+ld_keys :
+ld_type "id $rapp"
+ld_keys Enter
+ld_wait "^filter: id=$rapp "
+for w in 120 80; do
+	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 24
+	ld_wait "^REVIEW .*REASON"
+	sleep 0.3
+	row=$(ld_line "^ +$rid ")
+	case "$row" in *" $rreason") ;; *) ld_fail "$w columns: reason \"$rreason\" not whole in: $row" ;; esac
+done
+ld_quit
+echo "ok seeded review queue: review $rid, reason $rreason"

@@ -312,6 +312,9 @@ ld_keys :
 ld_type 'action review.claim'
 ld_keys Enter
 ld_wait 'No audit rows match'
+# An empty result says so as the applications list does.
+ld_line 'loandesk · Audit log +empty +ld_test_risk \(risk\)' >/dev/null
+ld_pane | grep -q 'row 0 of 0' && ld_fail "the empty audit log says row 0 of 0"
 echo "ok audit"
 
 # Resize to 80x24 and back: columns drop, nothing wraps, they return.
@@ -342,7 +345,7 @@ for k in 1 2 3 4; do
 	   # CUnit suite checks both fit at 80 columns on an open case).
 	   case "$h" in *'a approve'*|*'x reject'*) ld_fail "decided case offers decisions: $h" ;; esac
 	   case "$h" in *'Tab next pane'*) ;; *) ld_fail "case hints: $h" ;; esac ;;
-	3) case "$h" in *'/ filter'*|*': command'*) ld_fail "review hints offer what it lacks: $h" ;; esac ;;
+	3) case "$h" in *'/ filter'*': command'*'c claim'*) ;; *) ld_fail "review hints: $h" ;; esac ;;
 	4) case "$h" in *'/ filter'*) ld_fail "audit hints offer a filter: $h" ;; esac
 	   case "$h" in *': command'*'v verify'*) ;; *) ld_fail "audit hints: $h" ;; esac ;;
 	esac
@@ -447,20 +450,130 @@ grep -q "readonly is the console's option" "$LD_TMP/ro.err" ||
 	ld_fail "console --help"
 echo "ok readonly"
 
-# --- Review queue: claim, and the row shows who holds it.
+# --- Review queue: the operator's own reviews first, then the open ones
+# oldest first, then those a colleague holds; claim, and who may change
+# whose; the : commands and the / filter; the columns at 80.
+ld_sql "CREATE ROLE ld_test_risk2 LOGIN IN ROLE loandesk_risk"
+ld_sql "INSERT INTO reviews (kind, application_id, reason, opened_at) VALUES
+	('application', 307, 'RULE_REVIEW R_DEVICE_SHARED', now() - interval '5 hours'),
+	('application', 303, 'DOCS_NEEDED', now() - interval '20 minutes'),
+	('application', 305, 'SECOND_OPINION', now() - interval '9 hours')"
+held=$(ld_sql "SELECT id FROM reviews WHERE application_id = 305")
+psql -X -qAt -v ON_ERROR_STOP=1 -U ld_test_risk2 -c "SELECT api.review_claim($held)" >/dev/null
+# The application ids of the queue's rows, top to bottom.
+queue() { ld_pane | grep -E '^ +[0-9]+ +30[0-9] ' | awk '{ printf "%s ", $2 }'; }
 ld_start rev 120 40 PGUSER=ld_test_risk
 ld_wait '张\*三'
 ld_keys 3
 ld_wait '^ +1 +302 欧\*\*明 +¥5,234\.56 open +- +[0-9]+h [0-9]+m application +SECOND_OPINION'
+ld_line '^Yours first \(0\), then open oldest first \(3\), then held by others \(1\)$' >/dev/null
+ld_line 'Review queue +row 1 of 4 +ld_test_risk' >/dev/null
+[ "$(queue)" = "307 302 303 305 " ] || ld_fail "queue order: $(queue)"
+ld_line "^ +$held +305 .* claimed +ld_test_risk2 " >/dev/null
+# :id jumps to an application's review; claiming it twice says whose it is.
+ld_keys :
+ld_type 'id 302'
+ld_keys Enter
+ld_wait 'review 1 of application 302'
+ld_line '^filter: id=302 \(Esc clears\)' >/dev/null
 ld_keys c
-ld_wait 'review 1 claimed'
+ld_wait 'review 1 claimed: yours, listed first'
 ld_line '^ +1 +302 .* claimed +ld_test_risk ' >/dev/null
+ld_keys c
+ld_wait 'claim: review 1 is already yours \[55000\]'
+ld_pane | grep -q 'review 1: review 1' && ld_fail "the review is named twice"
+ld_keys Escape
+ld_wait 'filters cleared'
+ld_wait '^Yours first \(1\), then open oldest first \(2\), then held by others \(1\)$'
+[ "$(queue)" = "302 307 303 305 " ] || ld_fail "mine first: $(queue)"
+# A colleague's review: neither released nor taken by assigning it.
+ld_keys G
+ld_wait "Review queue +row 4 of 4 "
+ld_keys u
+ld_wait "release: review $held is claimed by ld_test_risk2: only ld_test_risk2 or an admin may release it \\[42501\\]"
 ld_keys A
+ld_type 'ld_test_risk'
+ld_keys Enter
+ld_wait "assign: review $held is claimed by ld_test_risk2: only ld_test_risk2 or an admin may reassign it \\[42501\\]"
+[ "$(ld_sql "SELECT assignee FROM reviews WHERE id = $held")" = ld_test_risk2 ] ||
+	ld_fail "review $held changed hands"
+echo "ok review queue order and who may change a review"
+
+ld_keys :
+ld_type 'mine'
+ld_keys Enter
+ld_wait '^Yours only \(1\), oldest first'
+[ "$(queue)" = "302 " ] || ld_fail ":mine: $(queue)"
+ld_keys :
+ld_type 'open'
+ld_keys Enter
+ld_wait '^Open only \(2\), oldest first'
+[ "$(queue)" = "307 303 " ] || ld_fail ":open: $(queue)"
+ld_keys :
+ld_type 'kind payout'
+ld_keys Enter
+ld_wait 'No review matches the filter'
+ld_line 'loandesk · Review queue +empty +ld_test_risk' >/dev/null
+ld_keys :
+ld_type 'kind loan'
+ld_keys Enter
+ld_wait 'kind: "loan" is not application or payout'
+ld_keys :
+ld_type 'clear'
+ld_keys Enter
+ld_wait 'whole queue'
+[ "$(queue)" = "302 307 303 305 " ] || ld_fail ":clear: $(queue)"
+# / by name and by reason, in any case.
+ld_keys /
+ld_type 'smith'
+ld_wait '^ +[0-9]+ +303 J\*\*\* Smith '
+ld_wait_gone '^ +1 +302 '
+ld_keys Enter
+ld_keys Escape
+ld_wait '^ +1 +302 '
+ld_keys /
+ld_type 'device'
+ld_wait_gone '^ +1 +302 '
+[ "$(queue)" = "307 " ] || ld_fail "/device: $(queue)"
+ld_keys Enter
+# Enter opens the review's case.
+ld_keys Enter
+ld_wait '^Case 307 '
+ld_keys q
+ld_wait 'loandesk · Review queue'
+ld_keys Escape
+ld_wait '^ +1 +302 '
+echo "ok review queue commands and filter"
+
+ld_keys g A
 ld_type 'nobody'
 ld_keys Enter
 ld_wait 'assign: review 1: .*nobody.*\[[0-9A-Z]{5}\]'
+
+# At 80 columns the reasons stay whole: what says least goes instead.
+$LD_TMUX resize-window -t "$LD_PANE" -x 80 -y 24
+ld_wait '^REVIEW .*WAITING REASON *$'
+ld_line '^ +2 .*赵\*\* .* RULE_REVIEW R_DEVICE_SHARED$' >/dev/null
+ld_line '^ +1 .*欧\*\*明 .* ld_test_risk .* SECOND_OPINION$' >/dev/null
+ld_pane | grep -E '^ +[0-9]+ ' | grep -q '…' && ld_fail "a queue row is cut at 80 columns"
+[ "$(ld_pane | wc -L)" -le 80 ] || ld_fail "a queue line is wider than 80 columns"
+ld_line 'Review queue +row 1 of 4 +ld_test_risk \(risk\)' >/dev/null
+# What the dropped columns said, the selected row's line says.
+ld_keys j
+ld_wait '^#2 application 307 赵\*\*: RULE_REVIEW R_DEVICE_SHARED, opened 20'
+$LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
+ld_wait '^REVIEW .*STATE .*KIND +REASON'
+
+# The audit row of the claim opens the application it is about.
+ld_keys 4
+ld_keys :
+ld_type 'object review/1'
+ld_keys Enter
+ld_wait 'ld_test_risk +review\.claim +review/1 '
+ld_keys Enter
+ld_wait '^Case 302 '
 ld_quit
-echo "ok review queue"
+echo "ok review queue at 80 columns; audit rows open their application"
 
 # --- Case 302 as the worker writes a rule-decided review: R003 sent it
 # to a person, two feature names share a start, a contribution rounds to

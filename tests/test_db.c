@@ -577,6 +577,147 @@ test_review_assign_checks_the_assignee(void)
 	ld_db_close(&op);
 }
 
+/* The review's state and assignee as "claimed test_risk2", "open -". */
+static void
+review_holder(long review, char *out, size_t len)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql, "SELECT state || ' ' || coalesce(assignee, "
+	    "'-') || ' ' || coalesce((SELECT assignee FROM applications a "
+	    "WHERE a.id = r.application_id), '-') FROM reviews r WHERE id = "
+	    "%ld", review);
+	su_text(sql, out, len);
+}
+
+/* The review's audit rows, oldest first: "actor action from>to; ...". */
+static void
+review_audit(long review, char *out, size_t len)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof sql, "SELECT coalesce(string_agg(actor || ' ' || "
+	    "action || ' ' || coalesce(detail->>'from', '-') || '>' || "
+	    "coalesce(detail->>'to', '-'), '; ' ORDER BY id), '') FROM "
+	    "audit_log WHERE object_type = 'review' AND object_id = '%ld'",
+	    review);
+	su_text(sql, out, len);
+}
+
+/*
+ * One rule for who may change a review (0010): a claimed review belongs
+ * to its assignee, and only they or an admin may release or reassign it;
+ * anyone in the group may claim an open one or assign it.  Each refusal
+ * leaves the review and the audit log as they were; each change writes
+ * one audit row naming who did it, from whom and to whom.
+ */
+static void
+test_review_changes_belong_to_the_assignee(void)
+{
+	struct ld_db risk, risk2, admin;
+	struct ld_err err;
+	char status[32], sql[256], got[1024], want[64];
+	long app, review;
+
+	ensure_login("test_risk", "loandesk_risk");
+	ensure_login("test_risk2", "loandesk_risk");
+	ensure_login("test_admin", "loandesk_admin");
+	seed_one_application("auto_approved", "auto_approved");
+	app = last_application();
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&risk, "user=test_risk", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&risk2, "user=test_risk2", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&admin, "user=test_admin", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_application_decide(&risk, app, CORE_REVIEW,
+	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
+	    "application_id = %ld AND state = 'open'", app);
+	review = su_count(sql);
+	CU_ASSERT_FATAL(review > 0);
+
+	/* Anyone in the group may claim an open review. */
+	CU_ASSERT_EQUAL(core_review_claim(&risk2, review, &err), LD_OK);
+	review_holder(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "claimed test_risk2 test_risk2");
+
+	/* Another officer may neither release it nor take it by assigning. */
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(core_review_release(&risk, review, &err), LD_EPERM);
+	CU_ASSERT_STRING_EQUAL(risk.sqlstate, "42501");
+	snprintf(want, sizeof want, "review %ld is claimed by test_risk2: ",
+	    review);
+	CU_ASSERT_EQUAL(strncmp(err.msg, want, strlen(want)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "only test_risk2 or an admin "
+	    "may release it"));
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(core_review_assign(&risk, review, "test_risk", &err),
+	    LD_EPERM);
+	CU_ASSERT_STRING_EQUAL(risk.sqlstate, "42501");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "only test_risk2 or an admin "
+	    "may reassign it"));
+	CU_ASSERT_EQUAL(core_review_assign(&risk, review, "test_risk2", &err),
+	    LD_EPERM);
+	CU_ASSERT_EQUAL(core_review_claim(&risk, review, &err), LD_ECONFLICT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "already claimed by "
+	    "test_risk2"));
+	review_holder(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "claimed test_risk2 test_risk2");
+
+	/* The holder is told it is theirs, once, not "review N: review N". */
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(core_review_claim(&risk2, review, &err),
+	    LD_ECONFLICT);
+	snprintf(want, sizeof want, "review %ld is already yours [55000]",
+	    review);
+	CU_ASSERT_STRING_EQUAL(err.msg, want);
+	CU_ASSERT_EQUAL(core_review_assign(&risk2, review, "test_risk2",
+	    &err), LD_ECONFLICT);
+	CU_ASSERT_STRING_EQUAL(err.msg, want);
+	/* A message that does not name the review still gets its number. */
+	CU_ASSERT_EQUAL(core_review_assign(&risk2, review, "test_nobody_at_all",
+	    &err), LD_EINVAL);
+	snprintf(want, sizeof want, "review %ld: test_nobody_at_all is not ",
+	    review);
+	CU_ASSERT_EQUAL(strncmp(err.msg, want, strlen(want)), 0);
+
+	/* The holder may hand it on; an admin may take it from anyone. */
+	CU_ASSERT_EQUAL(core_review_assign(&risk2, review, "test_risk", &err),
+	    LD_OK);
+	review_holder(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "claimed test_risk test_risk");
+	CU_ASSERT_EQUAL(core_review_assign(&admin, review, "test_risk2",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(core_review_release(&risk, review, &err), LD_EPERM);
+	CU_ASSERT_EQUAL(core_review_release(&admin, review, &err), LD_OK);
+	review_holder(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "open - -");
+
+	/* An open review may be assigned by anyone in the group... */
+	CU_ASSERT_EQUAL(core_review_assign(&risk, review, "test_risk2", &err),
+	    LD_OK);
+	/* ...and is then the assignee's to release. */
+	CU_ASSERT_EQUAL(core_review_release(&risk, review, &err), LD_EPERM);
+	CU_ASSERT_EQUAL(core_review_release(&risk2, review, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_review_release(&risk2, review, &err),
+	    LD_ECONFLICT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "is not claimed"));
+
+	/* Exactly the changes, by whom, from whom, to whom. */
+	review_audit(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got,
+	    "test_risk2 review.claim ->test_risk2; "
+	    "test_risk2 review.assign test_risk2>test_risk; "
+	    "test_admin review.assign test_risk>test_risk2; "
+	    "test_admin review.release test_risk2>-; "
+	    "test_risk review.assign ->test_risk2; "
+	    "test_risk2 review.release test_risk2>-");
+	ld_db_close(&risk);
+	ld_db_close(&risk2);
+	ld_db_close(&admin);
+}
+
 /*
  * What each role may do to each table, column by column where a grant is
  * by column, written down from the design (architecture.md, 0003, 0008):
@@ -1365,6 +1506,7 @@ main(void)
 		LD_TEST(test_temp_tables_cannot_hijack_api),
 		LD_TEST(test_daemon_writes_only_scoring),
 		LD_TEST(test_review_assign_checks_the_assignee),
+		LD_TEST(test_review_changes_belong_to_the_assignee),
 		LD_TEST(test_audit_concurrent_writers_one_chain),
 		LD_TEST(test_audit_canonical_text_unambiguous),
 		LD_TEST(test_audit_reorder_and_forged_row),

@@ -249,18 +249,19 @@ audit_action(struct ui *ui, void *st, int action)
 		move_to(ui, a, 5000);
 		return 1;
 	case UI_ACT_OPEN:
-		if (a->n > 0 &&
-		    strncmp(a->rows[a->cur].object, "application/", 12) == 0) {
-			int64_t id = strtoll(a->rows[a->cur].object + 12, NULL,
-			    10);
-
-			if (id > 0) {
-				ui_timing_start(ui, "case_open");
-				ui_open_screen(ui, UI_SCREEN_CASE, id);
-				return 1;
-			}
+		if (a->n == 0) {
+			ui_status(ui, "no audit row here");
+			return 1;
 		}
-		ui_status(ui, "Enter opens the application a row is about");
+		/* A review's or payout's row names its application too. */
+		if (a->rows[a->cur].application_id > 0) {
+			ui_timing_start(ui, "case_open");
+			ui_open_screen(ui, UI_SCREEN_CASE,
+			    a->rows[a->cur].application_id);
+			return 1;
+		}
+		ui_status(ui, "row %" PRId64 " (%s) names no application to "
+		    "open", a->rows[a->cur].id, a->rows[a->cur].object);
 		return 1;
 	case AUD_VERIFY:
 		/* A stopped walk goes on; a finished one starts over. */
@@ -489,10 +490,17 @@ static void
 audit_position(struct ui *ui, void *st, char *buf, size_t len)
 {
 	struct audit *a = st;
+	char at[32], n[32];
 
 	(void)ui;
-	snprintf(buf, len, "row %d of %zu%s", a->n ? a->cur + 1 : 0, a->n,
-	    a->more ? "+" : "");
+	/* As the applications list says it. */
+	if (a->n == 0) {
+		snprintf(buf, len, "empty");
+		return;
+	}
+	ui_count(a->cur + 1, at, sizeof at);
+	ui_count((int64_t)a->n, n, sizeof n);
+	snprintf(buf, len, "row %s of %s%s", at, n, a->more ? "+" : "");
 }
 
 const struct ui_screen ui_screen_audit = {

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,6 +86,20 @@ core_audit_filter_describe(const struct core_audit_filter *f, char *buf,
 		memmove(buf, buf + 1, strlen(buf));
 }
 
+/* An id as the audit row wrote it, or 0 for anything that is not one. */
+static int64_t
+application_id_of(const char *text)
+{
+	char *end;
+	long long v;
+
+	if (!isdigit((unsigned char)text[0]))
+		return 0;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	return errno == 0 && *end == '\0' && v > 0 ? (int64_t)v : 0;
+}
+
 enum ld_status
 core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
     int64_t before_id, size_t limit, struct core_audit_page *page,
@@ -102,7 +118,9 @@ core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
 	ld_buf_init(&sql, 4096);
 	ld_buf_puts(&sql, "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), "
 	    "actor, action, object_type || '/' || object_id, "
-	    "left(detail::text, 8192) FROM audit_log WHERE true");
+	    "left(detail::text, 8192), CASE WHEN object_type = 'application' "
+	    "THEN object_id ELSE detail->>'application_id' END "
+	    "FROM audit_log WHERE true");
 	if (f->actor[0] != '\0') {
 		params[np++] = f->actor;
 		ld_buf_printf(&sql, " AND actor = $%d", np);
@@ -146,6 +164,7 @@ core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
 		    core_val(res, i, 4));
 		core_audit_detail_text(core_val(res, i, 5), r->detail,
 		    sizeof r->detail);
+		r->application_id = application_id_of(core_val(res, i, 6));
 	}
 	page->n = (size_t)n;
 	PQclear(res);

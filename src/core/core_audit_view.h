@@ -26,6 +26,9 @@ struct core_audit_row {
 	char action[64];
 	char object[72]; /* type/id */
 	char detail[512]; /* core_audit_detail_text of the row's detail */
+	/* The application the row is about: its object, or the detail's
+	 * application_id (a review's, a payout's); 0 when none. */
+	int64_t application_id;
 };
 
 struct core_audit_page {

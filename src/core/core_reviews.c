@@ -1,5 +1,12 @@
+/*
+ * The review queue.  Each part of the queue (the operator's own, open,
+ * claimed by others) is its own ordered, limited subquery, so each is one
+ * range of an index of 0010_review_ownership.sql however long the queue.
+ */
 #include "config.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,56 +15,303 @@
 #include "core_query.h"
 #include "core_reviews.h"
 #include "ld_alloc.h"
+#include "ld_buf.h"
+
+static const char *
+skip_space(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return s;
+}
+
+void
+core_reviews_filter_clear(struct core_reviews_filter *f)
+{
+	memset(f, 0, sizeof *f);
+}
+
+int
+core_reviews_filter_active(const struct core_reviews_filter *f)
+{
+	return f->view != CORE_REVIEWS_ALL || f->kind[0] != '\0' ||
+	    f->id != 0 || f->text[0] != '\0';
+}
+
+void
+core_reviews_filter_describe(const struct core_reviews_filter *f,
+    char *buf, size_t len)
+{
+	char id[32] = "";
+
+	if (f->id != 0)
+		snprintf(id, sizeof id, " id=%" PRId64, f->id);
+	snprintf(buf, len, "%s%s%s%s%s%s",
+	    f->view == CORE_REVIEWS_MINE ? " mine" :
+	    f->view == CORE_REVIEWS_OPEN ? " open" : "",
+	    f->kind[0] ? " kind=" : "", f->kind, id,
+	    f->text[0] ? " /" : "", f->text);
+	if (buf[0] == ' ')
+		memmove(buf, buf + 1, strlen(buf));
+}
 
 enum ld_status
-core_reviews_load(struct ld_db *db, size_t limit, struct core_reviews *out,
+core_reviews_command(const char *cmd, struct core_reviews_filter *f,
     struct ld_err *err)
 {
+	struct core_reviews_filter nf = *f;
+	const char *arg;
+	char line[128], *end;
+	long long v;
+	size_t n;
+
+	/* Blanks around the words are not part of them. */
+	snprintf(line, sizeof line, "%s", skip_space(cmd));
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+	cmd = line;
+	n = strcspn(cmd, " \t");
+	arg = skip_space(cmd + n);
+#define IS(word) (n == sizeof(word) - 1 && strncmp(cmd, word, n) == 0)
+	if ((IS("mine") || IS("open") || IS("all") || IS("clear")) &&
+	    *arg != '\0')
+		return ld_err_set(err, LD_EINVAL, "%.*s takes no argument",
+		    (int)n, cmd);
+	if (IS("clear"))
+		core_reviews_filter_clear(&nf);
+	else if (IS("mine") || IS("open") || IS("all")) {
+		nf.view = IS("mine") ? CORE_REVIEWS_MINE : IS("open") ?
+		    CORE_REVIEWS_OPEN : CORE_REVIEWS_ALL;
+		/* A jump to one review is over once a part is asked for. */
+		nf.id = 0;
+	} else if (IS("kind")) {
+		if (*arg == '\0' || strcmp(arg, "all") == 0 ||
+		    strcmp(arg, "any") == 0)
+			nf.kind[0] = '\0';
+		else if (strcmp(arg, "application") == 0 ||
+		    strcmp(arg, "payout") == 0)
+			snprintf(nf.kind, sizeof nf.kind, "%s", arg);
+		else
+			return ld_err_set(err, LD_EINVAL, "kind: \"%s\" is not "
+			    "application or payout", arg);
+	} else if (IS("id")) {
+		if (*arg == '\0')
+			nf.id = 0;
+		else {
+			errno = 0;
+			v = isdigit((unsigned char)*arg) ?
+			    strtoll(arg, &end, 10) : 0;
+			if (v <= 0 || errno != 0 || *skip_space(end) != '\0')
+				return ld_err_set(err, LD_EINVAL, "id: \"%s\" "
+				    "is not a review or application number",
+				    arg);
+			/* Straight to it, whatever was filtered before. */
+			core_reviews_filter_clear(&nf);
+			nf.id = v;
+		}
+	} else
+		return ld_err_set(err, LD_EINVAL, "unknown command \"%.*s\" "
+		    "(mine, open, all, kind, id, clear)", (int)n, cmd);
+#undef IS
+	*f = nf;
+	return LD_OK;
+}
+
+/* Escapes LIKE's wildcards so the operator's text matches literally. */
+static void
+like_escape(const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in != '\0' && o + 3 < len; in++) {
+		if (*in == '%' || *in == '_' || *in == '\\')
+			out[o++] = '\\';
+		out[o++] = *in;
+	}
+	out[o] = '\0';
+}
+
+/* The filter as SQL conditions over reviews r and their parameters. */
+struct review_query {
+	const char *from; /* reviews r, and what the conditions name */
+	char where[1024]; /* " AND ..." */
+	const char *params[3];
+	int n;
+	char id[24];
+	char text[160];   /* escaped: at most twice the typed text */
+};
+
+/* The filter's conditions, numbered $1.. in params. */
+static void
+filter_sql(const struct core_reviews_filter *f, struct review_query *q)
+{
+	size_t used = 0;
+	char trimmed[sizeof f->text];
+	size_t b = 0, e;
+
+	memset(q, 0, sizeof *q);
+	q->from = "reviews r";
+	if (f->kind[0] != '\0') {
+		q->params[q->n++] = f->kind;
+		used += (size_t)snprintf(q->where + used, sizeof q->where - used,
+		    " AND r.kind = $%d", q->n);
+	}
+	if (f->id != 0) {
+		snprintf(q->id, sizeof q->id, "%" PRId64, f->id);
+		q->params[q->n++] = q->id;
+		used += (size_t)snprintf(q->where + used, sizeof q->where - used,
+		    " AND (r.id = $%d::bigint OR r.application_id = "
+		    "$%d::bigint OR r.payout_id = (SELECT pi.id FROM payouts "
+		    "pi WHERE pi.application_id = $%d::bigint))", q->n, q->n,
+		    q->n);
+	}
+	e = strlen(f->text);
+	/* Typed text: surrounding blanks are not part of the search. */
+	while (f->text[b] == ' ' || f->text[b] == '\t')
+		b++;
+	while (e > b && (f->text[e - 1] == ' ' || f->text[e - 1] == '\t'))
+		e--;
+	if (e > b) {
+		snprintf(trimmed, sizeof trimmed, "%.*s", (int)(e - b),
+		    f->text + b);
+		like_escape(trimmed, q->text, sizeof q->text);
+		q->params[q->n++] = q->text;
+		/*
+		 * Joined rather than a subquery per review: the planner then
+		 * hashes the names once (a correlated EXISTS took seconds on
+		 * a queue of 80,000).  Reason codes are upper case: any case
+		 * matches.
+		 */
+		q->from = "reviews r LEFT JOIN payouts po ON po.id = "
+		    "r.payout_id LEFT JOIN applications a ON a.id = "
+		    "coalesce(r.application_id, po.application_id) LEFT JOIN "
+		    "applicants p ON p.id = a.applicant_id";
+		snprintf(q->where + used, sizeof q->where - used,
+		    " AND (r.reason ILIKE '%%' || $%d || '%%' OR "
+		    "r.assignee ILIKE '%%' || $%d || '%%' OR "
+		    "p.name_masked ILIKE '%%' || $%d || '%%')", q->n, q->n,
+		    q->n);
+	}
+}
+
+/* The condition of each part, over reviews r; CORE_REVIEW_* order. */
+static const char *const part_where[CORE_REVIEW_PARTS] = {
+	"r.state = 'claimed' AND r.assignee = current_user::text",
+	"r.state = 'open'",
+	"r.state = 'claimed' AND r.assignee <> current_user::text",
+};
+
+static enum ld_status
+load_counts(struct ld_db *db, const struct review_query *q,
+    struct core_reviews *out, struct ld_err *err)
+{
+	struct ld_buf sql;
 	PGresult *res;
+	enum ld_status st;
+	int i;
+
+	ld_buf_init(&sql, 0);
+	ld_buf_puts(&sql, "SELECT ");
+	for (i = 0; i < CORE_REVIEW_PARTS; i++)
+		ld_buf_printf(&sql, "%scount(*) FILTER (WHERE %s)",
+		    i ? ", " : "", part_where[i]);
+	ld_buf_printf(&sql, " FROM %s WHERE r.state <> 'closed'%s", q->from,
+	    q->where);
+	st = core_query_exec(db, sql.data, q->n, q->params, &res, err);
+	ld_buf_free(&sql);
+	if (st != LD_OK)
+		return st;
+	for (i = 0; i < CORE_REVIEW_PARTS; i++)
+		out->count[i] = PQntuples(res) == 1 ? core_val_i64(res, 0, i) :
+		    0;
+	PQclear(res);
+	return LD_OK;
+}
+
+enum ld_status
+core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
+    size_t limit, struct core_reviews *out, struct ld_err *err)
+{
+	struct review_query q;
+	struct ld_buf sql;
+	const char *params[4];
 	char lim[24];
-	const char *params[1] = { lim };
-	int i, n;
+	PGresult *res;
+	int i, n, first = 1, np;
 	enum ld_status st;
 
 	memset(out, 0, sizeof *out);
 	if (limit == 0 || limit > 5000)
 		limit = 5000;
+	filter_sql(f, &q);
+	memcpy(params, q.params, sizeof q.params);
 	snprintf(lim, sizeof lim, "%zu", limit);
-	st = core_query_exec(db, "SELECT r.id, r.kind, r.application_id, "
-	    "r.payout_id, r.reason, r.state, r.assignee, "
+	np = q.n;
+	params[np++] = lim;
+
+	ld_buf_init(&sql, 0);
+	ld_buf_puts(&sql, "SELECT r.id, r.kind, r.application_id, "
+	    "r.payout_id, coalesce(r.application_id, po.application_id), "
+	    "q.part, r.reason, left(r.note, 250), r.state, r.assignee, "
+	    "to_char(r.opened_at, 'YYYY-MM-DD HH24:MI'), "
 	    "extract(epoch FROM now() - r.opened_at)::bigint, "
-	    "coalesce(a.amount_fen, po.amount_fen), p.name_masked, a.status, "
-	    "count(*) OVER () "
-	    "FROM reviews r LEFT JOIN payouts po ON po.id = r.payout_id "
+	    "coalesce(a.amount_fen, po.amount_fen), p.name_masked, a.status "
+	    "FROM (SELECT * FROM (");
+	for (i = 0; i < CORE_REVIEW_PARTS; i++) {
+		if ((f->view == CORE_REVIEWS_MINE && i != CORE_REVIEW_MINE) ||
+		    (f->view == CORE_REVIEWS_OPEN && i != CORE_REVIEW_OPEN))
+			continue;
+		ld_buf_printf(&sql, "%s(SELECT r.id, %d AS part, r.opened_at "
+		    "FROM %s WHERE %s%s ORDER BY r.opened_at, r.id "
+		    "LIMIT $%d::int)", first ? "" : " UNION ALL ", i, q.from,
+		    part_where[i], q.where, np);
+		first = 0;
+	}
+	ld_buf_printf(&sql, ") u ORDER BY part, opened_at, id LIMIT $%d::int) "
+	    "q JOIN reviews r ON r.id = q.id "
+	    "LEFT JOIN payouts po ON po.id = r.payout_id "
 	    "LEFT JOIN applications a ON a.id = coalesce(r.application_id, "
-	    "po.application_id) LEFT JOIN applicants p ON p.id = "
-	    "a.applicant_id WHERE r.state <> 'closed' "
-	    "ORDER BY r.opened_at, r.id LIMIT $1::int", 1, params, &res, err);
+	    "po.application_id) "
+	    "LEFT JOIN applicants p ON p.id = a.applicant_id "
+	    "ORDER BY q.part, q.opened_at, q.id", np);
+	st = core_query_exec(db, sql.data, np, params, &res, err);
+	ld_buf_free(&sql);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "review queue: ");
 	n = PQntuples(res);
 	out->rows = ld_calloc(n > 0 ? (size_t)n : 1, sizeof *out->rows);
 	for (i = 0; i < n; i++) {
 		struct core_review_row *r = &out->rows[i];
+		int64_t part = core_val_i64(res, i, 5);
 
 		r->id = core_val_i64(res, i, 0);
 		snprintf(r->kind, sizeof r->kind, "%s", core_val(res, i, 1));
 		r->application_id = core_val_i64(res, i, 2);
 		r->payout_id = core_val_i64(res, i, 3);
+		r->case_id = core_val_i64(res, i, 4);
+		r->part = part >= 0 && part < CORE_REVIEW_PARTS ?
+		    (enum core_review_part)part : CORE_REVIEW_OTHERS;
 		snprintf(r->reason, sizeof r->reason, "%s",
-		    core_val(res, i, 4));
-		snprintf(r->state, sizeof r->state, "%s", core_val(res, i, 5));
-		snprintf(r->assignee, sizeof r->assignee, "%s",
 		    core_val(res, i, 6));
-		r->waiting_s = core_val_i64(res, i, 7);
-		r->amount_fen = core_val_i64(res, i, 8);
-		snprintf(r->name, sizeof r->name, "%s", core_val(res, i, 9));
-		snprintf(r->app_status, sizeof r->app_status, "%s",
+		snprintf(r->note, sizeof r->note, "%s", core_val(res, i, 7));
+		snprintf(r->state, sizeof r->state, "%s", core_val(res, i, 8));
+		snprintf(r->assignee, sizeof r->assignee, "%s",
+		    core_val(res, i, 9));
+		snprintf(r->opened, sizeof r->opened, "%s",
 		    core_val(res, i, 10));
+		r->waiting_s = core_val_i64(res, i, 11);
+		r->amount_fen = core_val_i64(res, i, 12);
+		snprintf(r->name, sizeof r->name, "%s", core_val(res, i, 13));
+		snprintf(r->app_status, sizeof r->app_status, "%s",
+		    core_val(res, i, 14));
 	}
 	out->n = (size_t)n;
-	out->open = n > 0 ? core_val_i64(res, 0, 11) : 0;
 	PQclear(res);
+	if ((st = load_counts(db, &q, out, err)) != LD_OK) {
+		core_reviews_free(out);
+		return ld_err_prefix(err, "review queue size: ");
+	}
 	return LD_OK;
 }
 
@@ -75,7 +329,7 @@ static enum ld_status
 review_call(struct ld_db *db, const char *sql, int64_t id,
     const char *assignee, struct ld_err *err)
 {
-	char idtext[24];
+	char idtext[24], named[32];
 	const char *params[2] = { idtext, assignee };
 	PGresult *res;
 	enum ld_status st;
@@ -83,8 +337,13 @@ review_call(struct ld_db *db, const char *sql, int64_t id,
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
 	st = core_query_exec(db, sql, assignee != NULL ? 2 : 1, params, &res,
 	    err);
-	if (st != LD_OK)
+	if (st != LD_OK) {
+		/* "review 1: review 1 is already ..." says it twice. */
+		snprintf(named, sizeof named, "review %s ", idtext);
+		if (strncmp(err->msg, named, strlen(named)) == 0)
+			return st;
 		return ld_err_prefix(err, "review %s: ", idtext);
+	}
 	PQclear(res);
 	return LD_OK;
 }
