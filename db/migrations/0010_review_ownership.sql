@@ -114,3 +114,8 @@ CREATE INDEX reviews_claimed_by ON reviews (assignee, opened_at, id)
 -- (reviews_open leads with kind, which serves a queue of one kind only).
 CREATE INDEX reviews_state_opened ON reviews (state, opened_at, id)
 	WHERE state <> 'closed';
+-- Every review of an application, closed ones too: the case timeline
+-- finds the audit rows of its reviews through this (reviews_one_open_per_
+-- application holds only the open one).
+CREATE INDEX reviews_application ON reviews (application_id, id)
+	WHERE application_id IS NOT NULL;
