@@ -89,6 +89,17 @@ ui_status_error(struct ui *ui, const char *fmt, ...)
 }
 
 void
+ui_status_filters_cleared(struct ui *ui)
+{
+	/* Back is not always "out": say where the next q goes. */
+	if (ui->nstack > 0)
+		ui_status(ui, "filters cleared (q again goes back to %s)",
+		    ui->screens[ui->stack[ui->nstack - 1]]->name);
+	else
+		ui_status(ui, "filters cleared (Q quits)");
+}
+
+void
 ui_report(struct ui *ui, const char *what, enum ld_status st,
     const char *msg)
 {

@@ -234,6 +234,8 @@ struct ui {
 /* Status line feedback; an error stays red until the next action. */
 void ui_status(struct ui *ui, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* "filters cleared", saying where the next q or Esc goes. */
+void ui_status_filters_cleared(struct ui *ui);
 void ui_status_error(struct ui *ui, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

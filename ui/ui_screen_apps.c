@@ -450,12 +450,7 @@ apps_action(struct ui *ui, void *st, int action)
 			return 0;
 		core_apps_filter_clear(&a->filter);
 		refilter(ui, a);
-		/* Say where the next q goes: back is not always "out". */
-		if (ui->nstack > 0)
-			ui_status(ui, "filters cleared (q again goes back to "
-			    "%s)", ui->screens[ui->stack[ui->nstack - 1]]->name);
-		else
-			ui_status(ui, "filters cleared (Q quits)");
+		ui_status_filters_cleared(ui);
 		return 1;
 	case APPS_CLEAR:
 		core_apps_filter_clear(&a->filter);

@@ -261,12 +261,7 @@ reviews_action(struct ui *ui, void *st, int action)
 			return 0;
 		core_reviews_filter_clear(&r->f);
 		refilter(ui, r);
-		/* As the applications list says it: back is not always out. */
-		if (ui->nstack > 0)
-			ui_status(ui, "filters cleared (q again goes back to "
-			    "%s)", ui->screens[ui->stack[ui->nstack - 1]]->name);
-		else
-			ui_status(ui, "filters cleared (Q quits)");
+		ui_status_filters_cleared(ui);
 		return 1;
 	default:
 		return 0;

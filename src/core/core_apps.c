@@ -305,20 +305,6 @@ core_apps_command(const char *cmd, struct core_apps_filter *f,
 	return LD_OK;
 }
 
-/* Escapes LIKE's wildcards so the operator's text matches literally. */
-static void
-like_escape(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 3 < len; in++) {
-		if (*in == '%' || *in == '_' || *in == '\\')
-			out[o++] = '\\';
-		out[o++] = *in;
-	}
-	out[o] = '\0';
-}
-
 #define APPS_MAX_PARAMS 10
 
 struct query {
@@ -363,19 +349,9 @@ add_filters(struct query *q, const struct core_apps_filter *f,
 		ld_buf_printf(&q->sql, " AND a.assignee = $%d",
 		    add_param(q, f->assignee));
 	if (f->text[0] != '\0') {
-		char trimmed[sizeof f->text];
-		size_t b = 0, e = strlen(f->text);
 		int p;
 
-		/* Typed text: surrounding blanks are not part of the search. */
-		while (f->text[b] == ' ' || f->text[b] == '\t')
-			b++;
-		while (e > b && (f->text[e - 1] == ' ' ||
-		    f->text[e - 1] == '\t'))
-			e--;
-		snprintf(trimmed, sizeof trimmed, "%.*s", (int)(e - b),
-		    f->text + b);
-		like_escape(trimmed, v, sizeof v);
+		core_like_text(f->text, v, sizeof v);
 		p = add_param(q, v);
 		/* Anywhere in each text column, as in the name: "review" finds
 		 * manual_review, "loan" cash_loan. */

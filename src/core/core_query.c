@@ -268,3 +268,21 @@ core_query_connected(const struct ld_db *db)
 {
 	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK;
 }
+
+size_t
+core_like_text(const char *typed, char *out, size_t len)
+{
+	size_t b = 0, e = strlen(typed), o = 0;
+
+	while (typed[b] == ' ' || typed[b] == '\t')
+		b++;
+	while (e > b && (typed[e - 1] == ' ' || typed[e - 1] == '\t'))
+		e--;
+	for (; b < e && o + 3 < len; b++) {
+		if (typed[b] == '%' || typed[b] == '_' || typed[b] == '\\')
+			out[o++] = '\\';
+		out[o++] = typed[b];
+	}
+	out[o] = '\0';
+	return o;
+}

@@ -51,6 +51,13 @@ int core_query_connected(const struct ld_db *db);
 /* Milliseconds on a monotonic clock, for timing logs. */
 double core_now_ms(void);
 
+/*
+ * What an operator typed, as a LIKE pattern matching it literally: blanks
+ * around it dropped, % _ and \ escaped.  Returns the pattern's length, 0
+ * when nothing but blanks was typed.
+ */
+size_t core_like_text(const char *typed, char *out, size_t len);
+
 /* Helpers reading a result cell: "" for NULL; 0 for NULL or junk. */
 const char *core_val(const PGresult *res, int row, int col);
 int64_t core_val_i64(const PGresult *res, int row, int col);

@@ -118,19 +118,6 @@ core_reviews_command(const char *cmd, struct core_reviews_filter *f,
 	return LD_OK;
 }
 
-/* Escapes LIKE's wildcards so the operator's text matches literally. */
-static void
-like_escape(const char *in, char *out, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in != '\0' && o + 3 < len; in++) {
-		if (*in == '%' || *in == '_' || *in == '\\')
-			out[o++] = '\\';
-		out[o++] = *in;
-	}
-	out[o] = '\0';
-}
 
 /* The filter as SQL conditions over reviews r and their parameters. */
 struct review_query {
@@ -147,8 +134,6 @@ static void
 filter_sql(const struct core_reviews_filter *f, struct review_query *q)
 {
 	size_t used = 0;
-	char trimmed[sizeof f->text];
-	size_t b = 0, e;
 
 	memset(q, 0, sizeof *q);
 	q->from = "reviews r";
@@ -166,16 +151,7 @@ filter_sql(const struct core_reviews_filter *f, struct review_query *q)
 		    "pi WHERE pi.application_id = $%d::bigint))", q->n, q->n,
 		    q->n);
 	}
-	e = strlen(f->text);
-	/* Typed text: surrounding blanks are not part of the search. */
-	while (f->text[b] == ' ' || f->text[b] == '\t')
-		b++;
-	while (e > b && (f->text[e - 1] == ' ' || f->text[e - 1] == '\t'))
-		e--;
-	if (e > b) {
-		snprintf(trimmed, sizeof trimmed, "%.*s", (int)(e - b),
-		    f->text + b);
-		like_escape(trimmed, q->text, sizeof q->text);
+	if (core_like_text(f->text, q->text, sizeof q->text) > 0) {
 		q->params[q->n++] = q->text;
 		/*
 		 * Joined rather than a subquery per review: the planner then
