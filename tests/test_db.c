@@ -605,6 +605,46 @@ review_audit(long review, char *out, size_t len)
 }
 
 /*
+ * A case whose review another officer holds is theirs to decide (0011):
+ * another officer is refused and nothing changes; the holder decides.
+ */
+static void
+test_claimed_case_is_decided_by_its_holder(void)
+{
+	struct ld_db risk, risk2;
+	struct ld_err err;
+	char status[32], sql[256], got[64];
+	long app, review;
+
+	ensure_login("test_risk", "loandesk_risk");
+	ensure_login("test_risk2", "loandesk_risk");
+	seed_one_application("auto_approved", "auto_approved");
+	app = last_application();
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&risk, "user=test_risk", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&risk2, "user=test_risk2", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_application_decide(&risk, app, CORE_REVIEW,
+	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
+	    "application_id = %ld AND state = 'open'", app);
+	review = su_count(sql);
+	CU_ASSERT_FATAL(review > 0);
+	CU_ASSERT_EQUAL(core_review_claim(&risk2, review, &err), LD_OK);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(core_application_decide(&risk, app, CORE_APPROVE,
+	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "claimed by test_risk2"));
+	review_holder(review, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "claimed test_risk2 test_risk2");
+	CU_ASSERT_EQUAL(core_application_decide(&risk2, app, CORE_APPROVE,
+	    "MODEL_AGREE", NULL, status, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(status, "approved");
+	ld_db_close(&risk);
+	ld_db_close(&risk2);
+}
+
+/*
  * One rule for who may change a review (0010): a claimed review belongs
  * to its assignee, and only they or an admin may release or reassign it;
  * anyone in the group may claim an open one or assign it.  Each refusal
@@ -1507,6 +1547,7 @@ main(void)
 		LD_TEST(test_daemon_writes_only_scoring),
 		LD_TEST(test_review_assign_checks_the_assignee),
 		LD_TEST(test_review_changes_belong_to_the_assignee),
+		LD_TEST(test_claimed_case_is_decided_by_its_holder),
 		LD_TEST(test_audit_concurrent_writers_one_chain),
 		LD_TEST(test_audit_canonical_text_unambiguous),
 		LD_TEST(test_audit_reorder_and_forged_row),
