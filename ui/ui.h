@@ -22,7 +22,10 @@ struct ui_options {
  * attributes only), ESCDELAY (default 25 ms), PGTZ (the time zone times are
  * shown in; the session's, UTC, when unset), LOANDESK_TIMING_LOG=FILE
  * (appends "event milliseconds" lines: apps_first, apps_pgdn, apps_pgup,
- * apps_move, apps_last, case_open; for the bench).
+ * apps_move, apps_last, case_open; for the bench), LOANDESK_TEST_FRAMES
+ * (set and non-empty: after each frame the terminal title says
+ * "loandesk-test keys=N size=COLSxLINES", the keys read before it; for
+ * the tests, tests/console/lib.sh).
  */
 enum ld_status ui_console_run(const struct ld_config *cfg,
     const struct ui_options *opt, struct ld_err *err);

@@ -34,8 +34,8 @@ core_reviews_filter_clear(struct core_reviews_filter *f)
 int
 core_reviews_filter_active(const struct core_reviews_filter *f)
 {
-	return f->view != CORE_REVIEWS_ALL || f->kind[0] != '\0' ||
-	    f->id != 0 || f->text[0] != '\0';
+	return f->view != CORE_REVIEWS_ALL ||
+	    f->kind != CORE_REVIEW_KIND_ANY || f->id != 0 || f->text[0] != '\0';
 }
 
 void
@@ -49,7 +49,8 @@ core_reviews_filter_describe(const struct core_reviews_filter *f,
 	snprintf(buf, len, "%s%s%s%s%s%s",
 	    f->view == CORE_REVIEWS_MINE ? " mine" :
 	    f->view == CORE_REVIEWS_OPEN ? " open" : "",
-	    f->kind[0] ? " kind=" : "", f->kind, id,
+	    f->kind != CORE_REVIEW_KIND_ANY ? " kind=" : "",
+	    core_review_kind_sql(f->kind), id,
 	    f->text[0] ? " /" : "", f->text);
 	if (buf[0] == ' ')
 		memmove(buf, buf + 1, strlen(buf));
@@ -88,11 +89,9 @@ core_reviews_command(const char *cmd, struct core_reviews_filter *f,
 	} else if (IS("kind")) {
 		if (*arg == '\0' || strcmp(arg, "all") == 0 ||
 		    strcmp(arg, "any") == 0)
-			nf.kind[0] = '\0';
-		else if (strcmp(arg, "application") == 0 ||
-		    strcmp(arg, "payout") == 0)
-			snprintf(nf.kind, sizeof nf.kind, "%s", arg);
-		else
+			nf.kind = CORE_REVIEW_KIND_ANY;
+		else if ((nf.kind = core_review_kind_parse(arg)) ==
+		    CORE_REVIEW_KIND_ANY)
 			return ld_err_set(err, LD_EINVAL, "kind: \"%s\" is not "
 			    "application or payout", arg);
 	} else if (IS("id")) {
@@ -137,8 +136,8 @@ filter_sql(const struct core_reviews_filter *f, struct review_query *q)
 
 	memset(q, 0, sizeof *q);
 	q->from = "reviews r";
-	if (f->kind[0] != '\0') {
-		q->params[q->n++] = f->kind;
+	if (f->kind != CORE_REVIEW_KIND_ANY) {
+		q->params[q->n++] = core_review_kind_sql(f->kind);
 		used += (size_t)snprintf(q->where + used, sizeof q->where - used,
 		    " AND r.kind = $%d", q->n);
 	}
@@ -262,7 +261,7 @@ core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
 		int64_t part = core_val_i64(res, i, 5);
 
 		r->id = core_val_i64(res, i, 0);
-		snprintf(r->kind, sizeof r->kind, "%s", core_val(res, i, 1));
+		r->kind = core_review_kind_parse(core_val(res, i, 1));
 		r->application_id = core_val_i64(res, i, 2);
 		r->payout_id = core_val_i64(res, i, 3);
 		r->case_id = core_val_i64(res, i, 4);
@@ -271,7 +270,7 @@ core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
 		snprintf(r->reason, sizeof r->reason, "%s",
 		    core_val(res, i, 6));
 		snprintf(r->note, sizeof r->note, "%s", core_val(res, i, 7));
-		snprintf(r->state, sizeof r->state, "%s", core_val(res, i, 8));
+		r->state = core_review_state_parse(core_val(res, i, 8));
 		snprintf(r->assignee, sizeof r->assignee, "%s",
 		    core_val(res, i, 9));
 		snprintf(r->opened, sizeof r->opened, "%s",
@@ -279,8 +278,7 @@ core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
 		r->waiting_s = core_val_i64(res, i, 11);
 		r->amount_fen = core_val_i64(res, i, 12);
 		snprintf(r->name, sizeof r->name, "%s", core_val(res, i, 13));
-		snprintf(r->app_status, sizeof r->app_status, "%s",
-		    core_val(res, i, 14));
+		r->app_status = core_app_status_parse(core_val(res, i, 14));
 	}
 	out->n = (size_t)n;
 	PQclear(res);
