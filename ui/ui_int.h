@@ -74,8 +74,7 @@ struct ui;
 #define UI_PROMPT_KEYS(X)                                                   \
 	X(UI_ACT_ACCEPT, '\n', KEY_ENTER, '\r', "Enter", "accept", NONE, NO) \
 	X(UI_ACT_CANCEL, 27, 0, 0, "Esc", "cancel", NONE, NO)                \
-	X(UI_ACT_ERASE, KEY_BACKSPACE, 127, 8, "Backspace", "erase a character", \
-	    NONE, NO)                                                       \
+	X(UI_ACT_ERASE, KEY_BACKSPACE, 127, 8, "Backspace", "erase", NONE, NO) \
 	X(UI_ACT_KILL, 21, 0, 0, "^U", "erase the line", NONE, NO)
 
 #define UI_ENUM(id, k1, k2, k3, label, help, perm, hint) id,

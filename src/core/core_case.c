@@ -20,6 +20,7 @@
 #include "ld_alloc.h"
 #include "ld_money.h"
 #include "risk_features.h"
+#include "risk_rules.h"
 
 #define CASE_MAX_CONTRIBS 64
 #define CASE_MAX_RULES 32
@@ -445,11 +446,12 @@ core_case_deciding_rules(const struct core_case *c, char *buf, size_t len)
 
 	if (len > 0)
 		buf[0] = '\0';
-	/* The rule actions (risk_rules.h) that make each recommendation. */
+	/* The rule action that makes each recommendation, as the worker's
+	 * JSON names it. */
 	if (c->recommendation == CORE_APP_AUTO_REJECTED)
-		action = "reject";
+		action = risk_action_name(RISK_ACTION_REJECT);
 	else if (c->recommendation == CORE_APP_MANUAL_REVIEW)
-		action = "review";
+		action = risk_action_name(RISK_ACTION_REVIEW);
 	else
 		return 0;
 	for (i = 0; i < c->nrules; i++) {

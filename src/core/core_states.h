@@ -31,7 +31,7 @@ enum core_tone {
 
 /* What a state is, beside its name (bits). */
 #define CORE_ST_PENDING 1u   /* a decision is awaited */
-#define CORE_ST_RECOMMEND 2u /* a recommendation scoring makes (scores.decision) */
+#define CORE_ST_RECOMMEND 2u /* a recommendation (scores.decision) */
 #define CORE_ST_SCORED 4u    /* scoring takes a received application here */
 
 /*
