@@ -745,7 +745,8 @@ test_http_rules(void)
 		ld_buf_free(&r.body);
 	}
 
-	call("GET", "/v3/merchant/fund/balance/SAVINGS", NULL, SIGNED, LD_TEST_WAIT_MS,
+	call("GET", "/v3/merchant/fund/balance/SAVINGS", NULL, SIGNED,
+	    LD_TEST_WAIT_MS,
 	    &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	o = body_json(&r);
@@ -755,7 +756,8 @@ test_http_rules(void)
 	ld_buf_free(&r.body);
 
 	/* Cancel: unknown, then before the user confirms, then again. */
-	call("POST", TB "/out-bill-no/NOSUCHBILL/cancel", NULL, SIGNED, LD_TEST_WAIT_MS,
+	call("POST", TB "/out-bill-no/NOSUCHBILL/cancel", NULL, SIGNED,
+	    LD_TEST_WAIT_MS,
 	    &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	o = body_json(&r);
@@ -766,14 +768,16 @@ test_http_rules(void)
 	CU_ASSERT_EQUAL(st, 200);
 	CU_ASSERT_STRING_EQUAL(jstr(o, "state"), "WAIT_USER_CONFIRM");
 	cJSON_Delete(o);
-	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED, LD_TEST_WAIT_MS, &r);
+	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED,
+	    LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	o = body_json(&r);
 	CU_ASSERT_STRING_EQUAL(jstr(o, "state"), "CANCELING");
 	cJSON_Delete(o);
 	ld_buf_free(&r.body);
 	CU_ASSERT_TRUE(wait_state("CANC1", "CANCELLED"));
-	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED, LD_TEST_WAIT_MS, &r);
+	call("POST", TB "/out-bill-no/CANC1/cancel", NULL, SIGNED,
+	    LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	o = body_json(&r);
 	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "INVALID_REQUEST");
@@ -1222,7 +1226,8 @@ test_callbacks(void)
 		char *msg;
 		size_t len;
 
-		call("POST", TB "/out-bill-no/CB3/cancel", NULL, SIGNED, LD_TEST_WAIT_MS,
+		call("POST", TB "/out-bill-no/CB3/cancel", NULL, SIGNED,
+		    LD_TEST_WAIT_MS,
 		    &r);
 		CU_ASSERT_EQUAL(r.status, 200);
 		CU_ASSERT_TRUE(answer_verifies(&r));
@@ -1238,7 +1243,8 @@ test_callbacks(void)
 		    cb_seen[i].sig, &err), LD_OK);
 		free(msg);
 		/* Cancelling a finished bill is refused. */
-		call("POST", TB "/out-bill-no/CB1/cancel", NULL, SIGNED, LD_TEST_WAIT_MS,
+		call("POST", TB "/out-bill-no/CB1/cancel", NULL, SIGNED,
+		    LD_TEST_WAIT_MS,
 		    &r);
 		CU_ASSERT_EQUAL(r.status, 400);
 		ld_buf_free(&r.body);
@@ -1479,7 +1485,8 @@ test_hostile_requests(void)
 		    "timestamp=\"%s\",serial_no=\"%s\",signature=\"c2ln\"",
 		    mchid, stamps[i], merchant_serial);
 		extra_header = hdr;
-		call("GET", TB "/out-bill-no/NONE1", NULL, UNSIGNED, LD_TEST_WAIT_MS, &r);
+		call("GET", TB "/out-bill-no/NONE1", NULL, UNSIGNED,
+		    LD_TEST_WAIT_MS, &r);
 		extra_header = NULL;
 		CU_ASSERT_EQUAL(r.cc, CURLE_OK);
 		CU_ASSERT_EQUAL(r.status, 401);
@@ -1537,7 +1544,8 @@ test_hostile_requests(void)
 	    "\"batch_name\":\"n\",\"batch_remark\":\"r\",\"total_amount\":"
 	    "1000,\"total_num\":1,\"transfer_detail_list\":[{"
 	    "\"out_detail_no\":\"HD1\",\"transfer_amount\":1000,"
-	    "\"transfer_remark\":\"r\",\"openid\":\"o_kim\"}]}", SIGNED, LD_TEST_WAIT_MS,
+	    "\"transfer_remark\":\"r\",\"openid\":\"o_kim\"}]}", SIGNED,
+	    LD_TEST_WAIT_MS,
 	    &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	ld_buf_free(&r.body);

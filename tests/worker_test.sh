@@ -469,9 +469,12 @@ src=$(q -c "SELECT min(a.id) FROM applications a JOIN scores s ON s.id = a.score
 n0=$(q -c "SELECT count(*) FROM applications")
 # psql prints the notifications it received when a statement ends: this
 # one listens until a new application has been scored (60 s at most).
-(printf 'LISTEN applications;\nDO $$ BEGIN FOR i IN 1..600 LOOP EXIT WHEN (SELECT count(*) FROM applications) > %s AND NOT EXISTS (SELECT FROM applications WHERE status = %s); PERFORM pg_sleep(0.1); END LOOP; END $$;\n' \
-	"$n0" "'received'" |
-	PGAPPNAME=ld_test_listen psql -X -q >"$T/notify.out" 2>&1) &
+(echo 'LISTEN applications;'
+ echo "DO \$\$ BEGIN FOR i IN 1..600 LOOP
+	EXIT WHEN (SELECT count(*) FROM applications) > $n0 AND NOT EXISTS
+		(SELECT FROM applications WHERE status = 'received');
+	PERFORM pg_sleep(0.1); END LOOP; END \$\$;") |
+	PGAPPNAME=ld_test_listen psql -X -q >"$T/notify.out" 2>&1 &
 lp=$!
 PGUSER=ld_worker "$LOANDESKD" 2>"$T/listen.err" &
 DAEMON_PID=$!
@@ -506,7 +509,9 @@ wait_for "SELECT status <> 'received' FROM applications WHERE id = $dup" t \
 	"LISTEN mode did not score the new application"
 r=$(q -c "SELECT updated_at < '$idle'::timestamptz + interval '5 s'
 	FROM applications WHERE id = $dup")
-[ "$r" = t ] || fail "the daemon scored $dup on its poll, not on the NOTIFY: $(q -c "SELECT updated_at FROM applications WHERE id = $dup"), idle since $idle"
+[ "$r" = t ] || fail "the daemon scored $dup on its poll, not on the NOTIFY" \
+	"(scored $(q -c "SELECT updated_at FROM applications WHERE id = $dup")," \
+	"idle since $idle)"
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "daemon exit status on SIGTERM: $(cat "$T/listen.err")"
 DAEMON_PID=
