@@ -149,16 +149,19 @@ main(int argc, char **argv)
 	struct ld_config cfg;
 	long ok = 0, failed = 0;
 	double t0, t1, secs;
-	int n, i;
+	char *end1, *end2;
+	long n;
+	int i;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: bench_wxpay_load SIM_OUT SECONDS "
 		    "THREADS\n");
 		return 2;
 	}
-	secs = atof(argv[2]);
-	n = atoi(argv[3]);
-	if (n < 1 || n > 16 || secs <= 0) {
+	secs = strtod(argv[2], &end1);
+	n = strtol(argv[3], &end2, 10);
+	if (*end1 != '\0' || *end2 != '\0' || n < 1 || n > 16 ||
+	    !(secs > 0)) {
 		fprintf(stderr, "bench_wxpay_load: 1-16 threads, "
 		    "seconds > 0\n");
 		return 2;

@@ -214,7 +214,8 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 				    PG_DIAG_STATEMENT_POSITION);
 				const char *msg = PQresultErrorField(res,
 				    PG_DIAG_MESSAGE_PRIMARY);
-				long pos = line ? atol(line) : 0, ln = 1, k;
+				long pos = line ? strtol(line, NULL, 10) : 0;
+				long ln = 1, k;
 
 				for (k = 0; k + 1 < pos && k < (long)sql.len;
 				    k++)

@@ -747,7 +747,8 @@ find_reusable(struct core_scorer *s, struct ld_db *db, struct claimed *c,
 		c[k].reuse_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 		c[k].reuse_p = strtod(PQgetvalue(res, i, 3), NULL);
 		c[k].reuse_margin = strtod(PQgetvalue(res, i, 4), NULL);
-		c[k].reuse_points = atoi(PQgetvalue(res, i, 5));
+		c[k].reuse_points = (int)strtol(PQgetvalue(res, i, 5), NULL,
+		    10);
 		snprintf(c[k].reuse_band, sizeof c[k].reuse_band, "%s",
 		    PQgetvalue(res, i, 6));
 	}
