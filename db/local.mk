@@ -1,5 +1,5 @@
 noinst_LIBRARIES += libldb.a
-libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
+libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_DB) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
 libldb_a_SOURCES = \
 	%reldir%/ld_db.c %reldir%/ld_db.h \
 	%reldir%/ld_migrate.c %reldir%/ld_migrate.h \

@@ -2,9 +2,15 @@
 # any failure.  Integration suites start their own throwaway cluster.
 check_PROGRAMS += tests/test_common
 tests_test_common_SOURCES = tests/test_common.c tests/ld_test.h
-tests_test_common_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_common_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_common_LDADD = $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_common
+
+# The layers the build's include paths stand for, curses only in ui/,
+# libpq execution only in db/, and the banned functions, over the sources.
+dist_check_SCRIPTS += tests/test_layers.sh
+EXTRA_DIST += tests/layers.awk
+TESTS += tests/test_layers.sh
 
 include %reldir%/db.mk
 include %reldir%/risk_model.mk

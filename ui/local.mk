@@ -1,6 +1,9 @@
 noinst_LIBRARIES += libldui.a
-libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(NCURSESW_CFLAGS) $(PQ_CFLAGS) \
-	-I$(top_srcdir)/src/core -I$(top_builddir)/%reldir%
+# ui -> core -> ...: db's directory only because core's headers declare
+# their functions over struct ld_db (ld_db.h); ui's own files include no
+# db header (tests/test_layers.sh).
+libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_UI) $(LD_INC_CORE) $(LD_INC_DB) \
+	-DLD_UI_INTERNAL $(NCURSESW_CFLAGS) $(PQ_CFLAGS)
 
 # The screens, in the order of the number keys (1 is the first).
 #

@@ -13,9 +13,14 @@
  * Those same rows dispatch a key, draw the key-hint bar and build the ?
  * help, filtered by what the operator's role may do, so what is offered
  * and what works cannot drift.
+ *
+ * Internal to ui: programs open the console through ui.h.
  */
 #ifndef LD_UI_INT_H
 #define LD_UI_INT_H
+#ifndef LD_UI_INTERNAL
+#error "ui_int.h is internal to ui: use ui.h"
+#endif
 
 #include <stdint.h>
 #include <stdio.h>

@@ -15,11 +15,11 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_apps.h"
-#include "core/core_case.h"
-#include "core/core_schedule.h"
+#include "core_apps.h"
+#include "core_case.h"
+#include "core_schedule.h"
 #include "ld_money.h"
-#include "ui/ui_text.h"
+#include "ui_text.h"
 
 static int
 apps_connect(struct cli_ctx *ctx, struct ld_db *db)

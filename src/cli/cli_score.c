@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_score.h"
+#include "core_score.h"
 #include "ld_db.h"
 
 /* One applicant: 0, or 1 after saying why on stderr. */

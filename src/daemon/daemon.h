@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "core/core_score.h"
+#include "core_score.h"
 #include "ld_config.h"
 #include "ld_err.h"
 

@@ -19,7 +19,7 @@
 #include "ld_alloc.h"
 #include "ld_log.h"
 #include "sim.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 enum ld_status
 sim_sign_answer(struct sim *s, const char *body, size_t len, char ts[24],

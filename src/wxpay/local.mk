@@ -1,6 +1,7 @@
 # WeChat Pay client: pure code (no database).
 noinst_LIBRARIES += libldwxpay.a
-libldwxpay_a_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS)
+libldwxpay_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_WXPAY) -DLD_WXPAY_INTERNAL \
+	$(CURL_CFLAGS) $(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS)
 libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_int.h \
 	%reldir%/wxpay_crypto.h %reldir%/wxpay_crypto.c %reldir%/wxpay_xml.c \
 	%reldir%/wxpay_json.c \

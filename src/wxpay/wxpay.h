@@ -33,6 +33,9 @@
  * for a loopback host, which is how tests and the demo reach wxpay-sim
  * (http://127.0.0.1:PORT).  TLS verification cannot be turned off; ca_file
  * replaces the system store (a simulator with its own CA).
+ *
+ * Public, with wxpay_codes.h, wxpay_crypto.h and wxpay_verify.h;
+ * wxpay_int.h and wxpay_http.h are internal to src/wxpay.
  */
 #ifndef LD_WXPAY_H
 #define LD_WXPAY_H
