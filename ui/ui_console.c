@@ -820,7 +820,7 @@ try_connect(struct ui *ui, struct ld_err *first_err)
 
 	ld_err_clear(&err);
 	ld_db_close(&ui->db);
-	if (ld_db_connect(&ui->db, ui->cfg->database.conninfo,
+	if (ld_db_connect(&ui->db, ui->conninfo,
 	    "loandesk-console", &err) != LD_OK) {
 		if (first_err != NULL)
 			*first_err = err;
@@ -965,7 +965,7 @@ dispatch(struct ui *ui, int key)
 }
 
 enum ld_status
-ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
+ui_console_run(const char *conninfo, const struct ui_options *opt,
     struct ld_err *err)
 {
 	struct ui *ui;
@@ -976,7 +976,7 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
 
 	setlocale(LC_ALL, "");
 	ui = ld_calloc(1, sizeof *ui);
-	ui->cfg = cfg;
+	ui->conninfo = conninfo;
 	ui->readonly = opt->readonly;
 	ui->op.readonly = opt->readonly;
 	if ((tl = getenv("LOANDESK_TIMING_LOG")) != NULL && *tl != '\0') {

@@ -200,7 +200,7 @@ enum ui_style {
 #define UI_KEYQ 256
 
 struct ui {
-	const struct ld_config *cfg;
+	const char *conninfo;	/* [database] conninfo */
 	struct ld_db db;
 	int connected;
 	double reconnect_at;     /* monotonic ms of the next attempt */

@@ -1,5 +1,5 @@
 bin_PROGRAMS += loandesk
-loandesk_SOURCES = %reldir%/main.c %reldir%/cli.h \
+loandesk_SOURCES = %reldir%/main.c %reldir%/cli.h %reldir%/cli_config.c \
 	%reldir%/cli_db.c %reldir%/cli_console.c
 loandesk_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_MAIN) $(PQ_CFLAGS) $(CJSON_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(CURL_CFLAGS)

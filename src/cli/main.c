@@ -70,7 +70,8 @@ cli_config(struct cli_ctx *ctx)
 	if (ctx->config_loaded)
 		return 0;
 	ld_err_clear(&err);
-	if (ld_config_load(&ctx->cfg, ctx->config_path, &err) != LD_OK) {
+	if (loandesk_config_load(&ctx->cfg, ctx->config_path, &err) !=
+	    LD_OK) {
 		cli_error("%s", err.msg);
 		return -1;
 	}
@@ -193,6 +194,6 @@ main(int argc, char **argv)
 	return 2;
 out:
 	if (ctx.config_loaded)
-		ld_config_free(&ctx.cfg);
+		loandesk_config_free(&ctx.cfg);
 	return rc;
 }

@@ -12,8 +12,8 @@
 
 #include <stdint.h>
 
-#include "ld_config.h"
 #include "ld_db.h"
+#include "risk_config.h"
 
 struct core_scorer;
 
@@ -30,16 +30,16 @@ struct core_score_stats {
  * $(sysconfdir)/loandesk/rules.conf, else the source tree's etc/rules.conf
  * (running from a build tree).  Static storage.
  */
-const char *core_score_rules_path(const struct ld_config *cfg);
+const char *core_score_rules_path(const struct risk_config *cfg);
 /* The same for the reason-code table (etc/reason_codes.tsv). */
-const char *core_score_reasons_path(const struct ld_config *cfg);
+const char *core_score_reasons_path(const struct risk_config *cfg);
 
 /*
  * Loads the rules, the reason codes, the policy thresholds and the score
- * scale from cfg.  Models come from the registry at the first batch.  On
+ * scale from [risk].  Models come from the registry at the first batch.  On
  * failure *out is NULL and err names the file at fault.
  */
-enum ld_status core_scorer_new(const struct ld_config *cfg,
+enum ld_status core_scorer_new(const struct risk_config *cfg,
     struct core_scorer **out, struct ld_err *err);
 void core_scorer_free(struct core_scorer *s);
 

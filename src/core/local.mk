@@ -13,3 +13,5 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 	%reldir%/core_schedule.c %reldir%/core_schedule.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
+# [payout], the payout module's section until src/payout is a library.
+libldcore_a_SOURCES += %reldir%/payout_config.c %reldir%/payout_config.h

@@ -7,6 +7,7 @@ libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_int.h \
 	%reldir%/wxpay_json.c \
 	%reldir%/wxpay_verify.h %reldir%/wxpay_verify.c \
 	%reldir%/wxpay_codes.h %reldir%/wxpay_codes.c \
+	%reldir%/wxpay_config.h %reldir%/wxpay_config.c \
 	%reldir%/wxpay_http.h %reldir%/wxpay_http.c \
 	%reldir%/wxpay_client.c %reldir%/wxpay_batch.c %reldir%/wxpay_v2.c \
 	%reldir%/wxpay_certs.c

@@ -1,0 +1,17 @@
+/*
+ * [database] of loandesk.conf: where the database is.  An empty conninfo
+ * leaves it to PGHOST, PGDATABASE, PGUSER and friends, as with psql.
+ */
+#ifndef LD_DB_CONFIG_H
+#define LD_DB_CONFIG_H
+
+#include "ld_config.h"
+
+struct ld_db_config {
+	char *conninfo;      /* "" means the PG* environment */
+	char *read_conninfo; /* replica for long lists; "" = conninfo */
+};
+
+extern const struct ld_config_section ld_db_config_section;
+
+#endif
