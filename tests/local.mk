@@ -33,3 +33,4 @@ include %reldir%/worker.mk
 include %reldir%/fuzz_risk.mk
 include %reldir%/fuzz.mk
 include %reldir%/valgrind.mk
+include %reldir%/tsan.mk
