@@ -12,3 +12,7 @@ ld-dist-docs:
 	done
 .PHONY: ld-dist-docs
 
+# Every citation of these documents names a file and a section that exist,
+# and nothing cites the notes they were written from.
+dist_check_SCRIPTS += tests/test_doc_cites.sh
+TESTS += tests/test_doc_cites.sh
