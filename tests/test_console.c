@@ -1,6 +1,6 @@
 /*
  * The console's pure parts: display-width fitting, repayment schedules and
- * the IRR rate against the worked examples in the risk-model notes
+ * the IRR rate against the worked examples of docs/risk-maths.md
  * (10,000 yuan at 18% over 12 months: instalment 916.80, first interest
  * 150.00, last payment 916.81; a 0.8% monthly flat fee is 17.27% IRR),
  * the list and audit command parsers, and score-JSON handling.

@@ -760,7 +760,8 @@ test_review_changes_belong_to_the_assignee(void)
 
 /*
  * What each role may do to each table, column by column where a grant is
- * by column, written down from the design (architecture.md, 0003, 0008):
+ * by column, written down from the design (README, "Database"; 0003,
+ * 0008):
  * operators read what their screens show, personal data only masked, and
  * write nothing; the daemon reads and writes what scoring needs; a login
  * in no group (PUBLIC) has nothing.  A new table or grant fails this test

@@ -751,7 +751,8 @@ test_xgb_values(void)
 	    LD_EINVAL, "edited.json: learner.gradient_booster is missing");
 }
 
-/* The rest of the loader checks of risk-model.md 1.3, one by one. */
+/* The rest of the loader checks (docs/risk-maths.md, "XGBoost model files:
+ * what the loader accepts"), one by one. */
 static void
 test_xgb_model_checks(void)
 {

@@ -690,10 +690,11 @@ test_openssl_cli(void)
 }
 
 /*
- * Answers the spec fixes: 405 for a wrong method (with the Allow header
- * HTTP requires), 400 INVALID_REQUEST "输入账户类型未开通" for an unknown
- * balance account (2.3), 400 INVALID_REQUEST for cancelling an unknown or
- * terminal bill (2.2 Cancel).
+ * Answers WeChat Pay gives: 405 for a wrong method (with the Allow header
+ * HTTP requires; docs/wxpay-api.md, "APIv3 common rules"), 400
+ * INVALID_REQUEST "输入账户类型未开通" for an unknown balance account
+ * ("Merchant balance"), 400 INVALID_REQUEST for cancelling an unknown or
+ * terminal bill ("Transfer bills: cancel").
  */
 static void
 test_http_rules(void)

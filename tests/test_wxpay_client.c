@@ -112,7 +112,8 @@ header_copy(struct MHD_Connection *c, const char *name, char *dst,
 	snprintf(dst, cap, "%s", v != NULL ? v : "");
 }
 
-/* Checks our request the way WeChat Pay does (wechatpay.md 3.1). */
+/* Checks our request the way WeChat Pay does (docs/wxpay-api.md, "APIv3
+ * request signing"). */
 static int
 check_auth(struct MHD_Connection *c, const char *method, const char *uri,
     const struct ld_buf *body)
@@ -477,7 +478,8 @@ static const char bill_wait[] = "{\"out_bill_no\":\"B20250101001\","
     "\"create_time\":\"2025-01-01T10:00:00+08:00\",\"state\":"
     "\"WAIT_USER_CONFIRM\",\"package_info\":\"ABBQO+oYAAABAAAAAAAk\"}";
 
-/* A query answer with every field wechatpay.md 2.2 lists. */
+/* A query answer with every field of docs/wxpay-api.md, "Transfer bills:
+ * query". */
 static const char bill_query_ok[] = "{\"mch_id\":\"1900000001\","
     "\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":"
     "\"wx8\",\"state\":\"SUCCESS\",\"transfer_amount\":100,"
@@ -820,7 +822,8 @@ test_balance(void)
 	wx_client_free(c);
 }
 
-/* The detail entity with every field wechatpay.md 2.1 lists. */
+/* The detail entity with every field of docs/wxpay-api.md, "Batches:
+ * queries". */
 static const char batch_detail_ok[] = "{\"mchid\":\"1900000001\","
     "\"out_batch_no\":\"BATCH1\",\"batch_id\":\"131000\",\"appid\":"
     "\"wx8888888888888888\",\"out_detail_no\":\"D2\",\"detail_id\":\"2\","
@@ -1045,8 +1048,8 @@ test_v2(void)
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/mmpaymkttransfers/gettransferinfo");
 	check_v2_request("mch_id", "1900000001");
-	/* wechatpay.md 1.3/1.6: no sign_type field; the sign's length
-	 * (64 hex) says HMAC-SHA256. */
+	/* No sign_type field; the sign's length (64 hex) says HMAC-SHA256
+	 * (docs/wxpay-api.md, "APIv2 transfers: signing"). */
 	check_v2_no_field("sign_type");
 	check_v2_sign_len(64);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_PENDING);

@@ -1084,7 +1084,8 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		long bps = lround(cv->apr * 10000.0);
 
 		/*
-		 * The lines courts and regulators draw (risk-model notes 6.2):
+		 * The lines courts and regulators draw (docs/risk-maths.md,
+		 * "Rate lines"):
 		 * over 24% is not enforced, over 36% is void.
 		 */
 		snprintf(apr, sizeof apr, "%ld.%02ld%%%s", bps / 100, bps % 100,

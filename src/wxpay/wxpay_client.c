@@ -568,8 +568,9 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	}
 	/*
 	 * Every 2xx must be signed.  Gateway-level errors may come unsigned
-	 * (wechatpay.md 3.2); they are accepted unverified since an error
-	 * never counts as success and never closes a number.
+	 * (docs/wxpay-api.md, "APIv3 answer and callback verification");
+	 * they are accepted unverified since an error never counts as
+	 * success and never closes a number.
 	 */
 	if (r.status / 100 == 2 || r.has_timestamp || r.has_nonce ||
 	    r.has_signature || r.has_serial) {
@@ -833,7 +834,8 @@ wx_transfer_bill_build(struct wx_client *c, const struct wx_transfer_req *r,
 	if (r->amount_fen <= 0)
 		return ld_err_set(err, LD_EINVAL, "transfer_amount %lld fen is "
 		    "not positive", (long long)r->amount_fen);
-	/* WeChat checks the real name from 2,000 yuan (wechatpay.md 2.2). */
+	/* WeChat checks the real name from 2,000 yuan (docs/wxpay-api.md,
+	 * "Transfer bills: create"). */
 	if (r->amount_fen >= 200000 && (r->user_name == NULL ||
 	    r->user_name[0] == '\0'))
 		return ld_err_set(err, LD_EINVAL, "user_name is required from "
@@ -995,7 +997,8 @@ wx_balance_answer(cJSON *json, int64_t *available_fen, int64_t *pending_fen,
 	struct ld_err perr;
 
 	*available_fen = *pending_fen = -1;
-	/* Both amounts are documented (wechatpay.md 2.3). */
+	/* Both amounts are required here, though the page marks
+	 * pending_amount optional (docs/wxpay-api.md, "Merchant balance"). */
 	ld_err_clear(&perr);
 	if (wx_json_int64(json, "available_amount", &av, WX_REQUIRED,
 	    &perr) != LD_OK || wx_json_int64(json, "pending_amount", &pe,

@@ -142,7 +142,8 @@ enum ld_status	wx_check_no(const char *field, const char *v, size_t max,
 
 /*
  * Checks user-visible text: valid UTF-8 without 4-byte characters or
- * control characters (APIv3 rule, wechatpay.md 2), 1..max characters.
+ * control characters (docs/wxpay-api.md, "APIv3 common rules"), 1..max
+ * characters.
  */
 enum ld_status	wx_check_text(const char *field, const char *v, size_t max,
 		    struct ld_err *err);
