@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/core_schedule.h"
+#include "core/core_seed.h"
 #include "ld_buf.h"
 #include "ld_migrate.h"
 #include "ld_money.h"
@@ -559,6 +560,43 @@ test_privileges(void)
 	CU_ASSERT_EQUAL(su_exec("RESET ROLE"), 0);
 }
 
+/*
+ * The seed prices its products within the 24% line by IRR, fees and all,
+ * except the few it prices above the line on purpose: the exact check
+ * passes the one and refuses the other.
+ */
+static void
+test_seed_prices_against_cap(void)
+{
+	static struct core_seed_row row;
+	struct core_seed_gen *g = core_seed_gen_new(7, 1795608000);
+	struct loan l;
+	char out[512];
+	int i, over = 0, fees = 0;
+
+	CU_ASSERT_EQUAL_FATAL(su_exec("DELETE FROM applications"), 0);
+	for (i = 0; i < 1500; i++) {
+		core_seed_gen_next(g, &row);
+		memset(&l, 0, sizeof l);
+		l.p = row.amount_fen;
+		l.bps = row.rate_bps;
+		l.n = row.term_months;
+		l.m = strcmp(row.repayment, "annuity") == 0 ? 0 :
+		    strcmp(row.repayment, "equal_principal") == 0 ? 1 : 2;
+		l.upfront = row.upfront_fee_fen;
+		l.fee = row.monthly_fee_fen;
+		CU_ASSERT_FATAL(insert_loan(&l) > 0);
+		over += row.rate_bps > 2400;
+		fees += l.upfront > 0 || l.fee > 0;
+	}
+	core_seed_gen_free(g);
+	su_text("SELECT count(*) FROM applications a CROSS JOIN LATERAL "
+	    "loan_apr_cap_check(a.id) c WHERE c.within_cap <> "
+	    "(a.rate_bps <= 2400)", out, sizeof out);
+	CU_ASSERT_STRING_EQUAL(out, "0");
+	CU_ASSERT(over > 0 && fees > 300);
+}
+
 static const struct ld_test_case loan_cases[] = {
 	LD_TEST(test_schedule_sql_equals_c),
 	LD_TEST(test_schedule_sql_refusals),
@@ -566,6 +604,7 @@ static const struct ld_test_case loan_cases[] = {
 	LD_TEST(test_apr_cap_boundary),
 	LD_TEST(test_disbursement_and_constraints),
 	LD_TEST(test_privileges),
+	LD_TEST(test_seed_prices_against_cap),
 	LD_TEST_END
 };
 
