@@ -520,9 +520,9 @@ static void
 test_reason_offered(void)
 {
 	static const struct core_reason_code agree = { "MODEL_AGREE", 3u,
-		"同意模型建议", "Agree with the model recommendation" };
+		"同意模型建议", "Agree with the model recommendation", 1 };
 	static const struct core_reason_code income = { "VERIFIED_INCOME",
-		1u, "收入已核实", "Income verified" };
+		1u, "收入已核实", "Income verified", 1 };
 
 	CU_ASSERT(core_reason_code_offered(&agree, "approve", "auto_approved"));
 	CU_ASSERT(core_reason_code_offered(&agree, "reject", "auto_rejected"));

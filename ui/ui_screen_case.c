@@ -374,8 +374,9 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		snprintf(l4, sizeof l4, "A payout request of %s follows; "
 		    "finance releases it (four eyes).", amount);
 	else if (d == CORE_REJECT)
-		snprintf(l4, sizeof l4, "No money moves; the applicant is "
-		    "told the reason.");
+		snprintf(l4, sizeof l4, "%s", cv->reasons.v[map[pick]].disclosed ?
+		    "No money moves; the applicant is told the reason." :
+		    "No money moves; the applicant is not told this reason.");
 	else
 		snprintf(l4, sizeof l4, "The case joins the review queue "
 		    "for a second officer.");

@@ -583,7 +583,8 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 	memset(out, 0, sizeof *out);
 	st = core_query_exec(db, "SELECT code, 'approve' = ANY(applies_to), "
 	    "'reject' = ANY(applies_to), 'review' = ANY(applies_to), "
-	    "text_zh, text_en FROM decision_reasons ORDER BY code", 0, NULL,
+	    "text_zh, text_en, disclosed FROM decision_reasons ORDER BY code",
+	    0, NULL,
 	    &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "reason codes: ");
@@ -600,6 +601,7 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 		    (strcmp(core_val(res, i, 3), "t") == 0 ? 4u : 0u);
 		copy_text(r->text_zh, sizeof r->text_zh, core_val(res, i, 4));
 		copy_text(r->text_en, sizeof r->text_en, core_val(res, i, 5));
+		r->disclosed = strcmp(core_val(res, i, 6), "t") == 0;
 	}
 	out->n = (size_t)n;
 	PQclear(res);

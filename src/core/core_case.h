@@ -177,6 +177,7 @@ struct core_reason_code {
 	unsigned applies;    /* bit 0 approve, 1 reject, 2 review */
 	char text_zh[128];
 	char text_en[128];
+	int disclosed;       /* the applicant is told it (not fraud) */
 };
 
 struct core_reason_codes {
