@@ -194,7 +194,6 @@ core_schedule_build(int64_t principal, int rate_bps, int n,
 		out->total_fees += monthly_fee;
 		out->total_paid += row->payment;
 	}
-	out->total_fees += upfront_fee;
 	return LD_OK;
 }
 

@@ -55,9 +55,10 @@ struct core_schedule {
 	int64_t upfront_fee;    /* withheld from the payout */
 	int64_t received;       /* principal - upfront_fee: what is paid out */
 	int64_t total_interest;
-	int64_t total_fees;     /* the monthly fees and the upfront fee */
+	int64_t total_fees;     /* the monthly fees (the fee column) */
 	int64_t total_paid;     /* the payments: total_paid - received is
-				   total_interest + total_fees */
+				   total_interest + total_fees +
+				   upfront_fee */
 	struct core_schedule_row rows[CORE_SCHEDULE_MAX];
 };
 
