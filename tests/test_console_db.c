@@ -781,6 +781,54 @@ test_insert_notifies_once(void)
 	ld_db_close(&listener);
 }
 
+/*
+ * The picker's codes carry whether the applicant is told them (0020): a
+ * fraud suspicion is not, a blacklist hit is; the model's fraud signals
+ * are in the table but offered for no decision.
+ */
+static void
+test_reason_disclosure(void)
+{
+	struct core_reason_codes rc;
+	struct ld_err err;
+	size_t i;
+	int seen = 0;
+
+	CU_ASSERT_EQUAL_FATAL(core_reason_codes_load(&su, &rc, &err), LD_OK);
+	for (i = 0; i < rc.n; i++) {
+		const struct core_reason_code *r = &rc.v[i];
+
+		if (strcmp(r->code, "FRAUD_SUSPECTED") == 0) {
+			CU_ASSERT_FALSE(r->disclosed);
+			CU_ASSERT_TRUE(core_reason_code_offered(r, "reject",
+			    "manual_review"));
+			seen++;
+		} else if (strcmp(r->code, "BLACKLISTED") == 0 ||
+		    strcmp(r->code, "UNDERAGE") == 0) {
+			CU_ASSERT_TRUE(r->disclosed);
+			seen++;
+		} else if (strcmp(r->code, "DEVICE_TAMPERED") == 0) {
+			CU_ASSERT_FALSE(r->disclosed);
+			CU_ASSERT_FALSE(core_reason_code_offered(r, "reject",
+			    "auto_rejected"));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, "review",
+			    "auto_rejected"));
+			seen++;
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 4);
+	/* As many told as the table says, read independently. */
+	{
+		int told = 0;
+
+		for (i = 0; i < rc.n; i++)
+			told += rc.v[i].disclosed;
+		CU_ASSERT_EQUAL(told, su_int("SELECT count(*) FROM "
+		    "decision_reasons WHERE disclosed"));
+	}
+	core_reason_codes_free(&rc);
+}
+
 int
 main(void)
 {
@@ -793,6 +841,7 @@ main(void)
 		LD_TEST(test_review_queue_order_and_filters),
 		LD_TEST(test_audit_row_names_its_application),
 		LD_TEST(test_insert_notifies_once),
+		LD_TEST(test_reason_disclosure),
 		LD_TEST_END
 	};
 

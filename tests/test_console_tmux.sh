@@ -297,6 +297,7 @@ ld_keys Enter
 ld_wait '^Note'
 ld_keys Enter
 ld_wait 'Reject application 304\?'
+ld_line 'No money moves; the applicant is told the reason\.' >/dev/null
 ld_keys y
 ld_wait 'reject: application 304 is already rejected \[55000\]'
 ld_keys q
@@ -640,6 +641,8 @@ ld_wait '^Note \(optional\)'
 ld_type 'fraud ring: the device was shared with six other applicants in a day, the employer named does not exist and nobody answered the callback'
 ld_keys Enter
 ld_wait 'Reject application 302\?'
+# A fraud suspicion is not told (decision_reasons.disclosed, 0020).
+ld_line 'No money moves; the applicant is not told this reason\.' >/dev/null
 ld_keys y
 ld_wait 'application 302: reject with FRAUD_SUSPECTED; status now rejected'
 # The timeline: the review's claim, and the note whole in the detail.

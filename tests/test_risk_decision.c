@@ -1220,6 +1220,68 @@ test_policy_points(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "reject_max_points"));
 }
 
+/*
+ * The bands and the policy agree: no approve threshold reaches into the
+ * worst band (H: below 520 points, PD above 24.24% on the default scale)
+ * unless the policy says so, and a score that lands there anyway goes to a
+ * person.
+ */
+static void
+test_policy_worst_band(void)
+{
+	struct risk_policy pol = { .approve_max_pd_bps = 600,
+	    .reject_min_pd_bps = 3000, .review_amount_fen = 5000000 };
+	struct risk_policy_input in;
+	struct risk_policy_result res;
+	struct ld_err err;
+
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	/*
+	 * PD 24.24% is 520 points, G's floor: still allowed; 25% is
+	 * 600 + 20 log2(3 / 50) = 518.8 points.
+	 */
+	pol.approve_max_pd_bps = 2424;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	pol.approve_max_pd_bps = 2500;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approve_max_pd_bps (2500, "
+	    "519 points) would approve automatically in band H"));
+	pol.approve_worst_band = 1;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	pol.approve_worst_band = 0;
+	pol.on = RISK_THRESHOLD_POINTS;
+	pol.approve_min_points = 519;
+	pol.reject_max_points = 480;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approve_min_points (519)"));
+	pol.approve_min_points = 520;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+
+	/* A probability at the threshold whose points round into H. */
+	pol.on = RISK_THRESHOLD_PROBABILITY;
+	pol.approve_max_pd_bps = 2424;
+	memset(&in, 0, sizeof in);
+	in.probability = 0.24244;
+	in.has_points = 1;
+	in.points = 519;
+	in.requested_amount_fen = 100000;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.pd_bps, 2424);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_MANUAL_REVIEW);
+	CU_ASSERT_EQUAL_FATAL(res.nreasons, 2);
+	CU_ASSERT_EQUAL(res.reasons[1].basis, RISK_BASIS_BAND_WORST);
+	CU_ASSERT_STRING_EQUAL(risk_basis_code(res.reasons[1].basis),
+	    "BAND_WORST");
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reasons[1].text, "band H"));
+	in.points = 520;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_AUTO_APPROVED);
+	in.points = 519;
+	pol.approve_worst_band = 1;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_AUTO_APPROVED);
+}
+
 static void
 test_policy_config(void)
 {
@@ -1756,6 +1818,7 @@ main(void)
 		LD_TEST(test_policy_table),
 		LD_TEST(test_policy_points),
 		LD_TEST(test_policy_config),
+		LD_TEST(test_policy_worst_band),
 		LD_TEST_END
 	};
 	static const struct ld_test_case reasons[] = {

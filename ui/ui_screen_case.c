@@ -167,8 +167,8 @@ compute_schedule(struct casev *cv)
 		return;
 	}
 	if (core_schedule_build(cv->c.amount_fen, cv->c.rate_bps,
-	    cv->c.term_months, (enum core_repayment)m, 0, &cv->sched,
-	    &err) != LD_OK) {
+	    cv->c.term_months, (enum core_repayment)m, cv->c.upfront_fee_fen,
+	    cv->c.monthly_fee_fen, &cv->sched, &err) != LD_OK) {
 		snprintf(cv->sched_err, sizeof cv->sched_err, "%s", err.msg);
 		return;
 	}
@@ -374,8 +374,9 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		snprintf(l4, sizeof l4, "A payout request of %s follows; "
 		    "finance releases it (four eyes).", amount);
 	else if (d == CORE_REJECT)
-		snprintf(l4, sizeof l4, "No money moves; the applicant is "
-		    "told the reason.");
+		snprintf(l4, sizeof l4, "%s", cv->reasons.v[map[pick]].disclosed ?
+		    "No money moves; the applicant is told the reason." :
+		    "No money moves; the applicant is not told this reason.");
 	else
 		snprintf(l4, sizeof l4, "The case joins the review queue "
 		    "for a second officer.");
@@ -1098,7 +1099,7 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 	{
 		struct seg sg[8];
 		char s0[48], s1[80], s2[200], s3[80], s4[160], s5[80], s6[80];
-		char t1[64], t2[64], rules[160];
+		char t1[64], t2[64], rules[160], fees[160], f1[40], f2[40];
 		size_t nrules;
 		int n;
 
@@ -1119,6 +1120,24 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Amount");
 		n = 0;
 		sg[n++] = (struct seg){ amount, UI_S_HEADER };
+		/* What the borrower receives and pays besides interest. */
+		if (c->upfront_fee_fen > 0 || c->monthly_fee_fen > 0) {
+			ui_money(c->amount_fen - c->upfront_fee_fen, f1,
+			    sizeof f1);
+			ui_money(c->upfront_fee_fen > 0 ? c->upfront_fee_fen :
+			    c->monthly_fee_fen, f2, sizeof f2);
+			snprintf(fees, sizeof fees, "paid out %s (fee %s %s)",
+			    f1, f2, c->upfront_fee_fen > 0 ? "upfront" :
+			    "a month");
+			if (c->upfront_fee_fen > 0 && c->monthly_fee_fen > 0) {
+				size_t l = strlen(fees) - 1;
+
+				ui_money(c->monthly_fee_fen, f2, sizeof f2);
+				snprintf(fees + l, sizeof fees - l,
+				    ", %s a month)", f2);
+			}
+			sg[n++] = (struct seg){ fees, UI_S_NORMAL };
+		}
 		snprintf(s1, sizeof s1, "Term %d months (%s)", c->term_months,
 		    c->repayment);
 		sg[n++] = (struct seg){ s1, UI_S_NORMAL };

@@ -38,6 +38,7 @@ int cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_console(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_sign(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_decrypt(struct cli_ctx *ctx, int argc, char **argv);

@@ -246,7 +246,8 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	m = core_repayment_parse(k.repayment);
 	if (m >= 0 && core_schedule_build(k.amount_fen, k.rate_bps,
-	    k.term_months, (enum core_repayment)m, 0, &sched, &err) == LD_OK &&
+	    k.term_months, (enum core_repayment)m, k.upfront_fee_fen,
+	    k.monthly_fee_fen, &sched, &err) == LD_OK &&
 	    core_schedule_apr(&sched, &apr, &err) == LD_OK)
 		apr_ok = 1;
 	if (json) {
@@ -260,6 +261,12 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_AddNumberToObject(o, "amount_fen", (double)k.amount_fen);
 		cJSON_AddNumberToObject(o, "term_months", k.term_months);
 		cJSON_AddNumberToObject(o, "rate_bps", k.rate_bps);
+		cJSON_AddNumberToObject(o, "upfront_fee_fen",
+		    (double)k.upfront_fee_fen);
+		cJSON_AddNumberToObject(o, "monthly_fee_fen",
+		    (double)k.monthly_fee_fen);
+		cJSON_AddNumberToObject(o, "paid_out_fen",
+		    (double)(k.amount_fen - k.upfront_fee_fen));
 		cJSON_AddStringToObject(o, "repayment", k.repayment);
 		if (apr_ok)
 			cJSON_AddNumberToObject(o, "apr_irr", apr);
@@ -308,9 +315,22 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		printf("amount %s  term %d months (%s)  APR (IRR) ", money,
 		    k.term_months, k.repayment);
 		if (apr_ok)
-			printf("%.2f%%\n", apr * 100.0);
+			printf("%.2f%%", apr * 100.0);
 		else
-			printf("n/a\n");
+			printf("n/a");
+		printf("  nominal %d.%02d%%\n", k.rate_bps / 100,
+		    k.rate_bps % 100);
+		if (k.upfront_fee_fen > 0 || k.monthly_fee_fen > 0) {
+			ld_money_format(k.amount_fen - k.upfront_fee_fen, 1,
+			    money, sizeof money);
+			printf("paid out %s  ", money);
+			ld_money_format(k.upfront_fee_fen, 1, money,
+			    sizeof money);
+			printf("upfront fee %s  ", money);
+			ld_money_format(k.monthly_fee_fen, 1, money,
+			    sizeof money);
+			printf("monthly fee %s\n", money);
+		}
 		printf("status %s  model says %s  score %d %s  model %s %s\n",
 		    k.status, k.recommendation[0] ? k.recommendation : "-",
 		    k.points, k.band, k.model_name[0] ? k.model_name : "-",

@@ -47,6 +47,8 @@ static const struct cli_command commands[] = {
 	    "list applications, newest first" },
 	{ "apps", "show", cli_apps_show, "ID [--json]",
 	    "one application as a case: score, contributions, links" },
+	{ "apps", "explain", cli_apps_explain, "ID [--lang zh|en] [--json]",
+	    "the reasons for a decision, as the borrower may be given them" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -213,7 +213,8 @@ static const char header_sql[] =
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, s.contributions::text, "
     "s.rules_hit::text, s.reasons::text, "
-    "to_char(d.at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
+    "to_char(d.at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age, "
+    "a.upfront_fee_fen, a.monthly_fee_fen "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     REVIEW_JOIN
     "LEFT JOIN LATERAL (SELECT * FROM scores x WHERE x.application_id = "
@@ -238,7 +239,8 @@ static const char header_noscore_sql[] =
     "extract(epoch FROM coalesce(a.decided_at, now()) - "
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, NULL, NULL, NULL, "
-    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
+    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age, "
+    "a.upfront_fee_fen, a.monthly_fee_fen "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     REVIEW_JOIN
     "WHERE a.id = $1";
@@ -353,6 +355,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	copy_text(c->decided_at, sizeof c->decided_at, core_val(res, 0, 28));
 	c->review_id = core_val_null(res, 0, 29) ? 0 : core_val_i64(res, 0, 29);
 	c->review_age_s = c->review_id != 0 ? core_val_i64(res, 0, 30) : 0;
+	c->upfront_fee_fen = core_val_i64(res, 0, 31);
+	c->monthly_fee_fen = core_val_i64(res, 0, 32);
 	c->pending = strcmp(c->status, "received") == 0 ||
 	    strcmp(c->status, "scored") == 0 ||
 	    strcmp(c->status, "manual_review") == 0;
@@ -579,7 +583,8 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 	memset(out, 0, sizeof *out);
 	st = core_query_exec(db, "SELECT code, 'approve' = ANY(applies_to), "
 	    "'reject' = ANY(applies_to), 'review' = ANY(applies_to), "
-	    "text_zh, text_en FROM decision_reasons ORDER BY code", 0, NULL,
+	    "text_zh, text_en, disclosed FROM decision_reasons ORDER BY code",
+	    0, NULL,
 	    &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "reason codes: ");
@@ -596,6 +601,7 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 		    (strcmp(core_val(res, i, 3), "t") == 0 ? 4u : 0u);
 		copy_text(r->text_zh, sizeof r->text_zh, core_val(res, i, 4));
 		copy_text(r->text_en, sizeof r->text_en, core_val(res, i, 5));
+		r->disclosed = strcmp(core_val(res, i, 6), "t") == 0;
 	}
 	out->n = (size_t)n;
 	PQclear(res);

@@ -81,6 +81,8 @@ struct core_case {
 	int64_t amount_fen;
 	int term_months;
 	int rate_bps;
+	int64_t upfront_fee_fen;  /* withheld from the payout */
+	int64_t monthly_fee_fen;  /* added to every instalment */
 	char repayment[20];
 	char status[16];
 	char recommendation[16];
@@ -175,6 +177,7 @@ struct core_reason_code {
 	unsigned applies;    /* bit 0 approve, 1 reject, 2 review */
 	char text_zh[128];
 	char text_en[128];
+	int disclosed;       /* the applicant is told it (not fraud) */
 };
 
 struct core_reason_codes {

@@ -584,7 +584,7 @@ model_eval(struct core_scorer *s, struct model_run *r, size_t n)
 			o->points = risk_scale_points(&s->scale,
 			    o->probability);
 		}
-		o->band = risk_scale_band(o->points);
+		o->band = risk_scale_band(&s->scale, o->points);
 		o->ok = 1;
 		rowof[nr++] = k;
 	}
@@ -893,6 +893,7 @@ review_texts(const struct risk_policy_result *pr, char *reason, size_t rlen,
 		case RISK_BASIS_AMOUNT_LARGE:
 		case RISK_BASIS_PD_MIDDLE:
 		case RISK_BASIS_POINTS_MIDDLE:
+		case RISK_BASIS_BAND_WORST:
 			r = &pr->reasons[i];
 			break;
 		default:

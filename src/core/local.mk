@@ -11,5 +11,6 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 	%reldir%/core_audit_view.c %reldir%/core_audit_view.h \
 	%reldir%/core_operator.c %reldir%/core_operator.h \
 	%reldir%/core_schedule.c %reldir%/core_schedule.h
+libldcore_a_SOURCES += %reldir%/core_explain.c %reldir%/core_explain.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
