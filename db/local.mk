@@ -18,7 +18,8 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0008_hardening.sql \
 	%reldir%/migrations/0009_definer_role.sql \
 	%reldir%/migrations/0010_review_ownership.sql \
-	%reldir%/migrations/0011_decide_claimed.sql
+	%reldir%/migrations/0011_decide_claimed.sql \
+	%reldir%/migrations/0012_loan_terms.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor
