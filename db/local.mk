@@ -21,6 +21,7 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0011_decide_claimed.sql \
 	%reldir%/migrations/0012_loan_terms.sql \
 	%reldir%/migrations/0013_audit_integrity.sql \
+	%reldir%/migrations/0014_override_levels.sql \
 	%reldir%/migrations/0015_review_assignees.sql \
 	%reldir%/migrations/0017_daemon_records.sql \
 	%reldir%/migrations/0018_large_objects.sql
