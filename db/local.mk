@@ -23,6 +23,7 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0013_audit_integrity.sql \
 	%reldir%/migrations/0014_override_levels.sql \
 	%reldir%/migrations/0015_review_assignees.sql \
+	%reldir%/migrations/0016_pii_reveal.sql \
 	%reldir%/migrations/0017_daemon_records.sql \
 	%reldir%/migrations/0018_large_objects.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
