@@ -7,6 +7,7 @@ tests_test_common_LDADD = $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_common
 
 include %reldir%/db.mk
+include %reldir%/db_integrity.mk
 include %reldir%/risk_model.mk
 include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
