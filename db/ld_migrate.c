@@ -66,6 +66,7 @@ ld_migrations_scan(const char *dir, struct ld_migration_set *set,
 
 	set->items = NULL;
 	set->count = 0;
+	set->lock_wait_ms = 0;
 	d = opendir(dir);
 	if (d == NULL)
 		return ld_err_set(err, LD_ENOTFOUND,
@@ -170,6 +171,50 @@ ld_migrations_check(struct ld_db *db, struct ld_migration_set *set,
  */
 #define MIGRATE_LOCK_SQL(fn) "SELECT " fn "(7243001)"
 
+/*
+ * Who holds that lock: any login may take an advisory lock, and one that
+ * never lets go would otherwise keep `db migrate` waiting forever.
+ */
+static const char lock_holder_sql[] =
+    "SELECT coalesce(string_agg(format('%s (pid %s, application \"%s\", "
+    "%s since %s)', a.usename, a.pid, a.application_name, a.state, "
+    "to_char(a.state_change, 'YYYY-MM-DD HH24:MI:SS TZ')), ', '), "
+    "'a session that has since let go') FROM pg_locks l JOIN "
+    "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+    "AND l.granted AND l.classid = 0 AND l.objid = 7243001 AND "
+    "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE "
+    "datname = current_database())";
+
+/*
+ * Takes the migration lock, waiting at most wait_ms; past that, the error
+ * names who holds it.
+ */
+static enum ld_status
+take_lock(struct ld_db *db, int wait_ms, struct ld_err *err)
+{
+	char sql[64];
+	PGresult *res;
+	enum ld_status st;
+
+	snprintf(sql, sizeof sql, "SET lock_timeout = %d", wait_ms);
+	if ((st = ld_db_cmd(db, sql, err)) != LD_OK)
+		return st;
+	st = ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_lock"), err);
+	res = PQexec(db->conn, "RESET lock_timeout");
+	PQclear(res);
+	if (st == LD_OK || strcmp(db->sqlstate, "55P03") != 0)
+		return st;
+	if (ld_db_exec(db, lock_holder_sql, 0, NULL, &res, err) != LD_OK)
+		return ld_err_prefix(err, "the migration lock (advisory lock "
+		    "7243001) is held by another session; naming it: ");
+	st = ld_err_set(err, LD_ETIMEOUT, "the migration lock (advisory "
+	    "lock 7243001) is held by %s; waited %d.%03d s (end that session, "
+	    "or pass --lock-wait SECONDS)", PQgetvalue(res, 0, 0),
+	    wait_ms / 1000, wait_ms % 1000);
+	PQclear(res);
+	return st;
+}
+
 static enum ld_status
 apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
     int *applied, struct ld_err *err)
@@ -267,7 +312,8 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 	 * waits here, then finds the first one's work recorded and has
 	 * nothing to do (even CREATE TABLE IF NOT EXISTS races without it).
 	 */
-	st = ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_lock"), err);
+	st = take_lock(db, set->lock_wait_ms > 0 ? set->lock_wait_ms :
+	    LD_MIGRATE_LOCK_WAIT_MS, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "taking the migration lock: ");
 	st = apply_locked(db, set, progress, applied, err);

@@ -18,7 +18,15 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0008_hardening.sql \
 	%reldir%/migrations/0009_definer_role.sql \
 	%reldir%/migrations/0010_review_ownership.sql \
-	%reldir%/migrations/0011_decide_claimed.sql
+	%reldir%/migrations/0011_decide_claimed.sql \
+	%reldir%/migrations/0012_loan_terms.sql \
+	%reldir%/migrations/0013_audit_integrity.sql \
+	%reldir%/migrations/0014_override_levels.sql \
+	%reldir%/migrations/0015_review_assignees.sql \
+	%reldir%/migrations/0016_pii_reveal.sql \
+	%reldir%/migrations/0017_daemon_records.sql \
+	%reldir%/migrations/0018_large_objects.sql \
+	%reldir%/migrations/0019_reason_disclosure.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

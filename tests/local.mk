@@ -8,6 +8,7 @@ TESTS += tests/test_common
 
 include %reldir%/db.mk
 include %reldir%/loan.mk
+include %reldir%/db_integrity.mk
 include %reldir%/risk_model.mk
 include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk

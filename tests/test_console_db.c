@@ -1,6 +1,6 @@
 /*
  * The console's read models and use cases against a real database: the
- * client's override rule against the one api.application_decide enforces,
+ * decision preview's note against what api.application_decide enforces,
  * the list's size estimate, the incremental chain verification and its
  * cancellation, the notifications new applications send (0007), the
  * review queue's order and filters, and the application an audit row is
@@ -114,9 +114,9 @@ scored_application(const char *rec)
 
 /*
  * For every decision and recommendation: the database refuses the
- * decision without a note exactly when core_decision_overrides says the
- * console must ask for one.  What the database wants is found by trying
- * (the note-less call, rolled back).
+ * decision without a note exactly when its preview (core_decision_preview)
+ * told the console to ask for one.  What the database wants is found by
+ * trying (the note-less call, rolled back).
  */
 static void
 test_override_rule_matches_database(void)
@@ -141,11 +141,14 @@ test_override_rule_matches_database(void)
 			char idt[24];
 			const char *params[4] = { idt, decisions[d],
 				reasons[d], NULL };
+			struct core_decision_preview pv;
 			enum ld_status st;
 			int db_wants_note, client_wants_note;
 
 			snprintf(idt, sizeof idt, "%" PRId64, id);
 			ld_err_clear(&err);
+			CU_ASSERT_EQUAL_FATAL(core_decision_preview(&op, id,
+			    (enum core_decision)d, &pv, &err), LD_OK);
 			CU_ASSERT_EQUAL_FATAL(ld_db_begin(&op, &err), LD_OK);
 			st = ld_db_exec(&op, "SELECT api.application_decide("
 			    "$1, $2, $3, $4)", 4, params, NULL, &err);
@@ -154,8 +157,7 @@ test_override_rule_matches_database(void)
 			    strstr(err.msg, "a note is required") != NULL;
 			/* Anything else it refused would void the check. */
 			CU_ASSERT(st == LD_OK || db_wants_note);
-			client_wants_note = core_decision_overrides(
-			    decisions[d], recs[r]);
+			client_wants_note = pv.note_required;
 			if (db_wants_note != client_wants_note)
 				fprintf(stderr, "%s on %s: database %s a note, "
 				    "console %s\n", decisions[d], recs[r],
@@ -782,7 +784,7 @@ test_insert_notifies_once(void)
 }
 
 /*
- * The picker's codes carry whether the applicant is told them (0020): a
+ * The picker's codes carry whether the applicant is told them (0019): a
  * fraud suspicion is not, a blacklist hit is; the model's fraud signals
  * are in the table but offered for no decision.
  */

@@ -146,7 +146,7 @@ static void *
 run_migrator(void *arg)
 {
 	struct migrator *mg = arg;
-	struct ld_migration_set set = { NULL, 0 };
+	struct ld_migration_set set = { NULL, 0, 0 };
 	struct ld_db db;
 	struct ld_err err;
 
@@ -314,7 +314,9 @@ test_migrate_as_database_owner(void)
 	CU_ASSERT_EQUAL(applied, (int)set.count);
 	ld_migrations_free(&set);
 	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&owner, "SELECT count(*) FROM "
-	    "pg_proc WHERE prosecdef AND proowner <> 'loandesk_api'::regrole "
+	    "pg_proc WHERE prosecdef AND proowner <> CASE WHEN oid = "
+	    "'api.pii_reveal(bigint,text,text)'::regprocedure THEN "
+	    "'loandesk_pii'::regrole ELSE 'loandesk_api'::regrole END "
 	    "AND pronamespace IN ('public'::regnamespace, "
 	    "'api'::regnamespace)", 0, NULL, &r, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "0");
@@ -447,7 +449,7 @@ test_risk_role_decides_through_api_only(void)
 static void
 test_override_needs_note_and_valid_reason(void)
 {
-	struct ld_db op;
+	struct ld_db op, op2;
 	struct ld_err err;
 	char status[32];
 	long app;
@@ -468,8 +470,13 @@ test_override_needs_note_and_valid_reason(void)
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM reviews WHERE state = "
 	    "'open' AND application_id = (SELECT max(id) FROM applications)"),
 	    1);
-	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
+	/* The second opinion is another officer's (0014). */
+	ensure_login("test_risk2", "loandesk_risk");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op2, "user=test_risk2", "test",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(core_application_decide(&op2, app, CORE_APPROVE,
 	    "VERIFIED_INCOME", "called the employer", status, &err), LD_OK);
+	ld_db_close(&op2);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM reviews WHERE state = "
 	    "'closed' AND resolution = 'approved' AND application_id = "
 	    "(SELECT max(id) FROM applications)"), 1);
@@ -529,9 +536,12 @@ test_admin_cannot_write_audit_rows(void)
 	    "actor = 'test_admin' AND action = 'application.reject'"), 1);
 	ld_db_close(&op);
 
-	/* The daemon still records its own writes. */
+	/* The daemon records its own scoring, through a narrower door
+	 * than audit_record (0017). */
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_roles WHERE "
 	    "rolname = 'loandesk_daemon' AND has_function_privilege(oid, "
+	    "'api.application_scored(bigint, bigint, jsonb, text, text)', "
+	    "'EXECUTE') AND NOT has_function_privilege(oid, "
 	    "'audit_record(text, text, text, jsonb)', 'EXECUTE')"), 1);
 }
 
@@ -776,6 +786,7 @@ static const char expected_table_privileges[] =
     "loandesk_admin audit_head SELECT\n"
     "loandesk_admin audit_log SELECT\n"
     "loandesk_admin decision_reasons SELECT\n"
+    "loandesk_admin decision_requests SELECT\n"
     "loandesk_admin models SELECT (id,name,version,kind,sha256,"
     "feature_names,role,registered_at,registered_by,activated_at,"
     "activated_by)\n"
@@ -796,7 +807,6 @@ static const char expected_table_privileges[] =
     "loandesk_daemon models SELECT\n"
     "loandesk_daemon pre_assessments INSERT\n"
     "loandesk_daemon pre_assessments SELECT\n"
-    "loandesk_daemon reviews INSERT (kind,application_id,reason,note)\n"
     "loandesk_daemon reviews SELECT\n"
     "loandesk_daemon scores INSERT\n"
     "loandesk_daemon scores SELECT\n"
@@ -832,6 +842,7 @@ static const char expected_table_privileges[] =
     "loandesk_risk audit_head SELECT\n"
     "loandesk_risk audit_log SELECT\n"
     "loandesk_risk decision_reasons SELECT\n"
+    "loandesk_risk decision_requests SELECT\n"
     "loandesk_risk models SELECT (id,name,version,kind,sha256,"
     "feature_names,role,registered_at,registered_by,activated_at,"
     "activated_by)\n"
@@ -865,28 +876,38 @@ static const char table_privileges_sql[] =
 
 static const char expected_function_privileges[] =
     "loandesk_admin api.application_decide(bigint,text,text,text)\n"
+    "loandesk_admin api.decision_preview(bigint,text)\n"
+    "loandesk_admin api.pii_reveal(bigint,text,text)\n"
     "loandesk_admin api.review_assign(bigint,text)\n"
     "loandesk_admin api.review_claim(bigint)\n"
     "loandesk_admin api.review_release(bigint)\n"
     "loandesk_admin audit_canonical(bigint,timestamp with time zone,text,"
     "text,text,text,jsonb)\n"
+    "loandesk_admin audit_head_holders()\n"
+    "loandesk_daemon api.application_scored(bigint,bigint,jsonb,text,"
+    "text)\n"
+    "loandesk_daemon api.pre_assessment_recorded(bigint)\n"
     "loandesk_daemon audit_canonical(bigint,timestamp with time zone,text,"
     "text,text,text,jsonb)\n"
-    "loandesk_daemon audit_record(text,text,text,jsonb)\n"
-    "loandesk_daemon review_open_application(bigint,text,text)\n"
+    "loandesk_daemon audit_head_holders()\n"
     "loandesk_finance audit_canonical(bigint,timestamp with time zone,"
     "text,text,text,text,jsonb)\n"
+    "loandesk_finance audit_head_holders()\n"
+    "loandesk_oncall api.pii_reveal(bigint,text,text)\n"
     "loandesk_oncall api.review_assign(bigint,text)\n"
     "loandesk_oncall api.review_claim(bigint)\n"
     "loandesk_oncall api.review_release(bigint)\n"
     "loandesk_oncall audit_canonical(bigint,timestamp with time zone,text,"
     "text,text,text,jsonb)\n"
+    "loandesk_oncall audit_head_holders()\n"
     "loandesk_risk api.application_decide(bigint,text,text,text)\n"
+    "loandesk_risk api.decision_preview(bigint,text)\n"
     "loandesk_risk api.review_assign(bigint,text)\n"
     "loandesk_risk api.review_claim(bigint)\n"
     "loandesk_risk api.review_release(bigint)\n"
     "loandesk_risk audit_canonical(bigint,timestamp with time zone,text,"
-    "text,text,text,jsonb)";
+    "text,text,text,jsonb)\n"
+    "loandesk_risk audit_head_holders()";
 
 static const char function_privileges_sql[] =
     "WITH roles(r) AS (VALUES ('loandesk_risk'), ('loandesk_finance'), "
@@ -963,7 +984,10 @@ test_functions_pin_search_path(void)
 	    "pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname IN "
 	    "('public', 'api') AND p.prosecdef", got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "api.application_decide(bigint,text,text,"
-	    "text) api.review_assign(bigint,text) api.review_claim(bigint) "
+	    "text) api.application_scored(bigint,bigint,jsonb,text,text) "
+	    "api.decision_preview(bigint,text) api.pii_reveal(bigint,text,"
+	    "text) api.pre_assessment_recorded(bigint) "
+	    "api.review_assign(bigint,text) api.review_claim(bigint) "
 	    "api.review_release(bigint) audit_record(text,text,text,jsonb)");
 }
 
@@ -994,12 +1018,23 @@ test_definer_functions_run_as_loandesk_api(void)
 {
 	char got[4096];
 
+	/*
+	 * All but api.pii_reveal, which reads sealed data loandesk_api may
+	 * not, and runs as loandesk_pii (0016).
+	 */
 	su_text("SELECT coalesce(string_agg(p.oid::regprocedure::text || ' "
-	    "owned by ' || pg_get_userbyid(p.proowner), ', '), '') FROM "
+	    "owned by ' || pg_get_userbyid(p.proowner), ', ' ORDER BY "
+	    "p.oid::regprocedure::text COLLATE \"C\"), '') FROM "
 	    "pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE "
 	    "n.nspname IN ('public', 'api') AND p.prosecdef AND "
 	    "pg_get_userbyid(p.proowner) <> 'loandesk_api'", got, sizeof got);
-	CU_ASSERT_STRING_EQUAL(got, "");
+	CU_ASSERT_STRING_EQUAL(got, "api.pii_reveal(bigint,text,text) owned "
+	    "by loandesk_pii");
+	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_class WHERE "
+	    "relowner = 'loandesk_pii'::regrole"), 0);
+	su_text("SELECT rolsuper::text || rolcanlogin::text FROM pg_roles "
+	    "WHERE rolname = 'loandesk_pii'", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "falsefalse");
 	su_text("SELECT rolsuper::text || rolcanlogin::text || rolcreaterole::"
 	    "text || rolcreatedb::text || rolbypassrls::text FROM pg_roles "
 	    "WHERE rolname = 'loandesk_api'", got, sizeof got);
@@ -1190,8 +1225,8 @@ run_audit_writer(void *arg)
 	int i, connected;
 
 	ld_err_clear(&err);
-	connected = ld_db_connect(&db, "user=test_daemon", "test_db_audit",
-	    &err) == LD_OK;
+	/* As the superuser: since 0017 no group role may call audit_record. */
+	connected = ld_db_connect(&db, "", "test_db_audit", &err) == LD_OK;
 	pthread_barrier_wait(w->start);
 	if (!connected) {
 		w->failures = AUDIT_ROWS_EACH;
@@ -1222,7 +1257,6 @@ test_audit_concurrent_writers_one_chain(void)
 	long before;
 	int i;
 
-	ensure_login("test_daemon", "loandesk_daemon");
 	before = su_count("SELECT count(*) FROM audit_log");
 	CU_ASSERT_EQUAL_FATAL(pthread_barrier_init(&start, NULL,
 	    AUDIT_WRITERS), 0);
@@ -1245,7 +1279,7 @@ test_audit_concurrent_writers_one_chain(void)
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log"),
 	    before + AUDIT_WRITERS * AUDIT_ROWS_EACH);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE "
-	    "actor = 'test_daemon' AND action = 'test.concurrent'"),
+	    "actor = 'postgres' AND action = 'test.concurrent'"),
 	    AUDIT_WRITERS * AUDIT_ROWS_EACH);
 	/* Ids 1..n without a gap, the head on the last, every link good. */
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log a, audit_head "
@@ -1266,18 +1300,13 @@ static void
 test_audit_canonical_text_unambiguous(void)
 {
 	struct ld_audit_verify_result res;
-	struct ld_db d;
 	struct ld_err err;
 	long id;
 
-	ensure_login("test_daemon", "loandesk_daemon");
-	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&d, "user=test_daemon", "test",
-	    &err), LD_OK);
-	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT audit_record('test.split', "
+	CU_ASSERT_EQUAL(ld_db_cmd(&su, "SELECT audit_record('test.split', "
 	    "'review', 'application|7', '{}')", &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg,
 	    "audit_log_fields_without_separator"));
-	ld_db_close(&d);
 
 	/* A superuser lifts the constraint, writes such a row and moves the
 	 * field boundary: the hash still matches its content... */
@@ -1328,11 +1357,15 @@ test_audit_reorder_and_forged_row(void)
 	a = su_count("SELECT min(id) + 1 FROM audit_log");
 	head = su_count("SELECT last_id FROM audit_head");
 	CU_ASSERT_FATAL(head > a + 1);
-	/* Rows a and a + 1 trade places (through negative ids: the key). */
-	snprintf(swap[0], sizeof swap[0], "UPDATE audit_log SET id = -id "
-	    "WHERE id IN (%ld, %ld)", a, a + 1);
+	/*
+	 * Rows a and a + 1 trade places (through ids far past the head: the
+	 * key; ids below 1 are refused since 0013).
+	 */
+	snprintf(swap[0], sizeof swap[0], "UPDATE audit_log SET id = id + "
+	    "1000000000000 WHERE id IN (%ld, %ld)", a, a + 1);
 	snprintf(swap[1], sizeof swap[1], "UPDATE audit_log SET id = CASE id "
-	    "WHEN %ld THEN %ld ELSE %ld END WHERE id < 0", -a, a + 1, a);
+	    "WHEN %ld THEN %ld ELSE %ld END WHERE id > 1000000000000",
+	    a + 1000000000000L, a + 1, a);
 	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
 	for (i = 0; i < 2; i++)
 		su_exec(swap[i]);

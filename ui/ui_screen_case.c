@@ -298,6 +298,7 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	char note[256] = "", label[160], amount[40], newstatus[32];
 	char l0[200], l1[200], l2[200], l3[300], l4[200];
 	const char *lines[5];
+	struct core_decision_preview pv;
 	struct ld_err err;
 	enum ld_status st;
 
@@ -306,6 +307,16 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		return;
 	}
 	ld_err_clear(&err);
+	/* The database says first whether it will take it, and on what. */
+	st = core_decision_preview(&ui->db, cv->id, d, &pv, &err);
+	if (st != LD_OK) {
+		ui_report(ui, dname, st, err.msg);
+		return;
+	}
+	if (!pv.allowed) {
+		ui_status_error(ui, "%s: %s", dname, pv.why);
+		return;
+	}
 	if (!cv->reasons_loaded) {
 		st = core_reason_codes_load(&ui->db, &cv->reasons, &err);
 		if (st != LD_OK) {
@@ -348,19 +359,25 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status(ui, "%s: cancelled", dname);
 		goto out;
 	}
-	overrides = core_decision_overrides(dname, cv->c.recommendation);
+	overrides = pv.note_required;
 	for (;;) {
-		snprintf(label, sizeof label, "Note%s: ", overrides ?
+		snprintf(label, sizeof label, "Note%s: ", !overrides ?
+		    " (optional)" : pv.overrides_model ?
 		    " (required: this overrides the model's recommendation)" :
-		    " (optional)");
+		    " (required: this overrides a rule)");
 		if (!ui_prompt(ui, label, note, sizeof note, NULL, NULL)) {
 			ui_status(ui, "%s: cancelled", dname);
 			goto out;
 		}
 		if (!overrides || note[strspn(note, " ")] != '\0')
 			break;
-		ui_status_error(ui, "a note is required when overriding the "
-		    "model's recommendation (%s)", cv->c.recommendation);
+		if (pv.overrides_model)
+			ui_status_error(ui, "a note is required when "
+			    "overriding the model's recommendation (%s)",
+			    cv->c.recommendation);
+		else
+			ui_status_error(ui, "a note is required when "
+			    "overriding rules %s", pv.rules_text);
 	}
 	ui_money(cv->c.amount_fen, amount, sizeof amount);
 	snprintf(l0, sizeof l0, "Application %" PRId64 ", %s, %s, %d months",
@@ -370,7 +387,10 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	snprintf(l2, sizeof l2, "Reason: %s %s",
 	    cv->reasons.v[map[pick]].code, cv->reasons.v[map[pick]].text_zh);
 	snprintf(l3, sizeof l3, "Note: %s", note[0] ? note : "(none)");
-	if (d == CORE_APPROVE)
+	if (pv.second_officer)
+		snprintf(l4, sizeof l4, "A second officer must confirm it: "
+		    "it waits in the review queue.");
+	else if (d == CORE_APPROVE)
 		snprintf(l4, sizeof l4, "A payout request of %s follows; "
 		    "finance releases it (four eyes).", amount);
 	else if (d == CORE_REJECT)
@@ -380,11 +400,14 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	else
 		snprintf(l4, sizeof l4, "The case joins the review queue "
 		    "for a second officer.");
-	if (overrides) {
+	if (pv.overrides_model || pv.rules_text[0] != '\0') {
 		size_t l = strlen(l1);
 
-		snprintf(l1 + l, sizeof l1 - l, "  (overrides model: %s)",
-		    cv->c.recommendation);
+		snprintf(l1 + l, sizeof l1 - l, "  (%s%s%s%s%s)",
+		    pv.overrides_model ? "overrides model: " : "",
+		    pv.overrides_model ? cv->c.recommendation : "",
+		    pv.overrides_model && pv.rules_text[0] ? "; " : "",
+		    pv.rules_text[0] ? "rules " : "", pv.rules_text);
 	}
 	lines[0] = l0;
 	lines[1] = l1;

@@ -49,5 +49,7 @@ int cli_model_activate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
+int cli_keys_rotate(struct cli_ctx *ctx, int argc, char **argv);
+int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 bin_PROGRAMS += loandesk
 loandesk_SOURCES = %reldir%/main.c %reldir%/cli.h \
-	%reldir%/cli_db.c %reldir%/cli_console.c
+	%reldir%/cli_db.c %reldir%/cli_console.c %reldir%/cli_keys.c
 loandesk_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) -I$(top_srcdir)/ui
 loandesk_LDADD = $(LDUI_LIBS) libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) $(LDWXPAY_LIBS) $(LDCOMMON_LIBS)
 # Subcommands owned by other areas add their files here.

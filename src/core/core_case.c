@@ -165,6 +165,7 @@ core_case_parse_score_json(struct core_case *c, const char *contribs,
 		json_text(e, "id", r->id, sizeof r->id);
 		json_text(e, "version", r->version, sizeof r->version);
 		json_text(e, "action", r->action, sizeof r->action);
+		json_text(e, "override", r->override, sizeof r->override);
 		json_text(e, "text", r->text, sizeof r->text);
 		rule_inputs(cJSON_GetObjectItemCaseSensitive(e, "inputs"),
 		    r->inputs, sizeof r->inputs);
@@ -435,17 +436,67 @@ core_case_free(struct core_case *c)
 	c->nreasons = c->ncontribs = c->nrules = c->nlinks = c->nevents = 0;
 }
 
-int
-core_decision_overrides(const char *decision, const char *rec)
+enum ld_status
+core_decision_preview(struct ld_db *db, int64_t id, enum core_decision d,
+    struct core_decision_preview *out, struct ld_err *err)
 {
-	if (rec == NULL || decision == NULL)
-		return 0;
-	/* overrides := (approve AND auto_rejected) OR (reject AND
-	 * auto_approved), as in api.application_decide. */
-	return (strcmp(decision, "approve") == 0 &&
-	    strcmp(rec, "auto_rejected") == 0) ||
-	    (strcmp(decision, "reject") == 0 &&
-	    strcmp(rec, "auto_approved") == 0);
+	char idtext[24];
+	const char *params[2] = { idtext, core_decision_name(d) };
+	PGresult *res;
+	cJSON *a, *e;
+	enum ld_status st;
+
+	memset(out, 0, sizeof *out);
+	snprintf(idtext, sizeof idtext, "%" PRId64, id);
+	st = core_query_exec(db, "SELECT allowed, refusal_state, why, "
+	    "note_required, overrides_model, rules::text, level, "
+	    "second_officer, confirms, request_id, holder, review_id, "
+	    "apr_bps, cap_bps FROM api.decision_preview($1::bigint, $2)", 2,
+	    params, &res, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "application %s: ", idtext);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ld_err_set(err, LD_EPROTO, "application %s: the "
+		    "decision preview returned no verdict", idtext);
+	}
+	out->allowed = strcmp(core_val(res, 0, 0), "t") == 0;
+	copy_text(out->refusal_state, sizeof out->refusal_state,
+	    core_val(res, 0, 1));
+	copy_text(out->why, sizeof out->why, core_val(res, 0, 2));
+	out->note_required = strcmp(core_val(res, 0, 3), "t") == 0;
+	out->overrides_model = strcmp(core_val(res, 0, 4), "t") == 0;
+	copy_text(out->level, sizeof out->level, core_val(res, 0, 6));
+	out->second_officer = strcmp(core_val(res, 0, 7), "t") == 0;
+	copy_text(out->confirms, sizeof out->confirms, core_val(res, 0, 8));
+	out->request_id = core_val_null(res, 0, 9) ? 0 :
+	    core_val_i64(res, 0, 9);
+	copy_text(out->holder, sizeof out->holder, core_val(res, 0, 10));
+	out->review_id = core_val_null(res, 0, 11) ? 0 :
+	    core_val_i64(res, 0, 11);
+	out->apr_bps = core_val_null(res, 0, 12) ? -1 :
+	    (int)core_val_i64(res, 0, 12);
+	out->cap_bps = core_val_null(res, 0, 13) ? -1 :
+	    (int)core_val_i64(res, 0, 13);
+	a = parse_array(core_val(res, 0, 5));
+	cJSON_ArrayForEach(e, a) {
+		struct core_decision_rule *r;
+		size_t o = strlen(out->rules_text);
+
+		if (!cJSON_IsObject(e) || json_str(e, "id") == NULL ||
+		    out->nrules == CORE_PREVIEW_RULES)
+			continue;
+		r = &out->rules[out->nrules++];
+		json_text(e, "id", r->id, sizeof r->id);
+		json_text(e, "action", r->action, sizeof r->action);
+		json_text(e, "override", r->level, sizeof r->level);
+		json_text(e, "text", r->text, sizeof r->text);
+		snprintf(out->rules_text + o, sizeof out->rules_text - o,
+		    "%s%s %s", o > 0 ? ", " : "", r->id, r->level);
+	}
+	cJSON_Delete(a);
+	PQclear(res);
+	return LD_OK;
 }
 
 size_t

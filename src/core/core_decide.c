@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core.h"
+#include "core_locks.h"
 #include "core_query.h"
 
 const char *
@@ -44,6 +45,12 @@ core_application_decide(struct ld_db *db, int64_t app_id,
 	 */
 	st = core_query_exec(db, "SELECT api.application_decide($1, $2, $3, "
 	    "$4)", 4, params, &res, err);
+	if (st == LD_ECONFLICT && strcmp(db->sqlstate, "55P03") == 0) {
+		char what[40];
+
+		snprintf(what, sizeof what, "application %s", id);
+		return core_lock_timeout_explain(db, what, err);
+	}
 	if (st != LD_OK) {
 		char named[40];
 

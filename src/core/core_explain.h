@@ -10,7 +10,7 @@
  * the score, ranked as the scoring worker ranks them (risk_reasons_pick():
  * phi > 0 descending, ties to the model's order, distinct codes, at most
  * RISK_REASONS_DEFAULT) and worded from the reason-code table.  A reason
- * whose code decision_reasons marks as not told (a fraud signal, 0020) is
+ * whose code decision_reasons marks as not told (a fraud signal, 0019) is
  * never given: it is left out, and "other factors in the assessment" (the
  * table's fallback text) says that more was weighed.  A rule is told only
  * when every feature it reads maps to a told code.

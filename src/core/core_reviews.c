@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_locks.h"
 #include "core_query.h"
 #include "core_reviews.h"
 #include "ld_alloc.h"
@@ -313,6 +314,10 @@ review_call(struct ld_db *db, const char *sql, int64_t id,
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
 	st = core_query_exec(db, sql, assignee != NULL ? 2 : 1, params, &res,
 	    err);
+	if (st == LD_ECONFLICT && strcmp(db->sqlstate, "55P03") == 0) {
+		snprintf(named, sizeof named, "review %s", idtext);
+		return core_lock_timeout_explain(db, named, err);
+	}
 	if (st != LD_OK) {
 		/* "review 1: review 1 is already ..." says it twice. */
 		snprintf(named, sizeof named, "review %s ", idtext);

@@ -269,11 +269,9 @@ static const char write_sql[] =
     " AND a.status = 'received'"
     " RETURNING a.id, ins.id AS score_id, b.decision, b.audit,"
     " b.review_reason, b.review_note)"
-    " SELECT u.id, audit_record('application.scored', 'application',"
-    " u.id::text, u.audit || jsonb_build_object('score_id', u.score_id)),"
-    " pg_notify('applications', u.id::text),"
-    " CASE WHEN u.decision = 'manual_review' THEN"
-    " review_open_application(u.id, u.review_reason, u.review_note) END"
+    " SELECT u.id, api.application_scored(u.id, u.score_id, u.audit,"
+    " u.review_reason, u.review_note),"
+    " pg_notify('applications', u.id::text)"
     " FROM (SELECT * FROM upd ORDER BY id) u";
 
 static const struct {
@@ -1269,12 +1267,9 @@ core_score_pre(struct core_scorer *s, struct ld_db *db, int64_t applicant_id,
 	    " (applicant_id, model_id, inputs_sha256, probability, margin,"
 	    " points, band, contributions, reasons) VALUES ($1::bigint,"
 	    " $2::bigint, $3, $4::float8, $5::float8, $6::integer, $7,"
-	    " $8::jsonb, $9::jsonb) RETURNING id, applicant_id)"
-	    " SELECT p.id, audit_record('applicant.pre_assessed', 'applicant',"
-	    " p.applicant_id::text, jsonb_build_object('pre_assessment_id',"
-	    " p.id, 'model_id', $2::bigint, 'inputs_sha256', $3::text,"
-	    " 'probability', $4::float8, 'points', $6::integer, 'band',"
-	    " $7::text)) FROM p", 9, params, &res, err);
+	    " $8::jsonb, $9::jsonb) RETURNING id)"
+	    " SELECT p.id, api.pre_assessment_recorded(p.id) FROM p", 9,
+	    params, &res, err);
 	if (st != LD_OK)
 		goto fail;
 	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

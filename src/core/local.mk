@@ -1,7 +1,9 @@
 noinst_LIBRARIES += libldcore.a
 libldcore_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CJSON_CFLAGS) \
 	$(CRYPTO_CFLAGS) -I$(top_srcdir)/src/risk
-libldcore_a_SOURCES = %reldir%/core.h %reldir%/core_decide.c
+libldcore_a_SOURCES = %reldir%/core.h %reldir%/core_decide.c \
+	%reldir%/core_locks.c %reldir%/core_locks.h \
+	%reldir%/core_pii.c %reldir%/core_pii.h
 libldcore_a_SOURCES += %reldir%/core_seed.c %reldir%/core_seed.h
 # Console read models: list, case, reviews, audit, schedule.
 libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \

@@ -132,6 +132,18 @@ score_worker_main(void *arg)
 			wait_for_work(w, &db, SCORE_POLL_MS);
 			continue;
 		}
+		/*
+		 * Another transaction held the audit log's head (or a row)
+		 * past the lock timeout, and the batch rolled back: try it
+		 * again, with --once too, since the server ends a holder
+		 * that sits idle (0013).
+		 */
+		if (st == LD_ECONFLICT && strcmp(db.sqlstate, "55P03") == 0) {
+			ld_log_warn("score worker %d: %s; retrying", w->index,
+			    err.msg);
+			wait_for_work(w, &db, SCORE_RETRY_MS);
+			continue;
+		}
 		if (w->shared->once) {
 			w->failed = 1;
 			snprintf(w->error, sizeof w->error, "%s", err.msg);

@@ -58,6 +58,7 @@ struct rule {
 	char *id;
 	int version;
 	enum risk_action action;
+	enum risk_override override;
 	char *text;
 	int line;
 	struct node *nodes;
@@ -84,6 +85,22 @@ risk_action_name(enum risk_action a)
 		return "reject";
 	}
 	return "?";
+}
+
+const char *
+risk_override_name(enum risk_override o)
+{
+	switch (o) {
+	case RISK_OVERRIDE_NONE:
+		return NULL;
+	case RISK_OVERRIDE_OFFICER:
+		return "officer";
+	case RISK_OVERRIDE_DUAL:
+		return "dual";
+	case RISK_OVERRIDE_NEVER:
+		return "never";
+	}
+	return NULL;
 }
 
 /* ---- lexer ---------------------------------------------------------- */
@@ -860,12 +877,49 @@ id_add(struct parser *ps, const struct risk_rules *rs, size_t k)
 	ps->nids++;
 }
 
+/*
+ * The override level after the action, when there is one; the current
+ * token is what follows the action, and is left after the level.
+ */
+static enum ld_status
+parse_level(struct parser *ps)
+{
+	struct lexer *lx = &ps->lx;
+	struct rule *r = ps->r;
+	int line = lx->tok.line, col = lx->tok.col;
+
+	if (tok_is(lx, "never"))
+		r->override = RISK_OVERRIDE_NEVER;
+	else if (tok_is(lx, "dual"))
+		r->override = RISK_OVERRIDE_DUAL;
+	else if (tok_is(lx, "officer"))
+		r->override = RISK_OVERRIDE_OFFICER;
+	else if (r->action == RISK_ACTION_REJECT)
+		return expected(lx, "an override level after reject (never, "
+		    "dual or officer)");
+	else {
+		r->override = r->action == RISK_ACTION_REVIEW ?
+		    RISK_OVERRIDE_OFFICER : RISK_OVERRIDE_NONE;
+		return LD_OK;
+	}
+	if (r->action == RISK_ACTION_FLAG)
+		return lex_error(lx, line, col, "a flag decides nothing, so "
+		    "it takes no override level");
+	if (r->action == RISK_ACTION_REVIEW &&
+	    r->override == RISK_OVERRIDE_NEVER)
+		return lex_error(lx, line, col, "'never' is for reject rules: "
+		    "a review rule asks a person to decide (use dual or "
+		    "officer)");
+	return lex_next(lx);
+}
+
 /* Parses one rule; the current token is "rule". */
 static enum ld_status
 parse_rule(struct parser *ps, struct risk_rules *rs)
 {
 	struct lexer *lx = &ps->lx;
 	struct rule *r = ps->r;
+	enum ld_status st;
 	size_t i;
 	long v;
 	int line, col;
@@ -913,6 +967,8 @@ parse_rule(struct parser *ps, struct risk_rules *rs)
 		return expected(lx, "an action (reject, review or flag)");
 	if (lex_next(lx) != LD_OK)
 		return lx->err->code;
+	if ((st = parse_level(ps)) != LD_OK)
+		return st;
 	if (lx->tok.kind != T_STR)
 		return expected(lx, "the rule's text in double quotes");
 	if (lx->tok.str[0] == '\0')
@@ -1057,6 +1113,13 @@ enum risk_action
 risk_rules_action(const struct risk_rules *rs, size_t i)
 {
 	return i < risk_rules_count(rs) ? rs->v[i].action : RISK_ACTION_FLAG;
+}
+
+enum risk_override
+risk_rules_override(const struct risk_rules *rs, size_t i)
+{
+	return i < risk_rules_count(rs) ? rs->v[i].override :
+	    RISK_OVERRIDE_NONE;
 }
 
 const char *
@@ -1237,6 +1300,7 @@ risk_rules_eval(const struct risk_rules *rs, const char *const *names,
 		h->id = ld_strdup(r->id);
 		h->version = r->version;
 		h->action = r->action;
+		h->override = r->override;
 		h->text = ld_strdup(r->text);
 		h->ninputs = r->ninputs;
 		h->inputs = ld_calloc(r->ninputs > 0 ? r->ninputs : 1,
