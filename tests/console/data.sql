@@ -64,7 +64,7 @@ VALUES
 	(1, 'cash_loan', 1000000, 12, 1800, 'annuity', 'manual_review',
 		now() - interval '2 hours', 552, 946, 'B', 'manual_review',
 		'devA', '192.0.2.10'),
-	(2, 'cash_loan', 523456, 6, 2400, 'equal_principal', 'manual_review',
+	(2, 'cash_loan', 523456, 6, 2300, 'equal_principal', 'manual_review',
 		now() - interval '3 hours', 498, 2210, 'D', 'manual_review',
 		'devB', '192.0.2.20'),
 	(3, 'consumer', 880000, 24, 1500, 'annuity', 'auto_approved',
