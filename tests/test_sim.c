@@ -2376,6 +2376,27 @@ test_fundflow(void)
 		free(file);
 	}
 	CU_ASSERT_EQUAL(lines, paid);
+	/* The balance API answers from the same books. */
+	{
+		struct resp r;
+		cJSON *bal;
+
+		acc = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(o, "accounts"),
+		    "OPERATION");
+		call("GET", "/v3/merchant/fund/balance/OPERATION", NULL, SIGNED,
+		    5000, &r);
+		CU_ASSERT_EQUAL(r.status, 200);
+		CU_ASSERT_TRUE(answer_verifies(&r));
+		bal = body_json(&r);
+		/* A bill expiring in between moves money from pending to
+		 * available; what the account holds stays. */
+		CU_ASSERT_EQUAL(jnum(bal, "available_amount") +
+		    jnum(bal, "pending_amount"), jnum(acc, "available_amount") +
+		    jnum(acc, "pending_amount"));
+		cJSON_Delete(bal);
+		ld_buf_free(&r.body);
+	}
 	cJSON_Delete(o);
 	free(ff);
 }
