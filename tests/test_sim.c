@@ -748,10 +748,10 @@ test_openssl_cli(void)
 }
 
 /*
- * Answers the spec fixes: 405 for a wrong method (with the Allow header
+ * Answers the rules fix: 405 for a wrong method (with the Allow header
  * HTTP requires), 400 INVALID_REQUEST "输入账户类型未开通" for an unknown
- * balance account (2.3), 400 INVALID_REQUEST for cancelling an unknown or
- * terminal bill (2.2 Cancel).
+ * balance account, 400 INVALID_REQUEST for cancelling an unknown or
+ * terminal bill (pay.weixin.qq.com doc 4012716458).
  */
 static void
 test_http_rules(void)
