@@ -20,6 +20,7 @@
 #include "core_query.h"
 #include "ld_alloc.h"
 #include "ld_money.h"
+#include "ld_utf8.h"
 #include "ui.h"
 #include "ui_int.h"
 
@@ -615,11 +616,7 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 		}
 		if (key == KEY_BACKSPACE || key == 127 || key == 8) {
 			/* Remove one whole UTF-8 character. */
-			while (n > 0) {
-				n--;
-				if (((unsigned char)buf[n] & 0xc0) != 0x80)
-					break;
-			}
+			n = n > 0 ? ld_utf8_last(buf, n) : 0;
 			buf[n] = '\0';
 		} else if (key == 21) {
 			n = 0;
@@ -632,20 +629,8 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 			continue;
 		if (live != NULL) {
 			/* Wait for a complete UTF-8 character. */
-			unsigned char c = (unsigned char)buf[n > 0 ? n - 1 : 0];
-
-			if (n > 0 && (c & 0x80) != 0) {
-				size_t s = n - 1;
-				int need;
-
-				while (s > 0 &&
-				    ((unsigned char)buf[s] & 0xc0) == 0x80)
-					s--;
-				c = (unsigned char)buf[s];
-				need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-				if ((int)(n - s) < need)
-					continue;
-			}
+			if (ld_utf8_incomplete(buf, n))
+				continue;
 			ui->live_filter = 1;
 			live(ui, arg, buf);
 			ui->live_filter = 0;

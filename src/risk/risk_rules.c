@@ -10,6 +10,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_utf8.h"
 #include "risk_features.h"
 #include "risk_rules.h"
 
@@ -147,39 +148,6 @@ is_ident_char(int c)
 	return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-/* Length of the UTF-8 sequence at p (bounded by end), 0 when invalid. */
-static size_t
-utf8_seq_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2;
-		cp = p[0] & 0x1F;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3;
-		cp = p[0] & 0x0F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
-
 static enum ld_status
 lex_string(struct lexer *lx)
 {
@@ -189,7 +157,9 @@ lex_string(struct lexer *lx)
 	ld_buf_init(&b, RULE_TEXT_MAX);
 	lex_advance(lx); /* the opening quote */
 	for (;;) {
+		enum ld_utf8_status u8;
 		unsigned char c;
+		uint32_t cp;
 		size_t n;
 
 		if (lx->p >= lx->end || *lx->p == '\n') {
@@ -223,12 +193,12 @@ lex_string(struct lexer *lx)
 			return lex_error(lx, lx->line, lx->col,
 			    "control character in string");
 		}
-		n = utf8_seq_len((const unsigned char *)lx->p,
-		    (const unsigned char *)lx->end);
-		if (n == 0) {
+		if ((u8 = ld_utf8_decode(lx->p, (size_t)(lx->end - lx->p),
+		    &cp, &n)) != LD_UTF8_OK) {
 			ld_buf_free(&b);
 			return lex_error(lx, lx->line, lx->col,
-			    "invalid UTF-8 in string");
+			    "invalid UTF-8 in string: %s",
+			    ld_utf8_strerror(u8));
 		}
 		if (ld_buf_append(&b, lx->p, n) != LD_OK)
 			goto toolong;

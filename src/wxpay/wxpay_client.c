@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "ld_alloc.h"
+#include "ld_utf8.h"
 #include "wxpay_int.h"
 
 #define BILLS_PATH "/v3/fund-app/mch-transfer/transfer-bills"
@@ -184,42 +185,17 @@ enum ld_status
 wx_check_text(const char *field, const char *v, size_t max,
     struct ld_err *err)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	size_t chars = 0, i = 0;
+	enum ld_utf8_status st;
+	size_t chars, at;
 
 	if (v == NULL || v[0] == '\0')
 		return ld_err_set(err, LD_EINVAL, "%s is empty", field);
-	while (p[i] != '\0') {
-		size_t len, k;
-		unsigned cp;
-
-		if (p[i] < 0x80) {
-			if (p[i] < 0x20 || p[i] == 0x7f)
-				return ld_err_set(err, LD_EINVAL, "%s: control "
-				    "character at byte %zu", field, i + 1);
-			len = 1, cp = p[i];
-		} else if ((p[i] & 0xe0) == 0xc0) {
-			len = 2, cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			len = 3, cp = p[i] & 0x0f;
-		} else {
-			return ld_err_set(err, LD_EINVAL, "%s: byte %zu is not "
-			    "UTF-8 or starts a 4-byte character (emoji are "
-			    "refused by WeChat Pay)", field, i + 1);
-		}
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return ld_err_set(err, LD_EINVAL, "%s: bad "
-				    "UTF-8 at byte %zu", field, i + k + 1);
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return ld_err_set(err, LD_EINVAL, "%s: bad UTF-8 at "
-			    "byte %zu", field, i + 1);
-		i += len;
-		chars++;
-	}
+	st = ld_utf8_check(v, strlen(v), LD_UTF8_BMP_ONLY | LD_UTF8_NO_CONTROL,
+	    &chars, &at);
+	if (st != LD_UTF8_OK)
+		return ld_err_set(err, LD_EINVAL, "%s: %s at byte %zu%s", field,
+		    ld_utf8_strerror(st), at + 1, st == LD_UTF8_FOUR_BYTE ?
+		    " (WeChat Pay refuses them)" : "");
 	if (chars > max)
 		return ld_err_set(err, LD_EINVAL, "%s has %zu characters, "
 		    "more than %zu", field, chars, max);
