@@ -14,9 +14,6 @@ self_path = os.path.join("tests", "test_doc_cites.sh")
 # Assembled here so that this script does not match itself.
 forbidden = re.compile("|".join([r"wechatpay" r"\.md", r"risk-model" r"\.md",
     r"risk-model" r" notes", r"\.\./" r"shared", r"research" r" notes"]))
-# src/sim is being rewritten to cite official page ids; it joins the check
-# once it no longer names the notes.
-not_yet = ("src/sim/",)
 
 def headings(name):
     path = os.path.join(root, "docs", name)
@@ -47,7 +44,7 @@ for rel in sorted(set(files())):
             text = f.read()
     except (UnicodeDecodeError, IsADirectoryError):
         continue
-    if rel != self_path and not rel.startswith(not_yet):
+    if rel != self_path:
         for i, line in enumerate(text.split("\n"), 1):
             if forbidden.search(line):
                 bad.append("%s:%d: cites notes outside the repository: %s"
