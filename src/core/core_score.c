@@ -73,33 +73,45 @@ file_exists(const char *p)
 	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/*
+ * The configured file, else the installed one, else the source tree's,
+ * into the caller's buffer (workers find their files at once, each in
+ * its own).  NULL, with err naming the file, when the path does not fit.
+ */
 static const char *
-etc_path(const char *configured, const char *base, char *buf, size_t len)
+etc_path(const char *configured, const char *base, char *buf, size_t len,
+    struct ld_err *err)
 {
-	if (configured != NULL && configured[0] != '\0')
-		return configured;
-	snprintf(buf, len, "%s/loandesk/%s", ld_config_sysconfdir(), base);
-	if (file_exists(buf))
-		return buf;
-	snprintf(buf, len, "%s/etc/%s", ld_paths_srcdir(), base);
-	return buf;
+	if (configured != NULL && configured[0] != '\0') {
+		if ((size_t)snprintf(buf, len, "%s", configured) < len)
+			return buf;
+	} else {
+		if ((size_t)snprintf(buf, len, "%s/loandesk/%s",
+		    ld_config_sysconfdir(), base) < len && file_exists(buf))
+			return buf;
+		if ((size_t)snprintf(buf, len, "%s/etc/%s", ld_paths_srcdir(),
+		    base) < len)
+			return buf;
+	}
+	ld_err_set(err, LD_EINVAL, "%s: the path of %s is longer than %zu "
+	    "bytes", configured != NULL && configured[0] != '\0' ?
+	    configured : base, base, len - 1);
+	return NULL;
 }
 
 const char *
-core_score_rules_path(const struct ld_config *cfg)
+core_score_rules_path(const struct ld_config *cfg, char *buf, size_t len,
+    struct ld_err *err)
 {
-	static char buf[4096];
-
-	return etc_path(cfg->risk.rules_file, "rules.conf", buf, sizeof buf);
+	return etc_path(cfg->risk.rules_file, "rules.conf", buf, len, err);
 }
 
 const char *
-core_score_reasons_path(const struct ld_config *cfg)
+core_score_reasons_path(const struct ld_config *cfg, char *buf, size_t len,
+    struct ld_err *err)
 {
-	static char buf[4096];
-
 	return etc_path(cfg->risk.reason_codes_file, "reason_codes.tsv", buf,
-	    sizeof buf);
+	    len, err);
 }
 
 static void
@@ -116,6 +128,8 @@ core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
     struct ld_err *err)
 {
 	struct core_scorer *s = ld_calloc(1, sizeof *s);
+	char path[4096];
+	const char *p;
 	enum ld_status st;
 
 	*out = NULL;
@@ -127,11 +141,14 @@ core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
 	s->scale.base_points = cfg->risk.base_points;
 	s->scale.base_odds = cfg->risk.base_odds;
 	s->scale.pdo = cfg->risk.pdo;
-	if ((st = risk_rules_load(core_score_rules_path(cfg), &s->rules,
-	    err)) != LD_OK)
+	st = LD_EINVAL;
+	if ((p = core_score_rules_path(cfg, path, sizeof path, err)) == NULL ||
+	    (st = risk_rules_load(p, &s->rules, err)) != LD_OK)
 		goto fail;
-	if ((st = risk_reason_table_load(core_score_reasons_path(cfg),
-	    &s->reasons, err)) != LD_OK)
+	st = LD_EINVAL;
+	if ((p = core_score_reasons_path(cfg, path, sizeof path, err)) ==
+	    NULL || (st = risk_reason_table_load(p, &s->reasons, err)) !=
+	    LD_OK)
 		goto fail;
 	s->catnames = risk_feature_names();
 	s->ncat = risk_feature_count();
