@@ -32,6 +32,7 @@
 #include "core_score.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_db.h"
 #include "ld_paths.h"
 #include "risk_explain.h"
 #include "risk_features.h"
@@ -58,10 +59,9 @@ struct core_scorer {
 	struct loaded_model champ, chall;
 	const char *const *catnames;
 	size_t ncat;
-	/* The session the statements are prepared in (pointer and pid). */
-	const PGconn *prep_conn;
-	int prep_pid;
-	int prep_batch;		/* the claim's batch size */
+	/* The claim's text for batch_size claim_batch (0: none yet). */
+	char *claim_sql;
+	int claim_batch;
 	struct ld_buf doc;
 };
 
@@ -168,6 +168,7 @@ core_scorer_free(struct core_scorer *s)
 	risk_reason_table_free(s->reasons);
 	loaded_model_clear(&s->champ);
 	loaded_model_clear(&s->chall);
+	free(s->claim_sql);
 	ld_buf_free(&s->doc);
 	free(s);
 }
@@ -293,100 +294,35 @@ static const char write_sql[] =
     " review_open_application(u.id, u.review_reason, u.review_note) END"
     " FROM (SELECT * FROM upd ORDER BY id) u";
 
-static const struct {
-	const char *name, *sql;
-	int nparams;
-} statements[] = {
-	{ "loandesk_score_claim", NULL, 0 },
-	{ "loandesk_score_reuse", reuse_sql, 4 },
-	{ "loandesk_score_write", write_sql, 1 },
-};
-
-/* As ld_db_exec() reports a failed result. */
-static enum ld_status
-result_error(struct core_scorer *s, struct ld_db *db, PGresult *res,
-    struct ld_err *err)
-{
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	enum ld_status st;
-
-	snprintf(db->sqlstate, sizeof db->sqlstate, "%s",
-	    state ? state : (PQstatus(db->conn) == CONNECTION_BAD ? "08006" :
-	    ""));
-	st = ld_db_status_for_sqlstate(db->sqlstate);
-	/* A session that lost its statements prepares them again. */
-	if (strcmp(db->sqlstate, "26000") == 0)
-		s->prep_conn = NULL;
-	if (primary != NULL)
-		ld_err_set(err, st, "%s%s%s [%s]", primary, detail ? ": " : "",
-		    detail ? detail : "", db->sqlstate);
-	else
-		ld_err_set(err, st, "%s", PQerrorMessage(db->conn));
-	PQclear(res);
-	return st;
-}
-
 static enum ld_status
 prepare(struct core_scorer *s, struct ld_db *db, int batch_size,
     struct ld_err *err)
 {
-	PGresult *res;
-	char *claim;
-	size_t i;
+	struct ld_db_statement st[3];
+	char set[32];
 
-	if (db->conn == NULL)
-		return ld_err_set(err, LD_ENET, "not connected to the database");
-	if (s->prep_conn == db->conn && s->prep_pid == PQbackendPID(db->conn) &&
-	    s->prep_batch == batch_size)
-		return LD_OK;
-	/* Whatever a reused connection held is gone before we prepare. */
-	res = PQexec(db->conn, "DEALLOCATE ALL");
-	PQclear(res);
+	if (s->claim_batch != batch_size) {
+		free(s->claim_sql);
+		s->claim_sql = ld_asprintf(claim_sql, batch_size);
+		s->claim_batch = batch_size;
+	}
+	st[0].name = "loandesk_score_claim";
+	st[0].sql = s->claim_sql;
+	st[0].nparams = 0;
+	st[1].name = "loandesk_score_reuse";
+	st[1].sql = reuse_sql;
+	st[1].nparams = 4;
+	st[2].name = "loandesk_score_write";
+	st[2].sql = write_sql;
+	st[2].nparams = 1;
+	snprintf(set, sizeof set, "loandesk_score %d", batch_size);
 	/*
 	 * The statements' plans do not depend on their parameters (a batch
 	 * size, a document whose row count the planner cannot see), so they
 	 * are planned once, not at every batch.
 	 */
-	res = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
-	PQclear(res);
-	claim = ld_asprintf(claim_sql, batch_size);
-	for (i = 0; i < sizeof statements / sizeof statements[0]; i++) {
-		res = PQprepare(db->conn, statements[i].name,
-		    statements[i].sql ? statements[i].sql : claim,
-		    statements[i].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			free(claim);
-			result_error(s, db, res, err);
-			return ld_err_prefix(err, "preparing %s: ",
-			    statements[i].name);
-		}
-		PQclear(res);
-	}
-	free(claim);
-	s->prep_conn = db->conn;
-	s->prep_pid = PQbackendPID(db->conn);
-	s->prep_batch = batch_size;
-	return LD_OK;
-}
-
-static enum ld_status
-exec_prepared(struct core_scorer *s, struct ld_db *db, const char *name,
-    int nparams, const char *const *params, PGresult **res,
-    struct ld_err *err)
-{
-	PGresult *r;
-	ExecStatusType es;
-
-	*res = NULL;
-	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	es = PQresultStatus(r);
-	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
-		return result_error(s, db, r, err);
-	db->sqlstate[0] = '\0';
-	*res = r;
-	return LD_OK;
+	return ld_db_prepare(db, set, "SET plan_cache_mode = force_generic_plan",
+	    st, sizeof st / sizeof st[0], err);
 }
 
 /* ---- models ---------------------------------------------------------- */
@@ -691,7 +627,8 @@ claim(struct core_scorer *s, struct ld_db *db, struct claimed **out,
 
 	*out = NULL;
 	*n = 0;
-	st = exec_prepared(s, db, "loandesk_score_claim", 0, NULL, &res, err);
+	st = ld_db_exec_prepared(db, "loandesk_score_claim", 0, NULL, &res,
+	    err);
 	if (st != LD_OK)
 		return st;
 	rows = PQntuples(res);
@@ -750,8 +687,8 @@ find_reusable(struct core_scorer *s, struct ld_db *db, struct claimed *c,
 	params[1] = people.data;
 	params[2] = hashes.data;
 	params[3] = mid;
-	if ((st = exec_prepared(s, db, "loandesk_score_reuse", 4, params, &res,
-	    err)) != LD_OK)
+	if ((st = ld_db_exec_prepared(db, "loandesk_score_reuse", 4, params,
+	    &res, err)) != LD_OK)
 		goto out;
 	for (i = 0; i < PQntuples(res); i++) {
 		int64_t app = strtoll(PQgetvalue(res, i, 0), NULL, 10);
@@ -764,7 +701,8 @@ find_reusable(struct core_scorer *s, struct ld_db *db, struct claimed *c,
 		c[k].reuse_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 		c[k].reuse_p = strtod(PQgetvalue(res, i, 3), NULL);
 		c[k].reuse_margin = strtod(PQgetvalue(res, i, 4), NULL);
-		c[k].reuse_points = atoi(PQgetvalue(res, i, 5));
+		c[k].reuse_points = (int)strtol(PQgetvalue(res, i, 5), NULL,
+		    10);
 		snprintf(c[k].reuse_band, sizeof c[k].reuse_band, "%s",
 		    PQgetvalue(res, i, 6));
 	}
@@ -1132,8 +1070,8 @@ core_score_batch(struct core_scorer *s, struct ld_db *db, int batch_size,
 		    &s->doc, &ord, &local);
 	ld_buf_puts(&s->doc, "]");
 	params[0] = s->doc.data;
-	if ((st = exec_prepared(s, db, "loandesk_score_write", 1, params, &res,
-	    err)) != LD_OK)
+	if ((st = ld_db_exec_prepared(db, "loandesk_score_write", 1, params,
+	    &res, err)) != LD_OK)
 		goto fail;
 	if ((size_t)PQntuples(res) != n) {
 		st = ld_err_set(err, LD_EINTERNAL, "scoring: %d of %zu "

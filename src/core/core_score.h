@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "ld_config.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 struct core_scorer;
 
