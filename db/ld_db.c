@@ -79,7 +79,8 @@ conn_lost(struct ld_db *db, struct ld_err *err)
 
 	snprintf(db->sqlstate, sizeof db->sqlstate, "08006");
 	if (db->conn == NULL)
-		return ld_err_set(err, LD_ENET, "not connected to the database");
+		return ld_err_set(err, LD_ENET,
+		    "not connected to the database");
 	connection_message(db->conn, msg, sizeof msg);
 	return ld_err_set(err, LD_ENET, "connection lost: %s", msg);
 }
@@ -139,7 +140,8 @@ fail(struct ld_db *db, PGresult *r, int cancelled, struct ld_err *err)
 		one_line(r ? PQresultErrorMessage(r) : NULL, msg, sizeof msg);
 		if (msg[0] == '\0')
 			one_line(PQerrorMessage(db->conn), msg, sizeof msg);
-		ld_err_set(err, st, "%s", msg[0] ? msg : "the statement failed");
+		ld_err_set(err, st, "%s", msg[0] ? msg :
+		    "the statement failed");
 	}
 	PQclear(r);
 	return st;
@@ -277,7 +279,8 @@ ld_db_connect(struct ld_db *db, const char *conninfo, const char *appname,
 	/* expand_dbname lets conninfo be a full string or a URI. */
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL)
-		return ld_err_set(err, LD_ENOMEM, "cannot allocate a connection");
+		return ld_err_set(err, LD_ENOMEM,
+		    "cannot allocate a connection");
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		char msg[LD_ERR_MSG_MAX];
 

@@ -207,7 +207,8 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 			long pos = 0, ln = 1, k;
 
 			ld_err_clear(&e);
-			if (ld_db_exec_script(db, sql.data, &pos, &e) != LD_OK) {
+			if (ld_db_exec_script(db, sql.data, &pos, &e) !=
+			    LD_OK) {
 				char where[32] = "";
 
 				for (k = 0; k + 1 < pos && k < (long)sql.len;
@@ -216,7 +217,8 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 						ln++;
 				/* Errors without a position name the file. */
 				if (pos > 0)
-					snprintf(where, sizeof where, ":%ld", ln);
+					snprintf(where, sizeof where,
+					    ":%ld", ln);
 				st = ld_err_set(err, LD_EDB, "%s%s: %s",
 				    m->path, where, e.msg);
 			}

@@ -321,8 +321,9 @@ prepare(struct core_scorer *s, struct ld_db *db, int batch_size,
 	 * size, a document whose row count the planner cannot see), so they
 	 * are planned once, not at every batch.
 	 */
-	return ld_db_prepare(db, set, "SET plan_cache_mode = force_generic_plan",
-	    st, sizeof st / sizeof st[0], err);
+	return ld_db_prepare(db, set,
+	    "SET plan_cache_mode = force_generic_plan", st,
+	    sizeof st / sizeof st[0], err);
 }
 
 /* ---- models ---------------------------------------------------------- */

@@ -106,7 +106,8 @@ score_worker_main(void *arg)
 		return NULL;
 	}
 	while (!stopping(w)) {
-		if (!ld_db_connected(&db) && worker_connect(w, &db, &err) != 0) {
+		if (!ld_db_connected(&db) &&
+		    worker_connect(w, &db, &err) != 0) {
 			if (w->shared->once) {
 				w->failed = 1;
 				snprintf(w->error, sizeof w->error, "%s",
