@@ -233,7 +233,6 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 		struct ld_migration *m = &set->items[i];
 		struct ld_buf sql;
 		const char *params[2];
-		PGresult *res;
 
 		if (m->applied)
 			continue;
@@ -249,35 +248,25 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 		 */
 		st = ld_db_begin(db, err);
 		if (st == LD_OK) {
-			ExecStatusType es;
+			struct ld_err e;
+			long pos = 0, ln = 1, k;
 
-			res = PQexec(db->conn, sql.data);
-			es = PQresultStatus(res);
-			if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK &&
-			    es != PGRES_EMPTY_QUERY) {
-				const char *line = PQresultErrorField(res,
-				    PG_DIAG_STATEMENT_POSITION);
-				const char *msg = PQresultErrorField(res,
-				    PG_DIAG_MESSAGE_PRIMARY);
-				long pos = line ? atol(line) : 0, ln = 1, k;
+			ld_err_clear(&e);
+			if (ld_db_exec_script(db, sql.data, &pos, &e) !=
+			    LD_OK) {
+				char where[32] = "";
 
 				for (k = 0; k + 1 < pos && k < (long)sql.len;
 				    k++)
 					if (sql.data[k] == '\n')
 						ln++;
-				const char *state = PQresultErrorField(res,
-				    PG_DIAG_SQLSTATE);
-				char where[32] = "";
-
 				/* Errors without a position name the file. */
 				if (pos > 0)
-					snprintf(where, sizeof where, ":%ld", ln);
-				st = ld_err_set(err, LD_EDB, "%s%s: %s [%s]",
-				    m->path, where,
-				    msg ? msg : PQerrorMessage(db->conn),
-				    state ? state : "?");
+					snprintf(where, sizeof where,
+					    ":%ld", ln);
+				st = ld_err_set(err, LD_EDB, "%s%s: %s",
+				    m->path, where, e.msg);
 			}
-			PQclear(res);
 		}
 		ld_buf_free(&sql);
 		if (st == LD_OK) {
@@ -304,7 +293,7 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
     FILE *progress, int *applied, struct ld_err *err)
 {
 	enum ld_status st;
-	PGresult *res;
+	struct ld_err ignored;
 
 	*applied = 0;
 	/*
@@ -318,7 +307,6 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 		return ld_err_prefix(err, "taking the migration lock: ");
 	st = apply_locked(db, set, progress, applied, err);
 	ld_db_rollback(db);
-	res = PQexec(db->conn, MIGRATE_LOCK_SQL("pg_advisory_unlock"));
-	PQclear(res);
+	(void)ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_unlock"), &ignored);
 	return st;
 }

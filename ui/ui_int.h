@@ -21,8 +21,8 @@
 #include <stdio.h>
 
 #include "core_operator.h"
+#include "core_session.h"
 #include "ld_config.h"
-#include "ld_db.h"
 #include "ui_text.h"
 
 struct ui;
@@ -196,7 +196,7 @@ enum ui_style {
 
 struct ui {
 	const struct ld_config *cfg;
-	struct ld_db db;
+	struct core_session *sess;
 	int connected;
 	double reconnect_at;     /* monotonic ms of the next attempt */
 	struct core_operator op;

@@ -207,7 +207,8 @@ load(struct ui *ui, struct casev *cv, int64_t id)
 	enum ld_status st;
 
 	ld_err_clear(&err);
-	st = core_case_load(&ui->db, id, &c, warn, &err);
+	st = core_case_load(core_session_primary(ui->sess), id, &c, warn,
+	    &err);
 	if (st != LD_OK) {
 		ui_report(ui, "case", st, err.msg);
 		return -1;
@@ -318,7 +319,8 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		return;
 	}
 	if (!cv->reasons_loaded) {
-		st = core_reason_codes_load(&ui->db, &cv->reasons, &err);
+		st = core_reason_codes_load(core_session_primary(ui->sess),
+		    &cv->reasons, &err);
 		if (st != LD_OK) {
 			ui_report(ui, "reason codes", st, err.msg);
 			return;
@@ -420,7 +422,7 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status(ui, "%s: cancelled, nothing changed", dname);
 		goto out;
 	}
-	st = core_application_decide(&ui->db, cv->id, d,
+	st = core_application_decide(core_session_primary(ui->sess), cv->id, d,
 	    cv->reasons.v[map[pick]].code, note[0] ? note : NULL, newstatus,
 	    &err);
 	if (st != LD_OK) {

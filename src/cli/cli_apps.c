@@ -18,23 +18,28 @@
 #include "core/core_apps.h"
 #include "core/core_case.h"
 #include "core/core_schedule.h"
+#include "core/core_session.h"
 #include "ld_money.h"
 #include "ui/ui_text.h"
 
-static int
-apps_connect(struct cli_ctx *ctx, struct ld_db *db)
+/* A session as the console's: a list reads the replica when one is set. */
+static struct core_session *
+apps_connect(struct cli_ctx *ctx)
 {
+	struct core_session *s;
 	struct ld_err err;
 
 	if (cli_config(ctx) != 0)
-		return -1;
+		return NULL;
 	ld_err_clear(&err);
-	if (ld_db_connect(db, ctx->cfg.database.conninfo, "loandesk",
-	    &err) != LD_OK) {
+	s = core_session_new(ctx->cfg.database.conninfo,
+	    ctx->cfg.database.read_conninfo, "loandesk");
+	if (core_session_connect(s, &err) != LD_OK) {
 		cli_error("%s", err.msg);
-		return -1;
+		core_session_free(s);
+		return NULL;
 	}
-	return 0;
+	return s;
 }
 
 static int
@@ -108,7 +113,7 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct core_apps_filter f;
 	struct core_apps_page page;
-	struct ld_db db;
+	struct core_session *db;
 	struct ld_err err;
 	char cmd[64], money[40], name[128];
 	long limit = 50;
@@ -148,9 +153,9 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 		    argv[optind]);
 		return 2;
 	}
-	if (apps_connect(ctx, &db) != 0)
+	if ((db = apps_connect(ctx)) == NULL)
 		return 1;
-	if (core_apps_fetch(&db, &f, CORE_SORT_SUBMITTED, 1, NULL, 0, 0,
+	if (core_apps_fetch(db, &f, CORE_SORT_SUBMITTED, 1, NULL, 0, 0,
 	    (size_t)limit, &page, &err) != LD_OK) {
 		cli_error("%s", err.msg);
 		goto out;
@@ -196,7 +201,7 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 	rc = 0;
 	core_apps_page_free(&page);
 out:
-	ld_db_close(&db);
+	core_session_free(db);
 	return rc;
 }
 
@@ -206,7 +211,7 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 	const char *idarg = NULL;
 	struct core_case k;
 	struct core_schedule sched;
-	struct ld_db db;
+	struct core_session *db;
 	struct ld_err err;
 	char warn[160], money[40];
 	double apr = 0;
@@ -236,12 +241,14 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		    idarg);
 		return 2;
 	}
-	if (apps_connect(ctx, &db) != 0)
+	if ((db = apps_connect(ctx)) == NULL)
 		return 1;
 	ld_err_clear(&err);
-	if (core_case_load(&db, id, &k, warn, &err) != LD_OK) {
+	/* What a case shows is read to decide: from the primary. */
+	if (core_case_load(core_session_primary(db), id, &k, warn, &err) !=
+	    LD_OK) {
 		cli_error("%s", err.msg);
-		ld_db_close(&db);
+		core_session_free(db);
 		return 1;
 	}
 	m = core_repayment_parse(k.repayment);
@@ -355,6 +362,6 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rc = 0;
 	core_case_free(&k);
-	ld_db_close(&db);
+	core_session_free(db);
 	return rc;
 }

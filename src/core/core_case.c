@@ -18,6 +18,7 @@
 #include "core_case.h"
 #include "core_query.h"
 #include "ld_alloc.h"
+#include "ld_db.h"
 #include "ld_money.h"
 #include "risk_features.h"
 
@@ -308,9 +309,9 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	if (warning != NULL)
 		warning[0] = '\0';
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
-	st = core_query_exec(db, header_sql, 1, params, &res, err);
+	st = ld_db_exec(db, header_sql, 1, params, &res, err);
 	if (st == LD_EPERM) {
-		st = core_query_exec(db, header_noscore_sql, 1, params, &res,
+		st = ld_db_exec(db, header_noscore_sql, 1, params, &res,
 		    err);
 		c->score_hidden = st == LD_OK;
 		if (st == LD_OK && warning != NULL)
@@ -369,7 +370,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 		snprintf(warning, 160, "%d malformed score entries skipped",
 		    skipped);
 
-	st = core_query_exec(db, links_sql, 1, params, &res, err);
+	st = ld_db_exec(db, links_sql, 1, params, &res, err);
 	if (st != LD_OK) {
 		core_case_free(c);
 		return ld_err_prefix(err, "case %s: linked applications: ",
@@ -393,7 +394,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	c->nlinks = (size_t)n;
 	PQclear(res);
 
-	st = core_query_exec(db, events_sql, 1, params, &res, err);
+	st = ld_db_exec(db, events_sql, 1, params, &res, err);
 	if (st != LD_OK) {
 		core_case_free(c);
 		return ld_err_prefix(err, "case %s: timeline: ", idtext);
@@ -448,7 +449,7 @@ core_decision_preview(struct ld_db *db, int64_t id, enum core_decision d,
 
 	memset(out, 0, sizeof *out);
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
-	st = core_query_exec(db, "SELECT allowed, refusal_state, why, "
+	st = ld_db_exec(db, "SELECT allowed, refusal_state, why, "
 	    "note_required, overrides_model, rules::text, level, "
 	    "second_officer, confirms, request_id, holder, review_id, "
 	    "apr_bps, cap_bps FROM api.decision_preview($1::bigint, $2)", 2,
@@ -632,7 +633,7 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 	enum ld_status st;
 
 	memset(out, 0, sizeof *out);
-	st = core_query_exec(db, "SELECT code, 'approve' = ANY(applies_to), "
+	st = ld_db_exec(db, "SELECT code, 'approve' = ANY(applies_to), "
 	    "'reject' = ANY(applies_to), 'review' = ANY(applies_to), "
 	    "text_zh, text_en, disclosed FROM decision_reasons ORDER BY code",
 	    0, NULL,

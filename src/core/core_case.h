@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "core.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 struct core_reason {
 	char code[40];
@@ -133,7 +135,7 @@ size_t core_case_deciding_rules(const struct core_case *c, char *buf,
 
 /*
  * Loads application id.  LD_ENOTFOUND when there is none; database errors
- * as core_query_exec.  Malformed score JSON is not an error: what can be
+ * as ld_db_exec.  Malformed score JSON is not an error: what can be
  * read is shown and *warning (when not NULL, 160 bytes) says what was not.
  * The case is the caller's to release with core_case_free().
  */

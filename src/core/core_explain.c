@@ -217,7 +217,7 @@ core_explain(struct ld_db *db, const struct risk_reason_table *t, int64_t id,
 	memset(x, 0, sizeof *x);
 	x->id = id;
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
-	st = core_query_exec(db, explain_sql, 1, params, &res, err);
+	st = ld_db_exec(db, explain_sql, 1, params, &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "explain %s: ", idtext);
 	if (PQntuples(res) != 1) {

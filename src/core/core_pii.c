@@ -108,7 +108,7 @@ core_pii_reveal(struct ld_db *db, const struct core_keyring *ring,
 		out[0] = '\0';
 	snprintf(idtext, sizeof idtext, "%" PRId64, app_id);
 	snprintf(what, sizeof what, "application %s", idtext);
-	st = core_query_exec(db, "SELECT encode(sealed, 'hex') FROM "
+	st = ld_db_exec(db, "SELECT encode(sealed, 'hex') FROM "
 	    "api.pii_reveal($1::bigint, $2, $3)", 3, params, &res, err);
 	if (st == LD_ECONFLICT && strcmp(db->sqlstate, "55P03") == 0)
 		return core_lock_timeout_explain(db, what, err);

@@ -1027,41 +1027,8 @@ static enum ld_status
 copy_send(struct ld_db *db, const char *sql, const struct ld_buf *b,
     struct ld_err *err)
 {
-	PGresult *res;
-	size_t off = 0;
-	int ok = 1;
-
-	/* ld_db_exec knows no COPY state, so this one goes to libpq. */
-	res = PQexec(db->conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		ld_err_set(err, LD_EDB, "%s: %s", sql,
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return LD_EDB;
-	}
-	PQclear(res);
-	while (off < b->len && ok) {
-		size_t n = b->len - off > 1 << 20 ? 1 << 20 : b->len - off;
-
-		ok = PQputCopyData(db->conn, b->data + off, (int)n) == 1;
-		off += n;
-	}
-	if (PQputCopyEnd(db->conn, ok ? NULL : "client failed") != 1 || !ok)
-		return ld_err_set(err, LD_EDB, "COPY: %s",
-		    PQerrorMessage(db->conn));
-	res = PQgetResult(db->conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ld_err_set(err, LD_EDB, "COPY: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		while ((res = PQgetResult(db->conn)) != NULL)
-			PQclear(res);
-		return LD_EDB;
-	}
-	PQclear(res);
-	while ((res = PQgetResult(db->conn)) != NULL)
-		PQclear(res);
-	return LD_OK;
+	return ld_db_copy_in(db, sql, b->data != NULL ? b->data : "", b->len,
+	    err);
 }
 
 static const char stage_applicants_sql[] =

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 #include "ld_pii.h"
 
 /* Sources of alt_data rows, in the order the seed writes them. */

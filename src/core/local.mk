@@ -5,8 +5,10 @@ libldcore_a_SOURCES = %reldir%/core.h %reldir%/core_decide.c \
 	%reldir%/core_locks.c %reldir%/core_locks.h \
 	%reldir%/core_pii.c %reldir%/core_pii.h
 libldcore_a_SOURCES += %reldir%/core_seed.c %reldir%/core_seed.h
-# Console read models: list, case, reviews, audit, schedule.
+# Console read models: list, case, reviews, audit, schedule; the
+# console's session (primary, replica, notifications).
 libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
+	%reldir%/core_session.c %reldir%/core_session.h \
 	%reldir%/core_apps.c %reldir%/core_apps.h \
 	%reldir%/core_case.c %reldir%/core_case.h \
 	%reldir%/core_reviews.c %reldir%/core_reviews.h \
