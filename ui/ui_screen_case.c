@@ -309,7 +309,7 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	}
 	ld_err_clear(&err);
 	/* The database says first whether it will take it, and on what. */
-	st = core_decision_preview(&ui->db, cv->id, d, &pv, &err);
+	st = core_decision_preview(core_session_primary(ui->sess), cv->id, d, &pv, &err);
 	if (st != LD_OK) {
 		ui_report(ui, dname, st, err.msg);
 		return;

@@ -68,12 +68,12 @@ print_explanation_json(const struct core_explanation *x, const char *lang)
 int
 cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv)
 {
-	const char *idarg = NULL, *lang = "zh";
+	const char *idarg = NULL, *lang = "zh", *reasons;
 	struct risk_reason_table *table = NULL;
 	struct core_explanation x;
 	struct ld_db db;
 	struct ld_err err;
-	char *end, buf[8192];
+	char *end, buf[8192], path[4096];
 	long long id;
 	int c, json = 0, l, rc = 1;
 
@@ -113,7 +113,8 @@ cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_config(ctx) != 0)
 		return 1;
 	ld_err_clear(&err);
-	if (risk_reason_table_load(core_score_reasons_path(&ctx->cfg), &table,
+	if ((reasons = core_score_reasons_path(&ctx->cfg, path, sizeof path,
+	    &err)) == NULL || risk_reason_table_load(reasons, &table,
 	    &err) != LD_OK) {
 		cli_error("apps explain: %s", err.msg);
 		return 1;
