@@ -280,6 +280,7 @@ core_keys_rotate(struct ld_db *db, const struct core_keyring *ring,
     struct core_rotation_stats *stats, struct ld_err *err)
 {
 	PGresult *res;
+	struct ld_err unlock_err;
 	enum ld_status st;
 	int done = 0, locked;
 
@@ -308,7 +309,12 @@ core_keys_rotate(struct ld_db *db, const struct core_keyring *ring,
 		if (!done && progress != NULL)
 			progress(arg, stats);
 	}
-	res = PQexec(db->conn, "SELECT pg_advisory_unlock(7243002)");
-	PQclear(res);
+	/*
+	 * The lock goes with the session anyway; a failure to unlock early
+	 * must not hide the rotation's own outcome in err.
+	 */
+	ld_err_clear(&unlock_err);
+	(void)ld_db_cmd(db, "SELECT pg_advisory_unlock(7243002)",
+	    &unlock_err);
 	return st;
 }
