@@ -10,6 +10,7 @@ include %reldir%/db.mk
 include %reldir%/risk_model.mk
 include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
+include %reldir%/payout.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk
