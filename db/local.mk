@@ -19,7 +19,11 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0009_definer_role.sql \
 	%reldir%/migrations/0010_review_ownership.sql \
 	%reldir%/migrations/0011_decide_claimed.sql \
-	%reldir%/migrations/0012_loan_terms.sql
+	%reldir%/migrations/0012_loan_terms.sql \
+	%reldir%/migrations/0030_payout_schema.sql \
+	%reldir%/migrations/0031_payout_approval.sql \
+	%reldir%/migrations/0032_payout_engine.sql \
+	%reldir%/migrations/0033_payout_reconcile.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

@@ -1171,6 +1171,14 @@ test_sending_stores_the_body_first(void)
 		&err),
 	    LD_OK);
 	CU_ASSERT_STRING_EQUAL(out, "pending");
+	/* WeChat Pay then says it paid the bill it did not take: kept, and a
+	 * person looks. */
+	CU_ASSERT_EQUAL(callback(&d1, c[0].out_no, "success", "{}", out,
+	    sizeof out, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(out, "pending");
+	CU_ASSERT_EQUAL(su_long("SELECT count(*) FROM reviews WHERE payout_id = "
+	    "%ld AND reason = 'ANSWER_CONFLICT' AND note LIKE '%%reports "
+	    "success for a bill recorded as pending%%'", p), 1);
 	set_clock("2100-01-01 00:00:00+00");
 	CU_ASSERT_EQUAL_FATAL(ld_db_begin(&d1, &err), LD_OK);
 	CU_ASSERT_EQUAL_FATAL(claim(&d1, "d1", 4, c, 4), 1);
@@ -1780,6 +1788,97 @@ test_not_enough_pauses_the_channel(void)
 	    LD_EPERM);
 }
 
+/*
+ * A refusal holds the bill for a person; releasing the payout sends the
+ * same bytes under the same number.  WeChat's daily limit holds it until
+ * Beijing midnight, then the same again.
+ */
+static void
+test_refused_and_wechat_limit_holds(void)
+{
+	struct claimed c[4];
+	char out[512], id[32], body[512];
+	struct ld_err err;
+	long p, bill;
+
+	calm();
+	set_clock("2025-05-01 12:00:00+08");
+	p = sent_payout(200000, c);
+	bill = c[0].bill;
+	su_text(body, sizeof body,
+	    "SELECT request_body FROM transfer_bills "
+	    "WHERE id = %ld",
+	    bill);
+	CU_ASSERT_EQUAL(record(&d1, bill, PAYOUT_EX_CREATE, PAYOUT_BILL_SENDING,
+			    cls(WX_KIND_V3_ERROR, "PARAM_ERROR"), NULL, out,
+			    sizeof out, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(out, "held");
+	su_text(out, sizeof out,
+	    "SELECT hold_reason || ' ' || next_action "
+	    "FROM transfer_bills WHERE id = %ld",
+	    bill);
+	CU_ASSERT_STRING_EQUAL(out, "refused none");
+	su_text(out, sizeof out,
+	    "SELECT reason FROM reviews WHERE payout_id = "
+	    "%ld AND kind = 'payout' AND state = 'open'",
+	    p);
+	CU_ASSERT_STRING_EQUAL(out, "PARAM_ERROR");
+	/* Nobody cancels or retries what a refusal holds: released, it
+	 * goes again as it was. */
+	snprintf(id, sizeof id, "%ld", p);
+	CU_ASSERT_EQUAL(call2(&oncall, out, sizeof out, &err,
+			    "SELECT "
+			    "api.payout_retry($1::bigint, $2)",
+			    id, "new number"),
+	    LD_ECONFLICT);
+	CU_ASSERT_EQUAL(call2(&fin1, out, sizeof out, &err,
+			    "SELECT "
+			    "api.payout_release($1::bigint)",
+			    id, NULL),
+	    LD_OK);
+	CU_ASSERT_EQUAL(
+	    su_long("SELECT count(*) FROM reviews WHERE payout_id = "
+		    "%ld AND state = 'closed' AND resolution = 'released'",
+		p),
+	    1);
+	CU_ASSERT_EQUAL_FATAL(ld_db_begin(&d1, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(claim(&d1, "d1", 4, c, 4), 1);
+	CU_ASSERT(c[0].bill == bill && c[0].has_body);
+	CU_ASSERT_EQUAL(sending(&d1, bill, body, &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_db_commit(&d1, &err), LD_OK);
+
+	/* WeChat's own daily quota: the same number after midnight. */
+	CU_ASSERT_EQUAL(record(&d1, bill, PAYOUT_EX_CREATE, PAYOUT_BILL_SENDING,
+			    cls(WX_KIND_V2_ERR_CODE, "MONEY_LIMIT"), NULL, out,
+			    sizeof out, &err),
+	    LD_OK);
+	CU_ASSERT_STRING_EQUAL(out, "held");
+	su_text(out, sizeof out,
+	    "SELECT hold_reason || ' ' || to_char("
+	    "hold_until AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS') "
+	    "FROM transfer_bills WHERE id = %ld",
+	    bill);
+	CU_ASSERT_STRING_EQUAL(out, "wechat_limit 2025-05-02 00:00:00");
+	set_clock("2025-05-01 23:59:59+08");
+	CU_ASSERT_EQUAL(claim(&d1, "d1", 4, c, 4), 0);
+	set_clock("2025-05-02 00:00:00+08");
+	CU_ASSERT_EQUAL_FATAL(ld_db_begin(&d1, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(claim(&d1, "d1", 4, c, 4), 1);
+	CU_ASSERT(c[0].bill == bill && c[0].has_body &&
+	    strcmp(c[0].action, "create") == 0);
+	CU_ASSERT_EQUAL(sending(&d1, bill, body, &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_db_commit(&d1, &err), LD_OK);
+	CU_ASSERT_EQUAL(su_long("SELECT count(*) FROM transfer_bills WHERE "
+				"payout_id = %ld",
+			    p),
+	    1);
+	CU_ASSERT_EQUAL(su_long("SELECT attempts FROM transfer_bills WHERE "
+				"id = %ld",
+			    bill),
+	    3);
+}
+
 /* 4. Kill switch, claims, limits --------------------------------------------
  */
 
@@ -2346,6 +2445,7 @@ main(void)
 	    LD_TEST(test_final_failure_review_and_retry),
 	    LD_TEST(test_hold_release_cancel),
 	    LD_TEST(test_not_enough_pauses_the_channel),
+	    LD_TEST(test_refused_and_wechat_limit_holds),
 	    LD_TEST(test_pause_seen_by_the_claim),
 	    LD_TEST(test_claim_skip_locked),
 	    LD_TEST(test_limits_across_beijing_midnight),

@@ -155,6 +155,20 @@ BEGIN
 END
 $$;
 
+-- WeChat Pay's RFC 3339 time, or NULL for anything else: a malformed
+-- time in an answer must not stop the answer being recorded.
+CREATE FUNCTION payout_wechat_time(p_text text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+	IF p_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$' THEN
+		RETURN NULL;
+	END IF;
+	RETURN p_text::timestamptz;
+EXCEPTION WHEN OTHERS THEN
+	RETURN NULL;
+END
+$$;
+
 -- Moves a bill (locked, with its payout locked first) by a step: to
 -- p_to when that is a transition from where the bill is now, and only
 -- then.  p_from is the state the step was computed from (NULL: a callback,
@@ -202,7 +216,11 @@ BEGIN
 	END IF;
 	IF p_to <> v_cur AND NOT EXISTS (SELECT 1 FROM payout_bill_transitions
 			WHERE from_state = v_cur AND to_state = p_to) THEN
-		IF v_term_cur AND v_term_to THEN
+		-- A final state against a final state, or WeChat Pay naming a
+		-- state for a bill it said it did not take: money may have
+		-- moved where we think it did not.
+		IF (v_term_cur AND v_term_to) OR (v_cur IN ('pending', 'held')
+				AND p_to NOT IN ('pending', 'held', 'sending', 'unknown')) THEN
 			note := format('WeChat Pay reports %s for a bill recorded as %s',
 				p_to, v_cur);
 			INSERT INTO payout_alerts (kind, detail) VALUES
@@ -248,8 +266,8 @@ BEGIN
 		package_info = coalesce(v_bill->>'package_info', t.package_info),
 		wechat_state = coalesce(v_bill->>'state', t.wechat_state),
 		fail_reason = coalesce(v_bill->>'fail_reason', t.fail_reason),
-		wechat_updated_at = coalesce((v_bill->>'update_time')::timestamptz,
-			t.wechat_updated_at),
+		wechat_updated_at = coalesce(payout_wechat_time(
+			v_bill->>'update_time'), t.wechat_updated_at),
 		last_error_code = coalesce(p_code, t.last_error_code),
 		last_error_text = coalesce(p_message, t.last_error_text),
 		succeeded_at = CASE WHEN p_to = 'success' AND v_cur <> 'success'
@@ -778,6 +796,7 @@ $$;
 -- 6. Ownership and grants (0009) ----------------------------------------------
 
 REVOKE EXECUTE ON FUNCTION payout_day_used(date, bigint),
+	payout_wechat_time(text),
 	payout_channel_pause(text, text), payout_channel_resume(bigint),
 	payout_body_check(transfer_bills, text, text, text),
 	payout_bill_move(transfer_bills, text, text, text, boolean, text, bigint,
@@ -786,6 +805,7 @@ REVOKE EXECUTE ON FUNCTION payout_day_used(date, bigint),
 		text, text, integer, text, text, text, boolean, text)
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION payout_day_used(date, bigint),
+	payout_wechat_time(text),
 	payout_channel_pause(text, text), payout_channel_resume(bigint),
 	payout_body_check(transfer_bills, text, text, text),
 	payout_bill_move(transfer_bills, text, text, text, boolean, text, bigint,

@@ -174,37 +174,37 @@ create_step(enum payout_bill_state from, const struct wx_code_class *c,
 		if (no_answer(c))
 			go(o, from, PAYOUT_BILL_UNKNOWN, PAYOUT_ACTION_QUERY,
 			    base, streak, rng,
-			    "no trustworthy answer: the "
-			    "bill may be at WeChat Pay; query it");
+			    "no trustworthy answer: the bill may be at "
+			    "WeChat Pay; query it");
 		else if (is(c, WX_KIND_TRANSPORT, WX_CODE_LOCAL))
 			hold(o, PAYOUT_HOLD_REFUSED,
-			    "refused before "
-			    "sending: nothing left; a person fixes the cause");
+			    "refused before sending: nothing left; a "
+			    "person fixes the cause");
 		else if (is(c, WX_KIND_TRANSPORT, "HTTP_202") ||
 		    c->outcome == WX_OUTCOME_RETRY)
 			go(o, from, PAYOUT_BILL_PENDING, PAYOUT_ACTION_CREATE,
 			    base, streak, rng,
-			    "not accepted: send the same "
-			    "body with the same number again");
+			    "not accepted: send the same body with the "
+			    "same number again");
 		else if (balance(c))
 			hold(o, PAYOUT_HOLD_CHANNEL,
-			    "operating account "
-			    "short: the channel waits for the balance");
+			    "operating account short: the channel waits "
+			    "for the balance");
 		else if (wechat_daily(c))
 			hold(o, PAYOUT_HOLD_WECHAT_LIMIT,
-			    "WeChat Pay's daily "
-			    "limit: same number after Beijing midnight");
+			    "WeChat Pay's daily limit: same number after "
+			    "Beijing midnight");
 		else if (mismatch(c)) {
 			go(o, from, PAYOUT_BILL_UNKNOWN, PAYOUT_ACTION_QUERY,
 			    base, streak, rng,
-			    "the number exists with "
-			    "another body: query it; a person looks");
+			    "the number exists with another body: query "
+			    "it; a person looks");
 			o->review = 1;
 		} else if (c->outcome == WX_OUTCOME_HOLD ||
 		    c->outcome == WX_OUTCOME_FAIL)
 			hold(o, PAYOUT_HOLD_REFUSED,
-			    "refused: nothing "
-			    "accepted; a person fixes the cause");
+			    "refused: nothing accepted; a person fixes "
+			    "the cause");
 		else
 			/* UNKNOWN codes, and a batch said FINISHED without
 			 * saying what became of this detail. */
