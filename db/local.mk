@@ -27,7 +27,11 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0016_pii_reveal.sql \
 	%reldir%/migrations/0017_daemon_records.sql \
 	%reldir%/migrations/0018_large_objects.sql \
-	%reldir%/migrations/0019_reason_disclosure.sql
+	%reldir%/migrations/0019_reason_disclosure.sql \
+	%reldir%/migrations/0020_payout_schema.sql \
+	%reldir%/migrations/0021_payout_approval.sql \
+	%reldir%/migrations/0022_payout_engine.sql \
+	%reldir%/migrations/0023_payout_reconcile.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

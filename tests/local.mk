@@ -12,6 +12,8 @@ include %reldir%/db_integrity.mk
 include %reldir%/risk_model.mk
 include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
+include %reldir%/payout.mk
+include %reldir%/db_payout.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk
