@@ -978,7 +978,7 @@ test_approve_refusals(void)
 {
 	char out[512], want[512];
 	struct ld_err err;
-	long p;
+	long p, apr;
 
 	calm();
 	/* Whoever asked for the payout (the loan's approver) is refused. */
@@ -1003,14 +1003,27 @@ test_approve_refusals(void)
 			    p),
 	    0);
 
-	/* An APR above the cap: both figures named. */
+	/*
+	 * An APR above the cap: both figures named.  The loan was lawful
+	 * when it was decided (the decision refuses one above the cap);
+	 * the cap was lowered before its money left, and the payout is
+	 * held to the cap of the day it is released.
+	 */
 	p = new_payout_full(
-	    500000, 3000, 0, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", &risk);
+	    500000, 2300, 0, "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", &risk);
+	su_exec("UPDATE settings SET value = '2000' WHERE key = "
+	    "'apr_cap_bps'");
 	CU_ASSERT_EQUAL(approve(&fin1, p, out, sizeof out, &err), LD_ECONFLICT);
+	su_exec("UPDATE settings SET value = '2400' WHERE key = "
+	    "'apr_cap_bps'");
+	/* The APR itself is checked against core_irr in test_db_loan. */
+	apr = su_long("SELECT (loan_apr_cap_check(application_id)).apr_bps "
+	    "FROM payouts WHERE id = %ld", p);
+	CU_ASSERT(apr > 2000 && apr <= 2400);
 	snprintf(want, sizeof want,
-	    "payout %ld refused: the loan's APR 30.00%% "
-	    "(3000 bps) is above the cap 24.00%% (2400 bps)",
-	    p);
+	    "payout %ld refused: the loan's APR %ld.%02ld%% "
+	    "(%ld bps) is above the cap 20.00%% (2000 bps)",
+	    p, apr / 100, apr % 100, apr);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, want));
 	if (strstr(err.msg, want) == NULL)
 		fprintf(stderr, "\n%s\n", err.msg);
