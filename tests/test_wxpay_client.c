@@ -49,6 +49,7 @@ static struct {
 	/* script */
 	int status;
 	const char *body;
+	char *body_owned;
 	size_t big;		/* answer this many 'x' instead */
 	enum sign_mode sign;
 	int delay_ms;
@@ -220,7 +221,14 @@ script(int status, enum sign_mode sign, const char *body)
 {
 	fake.status = status;
 	fake.sign = sign;
-	fake.body = body;
+	/*
+	 * A copy: callers pass buffers of their own frame, and a request
+	 * that reaches the fake after its test returned (a client's
+	 * keep-alive re-send on a busy machine) must not read a dead frame.
+	 */
+	free(fake.body_owned);
+	fake.body_owned = body != NULL ? ld_strdup(body) : NULL;
+	fake.body = fake.body_owned;
 	fake.big = 0;
 	fake.delay_ms = 0;
 	fake.content_type = NULL;
@@ -345,6 +353,7 @@ suite_clean(void)
 	EVP_PKEY_free(fake.cert_key);
 	EVP_PKEY_free(fake.merchant_pub);
 	free(fake.req_body);
+	free(fake.body_owned);
 	free(merchant_key_file);
 	free(platform_cert_file);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
