@@ -44,7 +44,8 @@ FUZZ_RISK_SRC = \
 	$(top_srcdir)/src/risk/risk_reasons.c \
 	$(top_srcdir)/src/common/ld_err.c $(top_srcdir)/src/common/ld_alloc.c \
 	$(top_srcdir)/src/common/ld_buf.c $(top_srcdir)/src/common/ld_pii.c \
-	$(top_srcdir)/src/common/ld_config.c
+	$(top_srcdir)/src/common/ld_config.c \
+	$(top_srcdir)/src/common/ld_utf8.c
 FUZZ_RISK_HDR = $(top_srcdir)/tests/fuzz/risk_fuzz.h \
 	$(top_srcdir)/tests/fuzz/risk_fuzz_model.h \
 	$(top_srcdir)/src/risk/risk_model.h \

@@ -32,7 +32,7 @@ BEGIN {
 	may["risk"] = " common "
 	may["wxpay"] = " common "
 	may["payout"] = " wxpay common "
-	may["core"] = " risk wxpay db common "
+	may["core"] = " risk wxpay db payout common "
 	may["ui"] = " core common "
 	may["main"] = " ui core payout risk wxpay db common "
 

@@ -14,7 +14,7 @@ tests_test_config_SOURCES = tests/test_config.c tests/ld_test.h \
 tests_test_config_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) \
 	$(PQ_CFLAGS) $(CJSON_CFLAGS) $(CURL_CFLAGS)
 tests_test_config_LDADD = libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) \
-	$(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
+	libldpayout.a $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_config
 
 # The layers the build's include paths stand for, curses only in ui/,
@@ -24,9 +24,13 @@ EXTRA_DIST += tests/layers.awk
 TESTS += tests/test_layers.sh
 
 include %reldir%/db.mk
+include %reldir%/loan.mk
+include %reldir%/db_integrity.mk
 include %reldir%/risk_model.mk
 include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
+include %reldir%/payout.mk
+include %reldir%/db_payout.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk

@@ -285,18 +285,20 @@ ld_wait 'reject: not now, already approved'
 echo "ok no decisions on a decided case"
 
 # The database's refusal is shown, not swallowed: another officer rejects
-# 304 while this console still shows it as the model left it.
+# 304 while this console is asking for the reason (after the database's
+# preview let it ask).
 ld_keys F4
 ld_wait '\[Linked 3\]'
 ld_keys g Enter
 ld_wait '^Case 304 '
-ld_sql "UPDATE applications SET status = 'rejected' WHERE id = 304"
 ld_keys x
 ld_wait 'Reject 304: reason code'
+ld_sql "UPDATE applications SET status = 'rejected' WHERE id = 304"
 ld_keys Enter
 ld_wait '^Note'
 ld_keys Enter
 ld_wait 'Reject application 304\?'
+ld_line 'No money moves; the applicant is told the reason\.' >/dev/null
 ld_keys y
 ld_wait 'reject: application 304 is already rejected \[55000\]'
 ld_keys q
@@ -640,6 +642,8 @@ ld_wait '^Note \(optional\)'
 ld_type 'fraud ring: the device was shared with six other applicants in a day, the employer named does not exist and nobody answered the callback'
 ld_keys Enter
 ld_wait 'Reject application 302\?'
+# A fraud suspicion is not told (decision_reasons.disclosed, 0019).
+ld_line 'No money moves; the applicant is not told this reason\.' >/dev/null
 ld_keys y
 ld_wait 'application 302: reject with FRAUD_SUSPECTED; status now rejected'
 # The timeline: the review's claim, and the note whole in the detail.

@@ -49,6 +49,7 @@ static struct {
 	/* script */
 	int status;
 	const char *body;
+	char *body_owned;
 	size_t big;		/* answer this many 'x' instead */
 	enum sign_mode sign;
 	int delay_ms;
@@ -112,7 +113,8 @@ header_copy(struct MHD_Connection *c, const char *name, char *dst,
 	snprintf(dst, cap, "%s", v != NULL ? v : "");
 }
 
-/* Checks our request the way WeChat Pay does (wechatpay.md 3.1). */
+/* Checks our request the way WeChat Pay does (docs/wxpay-api.md, "APIv3
+ * request signing"). */
 static int
 check_auth(struct MHD_Connection *c, const char *method, const char *uri,
     const struct ld_buf *body)
@@ -219,7 +221,14 @@ script(int status, enum sign_mode sign, const char *body)
 {
 	fake.status = status;
 	fake.sign = sign;
-	fake.body = body;
+	/*
+	 * A copy: callers pass buffers of their own frame, and a request
+	 * that reaches the fake after its test returned (a client's
+	 * keep-alive re-send on a busy machine) must not read a dead frame.
+	 */
+	free(fake.body_owned);
+	fake.body_owned = body != NULL ? ld_strdup(body) : NULL;
+	fake.body = fake.body_owned;
 	fake.big = 0;
 	fake.delay_ms = 0;
 	fake.content_type = NULL;
@@ -344,6 +353,7 @@ suite_clean(void)
 	EVP_PKEY_free(fake.cert_key);
 	EVP_PKEY_free(fake.merchant_pub);
 	free(fake.req_body);
+	free(fake.body_owned);
 	free(merchant_key_file);
 	free(platform_cert_file);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
@@ -477,7 +487,8 @@ static const char bill_wait[] = "{\"out_bill_no\":\"B20250101001\","
     "\"create_time\":\"2025-01-01T10:00:00+08:00\",\"state\":"
     "\"WAIT_USER_CONFIRM\",\"package_info\":\"ABBQO+oYAAABAAAAAAAk\"}";
 
-/* A query answer with every field wechatpay.md 2.2 lists. */
+/* A query answer with every field of docs/wxpay-api.md, "Transfer bills:
+ * query". */
 static const char bill_query_ok[] = "{\"mch_id\":\"1900000001\","
     "\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":"
     "\"wx8\",\"state\":\"SUCCESS\",\"transfer_amount\":100,"
@@ -820,7 +831,8 @@ test_balance(void)
 	wx_client_free(c);
 }
 
-/* The detail entity with every field wechatpay.md 2.1 lists. */
+/* The detail entity with every field of docs/wxpay-api.md, "Batches:
+ * queries". */
 static const char batch_detail_ok[] = "{\"mchid\":\"1900000001\","
     "\"out_batch_no\":\"BATCH1\",\"batch_id\":\"131000\",\"appid\":"
     "\"wx8888888888888888\",\"out_detail_no\":\"D2\",\"detail_id\":\"2\","
@@ -1045,8 +1057,8 @@ test_v2(void)
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/mmpaymkttransfers/gettransferinfo");
 	check_v2_request("mch_id", "1900000001");
-	/* wechatpay.md 1.3/1.6: no sign_type field; the sign's length
-	 * (64 hex) says HMAC-SHA256. */
+	/* No sign_type field; the sign's length (64 hex) says HMAC-SHA256
+	 * (docs/wxpay-api.md, "APIv2 transfers: signing"). */
 	check_v2_no_field("sign_type");
 	check_v2_sign_len(64);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_PENDING);

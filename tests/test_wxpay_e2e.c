@@ -910,7 +910,8 @@ wait_state(const char *no, const char *state, long ms)
 }
 
 /*
- * Cancel (wechatpay.md 2.2): before the user confirms it is accepted
+ * Cancel (docs/wxpay-api.md, "Transfer bills: cancel"): before the user
+ * confirms it is accepted
  * (CANCELING, then CANCELLED by query); a terminal bill, or one WeChat
  * does not know, is 400 INVALID_REQUEST and closes nothing.
  */
@@ -1238,7 +1239,8 @@ test_callback_bad_signature(void)
 	}
 }
 
-/* 商家转账到零钱 batches against the simulator (wechatpay.md 2.1). */
+/* 商家转账到零钱 batches against the simulator (docs/wxpay-api.md,
+ * "Batches: create" and after). */
 static void
 test_batches(void)
 {
@@ -1491,7 +1493,8 @@ check_v2_sent(const struct wx_answer *a, size_t sign_len)
 }
 
 /*
- * APIv2 企业付款 over mutual TLS (wechatpay.md 1): the simulator's TLS
+ * APIv2 企业付款 over mutual TLS (docs/wxpay-api.md, "APIv2 transfers:
+ * mutual TLS"): the simulator's TLS
  * listener requires the merchant's certificate and the client verifies
  * the simulator's against the test CA.  Transfers signed MD5 and
  * HMAC-SHA256, gettransferinfo, idempotency on partner_trade_no; without

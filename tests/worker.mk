@@ -21,3 +21,7 @@ demo-model.json: loandesk$(EXEEXT) $(top_srcdir)/tests/worker_train_model.py
 	    demo-model.csv $@ --trees 100 --depth 5
 	rm -f demo-model.csv
 CLEANFILES += demo-model.json demo-model.csv
+
+# loandesk apps explain over seeded, scored applications.
+dist_check_SCRIPTS += tests/explain_test.sh
+TESTS += tests/explain_test.sh

@@ -1,8 +1,7 @@
 noinst_LIBRARIES += libldui.a
-# ui -> core -> ...: db's directory only because core's headers declare
-# their functions over struct ld_db (ld_db.h); ui's own files include no
-# db header (tests/test_layers.sh).
-libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_UI) $(LD_INC_CORE) $(LD_INC_DB) \
+# ui -> core -> common: core's headers name the database as struct ld_db
+# without its header, so db's directory is not on ui's path at all.
+libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_UI) $(LD_INC_CORE) \
 	-DLD_UI_INTERNAL $(NCURSESW_CFLAGS) $(PQ_CFLAGS)
 
 # The screens, in the order of the number keys (1 is the first).

@@ -17,7 +17,9 @@ struct ui_options {
  * the terminal cannot be opened, or its input ends while it runs.  The
  * caller makes sure standard input and output are a terminal.  It connects
  * with conninfo ([database] conninfo; "" leaves it to the PG* variables)
- * as the operator's own role.  The environment it reads: NO_COLOR (set
+ * as the operator's own role, and reads its lists from read_conninfo
+ * ([database] read_conninfo; "" or NULL: none) while that replica keeps
+ * up (core_session.h).  The environment it reads: NO_COLOR (set
  * and non-empty: attributes only), ESCDELAY (default 25 ms), PGTZ (the
  * time zone times are shown in; the session's, UTC, when unset),
  * LOANDESK_TIMING_LOG=FILE (appends "event milliseconds" lines:
@@ -25,6 +27,7 @@ struct ui_options {
  * the bench).
  */
 enum ld_status ui_console_run(const char *conninfo,
-    const struct ui_options *opt, struct ld_err *err);
+    const char *read_conninfo, const struct ui_options *opt,
+    struct ld_err *err);
 
 #endif

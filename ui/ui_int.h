@@ -26,8 +26,7 @@
 #include <stdio.h>
 
 #include "core_operator.h"
-#include "ld_config.h"
-#include "ld_db.h"
+#include "core_session.h"
 #include "ui_text.h"
 
 struct ui;
@@ -200,8 +199,7 @@ enum ui_style {
 #define UI_KEYQ 256
 
 struct ui {
-	const char *conninfo;	/* [database] conninfo */
-	struct ld_db db;
+	struct core_session *sess;
 	int connected;
 	double reconnect_at;     /* monotonic ms of the next attempt */
 	struct core_operator op;

@@ -167,8 +167,8 @@ compute_schedule(struct casev *cv)
 		return;
 	}
 	if (core_schedule_build(cv->c.amount_fen, cv->c.rate_bps,
-	    cv->c.term_months, (enum core_repayment)m, 0, &cv->sched,
-	    &err) != LD_OK) {
+	    cv->c.term_months, (enum core_repayment)m, cv->c.upfront_fee_fen,
+	    cv->c.monthly_fee_fen, &cv->sched, &err) != LD_OK) {
 		snprintf(cv->sched_err, sizeof cv->sched_err, "%s", err.msg);
 		return;
 	}
@@ -207,7 +207,8 @@ load(struct ui *ui, struct casev *cv, int64_t id)
 	enum ld_status st;
 
 	ld_err_clear(&err);
-	st = core_case_load(&ui->db, id, &c, warn, &err);
+	st = core_case_load(core_session_primary(ui->sess), id, &c, warn,
+	    &err);
 	if (st != LD_OK) {
 		ui_report(ui, "case", st, err.msg);
 		return -1;
@@ -298,6 +299,7 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	char note[256] = "", label[160], amount[40], newstatus[32];
 	char l0[200], l1[200], l2[200], l3[300], l4[200];
 	const char *lines[5];
+	struct core_decision_preview pv;
 	struct ld_err err;
 	enum ld_status st;
 
@@ -306,8 +308,19 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		return;
 	}
 	ld_err_clear(&err);
+	/* The database says first whether it will take it, and on what. */
+	st = core_decision_preview(core_session_primary(ui->sess), cv->id, d, &pv, &err);
+	if (st != LD_OK) {
+		ui_report(ui, dname, st, err.msg);
+		return;
+	}
+	if (!pv.allowed) {
+		ui_status_error(ui, "%s: %s", dname, pv.why);
+		return;
+	}
 	if (!cv->reasons_loaded) {
-		st = core_reason_codes_load(&ui->db, &cv->reasons, &err);
+		st = core_reason_codes_load(core_session_primary(ui->sess),
+		    &cv->reasons, &err);
 		if (st != LD_OK) {
 			ui_report(ui, "reason codes", st, err.msg);
 			return;
@@ -348,19 +361,25 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status(ui, "%s: cancelled", dname);
 		goto out;
 	}
-	overrides = core_decision_overrides(dname, cv->c.recommendation);
+	overrides = pv.note_required;
 	for (;;) {
-		snprintf(label, sizeof label, "Note%s: ", overrides ?
+		snprintf(label, sizeof label, "Note%s: ", !overrides ?
+		    " (optional)" : pv.overrides_model ?
 		    " (required: this overrides the model's recommendation)" :
-		    " (optional)");
+		    " (required: this overrides a rule)");
 		if (!ui_prompt(ui, label, note, sizeof note, NULL, NULL)) {
 			ui_status(ui, "%s: cancelled", dname);
 			goto out;
 		}
 		if (!overrides || note[strspn(note, " ")] != '\0')
 			break;
-		ui_status_error(ui, "a note is required when overriding the "
-		    "model's recommendation (%s)", cv->c.recommendation);
+		if (pv.overrides_model)
+			ui_status_error(ui, "a note is required when "
+			    "overriding the model's recommendation (%s)",
+			    cv->c.recommendation);
+		else
+			ui_status_error(ui, "a note is required when "
+			    "overriding rules %s", pv.rules_text);
 	}
 	ui_money(cv->c.amount_fen, amount, sizeof amount);
 	snprintf(l0, sizeof l0, "Application %" PRId64 ", %s, %s, %d months",
@@ -370,20 +389,27 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 	snprintf(l2, sizeof l2, "Reason: %s %s",
 	    cv->reasons.v[map[pick]].code, cv->reasons.v[map[pick]].text_zh);
 	snprintf(l3, sizeof l3, "Note: %s", note[0] ? note : "(none)");
-	if (d == CORE_APPROVE)
+	if (pv.second_officer)
+		snprintf(l4, sizeof l4, "A second officer must confirm it: "
+		    "it waits in the review queue.");
+	else if (d == CORE_APPROVE)
 		snprintf(l4, sizeof l4, "A payout request of %s follows; "
 		    "finance releases it (four eyes).", amount);
 	else if (d == CORE_REJECT)
-		snprintf(l4, sizeof l4, "No money moves; the applicant is "
-		    "told the reason.");
+		snprintf(l4, sizeof l4, "%s", cv->reasons.v[map[pick]].disclosed ?
+		    "No money moves; the applicant is told the reason." :
+		    "No money moves; the applicant is not told this reason.");
 	else
 		snprintf(l4, sizeof l4, "The case joins the review queue "
 		    "for a second officer.");
-	if (overrides) {
+	if (pv.overrides_model || pv.rules_text[0] != '\0') {
 		size_t l = strlen(l1);
 
-		snprintf(l1 + l, sizeof l1 - l, "  (overrides model: %s)",
-		    cv->c.recommendation);
+		snprintf(l1 + l, sizeof l1 - l, "  (%s%s%s%s%s)",
+		    pv.overrides_model ? "overrides model: " : "",
+		    pv.overrides_model ? cv->c.recommendation : "",
+		    pv.overrides_model && pv.rules_text[0] ? "; " : "",
+		    pv.rules_text[0] ? "rules " : "", pv.rules_text);
 	}
 	lines[0] = l0;
 	lines[1] = l1;
@@ -396,7 +422,7 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status(ui, "%s: cancelled, nothing changed", dname);
 		goto out;
 	}
-	st = core_application_decide(&ui->db, cv->id, d,
+	st = core_application_decide(core_session_primary(ui->sess), cv->id, d,
 	    cv->reasons.v[map[pick]].code, note[0] ? note : NULL, newstatus,
 	    &err);
 	if (st != LD_OK) {
@@ -1084,7 +1110,8 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		long bps = lround(cv->apr * 10000.0);
 
 		/*
-		 * The lines courts and regulators draw (risk-model notes 6.2):
+		 * The lines courts and regulators draw (docs/risk-maths.md,
+		 * "Rate lines"):
 		 * over 24% is not enforced, over 36% is void.
 		 */
 		snprintf(apr, sizeof apr, "%ld.%02ld%%%s", bps / 100, bps % 100,
@@ -1097,7 +1124,7 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 	{
 		struct seg sg[8];
 		char s0[48], s1[80], s2[200], s3[80], s4[160], s5[80], s6[80];
-		char t1[64], t2[64], rules[160];
+		char t1[64], t2[64], rules[160], fees[160], f1[40], f2[40];
 		size_t nrules;
 		int n;
 
@@ -1118,6 +1145,24 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Amount");
 		n = 0;
 		sg[n++] = (struct seg){ amount, UI_S_HEADER };
+		/* What the borrower receives and pays besides interest. */
+		if (c->upfront_fee_fen > 0 || c->monthly_fee_fen > 0) {
+			ui_money(c->amount_fen - c->upfront_fee_fen, f1,
+			    sizeof f1);
+			ui_money(c->upfront_fee_fen > 0 ? c->upfront_fee_fen :
+			    c->monthly_fee_fen, f2, sizeof f2);
+			snprintf(fees, sizeof fees, "paid out %s (fee %s %s)",
+			    f1, f2, c->upfront_fee_fen > 0 ? "upfront" :
+			    "a month");
+			if (c->upfront_fee_fen > 0 && c->monthly_fee_fen > 0) {
+				size_t l = strlen(fees) - 1;
+
+				ui_money(c->monthly_fee_fen, f2, sizeof f2);
+				snprintf(fees + l, sizeof fees - l,
+				    ", %s a month)", f2);
+			}
+			sg[n++] = (struct seg){ fees, UI_S_NORMAL };
+		}
 		snprintf(s1, sizeof s1, "Term %d months (%s)", c->term_months,
 		    c->repayment);
 		sg[n++] = (struct seg){ s1, UI_S_NORMAL };

@@ -53,6 +53,7 @@ int cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_console(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_sign(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_decrypt(struct cli_ctx *ctx, int argc, char **argv);
@@ -63,5 +64,7 @@ int cli_model_activate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
+int cli_keys_rotate(struct cli_ctx *ctx, int argc, char **argv);
+int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -9,7 +9,9 @@
 
 #include <stdint.h>
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 enum core_decision {
 	CORE_APPROVE,

@@ -3,6 +3,7 @@ noinst_LIBRARIES += libldwxpay.a
 libldwxpay_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_WXPAY) -DLD_WXPAY_INTERNAL \
 	$(CURL_CFLAGS) $(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(SSL_CFLAGS)
 libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_int.h \
+	%reldir%/wxpay_check.h \
 	%reldir%/wxpay_crypto.h %reldir%/wxpay_crypto.c %reldir%/wxpay_xml.c \
 	%reldir%/wxpay_json.c \
 	%reldir%/wxpay_verify.h %reldir%/wxpay_verify.c \

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "ld_alloc.h"
+#include "ld_utf8.h"
 #include "wxpay_int.h"
 
 #define BILLS_PATH "/v3/fund-app/mch-transfer/transfer-bills"
@@ -184,42 +185,17 @@ enum ld_status
 wx_check_text(const char *field, const char *v, size_t max,
     struct ld_err *err)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	size_t chars = 0, i = 0;
+	enum ld_utf8_status st;
+	size_t chars, at;
 
 	if (v == NULL || v[0] == '\0')
 		return ld_err_set(err, LD_EINVAL, "%s is empty", field);
-	while (p[i] != '\0') {
-		size_t len, k;
-		unsigned cp;
-
-		if (p[i] < 0x80) {
-			if (p[i] < 0x20 || p[i] == 0x7f)
-				return ld_err_set(err, LD_EINVAL, "%s: control "
-				    "character at byte %zu", field, i + 1);
-			len = 1, cp = p[i];
-		} else if ((p[i] & 0xe0) == 0xc0) {
-			len = 2, cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			len = 3, cp = p[i] & 0x0f;
-		} else {
-			return ld_err_set(err, LD_EINVAL, "%s: byte %zu is not "
-			    "UTF-8 or starts a 4-byte character (emoji are "
-			    "refused by WeChat Pay)", field, i + 1);
-		}
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return ld_err_set(err, LD_EINVAL, "%s: bad "
-				    "UTF-8 at byte %zu", field, i + k + 1);
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return ld_err_set(err, LD_EINVAL, "%s: bad UTF-8 at "
-			    "byte %zu", field, i + 1);
-		i += len;
-		chars++;
-	}
+	st = ld_utf8_check(v, strlen(v), LD_UTF8_BMP_ONLY | LD_UTF8_NO_CONTROL,
+	    &chars, &at);
+	if (st != LD_UTF8_OK)
+		return ld_err_set(err, LD_EINVAL, "%s: %s at byte %zu%s", field,
+		    ld_utf8_strerror(st), at + 1, st == LD_UTF8_FOUR_BYTE ?
+		    " (WeChat Pay refuses them)" : "");
 	if (chars > max)
 		return ld_err_set(err, LD_EINVAL, "%s has %zu characters, "
 		    "more than %zu", field, chars, max);
@@ -568,8 +544,9 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	}
 	/*
 	 * Every 2xx must be signed.  Gateway-level errors may come unsigned
-	 * (wechatpay.md 3.2); they are accepted unverified since an error
-	 * never counts as success and never closes a number.
+	 * (docs/wxpay-api.md, "APIv3 answer and callback verification");
+	 * they are accepted unverified since an error never counts as
+	 * success and never closes a number.
 	 */
 	if (r.status / 100 == 2 || r.has_timestamp || r.has_nonce ||
 	    r.has_signature || r.has_serial) {
@@ -833,7 +810,8 @@ wx_transfer_bill_build(struct wx_client *c, const struct wx_transfer_req *r,
 	if (r->amount_fen <= 0)
 		return ld_err_set(err, LD_EINVAL, "transfer_amount %lld fen is "
 		    "not positive", (long long)r->amount_fen);
-	/* WeChat checks the real name from 2,000 yuan (wechatpay.md 2.2). */
+	/* WeChat checks the real name from 2,000 yuan (docs/wxpay-api.md,
+	 * "Transfer bills: create"). */
 	if (r->amount_fen >= 200000 && (r->user_name == NULL ||
 	    r->user_name[0] == '\0'))
 		return ld_err_set(err, LD_EINVAL, "user_name is required from "
@@ -995,7 +973,8 @@ wx_balance_answer(cJSON *json, int64_t *available_fen, int64_t *pending_fen,
 	struct ld_err perr;
 
 	*available_fen = *pending_fen = -1;
-	/* Both amounts are documented (wechatpay.md 2.3). */
+	/* Both amounts are required here, though the page marks
+	 * pending_amount optional (docs/wxpay-api.md, "Merchant balance"). */
 	ld_err_clear(&perr);
 	if (wx_json_int64(json, "available_amount", &av, WX_REQUIRED,
 	    &perr) != LD_OK || wx_json_int64(json, "pending_amount", &pe,

@@ -1,7 +1,8 @@
 /*
  * WeChat Pay cryptography over OpenSSL 3 EVP: RSA PKCS#1 v1.5 SHA-256
  * signatures, RSA-OAEP SHA-1, AES-GCM, APIv2 MD5/HMAC-SHA256 signs.
- * Formats follow wechatpay.md section 3 and 1.3.
+ * Formats: docs/wxpay-api.md, "APIv3 request signing" to "RSA-OAEP
+ * user_name", and "APIv2 transfers: signing".
  */
 #include "config.h"
 

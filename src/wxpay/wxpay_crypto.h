@@ -200,8 +200,8 @@ enum ld_status	wx_aes_gcm_encrypt(const unsigned char *key, size_t key_len,
 		    struct ld_err *err);
 
 /*
- * RSA-OAEP with SHA-1 and MGF1-SHA-1, empty label (spec 3.4), base64 out
- * (caller frees).
+ * RSA-OAEP with SHA-1 and MGF1-SHA-1, empty label (docs/wxpay-api.md,
+ * "RSA-OAEP user_name"), base64 out (caller frees).
  */
 enum ld_status	wx_rsa_oaep_encrypt_b64(EVP_PKEY *pub, const char *plain,
 		    char **out_b64, struct ld_err *err);

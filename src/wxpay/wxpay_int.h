@@ -11,6 +11,7 @@
 #include <cJSON.h>
 
 #include "wxpay.h"
+#include "wxpay_check.h"
 #include "wxpay_http.h"
 
 struct wx_client {
@@ -135,20 +136,6 @@ enum ld_status	wx_json_int64(const cJSON *o, const char *name, int64_t *out,
 
 /* Adds "name": <integer> without passing through a double. */
 void		wx_json_add_int(cJSON *o, const char *name, int64_t v);
-
-/*
- * Checks an out_*_no / path segment: 1..max of [A-Za-z0-9].  LD_EINVAL
- * naming the field.
- */
-enum ld_status	wx_check_no(const char *field, const char *v, size_t max,
-		    struct ld_err *err);
-
-/*
- * Checks user-visible text: valid UTF-8 without 4-byte characters or
- * control characters (APIv3 rule, wechatpay.md 2), 1..max characters.
- */
-enum ld_status	wx_check_text(const char *field, const char *v, size_t max,
-		    struct ld_err *err);
 
 /*
  * Chooses the key user_name is encrypted with and Wechatpay-Serial names

@@ -295,10 +295,11 @@ json_str(const cJSON *o, const char *name, int required, char **out,
 }
 
 /*
- * The envelope of wechatpay.md 2.2 (callback): id, create_time,
- * resource_type "encrypt-resource", event_type, summary and resource with
- * original_type, algorithm, ciphertext, nonce, all required;
- * associated_data may be absent or empty (its value is unconfirmed, 7).
+ * The callback envelope (docs/wxpay-api.md, "Transfer bills: callbacks"):
+ * id, create_time, resource_type "encrypt-resource", event_type, summary
+ * and resource with original_type, algorithm, ciphertext, nonce, all
+ * required; associated_data may be absent or empty (its value is
+ * unconfirmed).
  */
 enum ld_status
 wx_notify_decrypt(const void *body, size_t body_len,

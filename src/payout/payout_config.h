@@ -1,9 +1,8 @@
 /*
  * [payout] of loandesk.conf: the limits payouts are held to.
  *
- * The payout module's section.  It sits in src/core until src/payout is
- * a library; it depends on nothing but common, so it moves there as it
- * is (both files, and their line in src/core/local.mk).
+ * The payout module's section, in libldpayout.a; it depends on nothing
+ * but common.
  */
 #ifndef LD_PAYOUT_CONFIG_H
 #define LD_PAYOUT_CONFIG_H
