@@ -23,6 +23,7 @@
 #include "ld_test.h"
 #include "payout_config.h"
 #include "risk_config.h"
+#include "risk_policy.h"
 #include "wxpay_config.h"
 
 static char tmpdir[256];
@@ -337,6 +338,145 @@ test_config_key_file_mode(void)
 	file_free(&cfg);
 }
 
+/*
+ * The keys other modules asked for: each default, each bound refused at
+ * its line, and the values read where they are used.
+ */
+static void
+test_config_owner_keys(void)
+{
+	struct file_config cfg;
+	struct risk_policy pol;
+	struct ld_err err;
+	char *p;
+
+	ld_err_clear(&err);
+	p = write_file("none.conf", "[risk]\n", 0600);
+	CU_ASSERT_EQUAL_FATAL(file_load_file(&cfg, p, &err), LD_OK);
+	CU_ASSERT_EQUAL(cfg.risk.apr_cap_bps, 2400);
+	CU_ASSERT_EQUAL(cfg.risk.approve_worst_band, 0);
+	CU_ASSERT_EQUAL(cfg.payout.min_transfer_fen, 10);
+	CU_ASSERT_STRING_EQUAL(cfg.payout.out_bill_prefix, "LD");
+	CU_ASSERT_EQUAL(cfg.payout.payout_lease_s, 120);
+	CU_ASSERT_EQUAL(cfg.payout.balance_poll_s, 60);
+	CU_ASSERT_EQUAL(cfg.database.migrate_lock_wait_s, 30);
+	CU_ASSERT_PTR_NULL(cfg.security.previous_pii_key_files);
+	file_free(&cfg);
+
+	p = write_file("set.conf", "[risk]\napr_cap_bps = 3600\n"
+	    "approve_worst_band = yes\n[payout]\nmin_transfer_fen = 30\n"
+	    "out_bill_prefix = LDx\npayout_lease_s = 5\nbalance_poll_s = 7\n"
+	    "[database]\nmigrate_lock_wait_s = 86400\n", 0600);
+	CU_ASSERT_EQUAL_FATAL(file_load_file(&cfg, p, &err), LD_OK);
+	CU_ASSERT_EQUAL(cfg.risk.apr_cap_bps, 3600);
+	CU_ASSERT_EQUAL(cfg.risk.approve_worst_band, 1);
+	CU_ASSERT_EQUAL(cfg.payout.min_transfer_fen, 30);
+	CU_ASSERT_STRING_EQUAL(cfg.payout.out_bill_prefix, "LDx");
+	CU_ASSERT_EQUAL(cfg.payout.payout_lease_s, 5);
+	CU_ASSERT_EQUAL(cfg.payout.balance_poll_s, 7);
+	CU_ASSERT_EQUAL(cfg.database.migrate_lock_wait_s, 86400);
+	/* The policy takes the worst band's permission from [risk]. */
+	memset(&pol, 0, sizeof pol);
+	risk_policy_from_config(&pol, &cfg.risk);
+	CU_ASSERT_EQUAL(pol.approve_worst_band, 1);
+	file_free(&cfg);
+	p = write_file("off.conf", "[risk]\napprove_worst_band = off\n",
+	    0600);
+	CU_ASSERT_EQUAL_FATAL(file_load_file(&cfg, p, &err), LD_OK);
+	risk_policy_from_config(&pol, &cfg.risk);
+	CU_ASSERT_EQUAL(pol.approve_worst_band, 0);
+	file_free(&cfg);
+
+	expect_refused("cap.conf", "[risk]\npdo = 20\napr_cap_bps = 3601\n",
+	    LD_EINVAL, ":3: [risk] apr_cap_bps must be at most 3600 (36% by "
+	    "IRR)");
+	expect_refused("band.conf", "[risk]\napprove_worst_band = maybe\n",
+	    LD_EINVAL, ":2: key \"approve_worst_band\" in [risk]: invalid "
+	    "value \"maybe\" (expected yes or no)");
+	expect_refused("prefix.conf", "[payout]\nout_bill_prefix = L1\n",
+	    LD_EINVAL, ":2: [payout] out_bill_prefix \"L1\" must be letters "
+	    "only (A-Z, a-z)");
+	expect_refused("prefix2.conf", "[payout]\nout_bill_prefix = LOAND\n",
+	    LD_EINVAL, ":2: [payout] out_bill_prefix \"LOAND\" must be 1 to "
+	    "4 letters");
+	expect_refused("min.conf", "[payout]\nmin_transfer_fen = 0\n",
+	    LD_EINVAL, ":2: [payout] min_transfer_fen must be at least 1");
+	expect_refused("split.conf", "[payout]\nper_transfer_max_fen = 100\n"
+	    "min_transfer_fen = 51\n", LD_EINVAL, ":3: [payout] "
+	    "per_transfer_max_fen (100) must be at least twice "
+	    "min_transfer_fen (51) and at most 10000000000000");
+	expect_refused("lease.conf", "[payout]\npayout_lease_s = 0\n",
+	    LD_EINVAL, ":2: [payout] payout_lease_s must be at least 1");
+	expect_refused("poll.conf", "[payout]\n\nbalance_poll_s = 0\n",
+	    LD_EINVAL, ":3: [payout] balance_poll_s must be at least 1");
+	expect_refused("lockwait.conf", "[database]\nmigrate_lock_wait_s = 0\n",
+	    LD_EINVAL, ":2: [database] migrate_lock_wait_s must be from 1 to "
+	    "86400 seconds");
+	expect_refused("lockwait2.conf", "[database]\n"
+	    "migrate_lock_wait_s = 86401\n", LD_EINVAL, ":2: [database] "
+	    "migrate_lock_wait_s must be from 1 to 86400 seconds");
+}
+
+/* The previous sealing keys: a list of key files, each held as a key. */
+static void
+test_config_previous_pii_keys(void)
+{
+	struct file_config cfg;
+	struct ld_err err;
+	char k[3][512], conf[4096], expect[4096], list[64], *paths[3], *p;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "old%d.key", i);
+		snprintf(k[i], sizeof k[i], "%s", write_file(name, "00\n",
+		    i == 2 ? 0640 : 0600));
+	}
+	snprintf(conf, sizeof conf, "[security]\npii_key_file = %s\n"
+	    "blind_index_key_file = %s\nprevious_pii_key_files = %s , %s\n",
+	    k[0], k[1], k[0], k[1]);
+	p = write_file("prev.conf", conf, 0600);
+	ld_err_clear(&err);
+	CU_ASSERT_EQUAL(file_load_file(&cfg, p, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(err.msg, "");
+	file_free(&cfg);
+
+	/* A group-readable one is refused at the list's line, by name. */
+	snprintf(conf, sizeof conf, "[security]\npii_key_file = %s\n"
+	    "blind_index_key_file = %s\n\nprevious_pii_key_files = %s,%s\n",
+	    k[0], k[1], k[1], k[2]);
+	p = write_file("prev2.conf", conf, 0600);
+	CU_ASSERT_EQUAL(file_load_file(&cfg, p, &err), LD_EPERM);
+	snprintf(expect, sizeof expect, "%s:5: [security] "
+	    "previous_pii_key_files: key file %s has mode 0640: it must not "
+	    "be accessible by group or others (chmod 600 %s)", p, k[2], k[2]);
+	CU_ASSERT_STRING_EQUAL(err.msg, expect);
+	file_free(&cfg);
+
+	snprintf(conf, sizeof conf, "[security]\npii_key_file = %s\n"
+	    "blind_index_key_file = %s\nprevious_pii_key_files = %s,,%s\n",
+	    k[0], k[1], k[0], k[1]);
+	p = write_file("prev3.conf", conf, 0600);
+	CU_ASSERT_EQUAL(file_load_file(&cfg, p, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":4: [security] "
+	    "previous_pii_key_files must name 1 to 3 key files, separated "
+	    "by commas"));
+	file_free(&cfg);
+
+	snprintf(list, sizeof list, " a ,b,\tc ");
+	CU_ASSERT_EQUAL(ld_pii_config_split(list, paths, 3), 3);
+	CU_ASSERT_STRING_EQUAL(paths[0], "a");
+	CU_ASSERT_STRING_EQUAL(paths[1], "b");
+	CU_ASSERT_STRING_EQUAL(paths[2], "c");
+	snprintf(list, sizeof list, "a,b,c,d");
+	CU_ASSERT_EQUAL(ld_pii_config_split(list, paths, 3), -1);
+	snprintf(list, sizeof list, "a,");
+	CU_ASSERT_EQUAL(ld_pii_config_split(list, paths, 3), -1);
+	snprintf(list, sizeof list, "  ");
+	CU_ASSERT_EQUAL(ld_pii_config_split(list, paths, 3), 0);
+}
+
 struct doc_key {
 	char section[32], name[64];
 };
@@ -596,6 +736,8 @@ main(void)
 		LD_TEST(test_config_empty_unknown_section),
 		LD_TEST(test_config_late_errors_name_line),
 		LD_TEST(test_config_key_file_mode),
+		LD_TEST(test_config_owner_keys),
+		LD_TEST(test_config_previous_pii_keys),
 		LD_TEST(test_config_word_values),
 		LD_TEST(test_config_bad_default),
 		LD_TEST(test_config_defaults_parse),

@@ -155,6 +155,12 @@ parse_int64(const char *v, long long min, long long max, long long *out)
 	return 0;
 }
 
+/* The spellings of an LD_CONFIG_BOOL, as in the sample's yes and no. */
+static const struct ld_config_word bool_words[] = {
+	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
+};
+
 /* Stores v in the key's field; -1 when it is not a value of its type. */
 static int
 set_value(const struct ld_config_key *k, void *conf, const char *v)
@@ -195,6 +201,13 @@ set_value(const struct ld_config_key *k, void *conf, const char *v)
 				return 0;
 			}
 		return -1;
+	case LD_CONFIG_BOOL:
+		for (w = bool_words; w->word != NULL; w++)
+			if (strcmp(v, w->word) == 0) {
+				*(int *)slot = w->value;
+				return 0;
+			}
+		return -1;
 	}
 	return -1;
 }
@@ -212,6 +225,9 @@ expected(const struct ld_config_key *k, char *out, size_t len)
 		return;
 	case LD_CONFIG_FEN:
 		snprintf(out, len, "expected a whole number of fen");
+		return;
+	case LD_CONFIG_BOOL:
+		snprintf(out, len, "expected yes or no");
 		return;
 	case LD_CONFIG_WORD:
 		for (w = k->words; w != NULL && w->word != NULL; w++)

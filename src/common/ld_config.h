@@ -6,7 +6,7 @@
  * and how a key file must be protected; it knows no section.  Each owner
  * declares its section as a table of keys over a struct of its own
  * ([database] in db/ld_db_config.h, [wxpay] in src/wxpay/wxpay_config.h,
- * [risk] in src/risk/risk_config.h, [payout] in src/core/payout_config.h,
+ * [risk] in src/risk/risk_config.h, [payout] in src/payout/payout_config.h,
  * [security] in ld_pii_config.h, [daemon] in src/daemon/daemon_config.h),
  * and each program assembles the sections of its file as a list of parts.
  *
@@ -33,7 +33,8 @@ enum ld_config_type {
 	LD_CONFIG_LONG,	/* long, 0..LONG_MAX */
 	LD_CONFIG_BPS,	/* int, basis points 0..10000 */
 	LD_CONFIG_FEN,	/* int64_t, whole fen 0..10^13 */
-	LD_CONFIG_WORD	/* int-sized enum: one of the key's words */
+	LD_CONFIG_WORD,	/* int-sized enum: one of the key's words */
+	LD_CONFIG_BOOL	/* int 0 or 1: yes/no, true/false, on/off, 1/0 */
 };
 
 #define LD_CONFIG_REQUIRED	0x1 /* must be given when its section is */

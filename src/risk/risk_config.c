@@ -7,6 +7,13 @@
 
 #define OFF(field) offsetof(struct risk_config, field)
 
+static const char *
+apr_cap_check(const void *field)
+{
+	return *(const int *)field > RISK_APR_CAP_MAX_BPS ?
+	    "must be at most 3600 (36% by IRR)" : NULL;
+}
+
 static const struct ld_config_key keys[] = {
 	{ "model_file", LD_CONFIG_STR, OFF(model_file), NULL, 0, NULL, NULL },
 	{ "rules_file", LD_CONFIG_STR, OFF(rules_file), NULL, 0, NULL, NULL },
@@ -30,6 +37,10 @@ static const struct ld_config_key keys[] = {
 	    0, NULL, NULL },
 	{ "reject_max_points", LD_CONFIG_INT, OFF(reject_max_points), "527",
 	    0, NULL, NULL },
+	{ "approve_worst_band", LD_CONFIG_BOOL, OFF(approve_worst_band), "no",
+	    0, NULL, NULL },
+	{ "apr_cap_bps", LD_CONFIG_BPS, OFF(apr_cap_bps), "2400", 0, NULL,
+	    apr_cap_check },
 };
 
 static enum ld_status

@@ -1,6 +1,7 @@
 /*
  * [risk] of loandesk.conf: the model, rules and reason-code files, the
- * policy's thresholds (risk_policy.h) and the points scale (risk_model.h).
+ * policy's thresholds (risk_policy.h), the points scale (risk_model.h)
+ * and the APR cap.
  */
 #ifndef LD_RISK_CONFIG_H
 #define LD_RISK_CONFIG_H
@@ -18,7 +19,18 @@ struct risk_config {
 	char *thresholds;       /* "probability" (NULL too) or "points" */
 	int approve_min_points; /* with thresholds = points */
 	int reject_max_points;
+	/* The policy may approve in the worst band (risk_policy.h). */
+	int approve_worst_band;
+	/*
+	 * The APR cap by IRR in basis points, never above 3600 (the 36%
+	 * line, which the database's loan_apr_cap_check holds whatever its
+	 * settings say).
+	 */
+	int apr_cap_bps;
 };
+
+/* The highest [risk] apr_cap_bps: 36% by IRR. */
+#define RISK_APR_CAP_MAX_BPS 3600
 
 extern const struct ld_config_section risk_config_section;
 

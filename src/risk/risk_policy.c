@@ -65,8 +65,7 @@ risk_policy_from_config(struct risk_policy *pol, const struct risk_config *cfg)
 	pol->scale.base_points = cfg->base_points;
 	pol->scale.base_odds = cfg->base_odds;
 	pol->scale.pdo = cfg->pdo;
-	/* Not a configuration key yet: the worst band is never approved. */
-	pol->approve_worst_band = 0;
+	pol->approve_worst_band = cfg->approve_worst_band;
 	if (cfg->thresholds == NULL || cfg->thresholds[0] == '\0' ||
 	    strcmp(cfg->thresholds, "probability") == 0)
 		pol->on = RISK_THRESHOLD_PROBABILITY;
