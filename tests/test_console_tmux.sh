@@ -617,12 +617,14 @@ done
 $LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
 ld_keys j
 ld_wait '^ declared_contacts_overdue = 2: -3\.5 points, phi \+0\.1200, lowers the score'
-# The rule's inputs: cut in the row, whole in the detail under it.
+# The rule's inputs: cut in the row, whole in the detail under it.  Each
+# is waited for: the pane may be caught between the tab's heading and its
+# rows, or before the console has redrawn at the width set above.
 ld_keys F3
 ld_wait '\[Rule hits 2\]'
-ld_line '^ R003 +v1 +review +同一设备.*…$' >/dev/null
-ld_line '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more' >/dev/null
-ld_line 'device_shared_applicants_24h=7\)$' >/dev/null
+ld_wait '^ R003 +v1 +review +同一设备.*…$'
+ld_wait '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more'
+ld_wait 'device_shared_applicants_24h=7\)$'
 # MODEL_AGREE only where the decision is the recommendation; the reject
 # reasons' Chinese is not cut.
 ld_keys a
