@@ -607,12 +607,28 @@ ld_line '^ declared_contacts_overdue_ratio +0\.5 +-9\.0 +\+0\.3100 ' >/dev/null
 ld_line '^ declared_contacts_overdue +2 +-3\.5 +\+0\.1200 ' >/dev/null
 ld_line '^ night_activity_ratio +0\.1 +0\.0 +0\.0000 ' >/dev/null
 ld_pane | grep -Eq -- '-0\.0( |$)|-0\.0000' && ld_fail "a negative zero is shown"
+# After each resize the pane is read again until the console has redrawn
+# at the new width (the axis moves with the width) with the heading's |
+# over the rows' axis: a pane caught mid-redraw holds lines of both widths.
+_ax=
 for w in 120 100 80 150; do
 	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 40
-	ld_wait "^ FEATURE +VALUE +POINTS +PHI .*\\|"
-	hd=$(ld_line '^ FEATURE +VALUE') row=$(ld_line '^ declared_contacts_overdue_ratio ')
-	[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
-		ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
+	_i=0
+	while :; do
+		_scr=$(ld_pane)
+		hd=$(printf '%s\n' "$_scr" | grep -E '^ FEATURE +VALUE +POINTS +PHI .*\|' | head -1)
+		row=$(printf '%s\n' "$_scr" | grep -E '^ declared_contacts_overdue_ratio .*│' | head -1)
+		if [ -n "$hd" ] && [ -n "$row" ] &&
+		    [ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] &&
+		    [ "$(ld_col "$hd" '|')" != "$_ax" ]; then
+			break
+		fi
+		_i=$((_i + 1))
+		[ $_i -gt 150 ] &&
+			ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
+		sleep 0.1
+	done
+	_ax=$(ld_col "$hd" '|')
 done
 $LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
 ld_keys j
