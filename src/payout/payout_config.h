@@ -24,7 +24,7 @@ struct payout_config {
 	int64_t min_transfer_fen;
 	/* Starts every out_bill_no and out_batch_no: 1 to 4 letters. */
 	char *out_bill_prefix;
-	int payout_lease_s;	/* a claimed bill is the claimer's this long */
+	int payout_lease_s;	/* a claimed bill is its claimer's so long */
 	int balance_poll_s;	/* between reads of the payout account */
 };
 
