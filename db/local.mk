@@ -1,7 +1,8 @@
 noinst_LIBRARIES += libldb.a
-libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
+libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_DB) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
 libldb_a_SOURCES = \
 	%reldir%/ld_db.c %reldir%/ld_db.h \
+	%reldir%/ld_db_config.c %reldir%/ld_db_config.h \
 	%reldir%/ld_sql.c %reldir%/ld_sql.h \
 	%reldir%/ld_migrate.c %reldir%/ld_migrate.h \
 	%reldir%/ld_audit.c %reldir%/ld_audit.h

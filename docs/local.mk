@@ -1,5 +1,6 @@
 # Reference documents: shipped in the tarball, not installed.
-EXTRA_DIST += %reldir%/README.md %reldir%/wxpay-api.md %reldir%/risk-maths.md
+EXTRA_DIST += %reldir%/README.md %reldir%/wxpay-api.md %reldir%/risk-maths.md \
+	%reldir%/audit-head.md
 
 # A document missing from the list above would not be shipped, so `make
 # dist` refuses to leave one out.

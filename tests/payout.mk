@@ -3,7 +3,7 @@
 # and the state tables of docs/payouts.md.
 check_PROGRAMS += tests/test_payout
 tests_test_payout_SOURCES = tests/test_payout.c tests/ld_test.h
-tests_test_payout_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/src/payout $(CUNIT_CFLAGS)
+tests_test_payout_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS)
 tests_test_payout_LDADD = $(LDPAYOUT_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_payout
 EXTRA_DIST += docs/payouts.md

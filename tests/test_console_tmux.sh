@@ -607,22 +607,40 @@ ld_line '^ declared_contacts_overdue_ratio +0\.5 +-9\.0 +\+0\.3100 ' >/dev/null
 ld_line '^ declared_contacts_overdue +2 +-3\.5 +\+0\.1200 ' >/dev/null
 ld_line '^ night_activity_ratio +0\.1 +0\.0 +0\.0000 ' >/dev/null
 ld_pane | grep -Eq -- '-0\.0( |$)|-0\.0000' && ld_fail "a negative zero is shown"
+# After each resize the pane is read again until the console has redrawn
+# at the new width (the axis moves with the width) with the heading's |
+# over the rows' axis: a pane caught mid-redraw holds lines of both widths.
+_ax=
 for w in 120 100 80 150; do
 	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 40
-	ld_wait "^ FEATURE +VALUE +POINTS +PHI .*\\|"
-	hd=$(ld_line '^ FEATURE +VALUE') row=$(ld_line '^ declared_contacts_overdue_ratio ')
-	[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
-		ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
+	_i=0
+	while :; do
+		_scr=$(ld_pane)
+		hd=$(printf '%s\n' "$_scr" | grep -E '^ FEATURE +VALUE +POINTS +PHI .*\|' | head -1)
+		row=$(printf '%s\n' "$_scr" | grep -E '^ declared_contacts_overdue_ratio .*│' | head -1)
+		if [ -n "$hd" ] && [ -n "$row" ] &&
+		    [ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] &&
+		    [ "$(ld_col "$hd" '|')" != "$_ax" ]; then
+			break
+		fi
+		_i=$((_i + 1))
+		[ $_i -gt 150 ] &&
+			ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
+		sleep 0.1
+	done
+	_ax=$(ld_col "$hd" '|')
 done
 $LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
 ld_keys j
 ld_wait '^ declared_contacts_overdue = 2: -3\.5 points, phi \+0\.1200, lowers the score'
-# The rule's inputs: cut in the row, whole in the detail under it.
+# The rule's inputs: cut in the row, whole in the detail under it.  Each
+# is waited for: the pane may be caught between the tab's heading and its
+# rows, or before the console has redrawn at the width set above.
 ld_keys F3
 ld_wait '\[Rule hits 2\]'
-ld_line '^ R003 +v1 +review +同一设备.*…$' >/dev/null
-ld_line '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more' >/dev/null
-ld_line 'device_shared_applicants_24h=7\)$' >/dev/null
+ld_wait '^ R003 +v1 +review +同一设备.*…$'
+ld_wait '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more'
+ld_wait 'device_shared_applicants_24h=7\)$'
 # MODEL_AGREE only where the decision is the recommendation; the reject
 # reasons' Chinese is not cut.
 ld_keys a

@@ -973,7 +973,9 @@ static void
 test_key_rotation_killed_and_restarted(void)
 {
 	struct ld_pii_key old_pii, old_bidx, new_pii, new_bidx;
-	char paths[4][512], conf[600], cmd[2048], out[4096], sql[512];
+	char paths[4][512], conf[600], prevconf[600], cmd[2048], out[4096];
+	char sql[512];
+	FILE *f;
 	char name[64], id_no[64], phone[64];
 	struct ld_migration_set set;
 	struct ld_db db, blocker;
@@ -1008,6 +1010,13 @@ test_key_rotation_killed_and_restarted(void)
 	/* The rotation's configuration names the new keys. */
 	snprintf(conf, sizeof conf, "%s/rotate.conf", tmpdir);
 	write_conf(conf, paths[2], paths[3]);
+	/* The same, naming the old sealing key in place of --previous-key. */
+	snprintf(prevconf, sizeof prevconf, "%s/rotate-prev.conf", tmpdir);
+	write_conf(prevconf, paths[2], paths[3]);
+	f = fopen(prevconf, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "previous_pii_key_files = %s\n", paths[0]);
+	CU_ASSERT_EQUAL(fclose(f), 0);
 
 	/* Another session holds the 23rd row: batches of 5 stop there. */
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&blocker, "dbname=" ROT_DB,
@@ -1051,23 +1060,37 @@ test_key_rotation_killed_and_restarted(void)
 	ok_old = fields_under(&db, &old_pii, &old_bidx, &index_ok);
 	CU_ASSERT_EQUAL(ok_new, 20 * 3);
 	CU_ASSERT_EQUAL(ok_old, 20 * 3);
-	/* Readable under both keys meanwhile: the command, given both. */
-	for (i = 0; i < 2; i++) {
+	/*
+	 * Readable under both keys meanwhile: the command, given both, by
+	 * --previous-key or by [security] previous_pii_key_files; with the
+	 * new key alone, the row still under the old one does not open.
+	 */
+	for (i = 0; i < 4; i++) {
+		/* apps[0] is under the new key by now, apps[1] the old. */
+		int old_row = i > 0, given = i < 2;
+
 		snprintf(cmd, sizeof cmd, "PGDATABASE=%s PGUSER=%s "
 		    "'%s/loandesk' -c '%s' pii reveal %" PRId64 " phone "
-		    "--reason 'rotation check' --previous-key '%s' 2>&1",
-		    ROT_DB, ADMIN, ld_test_builddir(), conf, apps[i],
-		    paths[0]);
+		    "--reason 'rotation check' %s%s%s 2>&1", ROT_DB, ADMIN,
+		    ld_test_builddir(), i == 2 ? prevconf : conf,
+		    apps[old_row], given ? "--previous-key '" : "",
+		    given ? paths[0] : "", given ? "'" : "");
+		if (i == 3) {
+			CU_ASSERT_NOT_EQUAL(run(cmd, out, sizeof out), 0);
+			continue;
+		}
 		CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 0);
-		person(i == 0 ? 0 : 30, name, id_no, phone, sizeof name);
+		person(old_row ? 30 : 0, name, id_no, phone, sizeof name);
 		snprintf(sql, sizeof sql, "%s\n", phone);
 		CU_ASSERT_STRING_EQUAL(out, sql);
 	}
 
-	/* Again: it goes on from where it stopped, and finishes. */
+	/*
+	 * Again, the old key named by the configuration: it goes on from
+	 * where it stopped, and finishes.
+	 */
 	snprintf(cmd, sizeof cmd, "PGDATABASE=%s '%s/loandesk' -c '%s' keys "
-	    "rotate --previous-key '%s' --batch 5 2>&1", ROT_DB,
-	    ld_test_builddir(), conf, paths[0]);
+	    "rotate --batch 5 2>&1", ROT_DB, ld_test_builddir(), prevconf);
 	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "rotated: 20 applicants in 4 "
 	    "batches"));
@@ -1280,8 +1303,9 @@ test_large_objects_and_migration_lock(void)
 	struct ld_migration_set set;
 	struct ld_db r1;
 	struct ld_err err;
-	char cmd[512], out[2048];
-	int applied = -1;
+	static const char wait2[] = "[database]\nmigrate_lock_wait_s = 2\n";
+	char cmd[512], out[2048], conf[] = "/tmp/ld-test-migrate.XXXXXX";
+	int applied = -1, fd;
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	ld_err_clear(&err);
@@ -1314,6 +1338,27 @@ test_large_objects_and_migration_lock(void)
 	    "2>&1", ld_test_builddir());
 	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is held by ti_risk1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "; waited 1.000 s"));
+	/*
+	 * [database] migrate_lock_wait_s is the wait without --lock-wait,
+	 * and --lock-wait still has the last word.
+	 */
+	fd = mkstemp(conf);
+	CU_ASSERT_FATAL(fd >= 0);
+	CU_ASSERT_FATAL(write(fd, wait2, strlen(wait2)) ==
+	    (ssize_t)strlen(wait2));
+	close(fd);
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' -c '%s' db migrate 2>&1",
+	    ld_test_builddir(), conf);
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is held by ti_risk1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "; waited 2.000 s"));
+	snprintf(cmd, sizeof cmd, "'%s/loandesk' -c '%s' db migrate "
+	    "--lock-wait 1 2>&1", ld_test_builddir(), conf);
+	CU_ASSERT_EQUAL(run(cmd, out, sizeof out), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "is held by ti_risk1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "; waited 1.000 s"));
+	unlink(conf);
 	/* Let go, it goes through (and has nothing to do). */
 	CU_ASSERT_EQUAL(ld_db_cmd(&r1, "SELECT pg_advisory_unlock(7243001)",
 	    &err), LD_OK);

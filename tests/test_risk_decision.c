@@ -1316,7 +1316,8 @@ test_policy_worst_band(void)
 static void
 test_policy_config(void)
 {
-	struct ld_config cfg;
+	struct risk_config cfg;
+	const struct ld_config_part part = { &risk_config_section, &cfg };
 	struct risk_policy pol;
 	struct risk_policy_input in;
 	struct risk_policy_result res;
@@ -1324,26 +1325,26 @@ test_policy_config(void)
 	cJSON *j;
 	char *s;
 
-	ld_config_defaults(&cfg);
+	risk_config_defaults(&cfg);
 	risk_policy_from_config(&pol, &cfg);
-	CU_ASSERT_EQUAL(pol.approve_max_pd_bps, cfg.risk.approve_max_pd_bps);
-	CU_ASSERT_EQUAL(pol.reject_min_pd_bps, cfg.risk.reject_min_pd_bps);
-	CU_ASSERT_EQUAL(pol.review_amount_fen, cfg.risk.review_amount_fen);
+	CU_ASSERT_EQUAL(pol.approve_max_pd_bps, cfg.approve_max_pd_bps);
+	CU_ASSERT_EQUAL(pol.reject_min_pd_bps, cfg.reject_min_pd_bps);
+	CU_ASSERT_EQUAL(pol.review_amount_fen, cfg.review_amount_fen);
 	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_PROBABILITY);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
 	/* thresholds = points, from a configuration file's value */
-	cfg.risk.thresholds = ld_strdup("points");
+	cfg.thresholds = ld_strdup("points");
 	risk_policy_from_config(&pol, &cfg);
 	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
-	CU_ASSERT_EQUAL(pol.approve_min_points, cfg.risk.approve_min_points);
-	CU_ASSERT_EQUAL(pol.reject_max_points, cfg.risk.reject_max_points);
+	CU_ASSERT_EQUAL(pol.approve_min_points, cfg.approve_min_points);
+	CU_ASSERT_EQUAL(pol.reject_max_points, cfg.reject_max_points);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
-	free(cfg.risk.thresholds);
-	cfg.risk.thresholds = ld_strdup("odds");
+	free(cfg.thresholds);
+	cfg.thresholds = ld_strdup("odds");
 	risk_policy_from_config(&pol, &cfg);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "thresholds"));
-	ld_config_free(&cfg);
+	risk_config_free(&cfg);
 	/* From a file: the word is checked where it is written. */
 	{
 		char path[] = "/tmp/ld-policy-XXXXXX";
@@ -1355,30 +1356,33 @@ test_policy_config(void)
 		fputs("[risk]\nthresholds = points\napprove_min_points = 600\n"
 		    "reject_max_points = 540\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_OK);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_OK);
 		risk_policy_from_config(&pol, &cfg);
 		CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
 		CU_ASSERT_EQUAL(pol.approve_min_points, 600);
 		CU_ASSERT_EQUAL(pol.reject_max_points, 540);
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		f = fopen(path, "w");
 		fputs("[risk]\nthresholds = odds\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] thresholds"));
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		f = fopen(path, "w");
 		fputs("[risk]\napprove_min_points = 500\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] "
 		    "reject_max_points (527) must be below"));
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		unlink(path);
 	}
-	ld_config_defaults(&cfg);
+	risk_config_defaults(&cfg);
 	risk_policy_from_config(&pol, &cfg);
-	ld_config_free(&cfg);
+	risk_config_free(&cfg);
 
 	pol.approve_max_pd_bps = 2000;
 	pol.reject_min_pd_bps = 2000;

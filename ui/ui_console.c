@@ -952,8 +952,8 @@ dispatch(struct ui *ui, int key)
 }
 
 enum ld_status
-ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
-    struct ld_err *err)
+ui_console_run(const char *conninfo, const char *read_conninfo,
+    const struct ui_options *opt, struct ld_err *err)
 {
 	struct ui *ui;
 	SCREEN *term;
@@ -963,7 +963,6 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
 
 	setlocale(LC_ALL, "");
 	ui = ld_calloc(1, sizeof *ui);
-	ui->cfg = cfg;
 	ui->readonly = opt->readonly;
 	ui->op.readonly = opt->readonly;
 	if ((tl = getenv("LOANDESK_TIMING_LOG")) != NULL && *tl != '\0') {
@@ -975,8 +974,8 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
 			return rc;
 		}
 	}
-	ui->sess = core_session_new(cfg->database.conninfo,
-	    cfg->database.read_conninfo, "loandesk-console");
+	ui->sess = core_session_new(conninfo, read_conninfo,
+	    "loandesk-console");
 	/* Connect before the screen changes so errors read normally. */
 	if (try_connect(ui, err) != 0) {
 		core_session_free(ui->sess);

@@ -13,16 +13,20 @@
  * Those same rows dispatch a key, draw the key-hint bar and build the ?
  * help, filtered by what the operator's role may do, so what is offered
  * and what works cannot drift.
+ *
+ * Internal to ui: programs open the console through ui.h.
  */
 #ifndef LD_UI_INT_H
 #define LD_UI_INT_H
+#ifndef LD_UI_INTERNAL
+#error "ui_int.h is internal to ui: use ui.h"
+#endif
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include "core_operator.h"
 #include "core_session.h"
-#include "ld_config.h"
 #include "ui_text.h"
 
 struct ui;
@@ -195,7 +199,6 @@ enum ui_style {
 #define UI_KEYQ 256
 
 struct ui {
-	const struct ld_config *cfg;
 	struct core_session *sess;
 	int connected;
 	double reconnect_at;     /* monotonic ms of the next attempt */

@@ -9,10 +9,25 @@
 #define LD_CLI_H
 
 #include "ld_config.h"
+#include "ld_db_config.h"
+#include "ld_pii_config.h"
+#include "risk_config.h"
+
+/* What loandesk reads of loandesk.conf (cli_config.c). */
+struct loandesk_config {
+	char *path;	/* the file read; NULL: defaults */
+	struct ld_db_config database;
+	struct risk_config risk;
+	struct ld_pii_config security;
+};
+
+enum ld_status loandesk_config_load(struct loandesk_config *cfg,
+    const char *cli_path, struct ld_err *err);
+void loandesk_config_free(struct loandesk_config *cfg);
 
 struct cli_ctx {
 	const char *config_path; /* -c, or NULL */
-	struct ld_config cfg;
+	struct loandesk_config cfg;
 	int config_loaded;
 	/* --readonly and --mouse before any command: the console's. */
 	int console_readonly, console_mouse;

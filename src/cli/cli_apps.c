@@ -15,12 +15,12 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_apps.h"
-#include "core/core_case.h"
-#include "core/core_schedule.h"
-#include "core/core_session.h"
+#include "core_apps.h"
+#include "core_case.h"
+#include "core_schedule.h"
+#include "core_session.h"
 #include "ld_money.h"
-#include "ui/ui_text.h"
+#include "ui_text.h"
 
 /* A session as the console's: a list reads the replica when one is set. */
 static struct core_session *

@@ -66,9 +66,11 @@ cli_db_migrate(struct cli_ctx *ctx, int argc, char **argv)
 		cli_error("%s", err.msg);
 		return 1;
 	}
-	set.lock_wait_ms = wait_ms;
 	if (connect_db(ctx, &db) != 0)
 		goto out;
+	/* --lock-wait, else [database] migrate_lock_wait_s. */
+	set.lock_wait_ms = wait_ms > 0 ? wait_ms :
+	    ctx->cfg.database.migrate_lock_wait_s * 1000;
 	if (ld_migrations_apply(&db, &set, stdout, &applied, &err) != LD_OK) {
 		cli_error("%s", err.msg);
 		ld_db_close(&db);

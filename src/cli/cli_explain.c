@@ -13,8 +13,9 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_explain.h"
-#include "core/core_score.h"
+#include "core_explain.h"
+#include "core_score.h"
+#include "ld_db.h"
 
 static const char *
 outcome_name(enum core_explain_outcome o)
@@ -113,9 +114,9 @@ cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_config(ctx) != 0)
 		return 1;
 	ld_err_clear(&err);
-	if ((reasons = core_score_reasons_path(&ctx->cfg, path, sizeof path,
-	    &err)) == NULL || risk_reason_table_load(reasons, &table,
-	    &err) != LD_OK) {
+	if ((reasons = core_score_reasons_path(&ctx->cfg.risk, path,
+	    sizeof path, &err)) == NULL ||
+	    risk_reason_table_load(reasons, &table, &err) != LD_OK) {
 		cli_error("apps explain: %s", err.msg);
 		return 1;
 	}

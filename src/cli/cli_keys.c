@@ -1,7 +1,8 @@
 /*
  * loandesk keys rotate, loandesk pii reveal: the two commands that open
  * sealed personal data, with the keys [security] names and, while a
- * rotation runs, the previous sealing key given by --previous-key.
+ * rotation runs, the previous sealing keys given by --previous-key or, by
+ * default, [security] previous_pii_key_files.
  */
 #include "config.h"
 
@@ -15,8 +16,11 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
-#include "core/core_pii.h"
+#include "core_pii.h"
+#include "ld_alloc.h"
+#include "ld_db.h"
 #include "ld_pii.h"
+#include "ld_pii_config.h"
 
 static int
 keys_connect(struct cli_ctx *ctx, struct ld_db *db, const char *appname)
@@ -32,29 +36,45 @@ keys_connect(struct cli_ctx *ctx, struct ld_db *db, const char *appname)
 	return 0;
 }
 
+_Static_assert(LD_PII_PREVIOUS_MAX == CORE_KEYRING_MAX - 1,
+    "[security] previous_pii_key_files fills the ring beside the key");
+
 /*
- * The ring: the configured sealing key, then each previous key.  Returns
- * 0, or -1 having said why.
+ * The ring: the configured sealing key, then each previous key: those
+ * given by --previous-key, else those [security] previous_pii_key_files
+ * names.  Returns 0, or -1 having said why.
  */
 static int
-load_ring(struct cli_ctx *ctx, const char *cmd, char *const *previous,
+load_ring(struct cli_ctx *ctx, const char *cmd, char **previous,
     int nprevious, struct core_keyring *ring, struct ld_pii_key *seal)
 {
 	struct ld_pii_key k;
 	struct ld_err err;
+	char *list = NULL;
 	int i;
 
 	core_keyring_init(ring);
+	if (nprevious == 0 &&
+	    ctx->cfg.security.previous_pii_key_files != NULL) {
+		/* The loader has checked the list and its files. */
+		list = ld_strdup(ctx->cfg.security.previous_pii_key_files);
+		nprevious = ld_pii_config_split(list, previous,
+		    CORE_KEYRING_MAX - 1);
+		if (nprevious < 0)
+			nprevious = 0;
+	}
 	if (ctx->cfg.security.pii_key_file == NULL) {
 		cli_error("%s: the configuration (%s) has no [security] "
 		    "pii_key_file", cmd, ctx->cfg.path != NULL ?
 		    ctx->cfg.path : "none");
+		free(list);
 		return -1;
 	}
 	ld_err_clear(&err);
 	if (ld_pii_key_load(seal, ctx->cfg.security.pii_key_file, &err) !=
 	    LD_OK || core_keyring_add(ring, seal, &err) != LD_OK) {
 		cli_error("%s: %s", cmd, err.msg);
+		free(list);
 		return -1;
 	}
 	for (i = 0; i < nprevious; i++) {
@@ -63,10 +83,12 @@ load_ring(struct cli_ctx *ctx, const char *cmd, char *const *previous,
 			ld_pii_key_wipe(&k);
 			core_keyring_wipe(ring);
 			cli_error("%s: %s", cmd, err.msg);
+			free(list);
 			return -1;
 		}
 		ld_pii_key_wipe(&k);
 	}
+	free(list);
 	return 0;
 }
 

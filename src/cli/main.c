@@ -52,7 +52,7 @@ static const struct cli_command commands[] = {
 	{ "pii", "reveal", cli_pii_reveal, "APP FIELD --reason TEXT "
 	    "[--previous-key F]", "show one personal field (name, id_no, "
 	    "phone), audited and rate-limited" },
-	{ "keys", "rotate", cli_keys_rotate, "--previous-key F [--batch N]",
+	{ "keys", "rotate", cli_keys_rotate, "[--previous-key F] [--batch N]",
 	    "re-seal every personal field under [security]'s keys, online "
 	    "and resumable" },
 };
@@ -78,7 +78,8 @@ cli_config(struct cli_ctx *ctx)
 	if (ctx->config_loaded)
 		return 0;
 	ld_err_clear(&err);
-	if (ld_config_load(&ctx->cfg, ctx->config_path, &err) != LD_OK) {
+	if (loandesk_config_load(&ctx->cfg, ctx->config_path, &err) !=
+	    LD_OK) {
 		cli_error("%s", err.msg);
 		return -1;
 	}
@@ -201,6 +202,6 @@ main(int argc, char **argv)
 	return 2;
 out:
 	if (ctx.config_loaded)
-		ld_config_free(&ctx.cfg);
+		loandesk_config_free(&ctx.cfg);
 	return rc;
 }

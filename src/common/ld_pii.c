@@ -120,7 +120,8 @@ ld_pii_key_generate(const char *path, struct ld_err *err)
 		return ld_err_set(err, LD_ECRYPTO, "no randomness for %s", path);
 	ld_hex_encode(raw, sizeof raw, hex);
 	OPENSSL_cleanse(raw, sizeof raw);
-	strcat(hex, "\n");
+	hex[2 * LD_PII_KEY_LEN] = '\n';
+	hex[2 * LD_PII_KEY_LEN + 1] = '\0';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return ld_err_set(err, LD_EIO, "%s: %s", path, strerror(errno));

@@ -14,6 +14,7 @@
 #include "core_explain.h"
 #include "core_query.h"
 #include "ld_alloc.h"
+#include "ld_db.h"
 #include "risk_explain.h"
 
 int

@@ -21,9 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ld_db.h"
 #include "ld_err.h"
-#include "risk/risk_reasons.h"
+#include "risk_reasons.h"
+
+struct ld_db;
 
 enum core_lang {
 	CORE_LANG_ZH,

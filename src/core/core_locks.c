@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core_locks.h"
+#include "ld_db.h"
 
 enum ld_status
 core_lock_timeout_explain(struct ld_db *db, const char *what,

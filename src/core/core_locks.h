@@ -8,7 +8,9 @@
 #ifndef LD_CORE_LOCKS_H
 #define LD_CORE_LOCKS_H
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 /*
  * When the last statement on db failed with a lock timeout, rewrites err

@@ -11,6 +11,7 @@
 #include "core_pii.h"
 #include "core_query.h"
 #include "ld_buf.h"
+#include "ld_db.h"
 
 /* Sealed values this long and more are refused (seed's bound is 128). */
 #define PII_PLAIN_MAX 512

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ld_db.h"
+#include "ld_err.h"
 #include "ld_pii.h"
+
+struct ld_db;
 
 #define CORE_KEYRING_MAX 4
 

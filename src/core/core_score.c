@@ -100,17 +100,17 @@ etc_path(const char *configured, const char *base, char *buf, size_t len,
 }
 
 const char *
-core_score_rules_path(const struct ld_config *cfg, char *buf, size_t len,
+core_score_rules_path(const struct risk_config *cfg, char *buf, size_t len,
     struct ld_err *err)
 {
-	return etc_path(cfg->risk.rules_file, "rules.conf", buf, len, err);
+	return etc_path(cfg->rules_file, "rules.conf", buf, len, err);
 }
 
 const char *
-core_score_reasons_path(const struct ld_config *cfg, char *buf, size_t len,
+core_score_reasons_path(const struct risk_config *cfg, char *buf, size_t len,
     struct ld_err *err)
 {
-	return etc_path(cfg->risk.reason_codes_file, "reason_codes.tsv", buf,
+	return etc_path(cfg->reason_codes_file, "reason_codes.tsv", buf,
 	    len, err);
 }
 
@@ -124,7 +124,7 @@ loaded_model_clear(struct loaded_model *lm)
 }
 
 enum ld_status
-core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
+core_scorer_new(const struct risk_config *cfg, struct core_scorer **out,
     struct ld_err *err)
 {
 	struct core_scorer *s = ld_calloc(1, sizeof *s);
@@ -138,9 +138,9 @@ core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
 	if ((st = risk_policy_check(&s->policy, err)) != LD_OK)
 		goto fail;
 	risk_scale_default(&s->scale);
-	s->scale.base_points = cfg->risk.base_points;
-	s->scale.base_odds = cfg->risk.base_odds;
-	s->scale.pdo = cfg->risk.pdo;
+	s->scale.base_points = cfg->base_points;
+	s->scale.base_odds = cfg->base_odds;
+	s->scale.pdo = cfg->pdo;
 	st = LD_EINVAL;
 	if ((p = core_score_rules_path(cfg, path, sizeof path, err)) == NULL ||
 	    (st = risk_rules_load(p, &s->rules, err)) != LD_OK)

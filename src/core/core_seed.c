@@ -1162,13 +1162,13 @@ load_batch(struct ld_db *db, struct core_seed_gen *g,
 	if ((st = ld_db_exec(db, move_applicants_sql, 0, NULL, &res,
 	    err)) != LD_OK)
 		goto out;
-	stats->applicants += atol(PQcmdTuples(res));
+	stats->applicants += strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	res = NULL;
 	if ((st = ld_db_exec(db, move_applications_sql, 0, NULL, &res,
 	    err)) != LD_OK)
 		goto out;
-	if (atol(PQcmdTuples(res)) != n) {
+	if (strtol(PQcmdTuples(res), NULL, 10) != n) {
 		st = ld_err_set(err, LD_EINTERNAL,
 		    "seed: %s of %ld applications linked to an applicant",
 		    PQcmdTuples(res), n);

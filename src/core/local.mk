@@ -1,6 +1,7 @@
 noinst_LIBRARIES += libldcore.a
-libldcore_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CJSON_CFLAGS) \
-	$(CRYPTO_CFLAGS) -I$(top_srcdir)/src/risk
+libldcore_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_CORE) $(LD_INC_RISK) \
+	$(LD_INC_WXPAY) $(LD_INC_DB) $(LD_INC_PAYOUT) $(PQ_CFLAGS) \
+	$(CJSON_CFLAGS) $(CRYPTO_CFLAGS)
 libldcore_a_SOURCES = %reldir%/core.h %reldir%/core_decide.c \
 	%reldir%/core_locks.c %reldir%/core_locks.h \
 	%reldir%/core_pii.c %reldir%/core_pii.h

@@ -100,7 +100,7 @@ score_worker_main(void *arg)
 
 	memset(&db, 0, sizeof db);
 	ld_err_clear(&err);
-	if (core_scorer_new(w->shared->cfg, &scorer, &err) != LD_OK) {
+	if (core_scorer_new(&w->shared->cfg->risk, &scorer, &err) != LD_OK) {
 		w->failed = 1;
 		snprintf(w->error, sizeof w->error, "%s", err.msg);
 		return NULL;

@@ -342,6 +342,12 @@ enum ld_status payout_split(int64_t amount, int64_t max_fen, int64_t min_fen,
 #define PAYOUT_GENERATION_MAX 999
 
 /*
+ * LD_EINVAL unless prefix is 1 to PAYOUT_PREFIX_MAX ASCII letters, naming
+ * it as out_bill_prefix.
+ */
+enum ld_status payout_prefix_check(const char *prefix, struct ld_err *err);
+
+/*
  * out_bill_no = prefix || payout_id || "S" || seq || "G" || generation, in
  * decimal without leading zeros; prefix is 1 to 4 ASCII letters.  Since the
  * prefix is letters and each number is followed by a letter, the text

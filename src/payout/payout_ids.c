@@ -14,8 +14,8 @@
 
 #include "payout.h"
 
-static enum ld_status
-check_prefix(const char *prefix, struct ld_err *err)
+enum ld_status
+payout_prefix_check(const char *prefix, struct ld_err *err)
 {
 	size_t i, n = prefix != NULL ? strlen(prefix) : 0;
 
@@ -60,7 +60,7 @@ payout_out_bill_no(const char *prefix, int64_t payout_id, int seq,
 	int n;
 
 	out[0] = '\0';
-	if ((st = check_prefix(prefix, err)) != LD_OK)
+	if ((st = payout_prefix_check(prefix, err)) != LD_OK)
 		return st;
 	if (payout_id < 1)
 		return ld_err_set(err, LD_EINVAL,
@@ -96,7 +96,7 @@ payout_out_batch_no(const char *prefix, int64_t payout_id, int generation,
 	int n;
 
 	out[0] = '\0';
-	if ((st = check_prefix(prefix, err)) != LD_OK)
+	if ((st = payout_prefix_check(prefix, err)) != LD_OK)
 		return st;
 	if (payout_id < 1)
 		return ld_err_set(err, LD_EINVAL,

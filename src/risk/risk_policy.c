@@ -53,24 +53,23 @@ risk_basis_code(enum risk_basis b)
 }
 
 void
-risk_policy_from_config(struct risk_policy *pol, const struct ld_config *cfg)
+risk_policy_from_config(struct risk_policy *pol, const struct risk_config *cfg)
 {
-	pol->approve_max_pd_bps = cfg->risk.approve_max_pd_bps;
-	pol->reject_min_pd_bps = cfg->risk.reject_min_pd_bps;
-	pol->review_amount_fen = cfg->risk.review_amount_fen;
-	pol->approve_min_points = cfg->risk.approve_min_points;
-	pol->reject_max_points = cfg->risk.reject_max_points;
+	pol->approve_max_pd_bps = cfg->approve_max_pd_bps;
+	pol->reject_min_pd_bps = cfg->reject_min_pd_bps;
+	pol->review_amount_fen = cfg->review_amount_fen;
+	pol->approve_min_points = cfg->approve_min_points;
+	pol->reject_max_points = cfg->reject_max_points;
 	pol->on = RISK_THRESHOLD_PROBABILITY;
 	pol->bad_on = 0;
-	pol->scale.base_points = cfg->risk.base_points;
-	pol->scale.base_odds = cfg->risk.base_odds;
-	pol->scale.pdo = cfg->risk.pdo;
-	/* Not a configuration key yet: the worst band is never approved. */
-	pol->approve_worst_band = 0;
-	if (cfg->risk.thresholds == NULL || cfg->risk.thresholds[0] == '\0' ||
-	    strcmp(cfg->risk.thresholds, "probability") == 0)
+	pol->scale.base_points = cfg->base_points;
+	pol->scale.base_odds = cfg->base_odds;
+	pol->scale.pdo = cfg->pdo;
+	pol->approve_worst_band = cfg->approve_worst_band;
+	if (cfg->thresholds == NULL || cfg->thresholds[0] == '\0' ||
+	    strcmp(cfg->thresholds, "probability") == 0)
 		pol->on = RISK_THRESHOLD_PROBABILITY;
-	else if (strcmp(cfg->risk.thresholds, "points") == 0)
+	else if (strcmp(cfg->thresholds, "points") == 0)
 		pol->on = RISK_THRESHOLD_POINTS;
 	else
 		pol->bad_on = 1;

@@ -42,8 +42,8 @@
 
 #include <cJSON.h>
 
-#include "ld_config.h"
 #include "ld_err.h"
+#include "risk_config.h"
 #include "risk_model.h"
 #include "risk_rules.h"
 
@@ -77,9 +77,9 @@ struct risk_policy {
 	int approve_worst_band;    /* may approve in the worst band */
 };
 
-/* Copies the [risk] thresholds of cfg. */
+/* Copies the thresholds of [risk]. */
 void risk_policy_from_config(struct risk_policy *pol,
-    const struct ld_config *cfg);
+    const struct risk_config *cfg);
 
 /*
  * LD_EINVAL unless 0 <= approve_max_pd_bps < reject_min_pd_bps <= 10000,

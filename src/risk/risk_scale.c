@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "risk/risk_model.h"
+#include "risk_model.h"
 
 /* Points are clamped here; a probability of 1e-15 is about 1480 points. */
 #define RISK_SCALE_MAX_POINTS	9999

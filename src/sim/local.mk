@@ -21,7 +21,7 @@ wxpay_sim_SOURCES = \
 	%reldir%/sim_admin.c \
 	%reldir%/sim_api.c \
 	%reldir%/sim_http.c
-wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) \
+wxpay_sim_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_WXPAY) $(MHD_CFLAGS) $(GNUTLS_CFLAGS) \
 	$(CJSON_CFLAGS) $(EXPAT_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) \
 	$(INIH_CFLAGS)
 wxpay_sim_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) \

@@ -13,7 +13,7 @@
 
 #include "ld_alloc.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_check.h"
+#include "wxpay_check.h"
 
 static void
 admin_error(struct sim_answer *a, unsigned status, const char *message)

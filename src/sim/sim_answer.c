@@ -13,7 +13,7 @@
 
 #include "ld_alloc.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 /* APIv3 codes answered as HTTP errors, with their documented status. */
 static const struct {

@@ -10,7 +10,7 @@
 
 #include "ld_alloc.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 #define TB_PATH		"/v3/fund-app/mch-transfer/transfer-bills"
 #define BATCH_PATH	"/v3/transfer/batches"

@@ -15,7 +15,7 @@
 #include "ld_alloc.h"
 #include "ld_utf8.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 static void
 sign_error(struct sim_answer *a, const char *method, const char *url,

@@ -18,7 +18,7 @@
 
 #include "ld_alloc.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 enum {
 	B_APPID, B_OUT_NO, B_SCENE, B_OPENID, B_NAME, B_AMOUNT, B_REMARK,

@@ -18,8 +18,8 @@
 
 #include "ld_alloc.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_check.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_check.h"
+#include "wxpay_crypto.h"
 
 void
 sim_fp_begin(struct sim_fp *f)

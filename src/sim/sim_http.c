@@ -28,7 +28,7 @@
 #include "ld_alloc.h"
 #include "ld_log.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 /* One listening socket: plain HTTP, or TLS with client certificates. */
 struct sim_listener {

@@ -18,7 +18,7 @@
 #include "ld_alloc.h"
 #include "ld_log.h"
 #include "sim.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 static size_t
 discard(char *p, size_t size, size_t n, void *arg)

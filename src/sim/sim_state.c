@@ -20,7 +20,7 @@
 #include "ld_buf.h"
 #include "ld_config.h"
 #include "sim.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 static enum ld_status
 mkdir_p(const char *path, struct ld_err *err)

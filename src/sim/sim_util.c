@@ -14,7 +14,7 @@
 
 #include "sim.h"
 #include "ld_alloc.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_crypto.h"
 
 /* China has kept UTC+8 all year since 1991: Beijing time is UTC + 8 h. */
 #define BEIJING_OFFSET	(8 * 3600)

@@ -17,8 +17,8 @@
 #include "ld_alloc.h"
 #include "ld_utf8.h"
 #include "sim_api.h"
-#include "wxpay/wxpay_check.h"
-#include "wxpay/wxpay_crypto.h"
+#include "wxpay_check.h"
+#include "wxpay_crypto.h"
 
 #define V2_TRANSFER	"/mmpaymkttransfers/promotion/transfers"
 #define V2_QUERY	"/mmpaymkttransfers/gettransferinfo"

@@ -33,6 +33,10 @@
  * for a loopback host, which is how tests and the demo reach wxpay-sim
  * (http://127.0.0.1:PORT).  TLS verification cannot be turned off; ca_file
  * replaces the system store (a simulator with its own CA).
+ *
+ * Public, with wxpay_codes.h, wxpay_config.h, wxpay_crypto.h and
+ * wxpay_verify.h;
+ * wxpay_int.h and wxpay_http.h are internal to src/wxpay.
  */
 #ifndef LD_WXPAY_H
 #define LD_WXPAY_H
@@ -41,9 +45,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ld_config.h"
 #include "ld_err.h"
 #include "wxpay_codes.h"
+#include "wxpay_config.h"
 #include "wxpay_crypto.h"
 #include "wxpay_verify.h"
 
@@ -77,7 +81,7 @@ void		wx_answer_free(struct wx_answer *a);
  * reads the APIv3/APIv2 keys, prepares the HTTP handle.  Only what the mode
  * needs is required.  On failure *out is NULL and err names the key/file.
  */
-enum ld_status	wx_client_new(const struct ld_config *cfg,
+enum ld_status	wx_client_new(const struct wx_config *cfg,
 		    struct wx_client **out, struct ld_err *err);
 void		wx_client_free(struct wx_client *c);
 

@@ -236,40 +236,40 @@ dup_or_null(const char *s)
 }
 
 enum ld_status
-wx_client_new(const struct ld_config *cfg, struct wx_client **out,
+wx_client_new(const struct wx_config *cfg, struct wx_client **out,
     struct ld_err *err)
 {
 	struct wx_client *c;
 	struct wx_http_opts ho;
 	enum ld_status st = LD_OK;
-	int v3 = cfg->wxpay.mode != LD_WXPAY_V2;
+	int v3 = cfg->mode != LD_WXPAY_V2;
 
 	*out = NULL;
-	if (cfg->wxpay.mchid == NULL || cfg->wxpay.appid == NULL ||
-	    cfg->wxpay.base_url == NULL)
+	if (cfg->mchid == NULL || cfg->appid == NULL ||
+	    cfg->base_url == NULL)
 		return ld_err_set(err, LD_EINVAL, "[wxpay] needs mchid, appid "
 		    "and base_url");
 	c = ld_calloc(1, sizeof *c);
-	c->mode = cfg->wxpay.mode;
+	c->mode = cfg->mode;
 	c->now = default_now;
 	c->v2_sign = WX_V2_MD5;
 	wx_verifier_init(&c->verifier);
-	c->mchid = ld_strdup(cfg->wxpay.mchid);
-	c->appid = ld_strdup(cfg->wxpay.appid);
-	c->merchant_serial = dup_or_null(cfg->wxpay.merchant_serial);
-	c->notify_url = dup_or_null(cfg->wxpay.notify_url);
-	c->scene_id = dup_or_null(cfg->wxpay.transfer_scene_id);
-	c->perception = dup_or_null(cfg->wxpay.user_recv_perception);
-	c->report_infos = dup_or_null(cfg->wxpay.transfer_scene_report_infos);
+	c->mchid = ld_strdup(cfg->mchid);
+	c->appid = ld_strdup(cfg->appid);
+	c->merchant_serial = dup_or_null(cfg->merchant_serial);
+	c->notify_url = dup_or_null(cfg->notify_url);
+	c->scene_id = dup_or_null(cfg->transfer_scene_id);
+	c->perception = dup_or_null(cfg->user_recv_perception);
+	c->report_infos = dup_or_null(cfg->transfer_scene_report_infos);
 	if (c->notify_url != NULL &&
 	    (st = wx_http_check_notify_url(c->notify_url, err)) != LD_OK) {
 		ld_err_prefix(err, "[wxpay] ");
 		goto fail;
 	}
 
-	if (cfg->wxpay.private_key_file != NULL) {
+	if (cfg->private_key_file != NULL) {
 		if ((st = wx_load_secret_private_key(
-		    cfg->wxpay.private_key_file,
+		    cfg->private_key_file,
 		    &c->merchant_key, err)) != LD_OK)
 			goto fail;
 	} else if (v3) {
@@ -282,33 +282,33 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    "merchant_serial");
 		goto fail;
 	}
-	if (cfg->wxpay.platform_public_key_file != NULL) {
-		if (cfg->wxpay.platform_key_id == NULL ||
-		    strncmp(cfg->wxpay.platform_key_id, "PUB_KEY_ID_",
+	if (cfg->platform_public_key_file != NULL) {
+		if (cfg->platform_key_id == NULL ||
+		    strncmp(cfg->platform_key_id, "PUB_KEY_ID_",
 		    11) != 0) {
 			st = ld_err_set(err, LD_EINVAL, "[wxpay] "
 			    "platform_key_id must be PUB_KEY_ID_...");
 			goto fail;
 		}
 		if ((st = wx_verifier_add_file(&c->verifier,
-		    cfg->wxpay.platform_key_id,
-		    cfg->wxpay.platform_public_key_file, err)) != LD_OK)
+		    cfg->platform_key_id,
+		    cfg->platform_public_key_file, err)) != LD_OK)
 			goto fail;
 	}
-	if (cfg->wxpay.platform_cert_file != NULL) {
+	if (cfg->platform_cert_file != NULL) {
 		if ((st = wx_verifier_add_file(&c->verifier,
-		    cfg->wxpay.platform_cert_serial,
-		    cfg->wxpay.platform_cert_file, err)) != LD_OK)
+		    cfg->platform_cert_serial,
+		    cfg->platform_cert_file, err)) != LD_OK)
 			goto fail;
 		/* An expired certificate verifies nothing: alone, say so at
 		 * start rather than as every answer failing verification;
 		 * beside a public key, which verifies, it is left unused. */
-		if (cfg->wxpay.platform_public_key_file == NULL &&
+		if (cfg->platform_public_key_file == NULL &&
 		    (st = wx_verifier_check_validity(&c->verifier,
 		    c->verifier.keys[c->verifier.n - 1].serial, time(NULL),
 		    err)) != LD_OK) {
 			ld_err_prefix(err, "[wxpay] platform_cert_file %s: ",
-			    cfg->wxpay.platform_cert_file);
+			    cfg->platform_cert_file);
 			goto fail;
 		}
 	}
@@ -318,8 +318,8 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		goto fail;
 	}
 	wx_client_enc_key_refresh(c);
-	if (cfg->wxpay.apiv3_key_file != NULL) {
-		if ((st = wx_read_apiv3_key(cfg->wxpay.apiv3_key_file,
+	if (cfg->apiv3_key_file != NULL) {
+		if ((st = wx_read_apiv3_key(cfg->apiv3_key_file,
 		    c->apiv3_key, err)) != LD_OK)
 			goto fail;
 		c->has_apiv3 = 1;
@@ -328,8 +328,8 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    "apiv3_key_file");
 		goto fail;
 	}
-	if (cfg->wxpay.apiv2_key_file != NULL) {
-		if ((st = wx_read_secret_line(cfg->wxpay.apiv2_key_file,
+	if (cfg->apiv2_key_file != NULL) {
+		if ((st = wx_read_secret_line(cfg->apiv2_key_file,
 		    c->apiv2_key, sizeof c->apiv2_key, err)) != LD_OK)
 			goto fail;
 		c->has_apiv2 = 1;
@@ -339,15 +339,15 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		goto fail;
 	}
 	memset(&ho, 0, sizeof ho);
-	ho.base_url = cfg->wxpay.base_url;
-	ho.ca_file = cfg->wxpay.ca_file;
-	ho.client_p12 = cfg->wxpay.client_cert_p12;
-	ho.p12_password = cfg->wxpay.mchid; /* apiclient_cert.p12's */
-	ho.connect_timeout_ms = cfg->wxpay.connect_timeout_ms;
-	ho.timeout_ms = cfg->wxpay.timeout_ms;
+	ho.base_url = cfg->base_url;
+	ho.ca_file = cfg->ca_file;
+	ho.client_p12 = cfg->client_cert_p12;
+	ho.p12_password = cfg->mchid; /* apiclient_cert.p12's */
+	ho.connect_timeout_ms = cfg->connect_timeout_ms;
+	ho.timeout_ms = cfg->timeout_ms;
 	if ((st = wx_http_init(&c->http, &ho, err)) != LD_OK)
 		goto fail;
-	if (!v3 && c->http.tls && cfg->wxpay.client_cert_p12 == NULL) {
+	if (!v3 && c->http.tls && cfg->client_cert_p12 == NULL) {
 		st = ld_err_set(err, LD_EINVAL, "[wxpay] mode v2 over https "
 		    "needs client_cert_p12 (mutual TLS)");
 		goto fail;

@@ -2,6 +2,8 @@
  * What each WeChat Pay answer means for a payout: one table over every
  * documented code of the APIs we call (bill states, error codes, fail
  * reasons, APIv2 err_code and status), each row naming its source.
+ *
+ * Public: what a payout does next is decided from it.
  */
 #ifndef LD_WXPAY_CODES_H
 #define LD_WXPAY_CODES_H

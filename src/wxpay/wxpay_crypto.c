@@ -241,7 +241,7 @@ wx_cert_serial_pem(const char *pem, size_t len, char out[128],
 		return ld_err_set(err, LD_ECRYPTO, "certificate: unusable "
 		    "serial");
 	}
-	strcpy(out, hex);
+	memcpy(out, hex, strlen(hex) + 1);
 	OPENSSL_free(hex);
 	return LD_OK;
 }

@@ -7,6 +7,9 @@
  * Pure functions over OpenSSL and expat: no network, no database.  Strings
  * returned through char ** are allocated with ld_malloc and freed by the
  * caller with free().
+ *
+ * Public: wxpay.h includes it, `loandesk wxpay sign|verify|decrypt|v2sign`
+ * and wxpay-sim (which signs as WeChat Pay does) call it directly.
  */
 #ifndef LD_WXPAY_CRYPTO_H
 #define LD_WXPAY_CRYPTO_H

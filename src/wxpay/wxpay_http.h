@@ -9,9 +9,14 @@
  * no switch that turns certificate checks off.
  *
  * Not thread-safe: one struct wx_http per worker thread.
+ *
+ * Internal to src/wxpay: callers reach WeChat Pay through wxpay.h.
  */
 #ifndef LD_WXPAY_HTTP_H
 #define LD_WXPAY_HTTP_H
+#ifndef LD_WXPAY_INTERNAL
+#error "wxpay_http.h is internal to src/wxpay: use wxpay.h"
+#endif
 
 #include <stddef.h>
 

@@ -1,9 +1,12 @@
 /*
- * Inside the WeChat Pay client: the client struct and the helpers its
- * files share.  Not for use outside src/wxpay.
+ * Internal to src/wxpay: the client struct and the helpers its files
+ * share.
  */
 #ifndef LD_WXPAY_INT_H
 #define LD_WXPAY_INT_H
+#ifndef LD_WXPAY_INTERNAL
+#error "wxpay_int.h is internal to src/wxpay: use wxpay.h"
+#endif
 
 #include <cJSON.h>
 

@@ -61,7 +61,7 @@ wx_verifier_add(struct wx_verifier *v, const char *serial, EVP_PKEY *key,
 		    "keys", WX_VERIFIER_MAX_KEYS);
 	if (EVP_PKEY_up_ref(key) != 1)
 		return ld_err_set(err, LD_ECRYPTO, "EVP_PKEY_up_ref");
-	strcpy(v->keys[v->n].serial, serial);
+	memcpy(v->keys[v->n].serial, serial, strlen(serial) + 1);
 	v->keys[v->n].key = key;
 	v->n++;
 	return LD_OK;

@@ -6,6 +6,9 @@
  * (PUB_KEY_ID_...).  Both kinds may be trusted at once during a switchover
  * (docs/wxpay-api.md, "APIv3 answer and callback verification").  A
  * signature probe (WECHATPAY/SIGNTEST/...) is just an invalid signature.
+ *
+ * Public: wxpay.h includes it, and `loandesk wxpay verify` checks a
+ * signature with it directly.
  */
 #ifndef LD_WXPAY_VERIFY_H
 #define LD_WXPAY_VERIFY_H
