@@ -15,7 +15,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
-#include "risk/risk_model.h"
+#include "risk_model.h"
 
 #define NSINGLE	2000
 

@@ -20,11 +20,10 @@
 #include <curl/curl.h>
 
 #include "ld_alloc.h"
-#include "ld_config.h"
 #include "wxpay.h"
 
 struct load_ctx {
-	const struct ld_config *cfg;
+	const struct wx_config *cfg;
 	double seconds;
 	int id;
 	long ok, failed;
@@ -49,13 +48,13 @@ set_str(char **slot, const char *v)
 
 /* The simulator's trust lines into the [wxpay] configuration. */
 static int
-load_trust(const char *path, struct ld_config *cfg)
+load_trust(const char *path, struct wx_config *cfg)
 {
 	static const struct {
 		const char *key;
 		size_t off;
 	} keys[] = {
-#define K(k, f) { k, offsetof(struct ld_config, wxpay.f) }
+#define K(k, f) { k, offsetof(struct wx_config, f) }
 		K("platform_public_key_file", platform_public_key_file),
 		K("platform_key_id", platform_key_id),
 		K("apiv3_key_file", apiv3_key_file),
@@ -86,7 +85,7 @@ load_trust(const char *path, struct ld_config *cfg)
 				    keys[i].off), eq + 1);
 	}
 	fclose(f);
-	return cfg->wxpay.base_url != NULL ? 0 : -1;
+	return cfg->base_url != NULL ? 0 : -1;
 }
 
 static void *
@@ -146,33 +145,36 @@ main(int argc, char **argv)
 {
 	struct load_ctx ctx[16];
 	pthread_t th[16];
-	struct ld_config cfg;
+	struct wx_config cfg;
 	long ok = 0, failed = 0;
 	double t0, t1, secs;
-	int n, i;
+	char *end1, *end2;
+	long n;
+	int i;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: bench_wxpay_load SIM_OUT SECONDS "
 		    "THREADS\n");
 		return 2;
 	}
-	secs = atof(argv[2]);
-	n = atoi(argv[3]);
-	if (n < 1 || n > 16 || secs <= 0) {
+	secs = strtod(argv[2], &end1);
+	n = strtol(argv[3], &end2, 10);
+	if (*end1 != '\0' || *end2 != '\0' || n < 1 || n > 16 ||
+	    !(secs > 0)) {
 		fprintf(stderr, "bench_wxpay_load: 1-16 threads, "
 		    "seconds > 0\n");
 		return 2;
 	}
-	ld_config_defaults(&cfg);
-	cfg.wxpay.present = 1;
-	cfg.wxpay.mode = LD_WXPAY_V3;
+	wx_config_defaults(&cfg);
+	cfg.present = 1;
+	cfg.mode = LD_WXPAY_V3;
 	if (load_trust(argv[1], &cfg) != 0) {
 		fprintf(stderr, "bench_wxpay_load: %s: no base_url\n", argv[1]);
-		ld_config_free(&cfg);
+		wx_config_free(&cfg);
 		return 1;
 	}
-	set_str(&cfg.wxpay.transfer_scene_id, "1005");
-	set_str(&cfg.wxpay.transfer_scene_report_infos,
+	set_str(&cfg.transfer_scene_id, "1005");
+	set_str(&cfg.transfer_scene_report_infos,
 	    "\xe5\xb2\x97\xe4\xbd\x8d\xe7\xb1\xbb\xe5\x9e\x8b:\xe5\xa4\x96"
 	    "\xe5\x8c\x85;\xe6\x8a\xa5\xe9\x85\xac\xe8\xaf\xb4\xe6\x98\x8e:"
 	    "\xe5\x80\x9f\xe6\xac\xbe\xe5\x8f\x91\xe6\x94\xbe");
@@ -195,7 +197,7 @@ main(int argc, char **argv)
 	t1 = now_s();
 	printf("requests=%ld failed=%ld seconds=%.2f rps=%.1f\n", ok, failed,
 	    t1 - t0, (double)ok / (t1 - t0));
-	ld_config_free(&cfg);
+	wx_config_free(&cfg);
 	curl_global_cleanup();
 	return failed > 0 ? 1 : 0;
 }

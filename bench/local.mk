@@ -14,3 +14,4 @@ bench: all $(check_PROGRAMS)
 	done
 .PHONY: bench
 include %reldir%/worker.mk
+include %reldir%/audit_head.mk

@@ -3,6 +3,7 @@
 LD_BENCH_LIST += %reldir%/bench_risk.sh
 check_PROGRAMS += bench/bench_risk_model bench/bench_risk_capi
 bench_bench_risk_model_SOURCES = bench/bench_risk_model.c
+bench_bench_risk_model_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_RISK)
 bench_bench_risk_model_LDADD = $(LDRISK_LIBS) $(LDCOMMON_LIBS)
 bench_bench_risk_capi_SOURCES = bench/bench_risk_capi.c
 bench_bench_risk_capi_LDADD = $(LDCOMMON_LIBS) -ldl

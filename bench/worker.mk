@@ -5,5 +5,5 @@ LD_BENCH_LIST += %reldir%/bench_worker.sh
 EXTRA_DIST += %reldir%/worker_pgbench.sql
 check_PROGRAMS += bench/worker_latency
 bench_worker_latency_SOURCES = bench/worker_latency.c
-bench_worker_latency_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS)
-bench_worker_latency_LDADD = $(PQ_LIBS)
+bench_worker_latency_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_DB) $(PQ_CFLAGS)
+bench_worker_latency_LDADD = $(LDDB_LIBS) $(LDCOMMON_LIBS)

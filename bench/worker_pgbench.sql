@@ -33,9 +33,7 @@ upd AS (
 	RETURNING a.id, ins.id AS score_id, d.decision, d.audit,
 		d.review_reason, d.review_note)
 SELECT count(*) FROM (
-	SELECT audit_record('application.scored', 'application', u.id::text,
-		u.audit::jsonb || jsonb_build_object('score_id', u.score_id)),
-		pg_notify('applications', u.id::text),
-		CASE WHEN u.decision = 'manual_review' THEN
-		review_open_application(u.id, u.review_reason, u.review_note) END
+	SELECT api.application_scored(u.id, u.score_id, u.audit::jsonb,
+		u.review_reason, u.review_note),
+		pg_notify('applications', u.id::text)
 	FROM (SELECT * FROM upd ORDER BY id) u) z;

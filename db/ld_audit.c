@@ -49,6 +49,11 @@ ld_audit_verifier_init(struct ld_audit_verifier *v)
 	memset(v, 0, sizeof *v);
 	v->res.ok = 1;
 	v->head_id = -1;
+	/*
+	 * From the lowest id the table could hold, not from the chain's
+	 * first: a row slipped in below it is read, and refused.
+	 */
+	v->after = INT64_MIN;
 }
 
 void
@@ -61,7 +66,7 @@ ld_audit_verifier_resume(struct ld_audit_verifier *v)
 void
 ld_audit_verifier_param(const struct ld_audit_verifier *v, char *buf)
 {
-	snprintf(buf, 24, "%" PRId64, v->last_id);
+	snprintf(buf, 24, "%" PRId64, v->after);
 }
 
 static int
@@ -106,6 +111,11 @@ ld_audit_verifier_feed(struct ld_audit_verifier *v, const PGresult *r)
 		rows++;
 		id = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 		v->res.rows++;
+		v->after = id;
+		if (id < 1)
+			return broken(v, id, "row %" PRId64 " is outside the "
+			    "chain, whose ids start at 1: it was put in past "
+			    "the chain's trigger", id);
 		if (id != v->last_id + 1)
 			return broken(v, id, "row %" PRId64 " follows row %"
 			    PRId64 ": rows are missing", id, v->last_id);

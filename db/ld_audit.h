@@ -23,7 +23,9 @@ struct ld_audit_verify_result {
 };
 
 /*
- * Walks audit_log in id order.  Returns LD_OK when the walk completed
+ * Walks every row of audit_log in id order, which is the chain's order;
+ * a row with an id below 1 is outside the chain and breaks it.  Returns
+ * LD_OK when the walk completed
  * (whether or not the chain holds: see res->ok); an error only when the
  * database could not be read.
  */
@@ -58,6 +60,7 @@ enum ld_status ld_audit_check_anchor(struct ld_db *db, int64_t id,
  *	v.res holds the outcome.
  */
 struct ld_audit_verifier {
+	int64_t after;               /* the last row read: the next batch's */
 	int64_t last_id;             /* rows up to here are intact */
 	unsigned char last_hash[32]; /* the hash of row last_id */
 	int64_t head_id;             /* audit_head.last_id: rows to check */
@@ -82,7 +85,10 @@ void ld_audit_verifier_init(struct ld_audit_verifier *v);
 /* Continues a finished, intact walk with the rows appended since. */
 void ld_audit_verifier_resume(struct ld_audit_verifier *v);
 
-/* The batch query's parameter: the last row checked (buf: 24 bytes). */
+/*
+ * The batch query's parameter: the last row read (buf: 24 bytes), at
+ * first below any id, so every row the table holds is read in id order.
+ */
 void ld_audit_verifier_param(const struct ld_audit_verifier *v,
     char *buf);
 

@@ -66,6 +66,7 @@ ld_migrations_scan(const char *dir, struct ld_migration_set *set,
 
 	set->items = NULL;
 	set->count = 0;
+	set->lock_wait_ms = 0;
 	d = opendir(dir);
 	if (d == NULL)
 		return ld_err_set(err, LD_ENOTFOUND,
@@ -170,6 +171,50 @@ ld_migrations_check(struct ld_db *db, struct ld_migration_set *set,
  */
 #define MIGRATE_LOCK_SQL(fn) "SELECT " fn "(7243001)"
 
+/*
+ * Who holds that lock: any login may take an advisory lock, and one that
+ * never lets go would otherwise keep `db migrate` waiting forever.
+ */
+static const char lock_holder_sql[] =
+    "SELECT coalesce(string_agg(format('%s (pid %s, application \"%s\", "
+    "%s since %s)', a.usename, a.pid, a.application_name, a.state, "
+    "to_char(a.state_change, 'YYYY-MM-DD HH24:MI:SS TZ')), ', '), "
+    "'a session that has since let go') FROM pg_locks l JOIN "
+    "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+    "AND l.granted AND l.classid = 0 AND l.objid = 7243001 AND "
+    "l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE "
+    "datname = current_database())";
+
+/*
+ * Takes the migration lock, waiting at most wait_ms; past that, the error
+ * names who holds it.
+ */
+static enum ld_status
+take_lock(struct ld_db *db, int wait_ms, struct ld_err *err)
+{
+	char sql[64];
+	PGresult *res;
+	enum ld_status st;
+
+	snprintf(sql, sizeof sql, "SET lock_timeout = %d", wait_ms);
+	if ((st = ld_db_cmd(db, sql, err)) != LD_OK)
+		return st;
+	st = ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_lock"), err);
+	res = PQexec(db->conn, "RESET lock_timeout");
+	PQclear(res);
+	if (st == LD_OK || strcmp(db->sqlstate, "55P03") != 0)
+		return st;
+	if (ld_db_exec(db, lock_holder_sql, 0, NULL, &res, err) != LD_OK)
+		return ld_err_prefix(err, "the migration lock (advisory lock "
+		    "7243001) is held by another session; naming it: ");
+	st = ld_err_set(err, LD_ETIMEOUT, "the migration lock (advisory "
+	    "lock 7243001) is held by %s; waited %d.%03d s (end that session, "
+	    "or pass --lock-wait SECONDS)", PQgetvalue(res, 0, 0),
+	    wait_ms / 1000, wait_ms % 1000);
+	PQclear(res);
+	return st;
+}
+
 static enum ld_status
 apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
     int *applied, struct ld_err *err)
@@ -188,7 +233,6 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 		struct ld_migration *m = &set->items[i];
 		struct ld_buf sql;
 		const char *params[2];
-		PGresult *res;
 
 		if (m->applied)
 			continue;
@@ -204,35 +248,25 @@ apply_locked(struct ld_db *db, struct ld_migration_set *set, FILE *progress,
 		 */
 		st = ld_db_begin(db, err);
 		if (st == LD_OK) {
-			ExecStatusType es;
+			struct ld_err e;
+			long pos = 0, ln = 1, k;
 
-			res = PQexec(db->conn, sql.data);
-			es = PQresultStatus(res);
-			if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK &&
-			    es != PGRES_EMPTY_QUERY) {
-				const char *line = PQresultErrorField(res,
-				    PG_DIAG_STATEMENT_POSITION);
-				const char *msg = PQresultErrorField(res,
-				    PG_DIAG_MESSAGE_PRIMARY);
-				long pos = line ? atol(line) : 0, ln = 1, k;
+			ld_err_clear(&e);
+			if (ld_db_exec_script(db, sql.data, &pos, &e) !=
+			    LD_OK) {
+				char where[32] = "";
 
 				for (k = 0; k + 1 < pos && k < (long)sql.len;
 				    k++)
 					if (sql.data[k] == '\n')
 						ln++;
-				const char *state = PQresultErrorField(res,
-				    PG_DIAG_SQLSTATE);
-				char where[32] = "";
-
 				/* Errors without a position name the file. */
 				if (pos > 0)
-					snprintf(where, sizeof where, ":%ld", ln);
-				st = ld_err_set(err, LD_EDB, "%s%s: %s [%s]",
-				    m->path, where,
-				    msg ? msg : PQerrorMessage(db->conn),
-				    state ? state : "?");
+					snprintf(where, sizeof where,
+					    ":%ld", ln);
+				st = ld_err_set(err, LD_EDB, "%s%s: %s",
+				    m->path, where, e.msg);
 			}
-			PQclear(res);
 		}
 		ld_buf_free(&sql);
 		if (st == LD_OK) {
@@ -259,7 +293,7 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
     FILE *progress, int *applied, struct ld_err *err)
 {
 	enum ld_status st;
-	PGresult *res;
+	struct ld_err ignored;
 
 	*applied = 0;
 	/*
@@ -267,12 +301,12 @@ ld_migrations_apply(struct ld_db *db, struct ld_migration_set *set,
 	 * waits here, then finds the first one's work recorded and has
 	 * nothing to do (even CREATE TABLE IF NOT EXISTS races without it).
 	 */
-	st = ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_lock"), err);
+	st = take_lock(db, set->lock_wait_ms > 0 ? set->lock_wait_ms :
+	    LD_MIGRATE_LOCK_WAIT_MS, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "taking the migration lock: ");
 	st = apply_locked(db, set, progress, applied, err);
 	ld_db_rollback(db);
-	res = PQexec(db->conn, MIGRATE_LOCK_SQL("pg_advisory_unlock"));
-	PQclear(res);
+	(void)ld_db_cmd(db, MIGRATE_LOCK_SQL("pg_advisory_unlock"), &ignored);
 	return st;
 }

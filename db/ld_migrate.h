@@ -22,7 +22,12 @@ struct ld_migration {
 struct ld_migration_set {
 	struct ld_migration *items;
 	size_t count;
+	/* How long apply waits for the migration lock; 0: the default. */
+	int lock_wait_ms;
 };
+
+/* The default wait for the migration lock. */
+#define LD_MIGRATE_LOCK_WAIT_MS 30000
 
 /* Lists dir's NNNN_*.sql files in order and hashes them. */
 enum ld_status ld_migrations_scan(const char *dir, struct ld_migration_set *set,
@@ -42,7 +47,8 @@ enum ld_status ld_migrations_check(struct ld_db *db,
  * that migration only.  *applied counts what was applied.  The whole run
  * holds an advisory lock taken before schema_migrations is read, so
  * concurrent migrators of one database run one after the other and the
- * later ones find nothing to do.
+ * later ones find nothing to do.  It waits for that lock at most
+ * set->lock_wait_ms, then fails (LD_ETIMEOUT) naming who holds it.
  */
 enum ld_status ld_migrations_apply(struct ld_db *db,
     struct ld_migration_set *set, FILE *progress, int *applied,

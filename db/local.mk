@@ -1,7 +1,9 @@
 noinst_LIBRARIES += libldb.a
-libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
+libldb_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_DB) $(PQ_CFLAGS) $(CRYPTO_CFLAGS)
 libldb_a_SOURCES = \
 	%reldir%/ld_db.c %reldir%/ld_db.h \
+	%reldir%/ld_db_config.c %reldir%/ld_db_config.h \
+	%reldir%/ld_sql.c %reldir%/ld_sql.h \
 	%reldir%/ld_migrate.c %reldir%/ld_migrate.h \
 	%reldir%/ld_audit.c %reldir%/ld_audit.h
 LDDB_LIBS = libldb.a $(PQ_LIBS)
@@ -18,7 +20,19 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0008_hardening.sql \
 	%reldir%/migrations/0009_definer_role.sql \
 	%reldir%/migrations/0010_review_ownership.sql \
-	%reldir%/migrations/0011_decide_claimed.sql
+	%reldir%/migrations/0011_decide_claimed.sql \
+	%reldir%/migrations/0012_loan_terms.sql \
+	%reldir%/migrations/0013_audit_integrity.sql \
+	%reldir%/migrations/0014_override_levels.sql \
+	%reldir%/migrations/0015_review_assignees.sql \
+	%reldir%/migrations/0016_pii_reveal.sql \
+	%reldir%/migrations/0017_daemon_records.sql \
+	%reldir%/migrations/0018_large_objects.sql \
+	%reldir%/migrations/0019_reason_disclosure.sql \
+	%reldir%/migrations/0020_payout_schema.sql \
+	%reldir%/migrations/0021_payout_approval.sql \
+	%reldir%/migrations/0022_payout_engine.sql \
+	%reldir%/migrations/0023_payout_reconcile.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

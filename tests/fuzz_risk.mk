@@ -23,7 +23,8 @@ FUZZ_RISK_MAX_LEN = 16384
 FUZZ_RISK_OUT = fuzz-risk
 FUZZ_RISK_NAMES = risk_xgb risk_card risk_rules risk_reasons risk_payload \
 	risk_csv
-FUZZ_RISK_CPPFLAGS = -I$(top_builddir) $(AM_CPPFLAGS) $(CJSON_CFLAGS) \
+FUZZ_RISK_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) -DLD_RISK_INTERNAL \
+	$(CJSON_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(INIH_CFLAGS) \
 	-DLD_SYSCONFDIR='"$(sysconfdir)"' -DLD_PKGDATADIR='"$(pkgdatadir)"' \
 	-DLD_SRCDIR='"$(abs_top_srcdir)"' \
@@ -43,7 +44,8 @@ FUZZ_RISK_SRC = \
 	$(top_srcdir)/src/risk/risk_reasons.c \
 	$(top_srcdir)/src/common/ld_err.c $(top_srcdir)/src/common/ld_alloc.c \
 	$(top_srcdir)/src/common/ld_buf.c $(top_srcdir)/src/common/ld_pii.c \
-	$(top_srcdir)/src/common/ld_config.c
+	$(top_srcdir)/src/common/ld_config.c \
+	$(top_srcdir)/src/common/ld_utf8.c
 FUZZ_RISK_HDR = $(top_srcdir)/tests/fuzz/risk_fuzz.h \
 	$(top_srcdir)/tests/fuzz/risk_fuzz_model.h \
 	$(top_srcdir)/src/risk/risk_model.h \

@@ -7,6 +7,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0
 
+# configure refuses to build elsewhere from a source directory that is
+# configured itself (./configure && make check, in place).  The builds
+# below then start from a copy of the source as it is distributed.
+if [ -f "$srcdir/config.status" ]; then
+	make -s -C "${top_builddir:?}" distdir distdir="$tmp/src" \
+	    >"$tmp/distdir.log" 2>&1 ||
+		{ echo "FAIL: make distdir"; cat "$tmp/distdir.log"; exit 1; }
+	srcdir=$tmp/src
+	echo "the source directory is configured: configure runs from a" \
+	    "distributed copy of it"
+fi
+
 # pkg-config is pointed at a copy of the system's .pc files without
 # libcjson.pc, which is what a machine without libcjson-dev looks like.
 mkdir "$tmp/pc" "$tmp/build"

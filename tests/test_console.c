@@ -1,6 +1,6 @@
 /*
  * The console's pure parts: display-width fitting, repayment schedules and
- * the IRR rate against the worked examples in the risk-model notes
+ * the IRR rate against the worked examples of docs/risk-maths.md
  * (10,000 yuan at 18% over 12 months: instalment 916.80, first interest
  * 150.00, last payment 916.81; a 0.8% monthly flat fee is 17.27% IRR),
  * the list and audit command parsers, score-JSON handling, and the
@@ -78,7 +78,7 @@ test_schedule_annuity(void)
 	int k;
 
 	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
-	    CORE_REPAY_ANNUITY, 0, &s, &err), LD_OK);
+	    CORE_REPAY_ANNUITY, 0, 0, &s, &err), LD_OK);
 	CU_ASSERT_EQUAL(s.rows[0].payment, 91680);
 	CU_ASSERT_EQUAL(s.rows[0].interest, 15000);
 	CU_ASSERT_EQUAL(s.rows[0].principal, 76680);
@@ -93,6 +93,80 @@ test_schedule_annuity(void)
 	CU_ASSERT(fabs(apr - 0.18) < 0.0001);
 }
 
+/*
+ * The annuity instalment is exact.  The known answers are Python's
+ * fractions.Fraction of P b G / (120000 (G - H)), rounded half up.  The
+ * fifth is 290,339,289,242.50000014 fen: a long double powl() put it at
+ * ...242, below the half.
+ */
+static void
+test_schedule_exact_instalment(void)
+{
+	static const struct {
+		int64_t p;
+		int bps, n;
+		int64_t a;
+	} k[] = {
+		{ INT64_C(10000000000000), 3600, 60, INT64_C(361329587380) },
+		{ INT64_C(10000000000000), 1, 60, INT64_C(166709031249) },
+		{ 1, 3600, 1, 1 },
+		{ 1000000, 1800, 12, 91680 },
+		{ INT64_C(8551624615778), 3220, 59, INT64_C(290339289243) },
+		{ 123456789, 2399, 37, 4753272 },
+		/* At rate 0, P / n half up: 1.5 is 2. */
+		{ 3, 0, 2, 2 },
+	};
+	struct core_schedule s;
+	struct ld_err err;
+	int64_t a;
+	size_t i;
+
+	for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+		CU_ASSERT_EQUAL(core_schedule_instalment(k[i].p, k[i].bps,
+		    k[i].n, &a, &err), LD_OK);
+		CU_ASSERT_EQUAL(a, k[i].a);
+	}
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(INT64_C(8551624615778),
+	    3220, 59, CORE_REPAY_ANNUITY, 0, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(s.rows[0].payment, INT64_C(290339289243));
+	CU_ASSERT_EQUAL(s.rows[58].balance, 0);
+}
+
+/* The upfront fee is withheld from the payout; the APR sees it. */
+static void
+test_schedule_upfront_fee(void)
+{
+	struct core_schedule s;
+	struct ld_err err;
+	double apr, apr0;
+
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
+	    CORE_REPAY_ANNUITY, 0, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr0, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
+	    CORE_REPAY_ANNUITY, 30000, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(s.received, 970000);
+	CU_ASSERT_EQUAL(s.upfront_fee, 30000);
+	/* Interest runs on the whole principal: the same instalments. */
+	CU_ASSERT_EQUAL(s.rows[0].payment, 91680);
+	CU_ASSERT_EQUAL(s.total_fees, 0);
+	CU_ASSERT_EQUAL(s.total_paid - s.received,
+	    s.total_interest + s.total_fees + s.upfront_fee);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
+	/* 3% withheld on a year's loan costs about 5.5 points of APR. */
+	CU_ASSERT(apr > apr0 + 0.05 && apr < apr0 + 0.06);
+	/* 100 lent, 2 withheld, 102 back in a month: exactly 2% a month. */
+	CU_ASSERT_EQUAL_FATAL(core_schedule_build(10200, 0, 1,
+	    CORE_REPAY_BULLET, 200, 0, &s, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
+	CU_ASSERT(fabs(apr - 0.24) < 1e-12);
+	CU_ASSERT_EQUAL(core_schedule_build(10200, 0, 1, CORE_REPAY_BULLET,
+	    10200, 0, &s, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "upfront fee 10200"));
+	CU_ASSERT_EQUAL(core_schedule_build(10200, 0, 1, CORE_REPAY_BULLET,
+	    -1, 0, &s, &err), LD_EINVAL);
+}
+
 static void
 test_schedule_equal_principal(void)
 {
@@ -102,7 +176,7 @@ test_schedule_equal_principal(void)
 
 	/* Total interest = r P (n + 1) / 2 = 0.015 * 10000 * 13 / 2 = 975. */
 	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 1800, 12,
-	    CORE_REPAY_EQUAL_PRINCIPAL, 0, &s, &err), LD_OK);
+	    CORE_REPAY_EQUAL_PRINCIPAL, 0, 0, &s, &err), LD_OK);
 	CU_ASSERT_EQUAL(s.total_interest, 97500);
 	CU_ASSERT_EQUAL(s.rows[0].payment, 83333 + 15000);
 	CU_ASSERT_EQUAL(s.rows[11].principal, 1000000 - 11 * 83333);
@@ -122,7 +196,7 @@ test_schedule_flat_fee_irr(void)
 	 * "9.6% a year" is 17.27% by IRR.
 	 */
 	CU_ASSERT_EQUAL_FATAL(core_schedule_build(1000000, 0, 12,
-	    CORE_REPAY_EQUAL_PRINCIPAL, 8000, &s, &err), LD_OK);
+	    CORE_REPAY_EQUAL_PRINCIPAL, 0, 8000, &s, &err), LD_OK);
 	CU_ASSERT_EQUAL(s.total_fees, 96000);
 	CU_ASSERT_EQUAL(core_schedule_apr(&s, &apr, &err), LD_OK);
 	CU_ASSERT(fabs(apr * 100 - 17.27) < 0.005);
@@ -137,16 +211,16 @@ test_schedule_bullet_and_limits(void)
 	double i;
 
 	CU_ASSERT_EQUAL_FATAL(core_schedule_build(250050, 3000, 3,
-	    CORE_REPAY_BULLET, 0, &s, &err), LD_OK);
+	    CORE_REPAY_BULLET, 0, 0, &s, &err), LD_OK);
 	/* 250,050 fen * 2.5% = 6251.25 -> 6251 each month, half up. */
 	CU_ASSERT_EQUAL(s.rows[0].interest, 6251);
 	CU_ASSERT_EQUAL(s.rows[0].principal, 0);
 	CU_ASSERT_EQUAL(s.rows[2].principal, 250050);
-	CU_ASSERT_EQUAL(core_schedule_build(100, 1800, 0, CORE_REPAY_ANNUITY,
-	    0, &s, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_schedule_build(100, 1800, 0,
+	    CORE_REPAY_ANNUITY, 0, 0, &s, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "term 0"));
-	CU_ASSERT_EQUAL(core_schedule_build(0, 1800, 12, CORE_REPAY_ANNUITY,
-	    0, &s, &err), LD_EINVAL);
+	CU_ASSERT_EQUAL(core_schedule_build(0, 1800, 12,
+	    CORE_REPAY_ANNUITY, 0, 0, &s, &err), LD_EINVAL);
 	/* 100 now for 50 + 60: i solves 100 = 50/(1+i) + 60/(1+i)^2. */
 	CU_ASSERT_EQUAL(core_irr(cf, 3, &i, &err), LD_OK);
 	{
@@ -448,9 +522,9 @@ static void
 test_reason_offered(void)
 {
 	static const struct core_reason_code agree = { "MODEL_AGREE", 3u,
-		"同意模型建议", "Agree with the model recommendation" };
+		"同意模型建议", "Agree with the model recommendation", 1 };
 	static const struct core_reason_code income = { "VERIFIED_INCOME",
-		1u, "收入已核实", "Income verified" };
+		1u, "收入已核实", "Income verified", 1 };
 
 	CU_ASSERT(core_reason_code_offered(&agree, CORE_APPROVE,
 	    CORE_APP_AUTO_APPROVED));
@@ -483,22 +557,12 @@ test_reason_offered(void)
 }
 
 static void
-test_overrides(void)
+test_decision_outcome(void)
 {
-	/* The database's rule (test_console_db checks it against it). */
-	CU_ASSERT(core_decision_overrides(CORE_APPROVE,
-	    CORE_APP_AUTO_REJECTED));
-	CU_ASSERT(core_decision_overrides(CORE_REJECT,
-	    CORE_APP_AUTO_APPROVED));
-	CU_ASSERT(!core_decision_overrides(CORE_APPROVE,
-	    CORE_APP_AUTO_APPROVED));
-	CU_ASSERT(!core_decision_overrides(CORE_REJECT,
-	    CORE_APP_MANUAL_REVIEW));
-	CU_ASSERT(!core_decision_overrides(CORE_REVIEW,
-	    CORE_APP_AUTO_APPROVED));
-	CU_ASSERT(!core_decision_overrides(CORE_REVIEW,
-	    CORE_APP_AUTO_REJECTED));
-	CU_ASSERT(!core_decision_overrides(CORE_APPROVE, CORE_APP_NONE));
+	/*
+	 * Whether a decision overrides the model is the database's answer
+	 * (api.decision_preview; tests/test_db_integrity.c).
+	 */
 	CU_ASSERT_EQUAL(core_decision_outcome(CORE_REVIEW),
 	    CORE_APP_MANUAL_REVIEW);
 }
@@ -937,6 +1001,8 @@ main(void)
 	};
 	static const struct ld_test_case money[] = {
 		LD_TEST(test_schedule_annuity),
+		LD_TEST(test_schedule_exact_instalment),
+		LD_TEST(test_schedule_upfront_fee),
 		LD_TEST(test_schedule_equal_principal),
 		LD_TEST(test_schedule_flat_fee_irr),
 		LD_TEST(test_schedule_bullet_and_limits),
@@ -947,7 +1013,7 @@ main(void)
 		LD_TEST(test_audit_command),
 		LD_TEST(test_reviews_command),
 		LD_TEST(test_score_json),
-		LD_TEST(test_overrides),
+		LD_TEST(test_decision_outcome),
 		LD_TEST(test_deciding_rules),
 		LD_TEST(test_reason_offered),
 		LD_TEST(test_detail_text),

@@ -1,6 +1,6 @@
 /*
  * The console's read models and use cases against a real database: the
- * client's override rule against the one api.application_decide enforces,
+ * decision preview's note against what api.application_decide enforces,
  * the state tables of core_states.h against the schema and the api
  * functions,
  * the list's size estimate, the incremental chain verification and its
@@ -22,7 +22,9 @@
 #include "core/core_case.h"
 #include "core/core_query.h"
 #include "core/core_reviews.h"
+#include "core/core_session.h"
 #include "ld_audit.h"
+#include "ld_db.h"
 #include "ld_migrate.h"
 #include "ld_paths.h"
 #include "ld_test.h"
@@ -30,6 +32,23 @@
 
 static struct ld_testdb tdb;
 static struct ld_db su; /* the cluster's superuser */
+static struct core_session *sus; /* the same, as the console reads */
+
+/* A session as the console opens one, as role user ("": PGUSER). */
+static struct core_session *
+session_as(const char *conninfo)
+{
+	struct core_session *s = core_session_new(conninfo, "", "test");
+	struct ld_err err;
+
+	ld_err_clear(&err);
+	if (core_session_connect(s, &err) != LD_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		core_session_free(s);
+		return NULL;
+	}
+	return s;
+}
 
 static void
 su_exec(const char *sql)
@@ -80,6 +99,8 @@ suite_init(void)
 		return -1;
 	}
 	ld_migrations_free(&set);
+	if ((sus = session_as("")) == NULL)
+		return -1;
 	if (ld_db_cmd(&su, "CREATE ROLE tc_risk LOGIN IN ROLE loandesk_risk",
 	    &err) != LD_OK || ld_db_cmd(&su, "INSERT INTO applicants (name_enc, name_bidx, name_masked, "
 	    "id_no_enc, id_no_bidx, id_no_masked, phone_enc, phone_bidx, "
@@ -95,6 +116,7 @@ suite_init(void)
 static int
 suite_clean(void)
 {
+	core_session_free(sus);
 	ld_db_close(&su);
 	ld_testdb_stop(&tdb);
 	return 0;
@@ -116,9 +138,9 @@ scored_application(const char *rec)
 
 /*
  * For every decision and recommendation: the database refuses the
- * decision without a note exactly when core_decision_overrides says the
- * console must ask for one.  What the database wants is found by trying
- * (the note-less call, rolled back).
+ * decision without a note exactly when its preview (core_decision_preview)
+ * told the console to ask for one.  What the database wants is found by
+ * trying (the note-less call, rolled back).
  */
 static void
 test_override_rule_matches_database(void)
@@ -146,11 +168,14 @@ test_override_rule_matches_database(void)
 			const char *params[4] = { idt,
 				core_decision_name((enum core_decision)d),
 				"OTHER", NULL };
+			struct core_decision_preview pv;
 			enum ld_status st;
 			int db_wants_note, client_wants_note;
 
 			snprintf(idt, sizeof idt, "%" PRId64, id);
 			ld_err_clear(&err);
+			CU_ASSERT_EQUAL_FATAL(core_decision_preview(&op, id,
+			    (enum core_decision)d, &pv, &err), LD_OK);
 			CU_ASSERT_EQUAL_FATAL(ld_db_begin(&op, &err), LD_OK);
 			st = ld_db_exec(&op, "SELECT api.application_decide("
 			    "$1, $2, $3, $4)", 4, params, NULL, &err);
@@ -159,8 +184,7 @@ test_override_rule_matches_database(void)
 			    strstr(err.msg, "a note is required") != NULL;
 			/* Anything else it refused would void the check. */
 			CU_ASSERT(st == LD_OK || db_wants_note);
-			client_wants_note = core_decision_overrides(
-			    (enum core_decision)d, (enum core_app_status)r);
+			client_wants_note = pv.note_required;
 			if (db_wants_note != client_wants_note)
 				fprintf(stderr, "%s on %s: database %s a note, "
 				    "console %s\n", params[1], rec,
@@ -583,7 +607,7 @@ test_estimate_before_analyze(void)
 	    "g");
 	CU_ASSERT_EQUAL(su_int("SELECT reltuples::bigint FROM pg_class WHERE "
 	    "oid = 'applications'::regclass"), -1);
-	CU_ASSERT_EQUAL_FATAL(core_apps_estimate(&su, &n, &err), LD_OK);
+	CU_ASSERT_EQUAL_FATAL(core_apps_estimate(sus, &n, &err), LD_OK);
 	/*
 	 * The planner's guess from the heap's size and the columns' widths:
 	 * rough (a few times off for this wide table) but of the right
@@ -591,14 +615,14 @@ test_estimate_before_analyze(void)
 	 */
 	CU_ASSERT(n >= 1000 && n <= 25000);
 	su_exec("ANALYZE applications");
-	CU_ASSERT_EQUAL(core_apps_estimate(&su, &n, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_estimate(sus, &n, &err), LD_OK);
 	CU_ASSERT_EQUAL(n, su_int("SELECT count(*) FROM applications"));
 	/*
 	 * Every row updated, as scoring does: twice the pages, the same
 	 * rows.  The count stands (EXPLAIN, scaling by pages, would double).
 	 */
 	su_exec("UPDATE applications SET version = version + 1");
-	CU_ASSERT_EQUAL(core_apps_estimate(&su, &n, &err), LD_OK);
+	CU_ASSERT_EQUAL(core_apps_estimate(sus, &n, &err), LD_OK);
 	CU_ASSERT_EQUAL(n, su_int("SELECT count(*) FROM applications"));
 	su_exec("ALTER TABLE applications RESET (autovacuum_enabled)");
 }
@@ -624,14 +648,14 @@ audit_rows(int n)
 }
 
 static void
-walk(struct ld_audit_verifier *v, int *steps)
+walk(struct core_audit_verify *v, int *steps)
 {
 	struct ld_err err;
 
 	*steps = 0;
 	while (!v->done) {
 		ld_err_clear(&err);
-		CU_ASSERT_EQUAL_FATAL(core_audit_verify_step(&su, v, &err),
+		CU_ASSERT_EQUAL_FATAL(core_audit_verify_step(sus, v, &err),
 		    LD_OK);
 		(*steps)++;
 	}
@@ -640,7 +664,7 @@ walk(struct ld_audit_verifier *v, int *steps)
 static void
 test_verify_incremental(void)
 {
-	struct ld_audit_verifier v, stopped;
+	struct core_audit_verify v, stopped;
 	struct ld_audit_verify_result whole;
 	struct ld_err err;
 	int64_t rows;
@@ -648,7 +672,8 @@ test_verify_incremental(void)
 
 	audit_rows(LD_AUDIT_BATCH + 10);
 	rows = su_int("SELECT count(*) FROM audit_log");
-	ld_audit_verifier_init(&v);
+	memset(&v, 0, sizeof v);
+	core_audit_verify_start(&v, 1);
 	walk(&v, &steps);
 	CU_ASSERT(v.res.ok);
 	CU_ASSERT_EQUAL(v.res.rows, rows);
@@ -658,7 +683,7 @@ test_verify_incremental(void)
 
 	/* Resuming checks only what was appended, in one short batch. */
 	audit_rows(7);
-	ld_audit_verifier_resume(&v);
+	core_audit_verify_start(&v, 0);
 	walk(&v, &steps);
 	CU_ASSERT(v.res.ok);
 	CU_ASSERT_EQUAL(steps, 1);
@@ -667,23 +692,21 @@ test_verify_incremental(void)
 
 	/* A cancelled step leaves the checkpoint where it was. */
 	audit_rows(3);
-	ld_audit_verifier_resume(&v);
+	core_audit_verify_start(&v, 0);
 	stopped = v;
-	core_query_set_interrupt(always_cancel, NULL, 1);
 	su_exec("BEGIN");
 	su_exec("LOCK TABLE audit_head IN ACCESS EXCLUSIVE MODE");
 	{
-		struct ld_db other;
+		struct core_session *other = session_as("");
 
-		CU_ASSERT_EQUAL_FATAL(ld_db_connect(&other, "", "test", &err),
-		    LD_OK);
-		CU_ASSERT_EQUAL(core_audit_verify_step(&other, &v, &err),
+		CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+		core_session_set_interrupt(other, always_cancel, NULL, 1);
+		CU_ASSERT_EQUAL(core_audit_verify_step(other, &v, &err),
 		    LD_ETIMEOUT);
 		CU_ASSERT_STRING_EQUAL(err.msg, "cancelled");
-		ld_db_close(&other);
+		core_session_free(other);
 	}
 	su_exec("COMMIT");
-	core_query_set_interrupt(NULL, NULL, 0);
 	CU_ASSERT_EQUAL(v.last_id, stopped.last_id);
 	CU_ASSERT_EQUAL(v.res.rows, stopped.res.rows);
 	walk(&v, &steps);
@@ -702,16 +725,17 @@ test_verify_incremental(void)
 	su_exec("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only");
 	su_exec("UPDATE audit_log SET actor = 'mallory' WHERE id = 2");
 	su_exec("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only");
-	ld_audit_verifier_resume(&v);
+	core_audit_verify_start(&v, 0);
 	walk(&v, &steps);
 	CU_ASSERT(v.res.ok);
-	ld_audit_verifier_init(&v);
+	core_audit_verify_start(&v, 1);
 	walk(&v, &steps);
 	CU_ASSERT_FALSE(v.res.ok);
 	CU_ASSERT_EQUAL(v.res.broken_id, 2);
 	CU_ASSERT_PTR_NOT_NULL(strstr(v.res.why, "altered"));
 	CU_ASSERT_EQUAL(ld_audit_verify(&su, &whole, &err), LD_OK);
 	CU_ASSERT_EQUAL(whole.broken_id, 2);
+	core_audit_verify_clear(&v);
 }
 
 /* One notification per inserting statement, naming the ids. */
@@ -749,7 +773,7 @@ ids_of(const struct core_reviews *q, char *buf, size_t len)
 }
 
 static void
-expect_ids(struct ld_db *db, const struct core_reviews_filter *f,
+expect_ids(struct core_session *db, const struct core_reviews_filter *f,
     size_t limit, const char *want, const int64_t *counts)
 {
 	struct core_reviews q;
@@ -778,7 +802,7 @@ expect_ids(struct ld_db *db, const struct core_reviews_filter *f,
 static void
 test_review_queue_order_and_filters(void)
 {
-	struct ld_db op;
+	struct core_session *op;
 	struct ld_err err;
 	struct core_reviews_filter f;
 	struct core_reviews q;
@@ -812,15 +836,14 @@ test_review_queue_order_and_filters(void)
 	    "3 hours");
 	CU_ASSERT_FATAL(r_old > 0 && r_new > 0 && r_mine > 0 && r_other > 0 &&
 	    r_pay > 0);
-	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
-	    LD_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op = session_as("user=tc_risk"));
 
 	core_reviews_filter_clear(&f);
 	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64 " %"
 	    PRId64 " %" PRId64, r_mine, r_old, r_pay, r_new, r_other);
-	expect_ids(&op, &f, 100, want, all);
+	expect_ids(op, &f, 100, want, all);
 	/* What each row says, a payout's review included. */
-	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(op, &f, 100, &q, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL_FATAL(q.n, 5);
 	CU_ASSERT_EQUAL(q.rows[0].part, CORE_REVIEW_MINE);
@@ -840,24 +863,24 @@ test_review_queue_order_and_filters(void)
 
 	/* A limit keeps the order and the counts of the whole queue. */
 	snprintf(want, sizeof want, "%" PRId64 " %" PRId64, r_mine, r_old);
-	expect_ids(&op, &f, 2, want, all);
+	expect_ids(op, &f, 2, want, all);
 
 	CU_ASSERT_EQUAL(core_reviews_command("mine", &f, &err), LD_OK);
 	snprintf(want, sizeof want, "%" PRId64, r_mine);
-	expect_ids(&op, &f, 100, want, all);
+	expect_ids(op, &f, 100, want, all);
 	CU_ASSERT_EQUAL(core_reviews_command("open", &f, &err), LD_OK);
 	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64, r_old,
 	    r_pay, r_new);
-	expect_ids(&op, &f, 100, want, all);
+	expect_ids(op, &f, 100, want, all);
 	CU_ASSERT_EQUAL(core_reviews_command("all", &f, &err), LD_OK);
 	CU_ASSERT_EQUAL(core_reviews_command("kind payout", &f, &err), LD_OK);
 	snprintf(want, sizeof want, "%" PRId64, r_pay);
-	expect_ids(&op, &f, 100, want, payouts);
+	expect_ids(op, &f, 100, want, payouts);
 
 	/* :id finds a review by its number, or an application's reviews. */
 	snprintf(want, sizeof want, "id %" PRId64, r_other);
 	CU_ASSERT_EQUAL(core_reviews_command(want, &f, &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(op, &f, 100, &q, &err),
 	    LD_OK);
 	CU_ASSERT(q.n >= 1);
 	CU_ASSERT(q.n >= 1 && (q.rows[0].id == r_other ||
@@ -865,7 +888,7 @@ test_review_queue_order_and_filters(void)
 	core_reviews_free(&q);
 	snprintf(want, sizeof want, "id %" PRId64, a1);
 	CU_ASSERT_EQUAL(core_reviews_command(want, &f, &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_reviews_load(&op, &f, 100, &q, &err),
+	CU_ASSERT_EQUAL_FATAL(core_reviews_load(op, &f, 100, &q, &err),
 	    LD_OK);
 	{
 		size_t i;
@@ -884,17 +907,17 @@ test_review_queue_order_and_filters(void)
 	core_reviews_filter_clear(&f);
 	snprintf(f.text, sizeof f.text, " device ");
 	snprintf(want, sizeof want, "%" PRId64, r_old);
-	expect_ids(&op, &f, 100, want, NULL);
+	expect_ids(op, &f, 100, want, NULL);
 	snprintf(f.text, sizeof f.text, "risk2");
 	snprintf(want, sizeof want, "%" PRId64, r_other);
-	expect_ids(&op, &f, 100, want, NULL);
+	expect_ids(op, &f, 100, want, NULL);
 	snprintf(f.text, sizeof f.text, "张");
 	snprintf(want, sizeof want, "%" PRId64 " %" PRId64 " %" PRId64 " %"
 	    PRId64 " %" PRId64, r_mine, r_old, r_pay, r_new, r_other);
-	expect_ids(&op, &f, 100, want, all);
+	expect_ids(op, &f, 100, want, all);
 	snprintf(f.text, sizeof f.text, "%%");
-	expect_ids(&op, &f, 100, "", NULL);
-	ld_db_close(&op);
+	expect_ids(op, &f, 100, "", NULL);
+	core_session_free(op);
 }
 
 /*
@@ -904,7 +927,7 @@ test_review_queue_order_and_filters(void)
 static void
 test_audit_row_names_its_application(void)
 {
-	struct ld_db op;
+	struct core_session *op;
 	struct ld_err err;
 	struct core_audit_filter f;
 	struct core_audit_page p;
@@ -917,21 +940,21 @@ test_audit_row_names_its_application(void)
 	review = su_int(sql);
 	su_exec("SELECT audit_record('test.row', 'test', 'x', "
 	    "'{\"application_id\": \"not a number\"}')");
-	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
-	    LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_review_claim(&op, review, &err), LD_OK);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op = session_as("user=tc_risk"));
+	CU_ASSERT_EQUAL_FATAL(core_review_claim(core_session_primary(op),
+	    review, &err), LD_OK);
 
 	memset(&f, 0, sizeof f);
 	snprintf(sql, sizeof sql, "object review/%" PRId64, review);
 	CU_ASSERT_EQUAL(core_audit_command(sql, &f, &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(op, &f, 0, 10, &p, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
 	CU_ASSERT_EQUAL(p.rows[0].application_id, app);
 	core_audit_page_free(&p);
 
 	CU_ASSERT_EQUAL(core_audit_command("object test/x", &f, &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(op, &f, 0, 10, &p, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
 	CU_ASSERT_EQUAL(p.rows[0].application_id, 0);
@@ -943,12 +966,29 @@ test_audit_row_names_its_application(void)
 	su_exec(sql);
 	snprintf(sql, sizeof sql, "object application/%" PRId64, app);
 	CU_ASSERT_EQUAL(core_audit_command(sql, &f, &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(&op, &f, 0, 10, &p, &err),
+	CU_ASSERT_EQUAL_FATAL(core_audit_fetch(op, &f, 0, 10, &p, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
 	CU_ASSERT_EQUAL(p.rows[0].application_id, app);
 	core_audit_page_free(&p);
-	ld_db_close(&op);
+	core_session_free(op);
+}
+
+/* What ld_db_notifications handed over. */
+struct seen {
+	int n;
+	char channel[64];
+	char payload[64];
+};
+
+static void
+saw(void *arg, const char *channel, const char *payload)
+{
+	struct seen *seen = arg;
+
+	seen->n++;
+	snprintf(seen->channel, sizeof seen->channel, "%s", channel);
+	snprintf(seen->payload, sizeof seen->payload, "%s", payload);
 }
 
 static void
@@ -957,14 +997,14 @@ test_insert_notifies_once(void)
 	static const char *const channels[] = { "applications" };
 	struct ld_db listener;
 	struct ld_err err;
-	PGnotify *nt;
+	struct seen seen;
 	char want[64];
 	int64_t first, last;
 	int n = 0, tries;
 
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&listener, "user=tc_risk",
 	    "test", &err), LD_OK);
-	CU_ASSERT_EQUAL_FATAL(core_query_listen(&listener, channels, 1, &err),
+	CU_ASSERT_EQUAL_FATAL(ld_db_listen(&listener, channels, 1, &err),
 	    LD_OK);
 	su_exec("INSERT INTO applications (applicant_id, product, amount_fen, "
 	    "term_months, rate_bps) SELECT (SELECT min(id) FROM applicants), "
@@ -975,25 +1015,24 @@ test_insert_notifies_once(void)
 	first = last - 999;
 	snprintf(want, sizeof want, "%" PRId64 "-%" PRId64, first, last);
 	/* The payload is read directly, so the count below is all there is. */
+	memset(&seen, 0, sizeof seen);
 	for (tries = 0; tries < 50 && n == 0; tries++) {
-		PQconsumeInput(listener.conn);
-		while ((nt = PQnotifies(listener.conn)) != NULL) {
-			CU_ASSERT_STRING_EQUAL(nt->relname, "applications");
-			CU_ASSERT_STRING_EQUAL(nt->extra, want);
-			n++;
-			PQfreemem(nt);
-		}
+		CU_ASSERT_EQUAL(ld_db_notifications(&listener, &n, saw, &seen,
+		    &err), LD_OK);
 		if (n == 0)
 			(void)poll(NULL, 0, 100);
 	}
 	CU_ASSERT_EQUAL(n, 1);
-	/* A single row names itself; the core call counts it. */
+	CU_ASSERT_EQUAL(seen.n, 1);
+	CU_ASSERT_STRING_EQUAL(seen.channel, "applications");
+	CU_ASSERT_STRING_EQUAL(seen.payload, want);
+	/* A single row names itself; counting alone is enough. */
 	su_exec("INSERT INTO applications (applicant_id, product, amount_fen, "
 	    "term_months, rate_bps) SELECT min(id), 'cash_loan', 4242, 6, 1800 "
 	    "FROM applicants");
 	for (n = 0, tries = 0; tries < 50 && n == 0; tries++) {
-		CU_ASSERT_EQUAL(core_query_notifications(&listener, &n, &err),
-		    LD_OK);
+		CU_ASSERT_EQUAL(ld_db_notifications(&listener, &n, NULL, NULL,
+		    &err), LD_OK);
 		if (n == 0)
 			(void)poll(NULL, 0, 100);
 	}
@@ -1002,13 +1041,62 @@ test_insert_notifies_once(void)
 	su_exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
 	    "usename = 'tc_risk'");
 	for (tries = 0; tries < 50; tries++) {
-		if (core_query_notifications(&listener, &n, &err) != LD_OK)
+		if (ld_db_notifications(&listener, &n, NULL, NULL, &err) !=
+		    LD_OK)
 			break;
 		(void)poll(NULL, 0, 100);
 	}
 	CU_ASSERT_EQUAL(err.code, LD_ENET);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "connection lost"));
 	ld_db_close(&listener);
+}
+
+/*
+ * The picker's codes carry whether the applicant is told them (0019): a
+ * fraud suspicion is not, a blacklist hit is; the model's fraud signals
+ * are in the table but offered for no decision.
+ */
+static void
+test_reason_disclosure(void)
+{
+	struct core_reason_codes rc;
+	struct ld_err err;
+	size_t i;
+	int seen = 0;
+
+	CU_ASSERT_EQUAL_FATAL(core_reason_codes_load(&su, &rc, &err), LD_OK);
+	for (i = 0; i < rc.n; i++) {
+		const struct core_reason_code *r = &rc.v[i];
+
+		if (strcmp(r->code, "FRAUD_SUSPECTED") == 0) {
+			CU_ASSERT_FALSE(r->disclosed);
+			CU_ASSERT_TRUE(core_reason_code_offered(r, "reject",
+			    "manual_review"));
+			seen++;
+		} else if (strcmp(r->code, "BLACKLISTED") == 0 ||
+		    strcmp(r->code, "UNDERAGE") == 0) {
+			CU_ASSERT_TRUE(r->disclosed);
+			seen++;
+		} else if (strcmp(r->code, "DEVICE_TAMPERED") == 0) {
+			CU_ASSERT_FALSE(r->disclosed);
+			CU_ASSERT_FALSE(core_reason_code_offered(r, "reject",
+			    "auto_rejected"));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, "review",
+			    "auto_rejected"));
+			seen++;
+		}
+	}
+	CU_ASSERT_EQUAL(seen, 4);
+	/* As many told as the table says, read independently. */
+	{
+		int told = 0;
+
+		for (i = 0; i < rc.n; i++)
+			told += rc.v[i].disclosed;
+		CU_ASSERT_EQUAL(told, su_int("SELECT count(*) FROM "
+		    "decision_reasons WHERE disclosed"));
+	}
+	core_reason_codes_free(&rc);
 }
 
 int
@@ -1025,6 +1113,7 @@ main(void)
 		LD_TEST(test_review_queue_order_and_filters),
 		LD_TEST(test_audit_row_names_its_application),
 		LD_TEST(test_insert_notifies_once),
+		LD_TEST(test_reason_disclosure),
 		LD_TEST_END
 	};
 

@@ -79,7 +79,7 @@ ld_wait 'li_na \(risk\)'
 ld_wait '^ +ID SUBMITTED \+08 ▼ +NAME'
 ld_wait 'row 1 of ~3,0[0-9]{2} '
 # Rows with masked Chinese names and scores.
-ld_line '^ +[0-9]+ 20[0-9-]+ [0-9:]+ [^ ]*\*[^ ]* +¥[0-9,]+\.[0-9]{2} +[0-9]+m [0-9]+ [A-E] ' >/dev/null
+ld_line '^ +[0-9]+ 20[0-9-]+ [0-9:]+ [^ ]*\*[^ ]* +¥[0-9,]+\.[0-9]{2} +[0-9]+m [0-9]+ [A-H] ' >/dev/null
 ld_keys Enter
 ld_wait '^Case [0-9]+ '
 ld_line 'Model (credit_xgb|scorecard) 1' >/dev/null

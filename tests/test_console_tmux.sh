@@ -285,18 +285,20 @@ ld_wait 'reject: not now, already approved'
 echo "ok no decisions on a decided case"
 
 # The database's refusal is shown, not swallowed: another officer rejects
-# 304 while this console still shows it as the model left it.
+# 304 while this console is asking for the reason (after the database's
+# preview let it ask).
 ld_keys F4
 ld_wait '\[Linked 3\]'
 ld_keys g Enter
 ld_wait '^Case 304 '
-ld_sql "UPDATE applications SET status = 'rejected' WHERE id = 304"
 ld_keys x
 ld_wait 'Reject 304: reason code'
+ld_sql "UPDATE applications SET status = 'rejected' WHERE id = 304"
 ld_keys Enter
 ld_wait '^Note'
 ld_keys Enter
 ld_wait 'Reject application 304\?'
+ld_line 'No money moves; the applicant is told the reason\.' >/dev/null
 ld_keys y
 ld_wait 'reject: application 304 is already rejected \[55000\]'
 ld_keys q
@@ -605,6 +607,8 @@ ld_line '^ declared_contacts_overdue_ratio +0\.5 +-9\.0 +\+0\.3100 ' >/dev/null
 ld_line '^ declared_contacts_overdue +2 +-3\.5 +\+0\.1200 ' >/dev/null
 ld_line '^ night_activity_ratio +0\.1 +0\.0 +0\.0000 ' >/dev/null
 ld_pane | grep -Eq -- '-0\.0( |$)|-0\.0000' && ld_fail "a negative zero is shown"
+# At each width, in the frame drawn for it (ld_resize, ld_wait), the
+# heading's | is over the rows' axis.
 for w in 120 100 80 150; do
 	ld_resize $w 40
 	ld_wait "^ FEATURE +VALUE +POINTS +PHI .*\\|"
@@ -618,9 +622,9 @@ ld_wait '^ declared_contacts_overdue = 2: -3\.5 points, phi \+0\.1200, lowers th
 # The rule's inputs: cut in the row, whole in the detail under it.
 ld_keys F3
 ld_wait '\[Rule hits 2\]'
-ld_line '^ R003 +v1 +review +同一设备.*…$' >/dev/null
-ld_line '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more' >/dev/null
-ld_line 'device_shared_applicants_24h=7\)$' >/dev/null
+ld_wait '^ R003 +v1 +review +同一设备.*…$'
+ld_wait '^ R003 v1 review: 同一设备24小时内3人及以上申请 / device used by 3 or more'
+ld_wait 'device_shared_applicants_24h=7\)$'
 # MODEL_AGREE only where the decision is the recommendation; the reject
 # reasons' Chinese is not cut.
 ld_keys a
@@ -640,6 +644,8 @@ ld_wait '^Note \(optional\)'
 ld_type 'fraud ring: the device was shared with six other applicants in a day, the employer named does not exist and nobody answered the callback'
 ld_keys Enter
 ld_wait 'Reject application 302\?'
+# A fraud suspicion is not told (decision_reasons.disclosed, 0019).
+ld_line 'No money moves; the applicant is not told this reason\.' >/dev/null
 ld_keys y
 ld_wait 'application 302: reject with FRAUD_SUSPECTED; status now rejected'
 # The timeline: the review's claim, and the note whole in the detail.

@@ -533,7 +533,7 @@ test_rules_parse_good(void)
 {
 	struct risk_rules *rs = parse_rules(
 	    "# comment\n"
-	    "rule R001 v1 reject \"申请人未满18周岁 / under 18\": age < 18\n"
+	    "rule R001 v1 reject never \"申请人未满18周岁 / under 18\": age < 18\n"
 	    "\n"
 	    "rule DEVICE_3 v12 review \"shared \\\"device\\\" \\\\\":\n"
 	    "    device_shared_applicants_24h >= 3   # trailing comment\n"
@@ -555,7 +555,25 @@ test_rules_parse_good(void)
 	CU_ASSERT_STRING_EQUAL(risk_rules_text(rs, 1), "shared \"device\" \\");
 	CU_ASSERT_EQUAL(risk_rules_action(rs, 2), RISK_ACTION_FLAG);
 	CU_ASSERT_PTR_NULL(risk_rules_id(rs, 3));
+	/* Levels: as written, else officer for review, none for a flag. */
+	CU_ASSERT_EQUAL(risk_rules_override(rs, 0), RISK_OVERRIDE_NEVER);
+	CU_ASSERT_EQUAL(risk_rules_override(rs, 1), RISK_OVERRIDE_OFFICER);
+	CU_ASSERT_EQUAL(risk_rules_override(rs, 2), RISK_OVERRIDE_NONE);
+	CU_ASSERT_EQUAL(risk_rules_override(rs, 3), RISK_OVERRIDE_NONE);
 	risk_rules_free(rs);
+	rs = parse_rules("rule A v1 reject officer \"a\": age < 1\n"
+	    "rule B v1 review dual \"b\": age < 1\n"
+	    "rule C v1 reject dual \"c\": age < 1\n");
+	if (rs != NULL) {
+		CU_ASSERT_EQUAL(risk_rules_override(rs, 0),
+		    RISK_OVERRIDE_OFFICER);
+		CU_ASSERT_EQUAL(risk_rules_override(rs, 1), RISK_OVERRIDE_DUAL);
+		CU_ASSERT_EQUAL(risk_rules_override(rs, 2), RISK_OVERRIDE_DUAL);
+		CU_ASSERT_STRING_EQUAL(risk_override_name(
+		    risk_rules_override(rs, 2)), "dual");
+		risk_rules_free(rs);
+	}
+	CU_ASSERT_PTR_NULL(risk_override_name(RISK_OVERRIDE_NONE));
 
 	/* An empty file is an empty rule set. */
 	rs = parse_rules("# nothing yet\n\n");
@@ -624,6 +642,17 @@ test_rules_parse_errors(void)
 		{ "rule R1 v1 flag \"x\": age < 1 and", "t.conf:1:33:",
 		    "end of the file" },
 		{ "rule R1 v1 flag \"x\": rule", "t.conf:1:22:", "condition" },
+		/* A reject rule says who may override it; others fit. */
+		{ "rule R1 v1 reject \"x\": age < 1", "t.conf:1:19:",
+		    "override level after reject (never, dual or officer)" },
+		{ "rule R1 v1\n  reject   dual\n", "t.conf:3:1:",
+		    "rule's text" },
+		{ "rule R1 v1 reject always \"x\": age < 1", "t.conf:1:19:",
+		    "found 'always'" },
+		{ "rule R1 v1 flag dual \"x\": age < 1", "t.conf:1:17:",
+		    "takes no override level" },
+		{ "rule R1 v1 review never \"x\": age < 1", "t.conf:1:19:",
+		    "'never' is for reject rules" },
 	};
 	size_t i;
 	struct risk_rules *rs;
@@ -840,7 +869,7 @@ test_rules_eval_hits(void)
 {
 	struct risk_rules *rs = parse_rules(
 	    "rule A1 v1 flag \"a\": age < 18\n"
-	    "rule A2 v3 reject \"b\": age < 18 and external_score < 500\n"
+	    "rule A2 v3 reject dual \"b\": age < 18 and external_score < 500\n"
 	    "rule A3 v1 review \"c\": missing(external_score) or age > 99\n"
 	    "rule A4 v1 review \"d\": multi_apply_30d > 5\n");
 	static const char *const names[] = { "age", "external_score" };
@@ -866,6 +895,8 @@ test_rules_eval_hits(void)
 	CU_ASSERT_STRING_EQUAL(hits.v[1].id, "A3");
 	CU_ASSERT_STRING_EQUAL(hits.v[2].id, "A4");
 	CU_ASSERT_EQUAL(hits.v[1].action, RISK_ACTION_REVIEW);
+	CU_ASSERT_EQUAL(hits.v[1].override, RISK_OVERRIDE_OFFICER);
+	CU_ASSERT_EQUAL(hits.v[0].override, RISK_OVERRIDE_NONE);
 	CU_ASSERT_EQUAL_FATAL(hits.v[1].ninputs, 2);
 	CU_ASSERT_STRING_EQUAL(hits.v[1].inputs[0].feature, "external_score");
 	CU_ASSERT(isnan(hits.v[1].inputs[0].value));
@@ -1220,10 +1251,73 @@ test_policy_points(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "reject_max_points"));
 }
 
+/*
+ * The bands and the policy agree: no approve threshold reaches into the
+ * worst band (H: below 520 points, PD above 24.24% on the default scale)
+ * unless the policy says so, and a score that lands there anyway goes to a
+ * person.
+ */
+static void
+test_policy_worst_band(void)
+{
+	struct risk_policy pol = { .approve_max_pd_bps = 600,
+	    .reject_min_pd_bps = 3000, .review_amount_fen = 5000000 };
+	struct risk_policy_input in;
+	struct risk_policy_result res;
+	struct ld_err err;
+
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	/*
+	 * PD 24.24% is 520 points, G's floor: still allowed; 25% is
+	 * 600 + 20 log2(3 / 50) = 518.8 points.
+	 */
+	pol.approve_max_pd_bps = 2424;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	pol.approve_max_pd_bps = 2500;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approve_max_pd_bps (2500, "
+	    "519 points) would approve automatically in band H"));
+	pol.approve_worst_band = 1;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+	pol.approve_worst_band = 0;
+	pol.on = RISK_THRESHOLD_POINTS;
+	pol.approve_min_points = 519;
+	pol.reject_max_points = 480;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approve_min_points (519)"));
+	pol.approve_min_points = 520;
+	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
+
+	/* A probability at the threshold whose points round into H. */
+	pol.on = RISK_THRESHOLD_PROBABILITY;
+	pol.approve_max_pd_bps = 2424;
+	memset(&in, 0, sizeof in);
+	in.probability = 0.24244;
+	in.has_points = 1;
+	in.points = 519;
+	in.requested_amount_fen = 100000;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.pd_bps, 2424);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_MANUAL_REVIEW);
+	CU_ASSERT_EQUAL_FATAL(res.nreasons, 2);
+	CU_ASSERT_EQUAL(res.reasons[1].basis, RISK_BASIS_BAND_WORST);
+	CU_ASSERT_STRING_EQUAL(risk_basis_code(res.reasons[1].basis),
+	    "BAND_WORST");
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reasons[1].text, "band H"));
+	in.points = 520;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_AUTO_APPROVED);
+	in.points = 519;
+	pol.approve_worst_band = 1;
+	risk_policy_decide(&pol, &in, &res);
+	CU_ASSERT_EQUAL(res.decision, RISK_DECISION_AUTO_APPROVED);
+}
+
 static void
 test_policy_config(void)
 {
-	struct ld_config cfg;
+	struct risk_config cfg;
+	const struct ld_config_part part = { &risk_config_section, &cfg };
 	struct risk_policy pol;
 	struct risk_policy_input in;
 	struct risk_policy_result res;
@@ -1231,26 +1325,26 @@ test_policy_config(void)
 	cJSON *j;
 	char *s;
 
-	ld_config_defaults(&cfg);
+	risk_config_defaults(&cfg);
 	risk_policy_from_config(&pol, &cfg);
-	CU_ASSERT_EQUAL(pol.approve_max_pd_bps, cfg.risk.approve_max_pd_bps);
-	CU_ASSERT_EQUAL(pol.reject_min_pd_bps, cfg.risk.reject_min_pd_bps);
-	CU_ASSERT_EQUAL(pol.review_amount_fen, cfg.risk.review_amount_fen);
+	CU_ASSERT_EQUAL(pol.approve_max_pd_bps, cfg.approve_max_pd_bps);
+	CU_ASSERT_EQUAL(pol.reject_min_pd_bps, cfg.reject_min_pd_bps);
+	CU_ASSERT_EQUAL(pol.review_amount_fen, cfg.review_amount_fen);
 	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_PROBABILITY);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
 	/* thresholds = points, from a configuration file's value */
-	cfg.risk.thresholds = ld_strdup("points");
+	cfg.thresholds = ld_strdup("points");
 	risk_policy_from_config(&pol, &cfg);
 	CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
-	CU_ASSERT_EQUAL(pol.approve_min_points, cfg.risk.approve_min_points);
-	CU_ASSERT_EQUAL(pol.reject_max_points, cfg.risk.reject_max_points);
+	CU_ASSERT_EQUAL(pol.approve_min_points, cfg.approve_min_points);
+	CU_ASSERT_EQUAL(pol.reject_max_points, cfg.reject_max_points);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_OK);
-	free(cfg.risk.thresholds);
-	cfg.risk.thresholds = ld_strdup("odds");
+	free(cfg.thresholds);
+	cfg.thresholds = ld_strdup("odds");
 	risk_policy_from_config(&pol, &cfg);
 	CU_ASSERT_EQUAL(risk_policy_check(&pol, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "thresholds"));
-	ld_config_free(&cfg);
+	risk_config_free(&cfg);
 	/* From a file: the word is checked where it is written. */
 	{
 		char path[] = "/tmp/ld-policy-XXXXXX";
@@ -1262,30 +1356,33 @@ test_policy_config(void)
 		fputs("[risk]\nthresholds = points\napprove_min_points = 600\n"
 		    "reject_max_points = 540\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_OK);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_OK);
 		risk_policy_from_config(&pol, &cfg);
 		CU_ASSERT_EQUAL(pol.on, RISK_THRESHOLD_POINTS);
 		CU_ASSERT_EQUAL(pol.approve_min_points, 600);
 		CU_ASSERT_EQUAL(pol.reject_max_points, 540);
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		f = fopen(path, "w");
 		fputs("[risk]\nthresholds = odds\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] thresholds"));
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		f = fopen(path, "w");
 		fputs("[risk]\napprove_min_points = 500\n", f);
 		fclose(f);
-		CU_ASSERT_EQUAL(ld_config_load(&cfg, path, &err), LD_EINVAL);
+		CU_ASSERT_EQUAL(ld_config_load_file(&part, 1, path, &err),
+		    LD_EINVAL);
 		CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, ":2: [risk] "
 		    "reject_max_points (527) must be below"));
-		ld_config_free(&cfg);
+		risk_config_free(&cfg);
 		unlink(path);
 	}
-	ld_config_defaults(&cfg);
+	risk_config_defaults(&cfg);
 	risk_policy_from_config(&pol, &cfg);
-	ld_config_free(&cfg);
+	risk_config_free(&cfg);
 
 	pol.approve_max_pd_bps = 2000;
 	pol.reject_min_pd_bps = 2000;
@@ -1525,6 +1622,15 @@ test_explain_json(void)
 	    "{\"device_shared_applicants_24h\":4,\"age\":null}}]");
 	free(s);
 	cJSON_Delete(j);
+	/* The level goes with the hit, for the database to enforce. */
+	add_hit(&hits, "R001", RISK_ACTION_REJECT);
+	hits.v[1].override = RISK_OVERRIDE_NEVER;
+	j = risk_explain_rules_hit(&hits);
+	s = cJSON_PrintUnformatted(j);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "},{\"id\":\"R001\",\"version\":1,"
+	    "\"action\":\"reject\",\"override\":\"never\",\"text\":"));
+	free(s);
+	cJSON_Delete(j);
 	risk_rule_hits_free(&hits);
 	j = risk_explain_rules_hit(&hits);
 	s = cJSON_PrintUnformatted(j);
@@ -1756,6 +1862,7 @@ main(void)
 		LD_TEST(test_policy_table),
 		LD_TEST(test_policy_points),
 		LD_TEST(test_policy_config),
+		LD_TEST(test_policy_worst_band),
 		LD_TEST_END
 	};
 	static const struct ld_test_case reasons[] = {

@@ -751,7 +751,8 @@ test_xgb_values(void)
 	    LD_EINVAL, "edited.json: learner.gradient_booster is missing");
 }
 
-/* The rest of the loader checks of risk-model.md 1.3, one by one. */
+/* The rest of the loader checks (docs/risk-maths.md, "XGBoost model files:
+ * what the loader accepts"), one by one. */
 static void
 test_xgb_model_checks(void)
 {
@@ -1159,16 +1160,51 @@ test_scale(void)
 	s.pdo = 50;
 	CU_ASSERT_EQUAL(risk_scale_points(&s, 1.0 / 21), 500);
 	CU_ASSERT_EQUAL(risk_scale_points(&s, 1.0 / 41), 550);
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(700), "A");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(640), "A");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(639), "B");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(620), "B");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(619), "C");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(600), "C");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(599), "D");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(570), "D");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(569), "E");
-	CU_ASSERT_STRING_EQUAL(risk_scale_band(-9999), "E");
+	/*
+	 * Bands one PDO wide from base + 2 pdo down, on this 500 / 20:1 /
+	 * 50 scale: A >= 600, B >= 550, ..., G >= 300, H below.
+	 */
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, 600), "A");
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, 599), "B");
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, 300), "G");
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, 299), "H");
+	risk_scale_default(&s);
+	/*
+	 * On the default scale, each cut-off's PD is 1 / (1 + odds) with
+	 * the odds 50:1 at 600 doubling every 20 points: the band of the
+	 * points of that PD, computed by the scale, changes right there.
+	 */
+	{
+		static const struct {
+			double pd;
+			const char *above, *below;
+		} cut[] = {
+			{ 1.0 / 201, "A", "B" },  /* 640: 200:1 */
+			{ 1.0 / 101, "B", "C" },  /* 620 */
+			{ 1.0 / 51, "C", "D" },   /* 600 */
+			{ 1.0 / 26, "D", "E" },   /* 580 */
+			{ 1.0 / 13.5, "E", "F" }, /* 560: 12.5:1 */
+			{ 1.0 / 7.25, "F", "G" }, /* 540: 6.25:1 */
+			{ 1.0 / 4.125, "G", "H" } /* 520: 3.125:1 */
+		};
+		size_t i;
+		int p;
+
+		for (i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+			p = risk_scale_points(&s, cut[i].pd);
+			CU_ASSERT_EQUAL(p, 640 - 20 * (int)i);
+			CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, p),
+			    cut[i].above);
+			CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, p - 1),
+			    cut[i].below);
+			CU_ASSERT_EQUAL(risk_scale_band_floor(&s, (int)i), p);
+		}
+	}
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, 9999), "A");
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(&s, -9999), "H");
+	CU_ASSERT_EQUAL(risk_scale_band_index(&s, -9999), RISK_BANDS - 1);
+	/* No scale (pdo 0) is the default one. */
+	CU_ASSERT_STRING_EQUAL(risk_scale_band(NULL, 519), "H");
 }
 
 /* XGBoost points: additive, and the same scale as a scorecard's. */

@@ -124,8 +124,8 @@ test_fields(void)
 	static struct core_seed_row r, prev;
 	static const char okchars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-";
-	int i, over24 = 0, whole_yuan = 0, ring = 0, compound = 0, x_check = 0;
-	int missing_carrier = 0, underage = 0, bad = 0;
+	int i, over24 = 0, ring = 0, compound = 0, x_check = 0;
+	int missing_carrier = 0, underage = 0, bad = 0, upfront = 0, flat = 0;
 	size_t s;
 	int prev_ring = 0;
 
@@ -141,14 +141,42 @@ test_fields(void)
 		CU_ASSERT_EQUAL(r.phone[0], '1');
 		CU_ASSERT_EQUAL(strlen(r.openid), 28);
 		CU_ASSERT_EQUAL(strspn(r.openid, okchars), 28);
-		CU_ASSERT(r.amount_fen >= 50000 && r.amount_fen <= 5000099);
-		whole_yuan += r.amount_fen % 100 == 0;
+		/*
+		 * What a lender offers: hundreds of yuan, thousands from
+		 * ¥10,000, ¥500 to ¥50,000.
+		 */
+		CU_ASSERT(r.amount_fen >= 50000 && r.amount_fen <= 5000000);
+		CU_ASSERT_EQUAL(r.amount_fen % (r.amount_fen >= 1000000 ?
+		    100000 : 10000), 0);
+		/* Fees as the product has them, in whole yuan upfront. */
+		CU_ASSERT(r.upfront_fee_fen >= 0 &&
+		    r.upfront_fee_fen < r.amount_fen / 10);
+		CU_ASSERT_EQUAL(r.upfront_fee_fen % 100, 0);
+		CU_ASSERT(r.monthly_fee_fen >= 0 &&
+		    r.monthly_fee_fen <= r.amount_fen / 100);
+		if (strcmp(r.product, "salary_advance") == 0) {
+			CU_ASSERT(r.upfront_fee_fen >= 500 &&
+			    r.term_months == 3);
+		}
+		if (strcmp(r.product, "installment") == 0) {
+			CU_ASSERT_EQUAL(r.upfront_fee_fen, 0);
+		} else {
+			CU_ASSERT_EQUAL(r.monthly_fee_fen, 0);
+		}
+		if (r.monthly_fee_fen > 0) {
+			/* 等本等息: no interest, a flat fee, equal principal. */
+			CU_ASSERT_EQUAL(r.rate_bps, 0);
+			CU_ASSERT_STRING_EQUAL(r.repayment, "equal_principal");
+			flat++;
+		}
+		upfront += r.upfront_fee_fen > 0;
 		CU_ASSERT(r.term_months == 3 || r.term_months == 6 ||
 		    r.term_months == 12 || r.term_months == 24);
 		CU_ASSERT(r.rate_bps >= 0 && r.rate_bps <= 3600);
 		over24 += r.rate_bps > 2400;
+		/* The queue of the last minute. */
 		CU_ASSERT(r.submitted_at <= T_NOW &&
-		    r.submitted_at > T_NOW - 31 * 86400);
+		    r.submitted_at > T_NOW - CORE_SEED_WINDOW_S);
 		bad += r.bad;
 		for (s = 0; s < CORE_SEED_NSOURCES; s++) {
 			cJSON *j;
@@ -178,15 +206,15 @@ test_fields(void)
 					    prev.phone);
 				CU_ASSERT_STRING_NOT_EQUAL(r.id_no,
 				    prev.id_no);
-				CU_ASSERT(r.submitted_at >= prev.submitted_at);
+				CU_ASSERT(r.submitted_at > prev.submitted_at);
 			}
 		}
 		memcpy(&prev, &r, sizeof prev);
 		prev_ring = r.ring;
 	}
-	/* Mostly whole yuan, mostly within 24%, some of everything rare. */
-	CU_ASSERT(whole_yuan > NROWS * 90 / 100);
+	/* Mostly within 24%, fees common, some of everything rare. */
 	CU_ASSERT(over24 > 0 && over24 < NROWS * 6 / 100);
+	CU_ASSERT(upfront > NROWS / 10 && flat > NROWS / 10);
 	CU_ASSERT(ring > 0);
 	CU_ASSERT(x_check > 0);
 	CU_ASSERT(underage > 0);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,13 +485,98 @@ read_secret(const char *path, char *out, size_t n)
 	return got == n ? 0 : -1;
 }
 
+/* A running simulator and what it printed. */
+struct simproc {
+	pid_t pid;
+	char base_url[128], v2_base_url[128], tls_cert_file[512];
+	char platform_pub[512], platform_key_id[160];
+	char merchant_key[512], merchant_serial[160];
+};
+
+static struct simproc main_sim;
+
+static void
+printed(const char *line, const char *key, char *out, size_t size)
+{
+	size_t n = strlen(key);
+
+	if (strncmp(line, key, n) == 0 && line[n] == '=')
+		snprintf(out, size, "%s", line + n + 1);
+}
+
+/*
+ * Starts wxpay-sim -c conf, then state_dir and listen when not NULL; 0
+ * once it says it is listening.
+ */
+static int
+start_sim_in(const char *conf, const char *state_dir, const char *listen,
+    struct simproc *p)
+{
+	char line[1024];
+	int fds[2];
+	FILE *out;
+
+	memset(p, 0, sizeof *p);
+	if (pipe(fds) != 0)
+		return -1;
+	p->pid = fork();
+	if (p->pid < 0)
+		return -1;
+	if (p->pid == 0) {
+		/* Never outlive a crashed test. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		if (state_dir != NULL)
+			execl(sim_bin, "wxpay-sim", "-c", conf, "--state-dir",
+			    state_dir, "--listen", listen, "--generate-merchant",
+			    (char *)NULL);
+		else
+			execl(sim_bin, "wxpay-sim", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	out = fdopen(fds[0], "r");
+	while (fgets(line, sizeof line, out) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		printed(line, "platform_public_key_file", p->platform_pub,
+		    sizeof p->platform_pub);
+		printed(line, "platform_key_id", p->platform_key_id,
+		    sizeof p->platform_key_id);
+		printed(line, "merchant_private_key_file", p->merchant_key,
+		    sizeof p->merchant_key);
+		printed(line, "merchant_serial", p->merchant_serial,
+		    sizeof p->merchant_serial);
+		printed(line, "v2_base_url", p->v2_base_url,
+		    sizeof p->v2_base_url);
+		printed(line, "tls_cert_file", p->tls_cert_file,
+		    sizeof p->tls_cert_file);
+		if (strncmp(line, "listening on ", 13) == 0) {
+			snprintf(p->base_url, sizeof p->base_url, "http://%s",
+			    line + 13);
+			break;
+		}
+	}
+	fclose(out);
+	if (p->base_url[0] == '\0') {
+		fprintf(stderr, "wxpay-sim did not start\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_sim(const char *conf, struct simproc *p)
+{
+	return start_sim_in(conf, NULL, NULL, p);
+}
+
 static int
 suite_init(void)
 {
 	const char *bd = getenv("top_builddir");
 	char conf[512], statedir[512], line[1024], *text;
-	int fds[2];
-	FILE *out;
 	struct ld_err err;
 	const union MHD_DaemonInfo *di;
 
@@ -510,7 +596,8 @@ suite_init(void)
 	    "time_scale = 43200\n"
 	    "[account]\noperation_fen = 1000000\n"
 	    "[limits]\nmin_transfer_fen = 10\nmax_transfer_fen = 500000\n"
-	    "per_user_daily_fen = 300000\nscenes = 1000,1005\n"
+	    "per_user_daily_fen = 300000\n"
+	    "scenes = 1000,1002,1004,1005,1009,1010,1011,1013\n"
 	    "[confirm]\nmode = manual\ntransfer_ms = 50\ncancel_ms = 50\n"
 	    "batch_ms = 100\n"
 	    "[callback]\nretry_s = 0,60x5\n"
@@ -521,47 +608,18 @@ suite_init(void)
 		return -1;
 	}
 	free(text);
-	if (pipe(fds) != 0)
+	if (start_sim(conf, &main_sim) != 0)
 		return -1;
-	sim_pid = fork();
-	if (sim_pid < 0)
-		return -1;
-	if (sim_pid == 0) {
-		/* Never outlive a crashed test. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execl(sim_bin, "wxpay-sim", "-c", conf, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	out = fdopen(fds[0], "r");
-	while (fgets(line, sizeof line, out) != NULL) {
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "platform_public_key_file=", 25) == 0)
-			snprintf(platform_pub_path, sizeof platform_pub_path,
-			    "%s", line + 25);
-		else if (strncmp(line, "platform_key_id=", 16) == 0)
-			snprintf(platform_key_id, sizeof platform_key_id, "%s",
-			    line + 16);
-		else if (strncmp(line, "merchant_private_key_file=", 26) == 0)
-			snprintf(merchant_key_path, sizeof merchant_key_path,
-			    "%s", line + 26);
-		else if (strncmp(line, "merchant_serial=", 16) == 0)
-			snprintf(merchant_serial, sizeof merchant_serial, "%s",
-			    line + 16);
-		else if (strncmp(line, "listening on ", 13) == 0) {
-			snprintf(base_url, sizeof base_url, "http://%s",
-			    line + 13);
-			break;
-		}
-	}
-	fclose(out);
-	if (base_url[0] == '\0') {
-		fprintf(stderr, "wxpay-sim did not start\n");
-		return -1;
-	}
+	sim_pid = main_sim.pid;
+	snprintf(base_url, sizeof base_url, "%s", main_sim.base_url);
+	snprintf(platform_pub_path, sizeof platform_pub_path, "%s",
+	    main_sim.platform_pub);
+	snprintf(platform_key_id, sizeof platform_key_id, "%s",
+	    main_sim.platform_key_id);
+	snprintf(merchant_key_path, sizeof merchant_key_path, "%s",
+	    main_sim.merchant_key);
+	snprintf(merchant_serial, sizeof merchant_serial, "%s",
+	    main_sim.merchant_serial);
 	if (wx_load_private_key(merchant_key_path, &merchant_key, &err) !=
 	    LD_OK || wx_load_public_key(platform_pub_path, &platform_pub,
 	    &err) != LD_OK) {
@@ -707,10 +765,10 @@ test_openssl_cli(void)
 }
 
 /*
- * Answers the spec fixes: 405 for a wrong method (with the Allow header
+ * Answers the rules fix: 405 for a wrong method (with the Allow header
  * HTTP requires), 400 INVALID_REQUEST "输入账户类型未开通" for an unknown
- * balance account (2.3), 400 INVALID_REQUEST for cancelling an unknown or
- * terminal bill (2.2 Cancel).
+ * balance account, 400 INVALID_REQUEST for cancelling an unknown or
+ * terminal bill (pay.weixin.qq.com doc 4012716458).
  */
 static void
 test_http_rules(void)
@@ -785,6 +843,43 @@ test_http_rules(void)
 	ld_buf_free(&r.body);
 }
 
+/*
+ * A certificate's notBefore or notAfter (what: startdate, enddate) as
+ * the openssl CLI reads it, written as WeChat writes times: RFC 3339 in
+ * Beijing time.
+ */
+static const char *
+cert_time(const char *pem_path, const char *what, char out[32], time_t *at)
+{
+	char cmd[800], line[128];
+	struct tm tm;
+	time_t t = 0;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(cmd, sizeof cmd, "openssl x509 -in '%s' -noout -%s "
+	    "-dateopt iso_8601", pem_path, what);
+	f = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	/* "notBefore=2026-12-07 23:22:57Z" */
+	memset(&tm, 0, sizeof tm);
+	if (fgets(line, sizeof line, f) != NULL &&
+	    sscanf(strchr(line, '=') ? strchr(line, '=') + 1 : "",
+	    "%d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	    &tm.tm_hour, &tm.tm_min, &tm.tm_sec) == 6) {
+		tm.tm_year -= 1900;
+		tm.tm_mon -= 1;
+		t = timegm(&tm);
+		*at = t;
+		t += 8 * 3600;
+		gmtime_r(&t, &tm);
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+	}
+	CU_ASSERT_EQUAL(pclose(f), 0);
+	CU_ASSERT(out[0] != '\0');
+	return out;
+}
+
 /* Platform-certificate mode's download, checked with the openssl CLI. */
 static void
 test_certificates(void)
@@ -792,8 +887,10 @@ test_certificates(void)
 	struct resp r;
 	struct ld_err err;
 	cJSON *o, *c, *e;
-	char *pem = NULL, cmd[2048], path[600];
+	char *pem = NULL, cmd[2048], path[600], t1[32], t2[32];
+	time_t nb = 0, na = 0;
 	FILE *f;
+	int k;
 
 	call("GET", "/v3/certificates", NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
@@ -816,7 +913,28 @@ test_certificates(void)
 	    "-noout -pubkey)\" = \"$(cat '%s')\"", path,
 	    jstr(c, "serial_no"), path, platform_pub_path);
 	CU_ASSERT_EQUAL(system(cmd), 0);
+	/*
+	 * The window is the certificate's own, as openssl reads it.  The
+	 * simulator made it an hour back-dated at its first start: once a
+	 * second has passed since, a window drawn from the clock (now - 1 h,
+	 * now + 5 y) differs from it.
+	 */
+	CU_ASSERT_STRING_EQUAL(jstr(c, "effective_time"), cert_time(path,
+	    "startdate", t1, &nb));
+	CU_ASSERT_STRING_EQUAL(jstr(c, "expire_time"), cert_time(path,
+	    "enddate", t2, &na));
 	free(pem);
+	cJSON_Delete(o);
+	for (k = 0; k < 100 && time(NULL) <= nb + 3600; k++)
+		sleep_ms(50);
+	CU_ASSERT_TRUE(time(NULL) > nb + 3600);
+	/* And it does not move between calls. */
+	call("GET", "/v3/certificates", NULL, SIGNED, 5000, &r);
+	o = body_json(&r);
+	ld_buf_free(&r.body);
+	c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "data"), 0);
+	CU_ASSERT_STRING_EQUAL(jstr(c, "effective_time"), t1);
+	CU_ASSERT_STRING_EQUAL(jstr(c, "expire_time"), t2);
 	cJSON_Delete(o);
 }
 
@@ -926,7 +1044,8 @@ test_user_name(void)
 		    "\"o_name\",\"user_name\":\"%s\",\"transfer_amount\":"
 		    "200000,\"transfer_remark\":\"放款\","
 		    "\"transfer_scene_report_infos\":[{\"info_type\":"
-		    "\"岗位类型\",\"info_content\":\"外包\"}]}", appid, enc);
+		    "\"岗位类型\",\"info_content\":\"外包\"},{\"info_type\":"
+		    "\"报酬说明\",\"info_content\":\"佣金\"}]}", appid, enc);
 		free(enc);
 		extra_header = k < 2 ? hdr : NULL;
 		call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
@@ -1025,7 +1144,7 @@ test_limits(void)
 		char *p = strstr(b, "\"1005\"");
 		struct resp r;
 
-		memcpy(p, "\"1009\"", 6);
+		memcpy(p, "\"1006\"", 6);
 		call("POST", TB, b, SIGNED, LD_TEST_WAIT_MS, &r);
 		CU_ASSERT_EQUAL(r.status, 400);
 		ld_buf_free(&r.body);
@@ -1339,6 +1458,9 @@ kv(const struct wx_kv *a, size_t n, const char *k)
 	return v != NULL ? v : "";
 }
 
+/* Where v2_call goes: another listener, its CA, a client certificate. */
+static const char *v2_base, *v2_ca, *v2_p12;
+
 /* Builds, signs and posts an APIv2 document; returns the answer fields. */
 static struct wx_kv *
 v2_call(const char *path, struct wx_kv *f, size_t n, enum wx_v2_sign_type t,
@@ -1364,8 +1486,15 @@ v2_call(const char *path, struct wx_kv *f, size_t n, enum wx_v2_sign_type t,
 	memset(&r, 0, sizeof r);
 	ld_buf_init(&r.body, 65536);
 	curl_easy_reset(curl);
-	snprintf(url, sizeof url, "%s%s", base_url, path);
+	snprintf(url, sizeof url, "%s%s", v2_base ? v2_base : base_url, path);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (v2_ca != NULL)
+		curl_easy_setopt(curl, CURLOPT_CAINFO, v2_ca);
+	if (v2_p12 != NULL) {
+		curl_easy_setopt(curl, CURLOPT_SSLCERT, v2_p12);
+		curl_easy_setopt(curl, CURLOPT_SSLCERTTYPE, "P12");
+		curl_easy_setopt(curl, CURLOPT_KEYPASSWD, mchid);
+	}
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, xml);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r);
@@ -1401,7 +1530,7 @@ test_v2(void)
 	CU_ASSERT_STRING_EQUAL(kv(a, n, "return_code"), "SUCCESS");
 	CU_ASSERT_STRING_EQUAL(kv(a, n, "result_code"), "SUCCESS");
 	CU_ASSERT_PTR_NULL(wx_kv_get(a, n, "sign"));
-	/* Spec 1.2: a nonce_str, and still no sign. */
+	/* Past the communication check: a nonce_str, and still no sign. */
 	CU_ASSERT_EQUAL(strlen(kv(a, n, "nonce_str")), 32);
 	snprintf(payment_no, sizeof payment_no, "%s", kv(a, n, "payment_no"));
 	CU_ASSERT_TRUE(strlen(payment_no) > 10);
@@ -1655,6 +1784,953 @@ test_ledger(void)
 	cJSON_Delete(o);
 }
 
+/*
+ * A rule longer than 63 bytes is taken whole: POST /__sim/faults used to
+ * cut it (char val[64]), and an 86-byte NOT_ENOUGH rule became one that
+ * fired on every openid.  A part too long for its field is refused.
+ */
+static void
+test_fault_rule_long(void)
+{
+	const char *rule = "NOT_ENOUGH openid=o_reconcile_balance_shortfall_"
+	    "case_000042_* api=create count=1 bps=0";
+	char body[512], longer[300];
+	struct resp r;
+	cJSON *o, *rules;
+	long st;
+
+	CU_ASSERT_EQUAL_FATAL(strlen(rule), 86);
+	snprintf(body, sizeof body, "{\"rule\":\"%s\"}", rule);
+	call("POST", "/__sim/faults", body, UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	o = body_json(&r);
+	rules = cJSON_GetObjectItemCaseSensitive(o, "rules");
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(rules), 2);
+	CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetArrayItem(rules,
+	    1)), "NOT_ENOUGH openid=o_reconcile_balance_shortfall_case_000042_* "
+	    "api=create bps=0 count=1");
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	/* Another openid is not touched by it ... */
+	o = create("LONGR1", "o_not_short", 1000, 0, &st);
+	CU_ASSERT_EQUAL(st, 200);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "state"), "WAIT_USER_CONFIRM");
+	cJSON_Delete(o);
+	/* ... the one it names is. */
+	o = create("LONGR2", "o_reconcile_balance_shortfall_case_000042_a",
+	    1000, 0, &st);
+	CU_ASSERT_EQUAL(st, 403);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "NOT_ENOUGH");
+	cJSON_Delete(o);
+	/* An openid glob longer than an openid: refused, nothing changed. */
+	memset(longer, 'o', 80);
+	longer[80] = '\0';
+	snprintf(body, sizeof body, "{\"rule\":\"NOT_ENOUGH openid=%s "
+	    "api=create\"}", longer);
+	call("POST", "/__sim/faults", body, UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "openid too long"));
+	ld_buf_free(&r.body);
+	call("GET", "/__sim/faults", NULL, UNSIGNED, 5000, &r);
+	o = body_json(&r);
+	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o,
+	    "rules")), 2);
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	/* A fraction is not a count. */
+	CU_ASSERT_EQUAL(admin("POST", "/__sim/faults", "{\"hang_count\":1.5}"),
+	    400);
+	CU_ASSERT_EQUAL(admin("DELETE", "/__sim/faults", NULL), 200);
+}
+
+/* A transfer-bill body for scene with the infos "type:content;...". */
+static char *
+scene_body(const char *out_no, const char *scene, const char *infos)
+{
+	struct ld_buf b;
+	char *list, *p, *save = NULL, *out;
+	int first = 1;
+
+	ld_buf_init(&b, 0);
+	list = ld_strdup(infos);
+	ld_buf_puts(&b, "[");
+	for (p = strtok_r(list, ";", &save); p != NULL;
+	    p = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(p, ':');
+
+		*colon = '\0';
+		ld_buf_printf(&b, "%s{\"info_type\":\"%s\",\"info_content\":"
+		    "\"%s\"}", first ? "" : ",", p, colon + 1);
+		first = 0;
+	}
+	ld_buf_puts(&b, "]");
+	out = ld_asprintf("{\"appid\":\"%s\",\"out_bill_no\":\"%s\","
+	    "\"transfer_scene_id\":\"%s\",\"openid\":\"o_scene_%s\","
+	    "\"transfer_amount\":1000,\"transfer_remark\":\"r\","
+	    "\"transfer_scene_report_infos\":%s}", appid, out_no, scene, scene,
+	    b.data);
+	ld_buf_free(&b);
+	free(list);
+	return out;
+}
+
+/*
+ * Each scene's report infos are the ones it names, each once: the whole
+ * set is taken, one short or one too many is PARAM_ERROR in WeChat's
+ * words, naming what is wrong.
+ */
+static void
+test_scene_infos(void)
+{
+	static const struct {
+		const char *scene, *infos, *last;
+	} scenes[] = {
+		{ "1000", "活动名称:新客;奖励说明:红包", "奖励说明" },
+		{ "1002", "补贴类型:交通", "补贴类型" },
+		{ "1004", "保险产品备案编号:B1;保险名称:意外险;保险操作单号:P1",
+		    "保险操作单号" },
+		{ "1005", "岗位类型:外包;报酬说明:佣金", "报酬说明" },
+		{ "1009", "采购商品名称:纸", "采购商品名称" },
+		{ "1010", "回收商品名称:旧机", "回收商品名称" },
+		{ "1011", "赔付原因:破损", "赔付原因" },
+		{ "1013", "公益活动名称:助学;公益活动备案编号:G1",
+		    "公益活动备案编号" },
+	};
+	char no[32], *body, *infos, *cut;
+	struct resp r;
+	cJSON *o;
+	size_t i;
+
+	for (i = 0; i < sizeof scenes / sizeof scenes[0]; i++) {
+		snprintf(no, sizeof no, "SCENE%sOK", scenes[i].scene);
+		body = scene_body(no, scenes[i].scene, scenes[i].infos);
+		call("POST", TB, body, SIGNED, 5000, &r);
+		if (r.status != 200)
+			fprintf(stderr, "scene %s: %s\n", scenes[i].scene,
+			    r.body.data);
+		CU_ASSERT_EQUAL(r.status, 200);
+		ld_buf_free(&r.body);
+		free(body);
+		/* Without its last info. */
+		infos = ld_strdup(scenes[i].infos);
+		cut = strrchr(infos, ';');
+		if (cut != NULL)
+			*cut = '\0';
+		else
+			snprintf(infos, strlen(infos) + 1, "其他:x");
+		snprintf(no, sizeof no, "SCENE%sSHORT", scenes[i].scene);
+		body = scene_body(no, scenes[i].scene, infos);
+		call("POST", TB, body, SIGNED, 5000, &r);
+		CU_ASSERT_EQUAL(r.status, 400);
+		o = body_json(&r);
+		CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "PARAM_ERROR");
+		CU_ASSERT_PTR_NOT_NULL(strstr(jstr(o, "message"),
+		    "需传入转账场景报备信息，请检查"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(jstr(o, "message"),
+		    cut != NULL ? scenes[i].last : "其他"));
+		cJSON_Delete(o);
+		ld_buf_free(&r.body);
+		free(body);
+		free(infos);
+	}
+	/* What the issue saw accepted: 1005 with 岗位类型 only. */
+	body = scene_body("SCENEX1", "1005", "岗位类型:外包");
+	call("POST", TB, body, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "报酬说明"));
+	ld_buf_free(&r.body);
+	free(body);
+	/* One too many, and one twice. */
+	body = scene_body("SCENEX2", "1002", "补贴类型:交通;奖励说明:x");
+	call("POST", TB, body, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "不报备"));
+	ld_buf_free(&r.body);
+	free(body);
+	body = scene_body("SCENEX3", "1005", "岗位类型:a;报酬说明:b;岗位类型:c");
+	call("POST", TB, body, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "两次"));
+	ld_buf_free(&r.body);
+	free(body);
+	/* None of the refused ones was made. */
+	for (i = 1; i <= 3; i++) {
+		long st;
+
+		snprintf(no, sizeof no, "SCENEX%zu", i);
+		cJSON_Delete(query(no, &st));
+		CU_ASSERT_EQUAL(st, 404);
+	}
+}
+
+/* One batch detail: out_detail_no, amount, and a name (NULL: none). */
+struct detail {
+	const char *no;
+	long amount;
+	const char *name;
+};
+
+/* Posts a batch of details with the Wechatpay-Serial header. */
+static void
+batch_post(const char *out_batch, const struct detail *d, size_t n,
+    struct resp *r)
+{
+	struct ld_buf b;
+	struct ld_err err;
+	char hdr[256];
+	long total = 0;
+	size_t i;
+
+	ld_buf_init(&b, 0);
+	for (i = 0; i < n; i++)
+		total += d[i].amount;
+	ld_buf_printf(&b, "{\"appid\":\"%s\",\"out_batch_no\":\"%s\","
+	    "\"batch_name\":\"n\",\"batch_remark\":\"r\",\"total_amount\":%ld,"
+	    "\"total_num\":%zu,\"transfer_detail_list\":[", appid, out_batch,
+	    total, n);
+	for (i = 0; i < n; i++) {
+		char *enc = NULL;
+
+		ld_buf_printf(&b, "%s{\"out_detail_no\":\"%s\","
+		    "\"transfer_amount\":%ld,\"transfer_remark\":\"r\","
+		    "\"openid\":\"o_bn_%s\"", i ? "," : "", d[i].no, d[i].amount,
+		    d[i].no);
+		if (d[i].name != NULL) {
+			CU_ASSERT_EQUAL_FATAL(wx_rsa_oaep_encrypt_b64(
+			    platform_pub, d[i].name, &enc, &err), LD_OK);
+			ld_buf_printf(&b, ",\"user_name\":\"%s\"", enc);
+			free(enc);
+		}
+		ld_buf_puts(&b, "}");
+	}
+	ld_buf_puts(&b, "]}");
+	snprintf(hdr, sizeof hdr, "Wechatpay-Serial: %s", platform_key_id);
+	extra_header = hdr;
+	call("POST", "/v3/transfer/batches", b.data, SIGNED, 5000, r);
+	extra_header = NULL;
+	ld_buf_free(&b);
+}
+
+/*
+ * Names in a batch as WeChat has them: all or none, required from 2,000
+ * yuan, refused below 0.3 yuan; a refused batch holds nothing; the
+ * detail query carries the name encrypted to the merchant.
+ */
+static void
+test_batch_names(void)
+{
+	static const struct detail mixed[] = { { "BNM1", 1000, "张三" },
+	    { "BNM2", 1000, NULL } };
+	static const struct detail big[] = { { "BNB1", 200000, NULL } };
+	static const struct detail tiny[] = { { "BNT1", 20, "张三" },
+	    { "BNT2", 1000, "李四" } };
+	static const struct detail good[] = { { "BNG1", 1000, "张三" },
+	    { "BNG2", 200000, "李四" } };
+	char *plain = NULL;
+	struct ld_err err;
+	struct resp r;
+	cJSON *o, *tb = NULL;
+	int k;
+
+	batch_post("BNMIX", mixed, 2, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "全部填写或全部不填写"));
+	ld_buf_free(&r.body);
+	batch_post("BNBIG", big, 1, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "BNB1 转账金额大于等于2000元"));
+	ld_buf_free(&r.body);
+	batch_post("BNTINY", tiny, 2, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "BNT1 转账金额小于0.3元"));
+	ld_buf_free(&r.body);
+	batch_post("BNGOOD", good, 2, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	ld_buf_free(&r.body);
+	for (k = 0; k < 200; k++) {
+		call("GET", "/v3/transfer/batches/out-batch-no/BNGOOD"
+		    "?need_query_detail=false", NULL, SIGNED, 5000, &r);
+		o = body_json(&r);
+		ld_buf_free(&r.body);
+		tb = cJSON_GetObjectItemCaseSensitive(o, "transfer_batch");
+		if (strcmp(jstr(tb, "batch_status"), "FINISHED") == 0) {
+			cJSON_Delete(o);
+			break;
+		}
+		cJSON_Delete(o);
+		sleep_ms(50);
+	}
+	CU_ASSERT_TRUE(k < 200);
+	call("GET", "/v3/transfer/batches/out-batch-no/BNGOOD/details/"
+	    "out-detail-no/BNG2", NULL, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_TRUE(answer_verifies(&r));
+	o = body_json(&r);
+	CU_ASSERT_EQUAL(wx_rsa_oaep_decrypt_b64(merchant_key,
+	    jstr(o, "user_name"), &plain, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(plain ? plain : "", "李四");
+	free(plain);
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	/* The refused batches left nothing in the books. */
+	o = ledger();
+	{
+		const cJSON *b;
+		int refused = 0, made = 0;
+
+		cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(o,
+		    "bills")) {
+			refused += strncmp(jstr(b, "out_no"), "BNM", 3) == 0 ||
+			    strncmp(jstr(b, "out_no"), "BNB", 3) == 0 ||
+			    strncmp(jstr(b, "out_no"), "BNT", 3) == 0;
+			made += strncmp(jstr(b, "out_no"), "BNG", 3) == 0;
+		}
+		CU_ASSERT_EQUAL(refused, 0);
+		CU_ASSERT_EQUAL(made, 2);
+	}
+	cJSON_Delete(o);
+}
+
+/* The SHA1 of data as the openssl CLI computes it, lower-case hex. */
+static void
+openssl_sha1(const char *data, size_t len, char out[41])
+{
+	char path[600], cmd[1400];
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(path, sizeof path, "%s/fundflow.csv", tmpdir);
+	f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(data, 1, len, f), len);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "openssl dgst -sha1 -r '%s' | cut -c1-40 "
+	    "> '%s.sha1'", path, path);
+	CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+	snprintf(cmd, sizeof cmd, "%s.sha1", path);
+	f = fopen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	if (fgets(out, 41, f) == NULL)
+		out[0] = '\0';
+	fclose(f);
+}
+
+/*
+ * Applies for the fund-flow bill of date and account and downloads it as
+ * a merchant does (both GETs signed); returns the file, checked against
+ * the hash the answer gave by the openssl CLI, or NULL with *status the
+ * apply's status and *code its error code.
+ */
+static char *
+fundflow_fetch(const char *date, const char *account, long *status,
+    char code[64], size_t *len)
+{
+	char path[256], hash[64], sha[41];
+	const char *url;
+	struct resp r;
+	cJSON *o;
+	char *file = NULL;
+
+	code[0] = '\0';
+	snprintf(path, sizeof path, "/v3/bill/fundflowbill?bill_date=%s"
+	    "&account_type=%s", date, account);
+	call("GET", path, NULL, SIGNED, 5000, &r);
+	*status = r.status;
+	CU_ASSERT_TRUE(answer_verifies(&r));
+	o = body_json(&r);
+	ld_buf_free(&r.body);
+	if (*status != 200) {
+		snprintf(code, 64, "%s", jstr(o, "code"));
+		cJSON_Delete(o);
+		return NULL;
+	}
+	CU_ASSERT_STRING_EQUAL(jstr(o, "hash_type"), "SHA1");
+	snprintf(hash, sizeof hash, "%s", jstr(o, "hash_value"));
+	url = jstr(o, "download_url");
+	CU_ASSERT_EQUAL_FATAL(strncmp(url, base_url, strlen(base_url)), 0);
+	CU_ASSERT_EQUAL(strncmp(url + strlen(base_url),
+	    "/v3/billdownload/file?token=", 28), 0);
+	/* The download needs a signed GET too ... */
+	call("GET", url + strlen(base_url), NULL, UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 401);
+	ld_buf_free(&r.body);
+	call("GET", url + strlen(base_url), NULL, SIGNED, 5000, &r);
+	cJSON_Delete(o);
+	CU_ASSERT_EQUAL(r.status, 200);
+	/* ... and its answer is not signed: the hash is what vouches. */
+	CU_ASSERT_STRING_EQUAL(r.sig, "");
+	openssl_sha1(r.body.data ? r.body.data : "", r.body.len, sha);
+	CU_ASSERT_STRING_EQUAL(sha, hash);
+	*len = r.body.len;
+	file = ld_buf_steal(&r.body, NULL);
+	return file;
+}
+
+/*
+ * The next CSV record of *p (RFC 4180: quoted fields, "" for a quote)
+ * into fields; returns how many, 0 at the end.  *p moves past CRLF.
+ */
+static size_t
+csv_record(const char **p, char fields[][256], size_t max)
+{
+	const char *c = *p;
+	size_t n = 0, k;
+
+	if (*c == '\0')
+		return 0;
+	for (;;) {
+		int quoted = *c == '"';
+
+		k = 0;
+		if (quoted)
+			c++;
+		for (; *c != '\0'; c++) {
+			if (quoted && *c == '"' && c[1] == '"')
+				c++;
+			else if (quoted && *c == '"') {
+				c++;
+				break;
+			} else if (!quoted && (*c == ',' || *c == '\r'))
+				break;
+			if (k + 1 < 256)
+				fields[n][k++] = *c;
+		}
+		fields[n][k] = '\0';
+		if (n + 1 < max)
+			n++;
+		if (*c != ',')
+			break;
+		c++;
+	}
+	CU_ASSERT_EQUAL(strncmp(c, "\r\n", 2), 0);
+	*p = c[0] == '\r' && c[1] == '\n' ? c + 2 : c;
+	return n;
+}
+
+/* Fen from "`12.34": digits, a point, two digits; -1 otherwise. */
+static long long
+yuan_to_fen(const char *t)
+{
+	long long yuan = 0;
+	const char *p = t + 1;
+
+	if (t[0] != '`' || !(*p >= '0' && *p <= '9'))
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		yuan = yuan * 10 + (*p - '0');
+	if (p[0] != '.' || !(p[1] >= '0' && p[1] <= '9') ||
+	    !(p[2] >= '0' && p[2] <= '9') || p[3] != '\0')
+		return -1;
+	return yuan * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+}
+
+/* A parsed fund-flow file: its lines by voucher number, and the summary. */
+struct flowfile {
+	char no[256][40];
+	long long fen[256];
+	long long balance[256];
+	char remark[256][64];
+	size_t n;
+	long long total_fen, count;
+};
+
+static const char *const flow_header[] = { "记账时间", "微信支付业务单号",
+	"资金流水单号", "业务名称", "业务类型", "收支类型", "收支金额(元)",
+	"账户结余(元)", "资金变更提交申请人", "备注", "业务凭证号" };
+
+/* Parses and checks the file's shape; fills ff. */
+static void
+flowfile_parse(const char *text, struct flowfile *ff)
+{
+	static char f[16][256];
+	const char *p = text;
+	size_t n, i;
+
+	memset(ff, 0, sizeof *ff);
+	n = csv_record(&p, f, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 11);
+	for (i = 0; i < 11; i++)
+		CU_ASSERT_STRING_EQUAL(f[i], flow_header[i]);
+	while ((n = csv_record(&p, f, 16)) == 11) {
+		for (i = 0; i < 11; i++)
+			CU_ASSERT_EQUAL(f[i][0], '`');
+		CU_ASSERT_STRING_EQUAL(f[5], "`支出");
+		if (ff->n < 256) {
+			snprintf(ff->no[ff->n], 40, "%s", f[10] + 1);
+			ff->fen[ff->n] = yuan_to_fen(f[6]);
+			ff->balance[ff->n] = yuan_to_fen(f[7]);
+			snprintf(ff->remark[ff->n], 64, "%s", f[9]);
+			CU_ASSERT_TRUE(ff->fen[ff->n] > 0);
+			ff->n++;
+		}
+	}
+	/* The summary: its header, then its line. */
+	CU_ASSERT_EQUAL_FATAL(n, 5);
+	CU_ASSERT_STRING_EQUAL(f[0], "资金流水总笔数");
+	CU_ASSERT_STRING_EQUAL(f[4], "支出金额");
+	CU_ASSERT_EQUAL_FATAL(csv_record(&p, f, 16), 5);
+	CU_ASSERT_STRING_EQUAL(f[1], "`0");
+	CU_ASSERT_STRING_EQUAL(f[2], "`0.00");
+	CU_ASSERT_STRING_EQUAL(f[0], f[3]);
+	ff->count = strtoll(f[0] + 1, NULL, 10);
+	ff->total_fen = yuan_to_fen(f[4]);
+	CU_ASSERT_EQUAL(*p, '\0');
+}
+
+/* The line for voucher number no, or -1. */
+static int
+flowfile_find(const struct flowfile *ff, const char *no)
+{
+	size_t i;
+
+	for (i = 0; i < ff->n; i++)
+		if (strcmp(ff->no[i], no) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The Beijing date a ledger bill was last updated (when it succeeded). */
+static void
+bill_date(const cJSON *ledger_o, const char *out_no, char date[11])
+{
+	const cJSON *b;
+
+	date[0] = '\0';
+	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(ledger_o,
+	    "bills"))
+		if (strcmp(jstr(b, "out_no"), out_no) == 0)
+			snprintf(date, 11, "%s", jstr(b, "update_time"));
+}
+
+/* Confirms a bill and waits for it to be paid. */
+static void
+pay(const char *out_no, const char *openid, long amount, const char *remark)
+{
+	char path[128], *body;
+	struct resp r;
+
+	body = bill_body(out_no, openid, amount, remark);
+	call("POST", TB, body, SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	ld_buf_free(&r.body);
+	free(body);
+	snprintf(path, sizeof path, "/__sim/bills/%s/confirm", out_no);
+	CU_ASSERT_EQUAL(admin("POST", path, NULL), 200);
+	CU_ASSERT_TRUE(wait_state(out_no, "SUCCESS", 5000));
+}
+
+/*
+ * GET /v3/bill/fundflowbill and the download: every transfer the ledger
+ * shows paid is a line (and nothing else is), its amount in yuan text
+ * equal to its fen, the summary adds up, the file's SHA1 is the one
+ * announced (by the openssl CLI), a remark with a comma and a quote is
+ * quoted, and the last balance is the account's.
+ */
+static void
+test_fundflow(void)
+{
+	char dates[8][11], code[64], path[128];
+	size_t ndates = 0, d, i, len;
+	struct flowfile *ff = ld_calloc(1, sizeof *ff);
+	long long sum = 0, lines = 0, paid = 0;
+	const cJSON *b;
+	cJSON *o, *acc;
+	long st;
+	int k;
+	char *file;
+
+	pay("QUOTE1", "o_quote", 1234, "放款,\\\"测\\\"");
+	o = ledger();
+	cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(o, "bills")) {
+		const char *t = jstr(b, "update_time");
+
+		if (strcmp(jstr(b, "state"), "SUCCESS") != 0)
+			continue;
+		paid++;
+		for (d = 0; d < ndates; d++)
+			if (strncmp(dates[d], t, 10) == 0)
+				break;
+		if (d == ndates && ndates < 8)
+			snprintf(dates[ndates++], 11, "%s", t);
+	}
+	CU_ASSERT_FATAL(ndates >= 1);
+	for (d = 0; d < ndates; d++) {
+		file = fundflow_fetch(dates[d], "OPERATION", &st, code, &len);
+		CU_ASSERT_EQUAL_FATAL(st, 200);
+		flowfile_parse(file, ff);
+		CU_ASSERT_EQUAL(ff->count, (long long)ff->n);
+		for (i = 0, sum = 0; i < ff->n; i++)
+			sum += ff->fen[i];
+		CU_ASSERT_EQUAL(ff->total_fen, sum);
+		lines += (long long)ff->n;
+		/* Each line is a paid bill of the ledger, amount to the fen. */
+		cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(o,
+		    "bills")) {
+			k = flowfile_find(ff, jstr(b, "out_no"));
+
+			if (strcmp(jstr(b, "state"), "SUCCESS") != 0 ||
+			    strncmp(jstr(b, "update_time"), dates[d], 10) != 0) {
+				CU_ASSERT_TRUE(k < 0 || strcmp(jstr(b, "state"),
+				    "SUCCESS") == 0);
+				continue;
+			}
+			CU_ASSERT_TRUE_FATAL(k >= 0);
+			CU_ASSERT_EQUAL(ff->fen[k], (long long)jnum(b,
+			    "amount"));
+		}
+		if (d + 1 == ndates) {
+			/* The last line leaves what the account holds. */
+			acc = cJSON_GetObjectItemCaseSensitive(
+			    cJSON_GetObjectItemCaseSensitive(o, "accounts"),
+			    "OPERATION");
+			CU_ASSERT_EQUAL(ff->balance[ff->n - 1], (long long)(
+			    jnum(acc, "available_amount") +
+			    jnum(acc, "pending_amount")));
+			k = flowfile_find(ff, "QUOTE1");
+			CU_ASSERT_TRUE_FATAL(k >= 0);
+			i = (size_t)k;
+			CU_ASSERT_STRING_EQUAL(ff->remark[i], "`放款,\"测\"");
+			CU_ASSERT_PTR_NOT_NULL(strstr(file,
+			    ",\"`放款,\"\"测\"\"\","));
+			CU_ASSERT_EQUAL(ff->fen[i], 1234);
+			/* The admin copy is the same file. */
+			snprintf(path, sizeof path, "/__sim/ledger/fundflow?"
+			    "bill_date=%s", dates[d]);
+			{
+				struct resp r;
+
+				call("GET", path, NULL, UNSIGNED, 5000, &r);
+				CU_ASSERT_EQUAL(r.status, 200);
+				CU_ASSERT_EQUAL(r.body.len, len);
+				CU_ASSERT_EQUAL(memcmp(r.body.data, file, len), 0);
+				ld_buf_free(&r.body);
+			}
+		}
+		free(file);
+	}
+	CU_ASSERT_EQUAL(lines, paid);
+	/* The balance API answers from the same books. */
+	{
+		struct resp r;
+		cJSON *bal;
+
+		acc = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(o, "accounts"),
+		    "OPERATION");
+		call("GET", "/v3/merchant/fund/balance/OPERATION", NULL, SIGNED,
+		    5000, &r);
+		CU_ASSERT_EQUAL(r.status, 200);
+		CU_ASSERT_TRUE(answer_verifies(&r));
+		bal = body_json(&r);
+		/* A bill expiring in between moves money from pending to
+		 * available; what the account holds stays. */
+		CU_ASSERT_EQUAL(jnum(bal, "available_amount") +
+		    jnum(bal, "pending_amount"), jnum(acc, "available_amount") +
+		    jnum(acc, "pending_amount"));
+		cJSON_Delete(bal);
+		ld_buf_free(&r.body);
+	}
+	cJSON_Delete(o);
+	free(ff);
+}
+
+/* Replaces the first word in q (of size bytes) by with. */
+static void
+replace_word(char *q, size_t size, const char *word, const char *with)
+{
+	char *p = strstr(q, word), tail[256];
+
+	if (p == NULL)
+		return;
+	snprintf(tail, sizeof tail, "%s", p + strlen(word));
+	snprintf(p, size - (size_t)(p - q), "%s%s", with, tail);
+}
+
+/* What the fund-flow API refuses, each in its own words. */
+static void
+test_fundflow_refusals(void)
+{
+	static const struct {
+		const char *query, *code;
+		long status;
+	} bad[] = {
+		{ "bill_date=2026-13-01", "PARAM_ERROR", 400 },
+		{ "bill_date=20261201", "PARAM_ERROR", 400 },
+		{ "account_type=OPERATION", "PARAM_ERROR", 400 },
+		{ "bill_date=TODAY&account_type=SAVINGS", "PARAM_ERROR", 400 },
+		{ "bill_date=TODAY&account_type=OPERATION&tar_type=GZIP",
+		    "PARAM_ERROR", 400 },
+		{ "bill_date=TOMORROW&account_type=OPERATION",
+		    "INVALID_REQUEST", 400 },
+		{ "bill_date=2000-01-01&account_type=OPERATION",
+		    "INVALID_REQUEST", 400 },
+		{ "bill_date=TODAY&account_type=BASIC", "NO_STATEMENT_EXIST",
+		    400 },
+	};
+	char today[16], tomorrow[16], path[256], q[160];
+	time_t now = time(NULL) + 8 * 3600, next = now + 86400;
+	struct tm tm;
+	struct resp r;
+	cJSON *o;
+	size_t i;
+
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	gmtime_r(&next, &tm);
+	strftime(tomorrow, sizeof tomorrow, "%Y-%m-%d", &tm);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(q, sizeof q, "%s", bad[i].query);
+		replace_word(q, sizeof q, "TODAY", today);
+		replace_word(q, sizeof q, "TOMORROW", tomorrow);
+		snprintf(path, sizeof path, "/v3/bill/fundflowbill?%s", q);
+		call("GET", path, NULL, SIGNED, 5000, &r);
+		o = body_json(&r);
+		if (r.status != bad[i].status ||
+		    strcmp(jstr(o, "code"), bad[i].code) != 0)
+			fprintf(stderr, "%s: %ld %s\n", path, r.status,
+			    r.body.data);
+		CU_ASSERT_EQUAL(r.status, bad[i].status);
+		CU_ASSERT_STRING_EQUAL(jstr(o, "code"), bad[i].code);
+		CU_ASSERT_TRUE(answer_verifies(&r));
+		cJSON_Delete(o);
+		ld_buf_free(&r.body);
+	}
+	call("GET", "/v3/bill/fundflowbill?bill_date=2026-01-01", NULL,
+	    UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 401);
+	ld_buf_free(&r.body);
+	call("GET", "/v3/billdownload/file?token=0123456789abcdef", NULL,
+	    SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 400);
+	ld_buf_free(&r.body);
+	call("POST", "/v3/bill/fundflowbill?bill_date=2026-01-01", "",
+	    SIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 405);
+	ld_buf_free(&r.body);
+}
+
+/* The fund-flow file of date; NULL when there is none. */
+static char *
+flowfile_of(const char *date, struct flowfile *ff, char hash[41])
+{
+	char code[64];
+	size_t len;
+	long st;
+	char *file = fundflow_fetch(date, "OPERATION", &st, code, &len);
+
+	CU_ASSERT_EQUAL_FATAL(st, 200);
+	flowfile_parse(file, ff);
+	openssl_sha1(file, len, hash);
+	return file;
+}
+
+/*
+ * POST /__sim/ledger/mismatch puts into the fund-flow bill the kinds of
+ * difference reconciliation must find: another amount, a paid transfer
+ * left out, a line for a transfer this ledger never paid.  DELETE gives
+ * back the very same file.
+ */
+static void
+test_fundflow_mismatch(void)
+{
+	struct flowfile *ff = ld_calloc(1, sizeof *ff);
+	char d1[11], d2[11], dadd[11] = "", h0[41], h[41];
+	struct resp r;
+	cJSON *o;
+	char *file;
+	int k;
+
+	pay("MM1", "o_mm", 3000, "x");
+	pay("MM2", "o_mm", 2000, "x");
+	o = ledger();
+	bill_date(o, "MM1", d1);
+	bill_date(o, "MM2", d2);
+	cJSON_Delete(o);
+	free(flowfile_of(d1, ff, h0));
+	CU_ASSERT_EQUAL(ff->fen[flowfile_find(ff, "MM1")], 3000);
+
+	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"MM1\","
+	    "\"amount_fen\":2999}", UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "\"kind\":\"amount\""));
+	ld_buf_free(&r.body);
+	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"MM2\","
+	    "\"drop\":true}", UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	ld_buf_free(&r.body);
+	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"NEVERPAID1\","
+	    "\"amount_fen\":777}", UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	o = body_json(&r);
+	CU_ASSERT_STRING_EQUAL(jstr(o, "kind"), "add");
+	snprintf(dadd, sizeof dadd, "%s", jstr(o, "bill_date"));
+	cJSON_Delete(o);
+	ld_buf_free(&r.body);
+	/* Refused: nothing to drop, no number, two numbers. */
+	CU_ASSERT_EQUAL(admin("POST", "/__sim/ledger/mismatch",
+	    "{\"out_bill_no\":\"NEVERPAID2\",\"drop\":true}"), 404);
+	CU_ASSERT_EQUAL(admin("POST", "/__sim/ledger/mismatch",
+	    "{\"amount_fen\":5}"), 400);
+	CU_ASSERT_EQUAL(admin("POST", "/__sim/ledger/mismatch",
+	    "{\"out_bill_no\":\"MM1\",\"out_detail_no\":\"D1\","
+	    "\"amount_fen\":5}"), 400);
+	CU_ASSERT_EQUAL(admin("POST", "/__sim/ledger/mismatch",
+	    "{\"out_bill_no\":\"MM1\",\"amount_fen\":0}"), 400);
+
+	file = flowfile_of(d1, ff, h);
+	k = flowfile_find(ff, "MM1");
+	CU_ASSERT_TRUE_FATAL(k >= 0);
+	CU_ASSERT_EQUAL(ff->fen[k], 2999);
+	CU_ASSERT_PTR_NOT_NULL(strstr(file, ",`29.99,"));
+	free(file);
+	free(flowfile_of(d2, ff, h));
+	CU_ASSERT_EQUAL(flowfile_find(ff, "MM2"), -1);
+	free(flowfile_of(dadd, ff, h));
+	k = flowfile_find(ff, "NEVERPAID1");
+	CU_ASSERT_TRUE_FATAL(k >= 0);
+	CU_ASSERT_EQUAL(ff->fen[k], 777);
+
+	call("DELETE", "/__sim/ledger/mismatch", NULL, UNSIGNED, 5000, &r);
+	CU_ASSERT_EQUAL(r.status, 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "\"mismatches\":[]"));
+	ld_buf_free(&r.body);
+	free(flowfile_of(d1, ff, h));
+	CU_ASSERT_STRING_EQUAL(h, h0);
+	free(ff);
+}
+
+/* Runs a shell command; its exit status. */
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static mode_t
+mode_of(const char *dir, const char *name)
+{
+	char path[700];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? sb.st_mode & 0777 : 0;
+}
+
+/*
+ * wxpay-sim --make-v2-client-cert: the merchant CA and apiclient_cert.p12
+ * (CN = mchid, password = mchid), checked with the openssl CLI, then used
+ * for real: a simulator that trusts the CA pays over mutual TLS and
+ * refuses a client without the certificate.  That simulator also makes
+ * a day's fund-flow bill only the next morning ([bill] same_day = no).
+ */
+static void
+test_v2_client_cert(void)
+{
+	char dir[300], conf[400], *text, code[64];
+	struct simproc two;
+	struct wx_kv f[] = {
+		{ (char *)"mch_appid", (char *)"wxd930ea5d5a258f4f" },
+		{ (char *)"mchid", (char *)"1900000001" },
+		{ (char *)"nonce_str", (char *)"tlsNonce0001" },
+		{ (char *)"partner_trade_no", (char *)"V2TLS1" },
+		{ (char *)"openid", (char *)"o_v2_tls" },
+		{ (char *)"check_name", (char *)"NO_CHECK" },
+		{ (char *)"amount", (char *)"1500" },
+		{ (char *)"desc", (char *)"放款" },
+		{ (char *)"spbill_create_ip", (char *)"127.0.0.1" },
+	};
+	const char *tp = "/mmpaymkttransfers/promotion/transfers";
+	char p12[400], ca[400], today[16], saved[128];
+	time_t now = time(NULL) + 8 * 3600;
+	struct wx_kv *a;
+	struct tm tm;
+	size_t n, len;
+	long st;
+	int status = -1;
+
+	snprintf(dir, sizeof dir, "%s/v2pki", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(sh("'%s' --make-v2-client-cert '%s' --mchid "
+	    "1900000001 > '%s.out'", sim_bin, dir, dir), 0);
+	CU_ASSERT_EQUAL(sh("grep -qx 'tls_client_ca_file=%s/merchant_ca.pem' "
+	    "'%s.out'", dir, dir), 0);
+	CU_ASSERT_EQUAL(mode_of(dir, "."), 0700);
+	CU_ASSERT_EQUAL(mode_of(dir, "merchant_ca.pem"), 0644);
+	CU_ASSERT_EQUAL(mode_of(dir, "merchant_ca_key.pem"), 0600);
+	CU_ASSERT_EQUAL(mode_of(dir, "apiclient_cert.pem"), 0644);
+	CU_ASSERT_EQUAL(mode_of(dir, "apiclient_key.pem"), 0600);
+	CU_ASSERT_EQUAL(mode_of(dir, "apiclient_cert.p12"), 0600);
+	/* The CA issued it, to CN=mchid, for this key; the p12 opens with
+	 * the merchant id and with nothing else. */
+	CU_ASSERT_EQUAL(sh("cd '%s' && openssl verify -CAfile merchant_ca.pem "
+	    "apiclient_cert.pem >/dev/null", dir), 0);
+	CU_ASSERT_EQUAL(sh("cd '%s' && openssl pkcs12 -in apiclient_cert.p12 "
+	    "-passin pass:1900000001 -nokeys -clcerts 2>/dev/null | openssl "
+	    "x509 -noout -subject | grep -q 'CN *= *1900000001$'", dir), 0);
+	CU_ASSERT_EQUAL(sh("cd '%s' && test \"$(openssl x509 -noout -pubkey "
+	    "-in apiclient_cert.pem)\" = \"$(openssl pkey -pubout -in "
+	    "apiclient_key.pem)\"", dir), 0);
+	CU_ASSERT_NOT_EQUAL(sh("cd '%s' && openssl pkcs12 -in "
+	    "apiclient_cert.p12 -passin pass:wrong -nokeys >/dev/null 2>&1",
+	    dir), 0);
+	/* Nothing is overwritten; a merchant id is digits. */
+	CU_ASSERT_EQUAL(sh("cd '%s' && sha1sum * > ../v2pki.sum", dir), 0);
+	CU_ASSERT_EQUAL(sh("'%s' --make-v2-client-cert '%s' --mchid 1900000001 "
+	    "2>&1 | grep -q 'exists; not overwriting'", sim_bin, dir), 0);
+	CU_ASSERT_EQUAL(sh("cd '%s' && sha1sum -c --quiet ../v2pki.sum", dir),
+	    0);
+	CU_ASSERT_EQUAL(sh("'%s' --make-v2-client-cert '%s/x' --mchid 19x "
+	    "2>/dev/null", sim_bin, tmpdir), 2);
+
+	snprintf(conf, sizeof conf, "%s/two.conf", tmpdir);
+	text = ld_asprintf("[sim]\nstate_dir = %s/state\n"
+	    "listen = 127.0.0.1:0\ngenerate_merchant = yes\nmchid = %s\n"
+	    "appid = %s\nv2_tls_listen = 127.0.0.1:0\n"
+	    "tls_client_ca_file = %s/merchant_ca.pem\n"
+	    "[bill]\nsame_day = no\n", tmpdir, mchid, appid, dir);
+	CU_ASSERT_EQUAL_FATAL(write_file(conf, text), 0);
+	free(text);
+	CU_ASSERT_EQUAL_FATAL(start_sim(conf, &two), 0);
+	CU_ASSERT_FATAL(two.v2_base_url[0] != '\0');
+	snprintf(p12, sizeof p12, "%s/apiclient_cert.p12", dir);
+	snprintf(ca, sizeof ca, "%s", two.tls_cert_file);
+	v2_base = two.v2_base_url;
+	v2_ca = ca;
+	v2_p12 = p12;
+	a = v2_call(tp, f, 9, WX_V2_MD5, 0, &n);
+	CU_ASSERT_STRING_EQUAL(kv(a, n, "result_code"), "SUCCESS");
+	CU_ASSERT_STRING_EQUAL(kv(a, n, "partner_trade_no"), "V2TLS1");
+	wx_kv_free(a, n);
+	v2_p12 = NULL;
+	f[3].value = (char *)"V2TLS2";
+	a = v2_call(tp, f, 9, WX_V2_MD5, 0, &n);
+	CU_ASSERT_STRING_EQUAL(kv(a, n, "err_code"), "CA_ERROR");
+	wx_kv_free(a, n);
+	v2_base = v2_ca = NULL;
+
+	/* Today's bill is still being made, as WeChat's is until 09:00. */
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	snprintf(saved, sizeof saved, "%s", base_url);
+	snprintf(base_url, sizeof base_url, "%s", two.base_url);
+	CU_ASSERT_PTR_NULL(fundflow_fetch(today, "OPERATION", &st, code,
+	    &len));
+	CU_ASSERT_EQUAL(st, 400);
+	CU_ASSERT_STRING_EQUAL(code, "STATEMENT_CREATING");
+	snprintf(base_url, sizeof base_url, "%s", saved);
+
+	CU_ASSERT_EQUAL(kill(two.pid, SIGTERM), 0);
+	CU_ASSERT_EQUAL(waitpid(two.pid, &status, 0), two.pid);
+	CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static void
 test_shutdown(void)
 {
@@ -1686,6 +2762,22 @@ test_cli(void)
 	snprintf(cmd, sizeof cmd, "'%s' --listen 0.0.0.0:0 --state-dir "
 	    "'%s/st2' -m 2>&1 | grep -q 'only loopback'", sim_bin, tmpdir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
+	/* The sample configuration, which the demo starts with, works. */
+	{
+		const char *src = getenv("top_srcdir");
+		struct simproc ex;
+		char state[400];
+		int status = -1;
+
+		snprintf(conf, sizeof conf, "%s/etc/wxpay-sim.conf.example",
+		    src != NULL ? src : "..");
+		snprintf(state, sizeof state, "%s/example-state", tmpdir);
+		CU_ASSERT_EQUAL_FATAL(start_sim_in(conf, state, "127.0.0.1:0",
+		    &ex), 0);
+		CU_ASSERT_EQUAL(kill(ex.pid, SIGTERM), 0);
+		CU_ASSERT_EQUAL(waitpid(ex.pid, &status, 0), ex.pid);
+		CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 }
 
 int
@@ -1707,6 +2799,13 @@ main(void)
 		LD_TEST(test_v2),
 		LD_TEST(test_hostile_requests),
 		LD_TEST(test_ledger),
+		LD_TEST(test_fault_rule_long),
+		LD_TEST(test_scene_infos),
+		LD_TEST(test_batch_names),
+		LD_TEST(test_fundflow),
+		LD_TEST(test_fundflow_refusals),
+		LD_TEST(test_fundflow_mismatch),
+		LD_TEST(test_v2_client_cert),
 		LD_TEST(test_shutdown),
 		LD_TEST(test_cli),
 		LD_TEST_END

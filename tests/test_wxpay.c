@@ -1430,11 +1430,11 @@ test_codes(void)
 	}
 	CU_ASSERT_EQUAL(wx_code_classify(WX_KIND_V3_ERROR, NULL)->outcome,
 	    WX_OUTCOME_UNKNOWN);
-	/* Their rows cite the spec sections that say so. */
+	/* Their rows cite the sections of docs/wxpay-api.md that say so. */
 	CU_ASSERT_PTR_NOT_NULL(strstr(wx_code_classify(WX_KIND_V3_ERROR,
-	    "NOT_FOUND")->source, "wechatpay.md 2.2"));
+	    "NOT_FOUND")->source, "\"Transfer bills: query\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(wx_code_classify(WX_KIND_V2_ERR_CODE,
-	    "NOT_FOUND")->source, "wechatpay.md 1.6"));
+	    "NOT_FOUND")->source, "\"APIv2 transfers: gettransferinfo\""));
 	/* Every row has a source; no (kind, code) twice; only terminal
 	 * states close a number; successes never close one. */
 	t = wx_code_table(&n);
@@ -1451,7 +1451,8 @@ test_codes(void)
 			CU_ASSERT(t[i].kind != t[j].kind ||
 			    strcmp(t[i].code, t[j].code) != 0);
 	}
-	/* INVALID_REQUEST refined by the spec's verbatim messages. */
+	/* INVALID_REQUEST refined by the messages merchants have quoted
+	 * (docs/wxpay-api.md, "Transfer bills: create errors and retries"). */
 	c = wx_code_classify_v3_error("INVALID_REQUEST", "\xe8\xb6\x85\xe5"
 	    "\x87\xba\xe5\x95\x86\xe6\x88\xb7\xe5\x8d\x95\xe6\x97\xa5"
 	    "\xe8\xbd\xac\xe8\xb4\xa6\xe9\xa2\x9d\xe5\xba\xa6");

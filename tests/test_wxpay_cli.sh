@@ -103,7 +103,8 @@ check "verify usage error exits 2" 2 $?
 id=java-aead-aes-256
 printf '%s\n' "$(vec $id key)" > "$T/apiv3.key"
 chmod 600 "$T/apiv3.key"
-# The envelope has every field wechatpay.md 2.2 documents for a callback.
+# The envelope has every field of a callback (docs/wxpay-api.md, "Transfer
+# bills: callbacks").
 printf '{"id":"1","create_time":"2025-01-01T10:00:00+08:00","resource_type":"encrypt-resource","event_type":"MCHTRANSFER.BILL.FINISHED","summary":"x","resource":{"original_type":"mch_payment","algorithm":"AEAD_AES_256_GCM","ciphertext":"%s","associated_data":"%s","nonce":"%s"}}' \
     "$(vec $id ciphertext)" "$(vec $id aad)" "$(vec $id nonce)" > "$T/notify"
 got=$("$LD" wxpay decrypt --apiv3-key-file "$T/apiv3.key" \

@@ -49,6 +49,7 @@ static struct {
 	/* script */
 	int status;
 	const char *body;
+	char *body_owned;
 	size_t big;		/* answer this many 'x' instead */
 	enum sign_mode sign;
 	int delay_ms;
@@ -112,7 +113,8 @@ header_copy(struct MHD_Connection *c, const char *name, char *dst,
 	snprintf(dst, cap, "%s", v != NULL ? v : "");
 }
 
-/* Checks our request the way WeChat Pay does (wechatpay.md 3.1). */
+/* Checks our request the way WeChat Pay does (docs/wxpay-api.md, "APIv3
+ * request signing"). */
 static int
 check_auth(struct MHD_Connection *c, const char *method, const char *uri,
     const struct ld_buf *body)
@@ -219,7 +221,14 @@ script(int status, enum sign_mode sign, const char *body)
 {
 	fake.status = status;
 	fake.sign = sign;
-	fake.body = body;
+	/*
+	 * A copy: callers pass buffers of their own frame, and a request
+	 * that reaches the fake after its test returned (a client's
+	 * keep-alive re-send on a busy machine) must not read a dead frame.
+	 */
+	free(fake.body_owned);
+	fake.body_owned = body != NULL ? ld_strdup(body) : NULL;
+	fake.body = fake.body_owned;
 	fake.big = 0;
 	fake.delay_ms = 0;
 	fake.content_type = NULL;
@@ -344,6 +353,7 @@ suite_clean(void)
 	EVP_PKEY_free(fake.cert_key);
 	EVP_PKEY_free(fake.merchant_pub);
 	free(fake.req_body);
+	free(fake.body_owned);
 	free(merchant_key_file);
 	free(platform_cert_file);
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
@@ -375,7 +385,7 @@ static struct wx_client *
 make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
     const char *ca_file, const char *p12)
 {
-	struct ld_config cfg;
+	struct wx_config cfg;
 	struct wx_client *c = NULL;
 	struct ld_err err;
 	char *v3 = ld_asprintf("%s/apiv3.key", tmpdir);
@@ -383,24 +393,24 @@ make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
 
 	write_secret(v3, "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb\n");
 	write_secret(v2, APIV2_KEY "\n");
-	ld_config_defaults(&cfg);
-	cfg.wxpay.present = 1;
-	cfg.wxpay.mode = mode;
-#define SET(f, v) (free(cfg.wxpay.f), cfg.wxpay.f = ld_strdup(v))
+	wx_config_defaults(&cfg);
+	cfg.present = 1;
+	cfg.mode = mode;
+#define SET(f, v) (free(cfg.f), cfg.f = ld_strdup(v))
 	SET(mchid, "1900000001");
 	SET(appid, "wx8888888888888888");
 	SET(merchant_serial, MCH_SERIAL);
-	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
+	cfg.private_key_file = ld_strdup(merchant_key_file);
 	if (!client_without_public_key) {
-		cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s",
+		cfg.platform_public_key_file = ld_asprintf("%s/%s",
 		    katdir, "wechatpay-java.wechat_pay_public_key.pem");
 		SET(platform_key_id, PKID);
 	}
 	/* The certificate of the go test key (cert_key). */
-	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
-	cfg.wxpay.apiv3_key_file = v3;
-	cfg.wxpay.apiv2_key_file = v2;
-	cfg.wxpay.base_url = base_url != NULL ? ld_strdup(base_url) :
+	cfg.platform_cert_file = ld_strdup(platform_cert_file);
+	cfg.apiv3_key_file = v3;
+	cfg.apiv2_key_file = v2;
+	cfg.base_url = base_url != NULL ? ld_strdup(base_url) :
 	    ld_asprintf("http://127.0.0.1:%u", fake.port);
 	if (ca_file != NULL)
 		SET(ca_file, ca_file);
@@ -416,12 +426,12 @@ make_client_tls(enum ld_wxpay_mode mode, const char *base_url,
 	 * mutual TLS handshake takes over a second) is not a timeout.  Only
 	 * test_timeout asks for a short one, and its fake answers later.
 	 */
-	cfg.wxpay.timeout_ms = client_timeout_ms;
-	cfg.wxpay.connect_timeout_ms = client_timeout_ms;
+	cfg.timeout_ms = client_timeout_ms;
+	cfg.connect_timeout_ms = client_timeout_ms;
 #undef SET
 	if (wx_client_new(&cfg, &c, &err) != LD_OK)
 		fprintf(stderr, "wx_client_new: %s\n", err.msg);
-	ld_config_free(&cfg);
+	wx_config_free(&cfg);
 	return c;
 }
 
@@ -479,7 +489,8 @@ static const char bill_wait[] = "{\"out_bill_no\":\"B20250101001\","
     "\"create_time\":\"2025-01-01T10:00:00+08:00\",\"state\":"
     "\"WAIT_USER_CONFIRM\",\"package_info\":\"ABBQO+oYAAABAAAAAAAk\"}";
 
-/* A query answer with every field wechatpay.md 2.2 lists. */
+/* A query answer with every field of docs/wxpay-api.md, "Transfer bills:
+ * query". */
 static const char bill_query_ok[] = "{\"mch_id\":\"1900000001\","
     "\"out_bill_no\":\"B1\",\"transfer_bill_no\":\"1330001\",\"appid\":"
     "\"wx8\",\"state\":\"SUCCESS\",\"transfer_amount\":100,"
@@ -827,7 +838,8 @@ test_balance(void)
 	wx_client_free(c);
 }
 
-/* The detail entity with every field wechatpay.md 2.1 lists. */
+/* The detail entity with every field of docs/wxpay-api.md, "Batches:
+ * queries". */
 static const char batch_detail_ok[] = "{\"mchid\":\"1900000001\","
     "\"out_batch_no\":\"BATCH1\",\"batch_id\":\"131000\",\"appid\":"
     "\"wx8888888888888888\",\"out_detail_no\":\"D2\",\"detail_id\":\"2\","
@@ -1052,8 +1064,8 @@ test_v2(void)
 	CU_ASSERT_EQUAL(wx_v2_transfer_query(c, "P1", &q, &a, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(fake.uri, "/mmpaymkttransfers/gettransferinfo");
 	check_v2_request("mch_id", "1900000001");
-	/* wechatpay.md 1.3/1.6: no sign_type field; the sign's length
-	 * (64 hex) says HMAC-SHA256. */
+	/* No sign_type field; the sign's length (64 hex) says HMAC-SHA256
+	 * (docs/wxpay-api.md, "APIv2 transfers: signing"). */
 	check_v2_no_field("sign_type");
 	check_v2_sign_len(64);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_PENDING);
@@ -1441,64 +1453,64 @@ test_notify_url(void)
 static void
 test_client_config(void)
 {
-	struct ld_config cfg;
+	struct wx_config cfg;
 	struct wx_client *c = NULL;
 	struct ld_err err;
 
 	/* No platform key in a v3 mode: refused. */
-	ld_config_defaults(&cfg);
-	cfg.wxpay.mode = LD_WXPAY_V3;
-	cfg.wxpay.mchid = ld_strdup("1");
-	cfg.wxpay.appid = ld_strdup("wx1");
-	cfg.wxpay.merchant_serial = ld_strdup(MCH_SERIAL);
-	cfg.wxpay.private_key_file = fixture_copy(
+	wx_config_defaults(&cfg);
+	cfg.mode = LD_WXPAY_V3;
+	cfg.mchid = ld_strdup("1");
+	cfg.appid = ld_strdup("wx1");
+	cfg.merchant_serial = ld_strdup(MCH_SERIAL);
+	cfg.private_key_file = fixture_copy(
 	    "wechatpay-java.merchant_private_key.pem", "open.pem", 0644);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.wxpay.private_key_file);
-	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg.private_key_file);
+	cfg.base_url = ld_strdup("http://127.0.0.1:1");
 	/* A merchant key that others may read: refused, naming the mode. */
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "open.pem has mode 0644"));
-	free(cfg.wxpay.private_key_file);
-	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
+	free(cfg.private_key_file);
+	cfg.private_key_file = ld_strdup(merchant_key_file);
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform"));
 	/* A certificate whose serial is not the configured one. */
-	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
-	cfg.wxpay.platform_cert_serial = ld_strdup("ABCDEF");
+	cfg.platform_cert_file = ld_strdup(platform_cert_file);
+	cfg.platform_cert_serial = ld_strdup("ABCDEF");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, cert_serial()));
 	/* An expired certificate (the java SDK's, notAfter 2025-05-09). */
-	free(cfg.wxpay.platform_cert_serial);
-	cfg.wxpay.platform_cert_serial = NULL;
-	free(cfg.wxpay.platform_cert_file);
-	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
+	free(cfg.platform_cert_serial);
+	cfg.platform_cert_serial = NULL;
+	free(cfg.platform_cert_file);
+	cfg.platform_cert_file = ld_asprintf("%s/%s", katdir,
 	    "wechatpay-java.wechat_pay_certificate.pem");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_ECRYPTO);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "platform_cert_file"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "expired"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "2025-05-09 02:04:30 UTC"));
-	free(cfg.wxpay.platform_cert_file);
-	cfg.wxpay.platform_cert_file = ld_strdup(platform_cert_file);
+	free(cfg.platform_cert_file);
+	cfg.platform_cert_file = ld_strdup(platform_cert_file);
 	/* Plain http to a remote host. */
-	free(cfg.wxpay.base_url);
-	cfg.wxpay.base_url = ld_strdup("http://api.mch.weixin.qq.com");
-	cfg.wxpay.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);
-	write_secret(cfg.wxpay.apiv3_key_file,
+	free(cfg.base_url);
+	cfg.base_url = ld_strdup("http://api.mch.weixin.qq.com");
+	cfg.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);
+	write_secret(cfg.apiv3_key_file,
 	    "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
 	CU_ASSERT_PTR_NULL(c);
 	/* A configured notify_url in clear text to a remote host. */
-	free(cfg.wxpay.base_url);
-	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
-	cfg.wxpay.notify_url = ld_strdup("http://pay.example.com/notify");
+	free(cfg.base_url);
+	cfg.base_url = ld_strdup("http://127.0.0.1:1");
+	cfg.notify_url = ld_strdup("http://pay.example.com/notify");
 	CU_ASSERT_EQUAL(wx_client_new(&cfg, &c, &err), LD_EPERM);
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "notify_url"));
-	free(cfg.wxpay.notify_url);
-	cfg.wxpay.notify_url = ld_strdup("https://pay.example.com/notify");
+	free(cfg.notify_url);
+	cfg.notify_url = ld_strdup("https://pay.example.com/notify");
 	/* Nothing listening: a network error, outcome retry. */
 	CU_ASSERT_EQUAL_FATAL(wx_client_new(&cfg, &c, &err), LD_OK);
 	{
@@ -1513,7 +1525,7 @@ test_client_config(void)
 	}
 	wx_client_free(c);
 	wx_client_free(NULL);
-	ld_config_free(&cfg);
+	wx_config_free(&cfg);
 }
 
 static char *
@@ -1813,30 +1825,30 @@ test_rotation_moves_encryption_key(void)
 static void
 test_expired_certificate_beside_public_key(void)
 {
-	struct ld_config cfg;
+	struct wx_config cfg;
 	struct wx_client *c = NULL;
 	struct ld_err err;
 
-	ld_config_defaults(&cfg);
-	cfg.wxpay.mode = LD_WXPAY_V3;
-	cfg.wxpay.mchid = ld_strdup("1");
-	cfg.wxpay.appid = ld_strdup("wx1");
-	cfg.wxpay.merchant_serial = ld_strdup(MCH_SERIAL);
-	cfg.wxpay.private_key_file = ld_strdup(merchant_key_file);
-	cfg.wxpay.base_url = ld_strdup("http://127.0.0.1:1");
-	cfg.wxpay.platform_cert_file = ld_asprintf("%s/%s", katdir,
+	wx_config_defaults(&cfg);
+	cfg.mode = LD_WXPAY_V3;
+	cfg.mchid = ld_strdup("1");
+	cfg.appid = ld_strdup("wx1");
+	cfg.merchant_serial = ld_strdup(MCH_SERIAL);
+	cfg.private_key_file = ld_strdup(merchant_key_file);
+	cfg.base_url = ld_strdup("http://127.0.0.1:1");
+	cfg.platform_cert_file = ld_asprintf("%s/%s", katdir,
 	    "wechatpay-java.wechat_pay_certificate.pem");
-	cfg.wxpay.platform_public_key_file = ld_asprintf("%s/%s", katdir,
+	cfg.platform_public_key_file = ld_asprintf("%s/%s", katdir,
 	    "wechatpay-java.wechat_pay_public_key.pem");
-	cfg.wxpay.platform_key_id = ld_strdup(PKID);
-	cfg.wxpay.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);
-	write_secret(cfg.wxpay.apiv3_key_file,
+	cfg.platform_key_id = ld_strdup(PKID);
+	cfg.apiv3_key_file = ld_asprintf("%s/apiv3.key", tmpdir);
+	write_secret(cfg.apiv3_key_file,
 	    "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb");
 	if (wx_client_new(&cfg, &c, &err) != LD_OK)
 		fprintf(stderr, "wx_client_new: %s\n", err.msg);
 	CU_ASSERT_PTR_NOT_NULL(c);
 	wx_client_free(c);
-	ld_config_free(&cfg);
+	wx_config_free(&cfg);
 }
 
 /*

@@ -48,7 +48,7 @@ struct sim_proc {
 
 static char tmpdir[256];
 static struct sim_proc sim = { -1, -1, "", "", "", "", "", "" };
-static struct ld_config cfg;
+static struct wx_config cfg;
 static struct wx_client *cl;
 static char base_url[128];
 /* A per-run prefix keeps bill numbers unique across runs. */
@@ -72,7 +72,7 @@ set_str(char **slot, const char *v)
 
 /* One key=value line of the simulator's start output. */
 static void
-set_key(struct sim_proc *sp, struct ld_config *c, const char *k,
+set_key(struct sim_proc *sp, struct wx_config *c, const char *k,
     const char *v)
 {
 	char **slot = NULL;
@@ -92,23 +92,23 @@ set_key(struct sim_proc *sp, struct ld_config *c, const char *k,
 	if (strcmp(k, "platform_public_key_file") == 0) {
 		snprintf(sp->platform_public_key_file,
 		    sizeof sp->platform_public_key_file, "%s", v);
-		slot = &c->wxpay.platform_public_key_file;
+		slot = &c->platform_public_key_file;
 	} else if (strcmp(k, "platform_key_id") == 0)
-		slot = &c->wxpay.platform_key_id;
+		slot = &c->platform_key_id;
 	else if (strcmp(k, "apiv3_key_file") == 0)
-		slot = &c->wxpay.apiv3_key_file;
+		slot = &c->apiv3_key_file;
 	else if (strcmp(k, "apiv2_key_file") == 0)
-		slot = &c->wxpay.apiv2_key_file;
+		slot = &c->apiv2_key_file;
 	else if (strcmp(k, "mchid") == 0)
-		slot = &c->wxpay.mchid;
+		slot = &c->mchid;
 	else if (strcmp(k, "appid") == 0)
-		slot = &c->wxpay.appid;
+		slot = &c->appid;
 	else if (strcmp(k, "merchant_serial") == 0)
-		slot = &c->wxpay.merchant_serial;
+		slot = &c->merchant_serial;
 	else if (strcmp(k, "merchant_private_key_file") == 0)
-		slot = &c->wxpay.private_key_file;
+		slot = &c->private_key_file;
 	else if (strcmp(k, "base_url") == 0)
-		slot = &c->wxpay.base_url;
+		slot = &c->base_url;
 	if (slot != NULL)
 		set_str(slot, v);
 }
@@ -142,7 +142,7 @@ stop_sim(struct sim_proc *sp)
  * hanging it.
  */
 static int
-read_trust(struct sim_proc *sp, struct ld_config *c)
+read_trust(struct sim_proc *sp, struct wx_config *c)
 {
 	char buf[8192];
 	size_t len = 0;
@@ -186,7 +186,7 @@ read_trust(struct sim_proc *sp, struct ld_config *c)
  */
 static int
 start_sim(struct sim_proc *sp, const char *name, const char *conf,
-    struct ld_config *c)
+    struct wx_config *c)
 {
 	const char *bdir = getenv("top_builddir");
 	char *bin, *log;
@@ -430,21 +430,21 @@ suite_init(void)
 		return -1;
 	}
 	free(text);
-	ld_config_defaults(&cfg);
-	cfg.wxpay.present = 1;
-	cfg.wxpay.mode = LD_WXPAY_V3;
+	wx_config_defaults(&cfg);
+	cfg.present = 1;
+	cfg.mode = LD_WXPAY_V3;
 	if (start_sim(&sim, "sim", conf, &cfg) != 0) {
 		free(conf);
 		return -1;
 	}
 	free(conf);
 	snprintf(base_url, sizeof base_url, "%s", sim.base_url);
-	set_str(&cfg.wxpay.transfer_scene_id, "1005");
-	set_str(&cfg.wxpay.transfer_scene_report_infos,
+	set_str(&cfg.transfer_scene_id, "1005");
+	set_str(&cfg.transfer_scene_report_infos,
 	    "\xe5\xb2\x97\xe4\xbd\x8d\xe7\xb1\xbb\xe5\x9e\x8b:\xe5\xa4\x96"
 	    "\xe5\x8c\x85;\xe6\x8a\xa5\xe9\x85\xac\xe8\xaf\xb4\xe6\x98\x8e:"
 	    "\xe4\xbd\xa3\xe9\x87\x91");
-	cfg.wxpay.timeout_ms = 1500;
+	cfg.timeout_ms = 1500;
 	if (wx_client_new(&cfg, &cl, &err) != LD_OK ||
 	    wx_client_new(&cfg, &rx.client, &err) != LD_OK) {
 		fprintf(stderr, "wx_client_new: %s\n", err.msg);
@@ -469,7 +469,7 @@ suite_clean(void)
 		MHD_stop_daemon(rx.d);
 	wx_client_free(rx.client);
 	wx_client_free(cl);
-	ld_config_free(&cfg);
+	wx_config_free(&cfg);
 	if (stop_sim(&sim) != 0) {
 		fprintf(stderr, "wxpay-sim did not exit cleanly; its log:\n");
 		snprintf(cmd, sizeof cmd, "tail -50 '%s/sim.log' >&2",
@@ -912,7 +912,8 @@ wait_state(const char *no, const char *state)
 }
 
 /*
- * Cancel (wechatpay.md 2.2): before the user confirms it is accepted
+ * Cancel (docs/wxpay-api.md, "Transfer bills: cancel"): before the user
+ * confirms it is accepted
  * (CANCELING, then CANCELLED by query); a terminal bill, or one WeChat
  * does not know, is 400 INVALID_REQUEST and closes nothing.
  */
@@ -1242,7 +1243,8 @@ test_callback_bad_signature(void)
 	}
 }
 
-/* 商家转账到零钱 batches against the simulator (wechatpay.md 2.1). */
+/* 商家转账到零钱 batches against the simulator (docs/wxpay-api.md,
+ * "Batches: create" and after). */
 static void
 test_batches(void)
 {
@@ -1439,17 +1441,17 @@ test_certificates(void)
 
 /* A client like the main one with another mode, URL, CA and PKCS#12. */
 static struct wx_client *
-client_for(const struct ld_config *from, enum ld_wxpay_mode mode,
+client_for(const struct wx_config *from, enum ld_wxpay_mode mode,
     const char *url, const char *ca, const char *p12)
 {
-	struct ld_config c;
+	struct wx_config c;
 	struct wx_client *w = NULL;
 	struct ld_err err;
 
-	ld_config_defaults(&c);
-	c.wxpay.present = 1;
-	c.wxpay.mode = mode;
-#define COPY(f) if (from->wxpay.f != NULL) set_str(&c.wxpay.f, from->wxpay.f)
+	wx_config_defaults(&c);
+	c.present = 1;
+	c.mode = mode;
+#define COPY(f) if (from->f != NULL) set_str(&c.f, from->f)
 	COPY(mchid);
 	COPY(appid);
 	COPY(merchant_serial);
@@ -1459,15 +1461,15 @@ client_for(const struct ld_config *from, enum ld_wxpay_mode mode,
 	COPY(apiv3_key_file);
 	COPY(apiv2_key_file);
 #undef COPY
-	set_str(&c.wxpay.base_url, url);
+	set_str(&c.base_url, url);
 	if (ca != NULL)
-		set_str(&c.wxpay.ca_file, ca);
+		set_str(&c.ca_file, ca);
 	if (p12 != NULL)
-		set_str(&c.wxpay.client_cert_p12, p12);
-	c.wxpay.timeout_ms = 3000;
+		set_str(&c.client_cert_p12, p12);
+	c.timeout_ms = 3000;
 	if (wx_client_new(&c, &w, &err) != LD_OK)
 		fprintf(stderr, "wx_client_new: %s\n", err.msg);
-	ld_config_free(&c);
+	wx_config_free(&c);
 	return w;
 }
 
@@ -1496,7 +1498,8 @@ check_v2_sent(const struct wx_answer *a, size_t sign_len)
 }
 
 /*
- * APIv2 企业付款 over mutual TLS (wechatpay.md 1): the simulator's TLS
+ * APIv2 企业付款 over mutual TLS (docs/wxpay-api.md, "APIv2 transfers:
+ * mutual TLS"): the simulator's TLS
  * listener requires the merchant's certificate and the client verifies
  * the simulator's against the test CA.  Transfers signed MD5 and
  * HMAC-SHA256, gettransferinfo, idempotency on partner_trade_no; without
@@ -1654,7 +1657,7 @@ static void
 test_v2_generated_cert(void)
 {
 	struct sim_proc s2 = { -1, -1, "", "", "", "", "", "" };
-	struct ld_config c2;
+	struct wx_config c2;
 	struct wx_client *c;
 	struct wx_v2_transfer_req r = { 0 };
 	struct wx_v2_transfer t;
@@ -1670,7 +1673,7 @@ test_v2_generated_cert(void)
 	    tmpdir, ca);
 	CU_ASSERT_EQUAL_FATAL(write_text(conf, text, 0600), 0);
 	free(text);
-	ld_config_defaults(&c2);
+	wx_config_defaults(&c2);
 	CU_ASSERT_EQUAL_FATAL(start_sim(&s2, "sim2", conf, &c2), 0);
 	key = ld_asprintf("%s/state2/tls_key.pem", tmpdir);
 	CU_ASSERT_EQUAL(stat(key, &sb), 0);
@@ -1697,7 +1700,7 @@ test_v2_generated_cert(void)
 	wx_client_free(c);
 
 	CU_ASSERT_EQUAL(stop_sim(&s2), 0);
-	ld_config_free(&c2);
+	wx_config_free(&c2);
 	free(conf);
 	free(key);
 	free(p12);

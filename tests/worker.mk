@@ -2,8 +2,8 @@
 # pure; worker_test.sh starts its own throwaway cluster.
 check_PROGRAMS += tests/test_seed
 tests_test_seed_SOURCES = tests/test_seed.c tests/ld_test.h
-tests_test_seed_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) \
-	$(PQ_CFLAGS) -I$(top_srcdir)/src/risk
+tests_test_seed_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) \
+	$(PQ_CFLAGS)
 tests_test_seed_LDADD = libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) \
 	$(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_seed
@@ -21,3 +21,7 @@ demo-model.json: loandesk$(EXEEXT) $(top_srcdir)/tests/worker_train_model.py
 	    demo-model.csv $@ --trees 100 --depth 5
 	rm -f demo-model.csv
 CLEANFILES += demo-model.json demo-model.csv
+
+# loandesk apps explain over seeded, scored applications.
+dist_check_SCRIPTS += tests/explain_test.sh
+TESTS += tests/explain_test.sh

@@ -3,7 +3,7 @@
 # WeChat Pay, and the loandesk wxpay commands.
 check_PROGRAMS += tests/test_wxpay
 tests_test_wxpay_SOURCES = tests/test_wxpay.c tests/ld_test.h
-tests_test_wxpay_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS)
+tests_test_wxpay_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) -DLD_WXPAY_INTERNAL $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS)
 tests_test_wxpay_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_wxpay
 
@@ -20,7 +20,7 @@ EXTRA_DIST += %reldir%/kat/README %reldir%/kat/vectors.json \
 
 check_PROGRAMS += tests/test_wxpay_client
 tests_test_wxpay_client_SOURCES = tests/test_wxpay_client.c tests/ld_test.h
-tests_test_wxpay_client_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS) $(MHD_CFLAGS)
+tests_test_wxpay_client_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) -DLD_WXPAY_INTERNAL $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS) $(MHD_CFLAGS)
 tests_test_wxpay_client_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_wxpay_client
 
@@ -33,7 +33,7 @@ dist_check_SCRIPTS += %reldir%/test_wxpay_cli.sh
 # TLS with a PKI made by the openssl CLI at test time.
 check_PROGRAMS += tests/test_wxpay_e2e
 tests_test_wxpay_e2e_SOURCES = tests/test_wxpay_e2e.c tests/ld_test.h
-tests_test_wxpay_e2e_CPPFLAGS = $(AM_CPPFLAGS) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS) $(MHD_CFLAGS)
+tests_test_wxpay_e2e_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS) $(EXPAT_CFLAGS) $(MHD_CFLAGS)
 tests_test_wxpay_e2e_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(MHD_LIBS) $(CUNIT_LIBS) -lpthread
 tests_test_wxpay_e2e_DEPENDENCIES = wxpay-sim$(EXEEXT) $(LDWXPAY_LIBS)
 TESTS += tests/test_wxpay_e2e

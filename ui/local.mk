@@ -1,6 +1,8 @@
 noinst_LIBRARIES += libldui.a
-libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(NCURSESW_CFLAGS) $(PQ_CFLAGS) \
-	-I$(top_srcdir)/src/core -I$(top_builddir)/%reldir%
+# ui -> core -> common: core's headers name the database as struct ld_db
+# without its header, so db's directory is not on ui's path at all.
+libldui_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_UI) $(LD_INC_CORE) \
+	-DLD_UI_INTERNAL $(NCURSESW_CFLAGS) $(PQ_CFLAGS)
 
 # The screens, in the order of the number keys (1 is the first).
 #

@@ -17,9 +17,10 @@
 
 #include <curses.h>
 
-#include "core_query.h"
+#include "core_session.h"
 #include "ld_alloc.h"
 #include "ld_money.h"
+#include "ld_utf8.h"
 #include "ui.h"
 #include "ui_int.h"
 
@@ -108,8 +109,7 @@ ui_report(struct ui *ui, const char *what, enum ld_status st,
 		return;
 	}
 	ui_status_error(ui, "%s: %s", what, msg);
-	if (st == LD_ENET ||
-	    (ui->db.conn != NULL && !core_query_connected(&ui->db))) {
+	if (st == LD_ENET || core_session_lost(ui->sess)) {
 		ui->connected = 0;
 		snprintf(ui->banner, sizeof ui->banner,
 		    "connection to the database lost: reconnecting "
@@ -194,7 +194,7 @@ setup_styles(struct ui *ui)
 }
 
 /*
- * Keys.  While a query runs, core_query_exec asks interrupt() every 25 ms;
+ * Keys.  While a query runs, the session asks interrupt() every 25 ms;
  * keys read then wait in a queue, except Esc, which cancels the query and
  * is consumed by doing so.
  *
@@ -378,7 +378,7 @@ static void
 draw_frame(struct ui *ui)
 {
 	const struct ui_screen *s = ui->screens[ui->cur];
-	char title[256], pos[96], roles[64];
+	char title[256], pos[96], roles[64], note[160];
 	int top = 1, rows;
 
 	erase();
@@ -405,6 +405,11 @@ draw_frame(struct ui *ui)
 	if (!ui->connected && ui->banner[0] != '\0') {
 		ui_fill(ui, 1, 0, COLS, UI_S_BANNER);
 		ui_put(ui, 1, 0, COLS, UI_LEFT, UI_S_BANNER, ui->banner);
+		top = 2;
+	} else if (ui->connected &&
+	    core_session_replica_note(ui->sess, note, sizeof note)) {
+		/* The replica's lag, or that lists read the primary. */
+		ui_put(ui, 1, 0, COLS, UI_LEFT, UI_S_WARN, note);
 		top = 2;
 	}
 	rows = LINES - top - 2;
@@ -612,11 +617,7 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 		}
 		if (action == UI_ACT_ERASE) {
 			/* Remove one whole UTF-8 character. */
-			while (n > 0) {
-				n--;
-				if (((unsigned char)buf[n] & 0xc0) != 0x80)
-					break;
-			}
+			n = n > 0 ? ld_utf8_last(buf, n) : 0;
 			buf[n] = '\0';
 		} else if (action == UI_ACT_KILL) {
 			n = 0;
@@ -629,20 +630,8 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 			continue;
 		if (live != NULL) {
 			/* Wait for a complete UTF-8 character. */
-			unsigned char c = (unsigned char)buf[n > 0 ? n - 1 : 0];
-
-			if (n > 0 && (c & 0x80) != 0) {
-				size_t s = n - 1;
-				int need;
-
-				while (s > 0 &&
-				    ((unsigned char)buf[s] & 0xc0) == 0x80)
-					s--;
-				c = (unsigned char)buf[s];
-				need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-				if ((int)(n - s) < need)
-					continue;
-			}
+			if (ld_utf8_incomplete(buf, n))
+				continue;
 			ui->live_filter = 1;
 			live(ui, arg, buf);
 			ui->live_filter = 0;
@@ -809,9 +798,7 @@ try_connect(struct ui *ui, struct ld_err *first_err)
 	struct ld_err err;
 
 	ld_err_clear(&err);
-	ld_db_close(&ui->db);
-	if (ld_db_connect(&ui->db, ui->cfg->database.conninfo,
-	    "loandesk-console", &err) != LD_OK) {
+	if (core_session_connect(ui->sess, &err) != LD_OK) {
 		if (first_err != NULL)
 			*first_err = err;
 		else
@@ -820,10 +807,10 @@ try_connect(struct ui *ui, struct ld_err *first_err)
 			    "(retrying; r now)", err.msg);
 		return -1;
 	}
-	if (core_operator_load(&ui->db, &ui->op, &err) != LD_OK) {
+	if (core_operator_load(ui->sess, &ui->op, &err) != LD_OK) {
 		if (first_err != NULL)
 			*first_err = err;
-		ld_db_close(&ui->db);
+		core_session_close(ui->sess);
 		return -1;
 	}
 	ui->connected = 1;
@@ -832,11 +819,11 @@ try_connect(struct ui *ui, struct ld_err *first_err)
 	ui->status[0] = '\0';
 	ui->status_error = 0;
 	/* Times are shown in the session's zone; PGTZ picks it, as psql's. */
-	if (core_operator_timezone(&ui->db, &ui->op, getenv("PGTZ"), &err) !=
+	if (core_operator_timezone(ui->sess, &ui->op, getenv("PGTZ"), &err) !=
 	    LD_OK)
 		ui_report(ui, "PGTZ", err.code, err.msg);
 	/* Without LISTEN the console still works, but says it is not live. */
-	if (core_query_listen(&ui->db, channels, 2, &err) != LD_OK)
+	if (core_session_listen(ui->sess, channels, 2, &err) != LD_OK)
 		ui_report(ui, "live updates are off", err.code, err.msg);
 	return 0;
 }
@@ -863,10 +850,10 @@ poll_notifications(struct ui *ui)
 	struct ld_err err;
 	int n = 0;
 
-	if (!ui->connected || ui->db.conn == NULL)
+	if (!ui->connected)
 		return;
 	ld_err_clear(&err);
-	if (core_query_notifications(&ui->db, &n, &err) != LD_OK) {
+	if (core_session_poll(ui->sess, &n, &err) != LD_OK) {
 		ui_report(ui, "listening", err.code, err.msg);
 		return;
 	}
@@ -1056,13 +1043,13 @@ open_terminal(struct ui *ui, const struct ui_options *opt, SCREEN **term,
 	else
 		mousemask(0, NULL);
 	setup_styles(ui);
-	core_query_set_interrupt(interrupt_query, ui, 25);
+	core_session_set_interrupt(ui->sess, interrupt_query, ui, 25);
 	return LD_OK;
 }
 
 enum ld_status
-ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
-    struct ld_err *err)
+ui_console_run(const char *conninfo, const char *read_conninfo,
+    const struct ui_options *opt, struct ld_err *err)
 {
 	struct ui *ui;
 	SCREEN *term = NULL;
@@ -1072,10 +1059,11 @@ ui_console_run(const struct ld_config *cfg, const struct ui_options *opt,
 
 	setlocale(LC_ALL, "");
 	ui = ld_calloc(1, sizeof *ui);
-	ui->cfg = cfg;
 	ui->readonly = opt->readonly;
 	ui->op.readonly = opt->readonly;
 	ui->test_frames = tf != NULL && *tf != '\0';
+	ui->sess = core_session_new(conninfo, read_conninfo,
+	    "loandesk-console");
 	if ((rc = open_timing_log(ui, err)) != LD_OK)
 		goto out;
 	/* Connect before the screen changes so errors read normally. */
@@ -1101,12 +1089,11 @@ out:
 	if (term != NULL) {
 		endwin();
 		delscreen(term);
-		core_query_set_interrupt(NULL, NULL, 0);
 	}
 	for (i = 0; i < UI_SCREEN_COUNT; i++)
 		if (ui->screens[i] != NULL)
 			ui->screens[i]->destroy(ui->state[i]);
-	ld_db_close(&ui->db);
+	core_session_free(ui->sess);
 	if (ui->timing != NULL)
 		fclose(ui->timing);
 	free(ui);

@@ -18,17 +18,21 @@
  * Lists share one cursor (ui_move_of, ui_cursor_move, ui_cursor_show),
  * tables one column layout (struct ui_table), long text one wrap
  * (ui_put_wrapped): a new screen is its data, its columns and its keys.
+ *
+ * Internal to ui: programs open the console through ui.h.
  */
 #ifndef LD_UI_INT_H
 #define LD_UI_INT_H
+#ifndef LD_UI_INTERNAL
+#error "ui_int.h is internal to ui: use ui.h"
+#endif
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include "core_operator.h"
+#include "core_session.h"
 #include "core_states.h"
-#include "ld_config.h"
-#include "ld_db.h"
 #include "ui_text.h"
 
 struct ui;
@@ -235,8 +239,7 @@ enum ui_style {
 #define UI_KEYQ 256
 
 struct ui {
-	const struct ld_config *cfg;
-	struct ld_db db;
+	struct core_session *sess;
 	int connected;
 	double reconnect_at;     /* monotonic ms of the next attempt */
 	struct core_operator op;

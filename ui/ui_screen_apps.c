@@ -114,7 +114,7 @@ load_first(struct ui *ui, struct apps *a, int backward)
 	enum ld_status st;
 
 	ld_err_clear(&err);
-	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc, NULL, 0,
+	st = core_apps_fetch(ui->sess, &a->filter, a->sort, a->desc, NULL, 0,
 	    backward, fetch_size(a), &p, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "applications", st, err.msg);
@@ -168,7 +168,7 @@ load_more(struct ui *ui, struct apps *a, int backward)
 		return load_first(ui, a, backward);
 	edge = backward ? &a->rows[0] : &a->rows[a->n - 1];
 	ld_err_clear(&err);
-	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc, edge->key,
+	st = core_apps_fetch(ui->sess, &a->filter, a->sort, a->desc, edge->key,
 	    edge->id, backward, fetch_size(a), &p, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "applications", st, err.msg);
@@ -247,19 +247,19 @@ reload_keep(struct ui *ui, struct apps *a)
 	below = a->after >= 0 ? a->after + (int64_t)(a->n - 1 - a->cur) : -1;
 	want = (size_t)a->page;
 	ld_err_clear(&err);
-	st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+	st = core_apps_fetch(ui->sess, &a->filter, a->sort, a->desc,
 	    anchor.key, anchor.id, 1, want, &before, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "applications", st, err.msg);
 		return -1;
 	}
 	if (before.n > 0)
-		st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+		st = core_apps_fetch(ui->sess, &a->filter, a->sort, a->desc,
 		    before.rows[before.n - 1].key,
 		    before.rows[before.n - 1].id, 0, want + fetch_size(a),
 		    &after, &err);
 	else
-		st = core_apps_fetch(&ui->db, &a->filter, a->sort, a->desc,
+		st = core_apps_fetch(ui->sess, &a->filter, a->sort, a->desc,
 		    NULL, 0, 0, want + fetch_size(a), &after, &err);
 	if (st != LD_OK) {
 		core_apps_page_free(&before);
@@ -322,7 +322,7 @@ estimate(struct ui *ui, struct apps *a)
 	enum ld_status st;
 
 	ld_err_clear(&err);
-	st = core_apps_estimate(&ui->db, &a->estimate, &err);
+	st = core_apps_estimate(ui->sess, &a->estimate, &err);
 	if (st != LD_OK)
 		ui_report(ui, "list size", st, err.msg);
 }

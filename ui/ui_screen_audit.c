@@ -14,7 +14,6 @@
 
 #include "core_audit_view.h"
 #include "ld_alloc.h"
-#include "ld_audit.h"
 #include "ui_int.h"
 
 #define AUDIT_KEYS(X)                                                       \
@@ -60,7 +59,7 @@ struct audit {
 	int more;
 	int cur, top, page;
 	enum verify_state vs;
-	struct ld_audit_verifier v;
+	struct core_audit_verify v;
 	char verify_err[256];
 };
 
@@ -70,7 +69,7 @@ audit_create(struct ui *ui)
 	struct audit *a = ld_calloc(1, sizeof(struct audit));
 
 	(void)ui;
-	ld_audit_verifier_init(&a->v);
+	core_audit_verify_start(&a->v, 1);
 	return a;
 }
 
@@ -81,6 +80,7 @@ audit_destroy(void *st)
 
 	if (a == NULL)
 		return;
+	core_audit_verify_clear(&a->v);
 	free(a->rows);
 	free(a);
 }
@@ -89,10 +89,7 @@ audit_destroy(void *st)
 static void
 verify_start(struct audit *a, int fresh)
 {
-	if (fresh)
-		ld_audit_verifier_init(&a->v);
-	else
-		ld_audit_verifier_resume(&a->v);
+	core_audit_verify_start(&a->v, fresh);
 	a->verify_err[0] = '\0';
 	a->vs = a->v.done ? VERIFY_DONE : VERIFY_RUNNING;
 }
@@ -119,7 +116,7 @@ audit_idle(struct ui *ui, void *st)
 	if (a->vs != VERIFY_RUNNING)
 		return 0;
 	ld_err_clear(&err);
-	s = core_audit_verify_step(&ui->db, &a->v, &err);
+	s = core_audit_verify_step(ui->sess, &a->v, &err);
 	if (s == LD_ETIMEOUT) {
 		/* Esc while a batch ran: the query was cancelled. */
 		verify_stop(ui, a);
@@ -156,7 +153,7 @@ load(struct ui *ui, struct audit *a, int more)
 	int64_t before = more && a->n > 0 ? a->rows[a->n - 1].id : 0;
 
 	ld_err_clear(&err);
-	st = core_audit_fetch(&ui->db, &a->f, before, 200, &p, &err);
+	st = core_audit_fetch(ui->sess, &a->f, before, 200, &p, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "audit log", st, err.msg);
 		return;

@@ -201,8 +201,8 @@ compute_schedule(struct casev *cv)
 		return;
 	}
 	if (core_schedule_build(cv->c.amount_fen, cv->c.rate_bps,
-	    cv->c.term_months, (enum core_repayment)m, 0, &cv->sched,
-	    &err) != LD_OK) {
+	    cv->c.term_months, (enum core_repayment)m, cv->c.upfront_fee_fen,
+	    cv->c.monthly_fee_fen, &cv->sched, &err) != LD_OK) {
 		snprintf(cv->sched_err, sizeof cv->sched_err, "%s", err.msg);
 		return;
 	}
@@ -241,7 +241,8 @@ load(struct ui *ui, struct casev *cv, int64_t id)
 	enum ld_status st;
 
 	ld_err_clear(&err);
-	st = core_case_load(&ui->db, id, &c, warn, &err);
+	st = core_case_load(core_session_primary(ui->sess), id, &c, warn,
+	    &err);
 	if (st != LD_OK) {
 		ui_report(ui, "case", st, err.msg);
 		return -1;
@@ -321,7 +322,8 @@ reasons_ready(struct ui *ui, struct casev *cv)
 	if (cv->reasons_loaded)
 		return 1;
 	ld_err_clear(&err);
-	st = core_reason_codes_load(&ui->db, &cv->reasons, &err);
+	st = core_reason_codes_load(core_session_primary(ui->sess),
+	    &cv->reasons, &err);
 	if (st != LD_OK) {
 		ui_report(ui, "reason codes", st, err.msg);
 		return 0;
@@ -375,31 +377,44 @@ pick_reason(struct ui *ui, struct casev *cv, enum core_decision d)
 	return pick;
 }
 
-/* The note; one is required when d overrides the model.  0: cancelled. */
+/*
+ * The note; one is required when the preview says so (the decision
+ * overrides the model or a rule).  0: cancelled.
+ */
 static int
-ask_note(struct ui *ui, struct casev *cv, enum core_decision d, char *note,
-    size_t len)
+ask_note(struct ui *ui, struct casev *cv,
+    const struct core_decision_preview *pv, char *note, size_t len)
 {
-	int overrides = core_decision_overrides(d, cv->c.recommendation);
 	char label[160];
 
 	for (;;) {
-		snprintf(label, sizeof label, "Note%s: ", overrides ?
+		snprintf(label, sizeof label, "Note%s: ",
+		    !pv->note_required ? " (optional)" :
+		    pv->overrides_model ?
 		    " (required: this overrides the model's recommendation)" :
-		    " (optional)");
+		    " (required: this overrides a rule)");
 		if (!ui_prompt(ui, label, note, len, NULL, NULL))
 			return 0;
-		if (!overrides || note[strspn(note, " ")] != '\0')
+		if (!pv->note_required || note[strspn(note, " ")] != '\0')
 			return 1;
-		ui_status_error(ui, "a note is required when overriding the "
-		    "model's recommendation (%s)",
-		    core_app_status_sql(cv->c.recommendation));
+		if (pv->overrides_model)
+			ui_status_error(ui, "a note is required when "
+			    "overriding the model's recommendation (%s)",
+			    core_app_status_sql(cv->c.recommendation));
+		else
+			ui_status_error(ui, "a note is required when "
+			    "overriding rules %s", pv->rules_text);
 	}
 }
 
-/* The confirmation: what will happen, in the officer's words. */
+/*
+ * The confirmation: what will happen, in the officer's words, with what
+ * the decision overrides (the model, rules by level) and whether the
+ * applicant is told the reason.
+ */
 static int
 confirm_decision(struct ui *ui, struct casev *cv, enum core_decision d,
+    const struct core_decision_preview *pv,
     const struct core_reason_code *r, const char *note)
 {
 	char l0[200], l1[200], l2[200], l3[300], l4[200], amount[40];
@@ -409,22 +424,31 @@ confirm_decision(struct ui *ui, struct casev *cv, enum core_decision d,
 	ui_money(cv->c.amount_fen, amount, sizeof amount);
 	snprintf(l0, sizeof l0, "Application %" PRId64 ", %s, %s, %d months",
 	    cv->id, cv->c.name, amount, cv->c.term_months);
-	snprintf(l1, sizeof l1, "Status: %s -> %s%s%s%s",
+	snprintf(l1, sizeof l1, "Status: %s -> %s",
 	    core_app_status_sql(cv->c.status),
-	    core_app_status_sql(core_decision_outcome(d)),
-	    core_decision_overrides(d, cv->c.recommendation) ?
-	    "  (overrides model: " : "",
-	    core_decision_overrides(d, cv->c.recommendation) ?
-	    core_app_status_sql(cv->c.recommendation) : "",
-	    core_decision_overrides(d, cv->c.recommendation) ? ")" : "");
+	    core_app_status_sql(core_decision_outcome(d)));
+	if (pv->overrides_model || pv->rules_text[0] != '\0') {
+		size_t l = strlen(l1);
+
+		snprintf(l1 + l, sizeof l1 - l, "  (%s%s%s%s%s)",
+		    pv->overrides_model ? "overrides model: " : "",
+		    pv->overrides_model ?
+		    core_app_status_sql(cv->c.recommendation) : "",
+		    pv->overrides_model && pv->rules_text[0] ? "; " : "",
+		    pv->rules_text[0] ? "rules " : "", pv->rules_text);
+	}
 	snprintf(l2, sizeof l2, "Reason: %s %s", r->code, r->text_zh);
 	snprintf(l3, sizeof l3, "Note: %s", note[0] ? note : "(none)");
-	if (d == CORE_APPROVE)
+	if (pv->second_officer)
+		snprintf(l4, sizeof l4, "A second officer must confirm it: "
+		    "it waits in the review queue.");
+	else if (d == CORE_APPROVE)
 		snprintf(l4, sizeof l4, "A payout request of %s follows; "
 		    "finance releases it (four eyes).", amount);
 	else if (d == CORE_REJECT)
-		snprintf(l4, sizeof l4, "No money moves; the applicant is "
-		    "told the reason.");
+		snprintf(l4, sizeof l4, "%s", r->disclosed ?
+		    "No money moves; the applicant is told the reason." :
+		    "No money moves; the applicant is not told this reason.");
 	else
 		snprintf(l4, sizeof l4, "The case joins the review queue "
 		    "for a second officer.");
@@ -433,12 +457,16 @@ confirm_decision(struct ui *ui, struct casev *cv, enum core_decision d,
 	return ui_confirm(ui, label, lines, 5);
 }
 
-/* The reason picker, the note and the confirmation, then the call. */
+/*
+ * The database's preview (whether it will take the decision, and on
+ * what), the reason picker, the note and the confirmation, then the call.
+ */
 static void
 decide(struct ui *ui, struct casev *cv, enum core_decision d)
 {
 	const char *dname = core_decision_name(d);
 	const struct core_reason_code *r;
+	struct core_decision_preview pv;
 	char note[256] = "";
 	enum core_app_status now;
 	struct ld_err err;
@@ -449,21 +477,32 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status(ui, "no case open");
 		return;
 	}
+	ld_err_clear(&err);
+	st = core_decision_preview(core_session_primary(ui->sess), cv->id, d,
+	    &pv, &err);
+	if (st != LD_OK) {
+		ui_report(ui, dname, st, err.msg);
+		return;
+	}
+	if (!pv.allowed) {
+		ui_status_error(ui, "%s: %s", dname, pv.why);
+		return;
+	}
 	if (!reasons_ready(ui, cv))
 		return;
 	if ((pick = pick_reason(ui, cv, d)) < 0 ||
-	    !ask_note(ui, cv, d, note, sizeof note)) {
+	    !ask_note(ui, cv, &pv, note, sizeof note)) {
 		ui_status(ui, "%s: cancelled", dname);
 		return;
 	}
 	r = &cv->reasons.v[pick];
-	if (!confirm_decision(ui, cv, d, r, note)) {
+	if (!confirm_decision(ui, cv, d, &pv, r, note)) {
 		ui_status(ui, "%s: cancelled, nothing changed", dname);
 		return;
 	}
 	ld_err_clear(&err);
-	st = core_application_decide(&ui->db, cv->id, d, r->code,
-	    note[0] ? note : NULL, &now, &err);
+	st = core_application_decide(core_session_primary(ui->sess), cv->id,
+	    d, r->code, note[0] ? note : NULL, &now, &err);
 	if (st != LD_OK) {
 		ui_report(ui, dname, st, err.msg);
 		return;
@@ -1126,14 +1165,41 @@ apr_text(const struct casev *cv, char *buf, size_t len)
 	}
 }
 
+/*
+ * What the borrower receives and pays besides interest: "paid out
+ * ¥9,500.00 (fee ¥500.00 upfront, ¥10.00 a month)"; "" without fees.
+ */
+static void
+fees_text(const struct core_case *c, char *buf, size_t len)
+{
+	char out[40], up[40], month[40];
+
+	buf[0] = '\0';
+	if (c->upfront_fee_fen <= 0 && c->monthly_fee_fen <= 0)
+		return;
+	ui_money(c->amount_fen - c->upfront_fee_fen, out, sizeof out);
+	ui_money(c->upfront_fee_fen, up, sizeof up);
+	ui_money(c->monthly_fee_fen, month, sizeof month);
+	if (c->upfront_fee_fen > 0 && c->monthly_fee_fen > 0)
+		snprintf(buf, len, "paid out %s (fee %s upfront, %s a month)",
+		    out, up, month);
+	else if (c->upfront_fee_fen > 0)
+		snprintf(buf, len, "paid out %s (fee %s upfront)", out, up);
+	else
+		snprintf(buf, len, "paid out %s (fee %s a month)", out, month);
+}
+
 static int
 head_money(struct ui *ui, const struct casev *cv, int y, int cols)
 {
 	const struct core_case *c = &cv->c;
-	struct seg sg[5];
+	struct seg sg[6];
 	char amount[40], term[80], apr[80], rate[48], product[64], a[48];
+	char fees[160];
+	int n = 0;
 
 	ui_money(c->amount_fen, amount, sizeof amount);
+	fees_text(c, fees, sizeof fees);
 	snprintf(term, sizeof term, "Term %d months (%s)", c->term_months,
 	    c->repayment);
 	apr_text(cv, a, sizeof a);
@@ -1141,12 +1207,14 @@ head_money(struct ui *ui, const struct casev *cv, int y, int cols)
 	snprintf(rate, sizeof rate, "nominal %d.%02d%%", c->rate_bps / 100,
 	    c->rate_bps % 100);
 	snprintf(product, sizeof product, "Product %s", c->product);
-	sg[0] = (struct seg){ amount, UI_S_HEADER };
-	sg[1] = (struct seg){ term, UI_S_NORMAL };
-	sg[2] = (struct seg){ apr, UI_S_NORMAL };
-	sg[3] = (struct seg){ rate, UI_S_NORMAL };
-	sg[4] = (struct seg){ product, UI_S_NORMAL };
-	return head_line(ui, y, cols, "Amount", sg, 5);
+	sg[n++] = (struct seg){ amount, UI_S_HEADER };
+	if (fees[0] != '\0')
+		sg[n++] = (struct seg){ fees, UI_S_NORMAL };
+	sg[n++] = (struct seg){ term, UI_S_NORMAL };
+	sg[n++] = (struct seg){ apr, UI_S_NORMAL };
+	sg[n++] = (struct seg){ rate, UI_S_NORMAL };
+	sg[n++] = (struct seg){ product, UI_S_NORMAL };
+	return head_line(ui, y, cols, "Amount", sg, n);
 }
 
 /* Where the decision stands: awaited since when, or taken by whom. */

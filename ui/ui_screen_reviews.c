@@ -98,7 +98,7 @@ reviews_load(struct ui *ui, struct reviews *r, int64_t want, int keep)
 	int at = -1;
 
 	ld_err_clear(&err);
-	st = core_reviews_load(&ui->db, &r->f, REVIEWS_LIMIT, &q, &err);
+	st = core_reviews_load(ui->sess, &r->f, REVIEWS_LIMIT, &q, &err);
 	/*
 	 * Keys typed while the '/' filter's query ran cancel it; the last
 	 * of them may be the Enter that ends the prompt, which asks for
@@ -174,16 +174,19 @@ review_change(struct ui *ui, struct reviews *r, int action)
 
 	ld_err_clear(&err);
 	if (action == REV_CLAIM)
-		s = core_review_claim(&ui->db, id, &err);
+		s = core_review_claim(core_session_primary(ui->sess), id,
+		    &err);
 	else if (action == REV_RELEASE)
-		s = core_review_release(&ui->db, id, &err);
+		s = core_review_release(core_session_primary(ui->sess), id,
+		    &err);
 	else {
 		if (!ui_prompt(ui, "Assign to (login role): ", who, sizeof who,
 		    NULL, NULL) || who[0] == '\0') {
 			ui_status(ui, "assign: cancelled");
 			return;
 		}
-		s = core_review_assign(&ui->db, id, who, &err);
+		s = core_review_assign(core_session_primary(ui->sess), id,
+		    who, &err);
 	}
 	if (s != LD_OK) {
 		ui_report(ui, action_name(action), s, err.msg);

@@ -1,2 +1,3 @@
-# loandesk apps list|show and the console command.
+# loandesk apps list|show|explain and the console command.
 loandesk_SOURCES += %reldir%/cli_apps.c
+loandesk_SOURCES += %reldir%/cli_explain.c

@@ -9,10 +9,25 @@
 #define LD_CLI_H
 
 #include "ld_config.h"
+#include "ld_db_config.h"
+#include "ld_pii_config.h"
+#include "risk_config.h"
+
+/* What loandesk reads of loandesk.conf (cli_config.c). */
+struct loandesk_config {
+	char *path;	/* the file read; NULL: defaults */
+	struct ld_db_config database;
+	struct risk_config risk;
+	struct ld_pii_config security;
+};
+
+enum ld_status loandesk_config_load(struct loandesk_config *cfg,
+    const char *cli_path, struct ld_err *err);
+void loandesk_config_free(struct loandesk_config *cfg);
 
 struct cli_ctx {
 	const char *config_path; /* -c, or NULL */
-	struct ld_config cfg;
+	struct loandesk_config cfg;
 	int config_loaded;
 	/* --readonly and --mouse before any command: the console's. */
 	int console_readonly, console_mouse;
@@ -38,6 +53,7 @@ int cli_audit_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_console(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_apps_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_apps_explain(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_sign(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_verify(struct cli_ctx *ctx, int argc, char **argv);
 int cli_wxpay_decrypt(struct cli_ctx *ctx, int argc, char **argv);
@@ -48,5 +64,7 @@ int cli_model_activate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_list(struct cli_ctx *ctx, int argc, char **argv);
 int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
+int cli_keys_rotate(struct cli_ctx *ctx, int argc, char **argv);
+int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -15,26 +15,31 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_apps.h"
-#include "core/core_case.h"
-#include "core/core_schedule.h"
+#include "core_apps.h"
+#include "core_case.h"
+#include "core_schedule.h"
+#include "core_session.h"
 #include "ld_money.h"
-#include "ui/ui_text.h"
+#include "ui_text.h"
 
-static int
-apps_connect(struct cli_ctx *ctx, struct ld_db *db)
+/* A session as the console's: a list reads the replica when one is set. */
+static struct core_session *
+apps_connect(struct cli_ctx *ctx)
 {
+	struct core_session *s;
 	struct ld_err err;
 
 	if (cli_config(ctx) != 0)
-		return -1;
+		return NULL;
 	ld_err_clear(&err);
-	if (ld_db_connect(db, ctx->cfg.database.conninfo, "loandesk",
-	    &err) != LD_OK) {
+	s = core_session_new(ctx->cfg.database.conninfo,
+	    ctx->cfg.database.read_conninfo, "loandesk");
+	if (core_session_connect(s, &err) != LD_OK) {
 		cli_error("%s", err.msg);
-		return -1;
+		core_session_free(s);
+		return NULL;
 	}
-	return 0;
+	return s;
 }
 
 static int
@@ -108,7 +113,7 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct core_apps_filter f;
 	struct core_apps_page page;
-	struct ld_db db;
+	struct core_session *db;
 	struct ld_err err;
 	char cmd[64], money[40], name[128];
 	long limit = 50;
@@ -148,9 +153,9 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 		    argv[optind]);
 		return 2;
 	}
-	if (apps_connect(ctx, &db) != 0)
+	if ((db = apps_connect(ctx)) == NULL)
 		return 1;
-	if (core_apps_fetch(&db, &f, CORE_SORT_SUBMITTED, 1, NULL, 0, 0,
+	if (core_apps_fetch(db, &f, CORE_SORT_SUBMITTED, 1, NULL, 0, 0,
 	    (size_t)limit, &page, &err) != LD_OK) {
 		cli_error("%s", err.msg);
 		goto out;
@@ -197,7 +202,7 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 	rc = 0;
 	core_apps_page_free(&page);
 out:
-	ld_db_close(&db);
+	core_session_free(db);
 	return rc;
 }
 
@@ -207,7 +212,7 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 	const char *idarg = NULL;
 	struct core_case k;
 	struct core_schedule sched;
-	struct ld_db db;
+	struct core_session *db;
 	struct ld_err err;
 	char warn[160], money[40];
 	double apr = 0;
@@ -237,17 +242,20 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		    idarg);
 		return 2;
 	}
-	if (apps_connect(ctx, &db) != 0)
+	if ((db = apps_connect(ctx)) == NULL)
 		return 1;
 	ld_err_clear(&err);
-	if (core_case_load(&db, id, &k, warn, &err) != LD_OK) {
+	/* What a case shows is read to decide: from the primary. */
+	if (core_case_load(core_session_primary(db), id, &k, warn, &err) !=
+	    LD_OK) {
 		cli_error("%s", err.msg);
-		ld_db_close(&db);
+		core_session_free(db);
 		return 1;
 	}
 	m = core_repayment_parse(k.repayment);
 	if (m >= 0 && core_schedule_build(k.amount_fen, k.rate_bps,
-	    k.term_months, (enum core_repayment)m, 0, &sched, &err) == LD_OK &&
+	    k.term_months, (enum core_repayment)m, k.upfront_fee_fen,
+	    k.monthly_fee_fen, &sched, &err) == LD_OK &&
 	    core_schedule_apr(&sched, &apr, &err) == LD_OK)
 		apr_ok = 1;
 	if (json) {
@@ -261,6 +269,12 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		cJSON_AddNumberToObject(o, "amount_fen", (double)k.amount_fen);
 		cJSON_AddNumberToObject(o, "term_months", k.term_months);
 		cJSON_AddNumberToObject(o, "rate_bps", k.rate_bps);
+		cJSON_AddNumberToObject(o, "upfront_fee_fen",
+		    (double)k.upfront_fee_fen);
+		cJSON_AddNumberToObject(o, "monthly_fee_fen",
+		    (double)k.monthly_fee_fen);
+		cJSON_AddNumberToObject(o, "paid_out_fen",
+		    (double)(k.amount_fen - k.upfront_fee_fen));
 		cJSON_AddStringToObject(o, "repayment", k.repayment);
 		if (apr_ok)
 			cJSON_AddNumberToObject(o, "apr_irr", apr);
@@ -310,9 +324,22 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 		printf("amount %s  term %d months (%s)  APR (IRR) ", money,
 		    k.term_months, k.repayment);
 		if (apr_ok)
-			printf("%.2f%%\n", apr * 100.0);
+			printf("%.2f%%", apr * 100.0);
 		else
-			printf("n/a\n");
+			printf("n/a");
+		printf("  nominal %d.%02d%%\n", k.rate_bps / 100,
+		    k.rate_bps % 100);
+		if (k.upfront_fee_fen > 0 || k.monthly_fee_fen > 0) {
+			ld_money_format(k.amount_fen - k.upfront_fee_fen, 1,
+			    money, sizeof money);
+			printf("paid out %s  ", money);
+			ld_money_format(k.upfront_fee_fen, 1, money,
+			    sizeof money);
+			printf("upfront fee %s  ", money);
+			ld_money_format(k.monthly_fee_fen, 1, money,
+			    sizeof money);
+			printf("monthly fee %s\n", money);
+		}
 		printf("status %s  model says %s  score %d %s  model %s %s\n",
 		    core_app_status_sql(k.status),
 		    k.recommendation != CORE_APP_NONE ?
@@ -340,6 +367,6 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	rc = 0;
 	core_case_free(&k);
-	ld_db_close(&db);
+	core_session_free(db);
 	return rc;
 }

@@ -60,7 +60,8 @@ cli_console(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_config(ctx) != 0)
 		return 1;
 	ld_err_clear(&err);
-	if (ui_console_run(&ctx->cfg, &uo, &err) != LD_OK) {
+	if (ui_console_run(ctx->cfg.database.conninfo,
+	    ctx->cfg.database.read_conninfo, &uo, &err) != LD_OK) {
 		cli_error("%s", err.msg);
 		return 1;
 	}

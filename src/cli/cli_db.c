@@ -44,9 +44,22 @@ cli_db_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	struct ld_migration_set set;
 	struct ld_db db;
 	struct ld_err err;
-	int applied = 0, rc = 1;
+	int applied = 0, rc = 1, wait_ms = 0;
 
-	if (no_args("db migrate", argc, argv) != 0)
+	if (argc == 3 && strcmp(argv[1], "--lock-wait") == 0) {
+		char *end;
+		long s;
+
+		errno = 0;
+		s = strtol(argv[2], &end, 10);
+		if (errno != 0 || end == argv[2] || *end != '\0' || s < 1 ||
+		    s > 86400) {
+			cli_error("db migrate: --lock-wait takes whole seconds "
+			    "from 1 to 86400, not \"%s\"", argv[2]);
+			return 2;
+		}
+		wait_ms = (int)s * 1000;
+	} else if (no_args("db migrate", argc, argv) != 0)
 		return 2;
 	ld_err_clear(&err);
 	if (ld_migrations_scan(ld_paths_migrations(), &set, &err) != LD_OK) {
@@ -55,6 +68,9 @@ cli_db_migrate(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (connect_db(ctx, &db) != 0)
 		goto out;
+	/* --lock-wait, else [database] migrate_lock_wait_s. */
+	set.lock_wait_ms = wait_ms > 0 ? wait_ms :
+	    ctx->cfg.database.migrate_lock_wait_s * 1000;
 	if (ld_migrations_apply(&db, &set, stdout, &applied, &err) != LD_OK) {
 		cli_error("%s", err.msg);
 		ld_db_close(&db);

@@ -32,7 +32,7 @@
 
 #include "cli.h"
 #include "ld_alloc.h"
-#include "risk/risk_model.h"
+#include "risk_model.h"
 
 /* One physical line at most this long; a record at most this many. */
 #define EVAL_MAX_RECORD	(1024 * 1024)

@@ -9,7 +9,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_models.h"
+#include "core_models.h"
 #include "ld_db.h"
 
 static int

@@ -10,7 +10,7 @@
 #include <cJSON.h>
 
 #include "cli.h"
-#include "core/core_score.h"
+#include "core_score.h"
 #include "ld_db.h"
 
 /* One applicant: 0, or 1 after saying why on stderr. */
@@ -111,7 +111,7 @@ cli_score_pre(struct cli_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	ld_err_clear(&err);
-	if (core_scorer_new(&ctx->cfg, &scorer, &err) != LD_OK) {
+	if (core_scorer_new(&ctx->cfg.risk, &scorer, &err) != LD_OK) {
 		cli_error("score pre: %s", err.msg);
 		free(ids);
 		return 1;

@@ -13,7 +13,7 @@
 #include <openssl/crypto.h>
 
 #include "cli.h"
-#include "core/core_seed.h"
+#include "core_seed.h"
 #include "ld_db.h"
 #include "ld_pii.h"
 

@@ -14,7 +14,7 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
-	{ "db", "migrate", cli_db_migrate, "",
+	{ "db", "migrate", cli_db_migrate, "[--lock-wait SECONDS]",
 	    "apply pending schema migrations in order" },
 	{ "db", "status", cli_db_status, "",
 	    "list applied and pending migrations" },
@@ -47,6 +47,14 @@ static const struct cli_command commands[] = {
 	    "list applications, newest first" },
 	{ "apps", "show", cli_apps_show, "ID [--json]",
 	    "one application as a case: score, contributions, links" },
+	{ "apps", "explain", cli_apps_explain, "ID [--lang zh|en] [--json]",
+	    "the reasons for a decision, as the borrower may be given them" },
+	{ "pii", "reveal", cli_pii_reveal, "APP FIELD --reason TEXT "
+	    "[--previous-key F]", "show one personal field (name, id_no, "
+	    "phone), audited and rate-limited" },
+	{ "keys", "rotate", cli_keys_rotate, "[--previous-key F] [--batch N]",
+	    "re-seal every personal field under [security]'s keys, online "
+	    "and resumable" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -70,7 +78,8 @@ cli_config(struct cli_ctx *ctx)
 	if (ctx->config_loaded)
 		return 0;
 	ld_err_clear(&err);
-	if (ld_config_load(&ctx->cfg, ctx->config_path, &err) != LD_OK) {
+	if (loandesk_config_load(&ctx->cfg, ctx->config_path, &err) !=
+	    LD_OK) {
 		cli_error("%s", err.msg);
 		return -1;
 	}
@@ -193,6 +202,6 @@ main(int argc, char **argv)
 	return 2;
 out:
 	if (ctx.config_loaded)
-		ld_config_free(&ctx.cfg);
+		loandesk_config_free(&ctx.cfg);
 	return rc;
 }

@@ -23,94 +23,30 @@
 #define LD_SYSCONFDIR "/etc"
 #endif
 
-enum key_type { K_STR, K_INT, K_LONG, K_FEN, K_BPS, K_MODE };
-
-#define K_REQUIRED 0x1 /* must be present when its section is */
-#define K_SECRET 0x2   /* names a key file: permissions are checked */
-
-struct key_def {
-	const char *section, *name;
-	enum key_type type;
-	size_t offset;
-	unsigned flags;
+/* What the loader knows of one part while it reads. */
+struct part_state {
+	const struct ld_config_section *section;
+	void *conf;		/* the program's struct, or scratch */
+	int scratch;		/* conf is ours: checked, then dropped */
+	unsigned char *seen_key;
+	int *key_line;		/* where each key was given */
+	int seen;		/* the [header] was in the file */
+	int line;		/* its first [header] */
 };
-
-#define OFF(field) offsetof(struct ld_config, field)
-
-/*
- * Every key the file may hold.  etc/loandesk.conf.example documents each
- * one; tests/test_common.c walks this table (ld_config_key_at) and checks
- * that the two agree.
- */
-static const struct key_def keys[] = {
-	{ "database", "conninfo", K_STR, OFF(database.conninfo), 0 },
-	{ "database", "read_conninfo", K_STR, OFF(database.read_conninfo), 0 },
-
-	{ "wxpay", "mode", K_MODE, OFF(wxpay.mode), K_REQUIRED },
-	{ "wxpay", "mchid", K_STR, OFF(wxpay.mchid), K_REQUIRED },
-	{ "wxpay", "appid", K_STR, OFF(wxpay.appid), K_REQUIRED },
-	{ "wxpay", "merchant_serial", K_STR, OFF(wxpay.merchant_serial), 0 },
-	{ "wxpay", "private_key_file", K_STR, OFF(wxpay.private_key_file), K_SECRET },
-	{ "wxpay", "platform_public_key_file", K_STR, OFF(wxpay.platform_public_key_file), 0 },
-	{ "wxpay", "platform_key_id", K_STR, OFF(wxpay.platform_key_id), 0 },
-	{ "wxpay", "platform_cert_file", K_STR, OFF(wxpay.platform_cert_file), 0 },
-	{ "wxpay", "platform_cert_serial", K_STR, OFF(wxpay.platform_cert_serial), 0 },
-	{ "wxpay", "apiv3_key_file", K_STR, OFF(wxpay.apiv3_key_file), K_SECRET },
-	{ "wxpay", "apiv2_key_file", K_STR, OFF(wxpay.apiv2_key_file), K_SECRET },
-	{ "wxpay", "client_cert_p12", K_STR, OFF(wxpay.client_cert_p12), K_SECRET },
-	{ "wxpay", "ca_file", K_STR, OFF(wxpay.ca_file), 0 },
-	{ "wxpay", "base_url", K_STR, OFF(wxpay.base_url), K_REQUIRED },
-	{ "wxpay", "notify_url", K_STR, OFF(wxpay.notify_url), 0 },
-	{ "wxpay", "transfer_scene_id", K_STR, OFF(wxpay.transfer_scene_id), 0 },
-	{ "wxpay", "user_recv_perception", K_STR, OFF(wxpay.user_recv_perception), 0 },
-	{ "wxpay", "transfer_scene_report_infos", K_STR, OFF(wxpay.transfer_scene_report_infos), 0 },
-	{ "wxpay", "connect_timeout_ms", K_LONG, OFF(wxpay.connect_timeout_ms), 0 },
-	{ "wxpay", "timeout_ms", K_LONG, OFF(wxpay.timeout_ms), 0 },
-
-	{ "risk", "model_file", K_STR, OFF(risk.model_file), 0 },
-	{ "risk", "rules_file", K_STR, OFF(risk.rules_file), 0 },
-	{ "risk", "reason_codes_file", K_STR, OFF(risk.reason_codes_file), 0 },
-	{ "risk", "approve_max_pd_bps", K_BPS, OFF(risk.approve_max_pd_bps), 0 },
-	{ "risk", "reject_min_pd_bps", K_BPS, OFF(risk.reject_min_pd_bps), 0 },
-	{ "risk", "review_amount_fen", K_FEN, OFF(risk.review_amount_fen), 0 },
-	{ "risk", "base_points", K_INT, OFF(risk.base_points), 0 },
-	{ "risk", "base_odds", K_INT, OFF(risk.base_odds), 0 },
-	{ "risk", "pdo", K_INT, OFF(risk.pdo), 0 },
-	{ "risk", "thresholds", K_STR, OFF(risk.thresholds), 0 },
-	{ "risk", "approve_min_points", K_INT, OFF(risk.approve_min_points), 0 },
-	{ "risk", "reject_max_points", K_INT, OFF(risk.reject_max_points), 0 },
-
-	{ "payout", "per_transfer_max_fen", K_FEN, OFF(payout.per_transfer_max_fen), 0 },
-	{ "payout", "per_user_daily_max_fen", K_FEN, OFF(payout.per_user_daily_max_fen), 0 },
-	{ "payout", "merchant_daily_max_fen", K_FEN, OFF(payout.merchant_daily_max_fen), 0 },
-	{ "payout", "four_eyes_threshold_fen", K_FEN, OFF(payout.four_eyes_threshold_fen), 0 },
-	{ "payout", "balance_alert_fen", K_FEN, OFF(payout.balance_alert_fen), 0 },
-
-	{ "security", "pii_key_file", K_STR, OFF(security.pii_key_file), K_REQUIRED | K_SECRET },
-	{ "security", "blind_index_key_file", K_STR, OFF(security.blind_index_key_file), K_REQUIRED | K_SECRET },
-
-	{ "daemon", "listen", K_STR, OFF(daemon.listen), 0 },
-	{ "daemon", "workers", K_INT, OFF(daemon.workers), 0 },
-	{ "daemon", "batch_size", K_INT, OFF(daemon.batch_size), 0 },
-};
-#define NKEYS (sizeof keys / sizeof keys[0])
-
-static const char *const sections[] = {
-	"database", "wxpay", "risk", "payout", "security", "daemon",
-};
-#define NSECTIONS (sizeof sections / sizeof sections[0])
 
 struct load_state {
-	struct ld_config *cfg;
+	struct part_state *ps;
+	size_t nparts;
 	const char *path;
-	unsigned char seen_key[NKEYS];
-	int key_line[NKEYS];         /* where each key was given */
-	unsigned char seen_section[NSECTIONS];
-	int section_line[NSECTIONS]; /* its first [header] */
 	FILE *file;
 	int line;         /* the line the reader handed inih last */
 	int problem_line; /* the first line refused by the handler or reader */
 	char problem[512];
+};
+
+struct ld_config_at {
+	const struct load_state *ls;
+	const struct part_state *p;
 };
 
 static int
@@ -118,25 +54,24 @@ refuse(struct load_state *ls, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static size_t
-section_index(const char *name, size_t len)
+part_index(const struct load_state *ls, const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < NSECTIONS; i++)
-		if (strlen(sections[i]) == len &&
-		    strncmp(sections[i], name, len) == 0)
+	for (i = 0; i < ls->nparts; i++)
+		if (strlen(ls->ps[i].section->name) == len &&
+		    strncmp(ls->ps[i].section->name, name, len) == 0)
 			break;
 	return i;
 }
 
 static size_t
-key_index(const char *section, const char *name)
+key_index(const struct ld_config_section *s, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(section, keys[i].section) == 0 &&
-		    strcmp(name, keys[i].name) == 0)
+	for (i = 0; i < s->nkeys; i++)
+		if (strcmp(name, s->keys[i].name) == 0)
 			break;
 	return i;
 }
@@ -160,15 +95,15 @@ note_section_header(struct load_state *ls, const char *line)
 		p++;
 	if (*p != '[' || (end = strchr(p + 1, ']')) == NULL)
 		return;
-	s = section_index(p + 1, (size_t)(end - p - 1));
-	if (s == NSECTIONS) {
+	s = part_index(ls, p + 1, (size_t)(end - p - 1));
+	if (s == ls->nparts) {
 		refuse(ls, "unknown section [%.*s]", (int)(end - p - 1),
 		    p + 1);
 		return;
 	}
-	if (!ls->seen_section[s]) {
-		ls->seen_section[s] = 1;
-		ls->section_line[s] = ls->line;
+	if (!ls->ps[s].seen) {
+		ls->ps[s].seen = 1;
+		ls->ps[s].line = ls->line;
 	}
 }
 
@@ -206,53 +141,6 @@ ld_config_sysconfdir(void)
 	return LD_SYSCONFDIR;
 }
 
-static void
-set_str(char **slot, const char *v)
-{
-	free(*slot);
-	*slot = ld_strdup(v);
-}
-
-void
-ld_config_defaults(struct ld_config *cfg)
-{
-	memset(cfg, 0, sizeof *cfg);
-	set_str(&cfg->database.conninfo, "");
-	set_str(&cfg->database.read_conninfo, "");
-	cfg->wxpay.mode = LD_WXPAY_V3;
-	set_str(&cfg->wxpay.transfer_scene_id, "1000");
-	cfg->wxpay.connect_timeout_ms = 3000;
-	cfg->wxpay.timeout_ms = 10000;
-	cfg->risk.approve_max_pd_bps = 300;  /* 3% */
-	cfg->risk.reject_min_pd_bps = 2000;  /* 20% */
-	cfg->risk.review_amount_fen = 5000000; /* ¥50,000 */
-	cfg->risk.base_points = 600;
-	cfg->risk.base_odds = 50;
-	cfg->risk.pdo = 20;
-	/* About the PDs above on the default scale: 588 is 3%, 527 is 20%. */
-	cfg->risk.approve_min_points = 588;
-	cfg->risk.reject_max_points = 527;
-	cfg->payout.per_transfer_max_fen = 2000000;      /* ¥20,000 */
-	cfg->payout.per_user_daily_max_fen = 5000000;    /* ¥50,000 */
-	cfg->payout.merchant_daily_max_fen = 10000000000; /* ¥100,000,000 */
-	cfg->payout.four_eyes_threshold_fen = 0;         /* every payout */
-	cfg->payout.balance_alert_fen = 100000000;       /* ¥1,000,000 */
-	set_str(&cfg->daemon.listen, "127.0.0.1:8480");
-	cfg->daemon.workers = 2;
-	cfg->daemon.batch_size = 64;
-}
-
-void
-ld_config_free(struct ld_config *cfg)
-{
-	size_t i;
-
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].type == K_STR)
-			ld_freep((char *)cfg + keys[i].offset);
-	ld_freep(&cfg->path);
-}
-
 static int
 parse_int64(const char *v, long long min, long long max, long long *out)
 {
@@ -267,75 +155,186 @@ parse_int64(const char *v, long long min, long long max, long long *out)
 	return 0;
 }
 
+/* The spellings of an LD_CONFIG_BOOL, as in the sample's yes and no. */
+static const struct ld_config_word bool_words[] = {
+	{ "yes", 1 }, { "no", 0 }, { "true", 1 }, { "false", 0 },
+	{ "on", 1 }, { "off", 0 }, { "1", 1 }, { "0", 0 }, { NULL, 0 }
+};
+
+/* Stores v in the key's field; -1 when it is not a value of its type. */
+static int
+set_value(const struct ld_config_key *k, void *conf, const char *v)
+{
+	void *slot = (char *)conf + k->offset;
+	const struct ld_config_word *w;
+	long long n;
+
+	switch (k->type) {
+	case LD_CONFIG_STR:
+		free(*(char **)slot);
+		*(char **)slot = ld_strdup(v);
+		return 0;
+	case LD_CONFIG_INT:
+		if (parse_int64(v, 0, INT_MAX, &n) != 0)
+			return -1;
+		*(int *)slot = (int)n;
+		return 0;
+	case LD_CONFIG_LONG:
+		if (parse_int64(v, 0, LONG_MAX, &n) != 0)
+			return -1;
+		*(long *)slot = (long)n;
+		return 0;
+	case LD_CONFIG_BPS:
+		if (parse_int64(v, 0, 10000, &n) != 0)
+			return -1;
+		*(int *)slot = (int)n;
+		return 0;
+	case LD_CONFIG_FEN:
+		if (parse_int64(v, 0, INT64_C(10000000000000), &n) != 0)
+			return -1;
+		*(int64_t *)slot = (int64_t)n;
+		return 0;
+	case LD_CONFIG_WORD:
+		for (w = k->words; w != NULL && w->word != NULL; w++)
+			if (strcmp(v, w->word) == 0) {
+				*(int *)slot = w->value;
+				return 0;
+			}
+		return -1;
+	case LD_CONFIG_BOOL:
+		for (w = bool_words; w->word != NULL; w++)
+			if (strcmp(v, w->word) == 0) {
+				*(int *)slot = w->value;
+				return 0;
+			}
+		return -1;
+	}
+	return -1;
+}
+
+/* "expected ..." for a value set_value refused. */
+static void
+expected(const struct ld_config_key *k, char *out, size_t len)
+{
+	const struct ld_config_word *w;
+	size_t n = 0, i;
+
+	switch (k->type) {
+	case LD_CONFIG_BPS:
+		snprintf(out, len, "expected basis points 0..10000");
+		return;
+	case LD_CONFIG_FEN:
+		snprintf(out, len, "expected a whole number of fen");
+		return;
+	case LD_CONFIG_BOOL:
+		snprintf(out, len, "expected yes or no");
+		return;
+	case LD_CONFIG_WORD:
+		for (w = k->words; w != NULL && w->word != NULL; w++)
+			n++;
+		i = (size_t)snprintf(out, len, "expected");
+		for (w = k->words; w != NULL && w->word != NULL && i < len;
+		    w++, n--)
+			i += (size_t)snprintf(out + i, len - i, "%s%s",
+			    w == k->words ? " " : n == 1 ? " or " : ", ",
+			    w->word);
+		return;
+	default:
+		snprintf(out, len, "expected a non-negative integer");
+		return;
+	}
+}
+
+static void
+section_free(const struct ld_config_section *s, void *conf)
+{
+	size_t i;
+
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].type == LD_CONFIG_STR)
+			ld_freep((char *)conf + s->keys[i].offset);
+}
+
+static enum ld_status
+section_defaults(const struct ld_config_section *s, void *conf,
+    struct ld_err *err)
+{
+	size_t i;
+
+	memset(conf, 0, s->size);
+	for (i = 0; i < s->nkeys; i++)
+		if (s->keys[i].def != NULL &&
+		    set_value(&s->keys[i], conf, s->keys[i].def) != 0)
+			return ld_err_set(err, LD_EINTERNAL, "[%s] %s: "
+			    "built-in value \"%s\" is not one", s->name,
+			    s->keys[i].name, s->keys[i].def);
+	return LD_OK;
+}
+
+void
+ld_config_free(const struct ld_config_part *parts, size_t nparts)
+{
+	size_t i;
+
+	for (i = 0; i < nparts; i++)
+		if (parts[i].conf != NULL)
+			section_free(parts[i].section, parts[i].conf);
+}
+
+enum ld_status
+ld_config_defaults(const struct ld_config_part *parts, size_t nparts,
+    struct ld_err *err)
+{
+	enum ld_status st;
+	size_t i;
+
+	for (i = 0; i < nparts; i++) {
+		if (parts[i].conf == NULL)
+			continue;
+		if ((st = section_defaults(parts[i].section, parts[i].conf,
+		    err)) != LD_OK) {
+			ld_config_free(parts, i + 1);
+			return st;
+		}
+	}
+	return LD_OK;
+}
+
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct load_state *ls = user;
-	void *slot;
-	long long n;
-	size_t i;
+	const struct ld_config_section *s;
+	struct part_state *p;
+	char why[128];
+	size_t pi, i;
 
 	if (section[0] == '\0')
 		return refuse(ls, "key \"%s\" before any [section]", name);
+	pi = part_index(ls, section, strlen(section));
 	/* The reader has named the unknown section already. */
-	if (section_index(section, strlen(section)) == NSECTIONS)
+	if (pi == ls->nparts)
 		return refuse(ls, "unknown section [%s]", section);
-	i = key_index(section, name);
-	if (i == NKEYS) {
+	p = &ls->ps[pi];
+	s = p->section;
+	if (s->keys == NULL)
+		return 1;	/* another program's to read */
+	i = key_index(s, name);
+	if (i == s->nkeys) {
 		return refuse(ls, "unknown key \"%s\" in [%s]", name,
 		    section);
 	}
-	if (ls->seen_key[i]) {
+	if (p->seen_key[i]) {
 		return refuse(ls, "key \"%s\" in [%s] given twice (first on "
-		    "line %d)", name, section, ls->key_line[i]);
+		    "line %d)", name, section, p->key_line[i]);
 	}
-	ls->seen_key[i] = 1;
-	ls->key_line[i] = ls->line;
-	slot = (char *)ls->cfg + keys[i].offset;
-	switch (keys[i].type) {
-	case K_STR:
-		set_str(slot, value);
-		break;
-	case K_INT:
-		if (parse_int64(value, 0, INT_MAX, &n) != 0)
-			goto bad;
-		*(int *)slot = (int)n;
-		break;
-	case K_LONG:
-		if (parse_int64(value, 0, LONG_MAX, &n) != 0)
-			goto bad;
-		*(long *)slot = (long)n;
-		break;
-	case K_BPS:
-		if (parse_int64(value, 0, 10000, &n) != 0)
-			goto bad;
-		*(int *)slot = (int)n;
-		break;
-	case K_FEN:
-		if (parse_int64(value, 0, INT64_C(10000000000000), &n) != 0)
-			goto bad;
-		*(int64_t *)slot = (int64_t)n;
-		break;
-	case K_MODE:
-		if (strcmp(value, "v3") == 0)
-			*(enum ld_wxpay_mode *)slot = LD_WXPAY_V3;
-		else if (strcmp(value, "v2") == 0)
-			*(enum ld_wxpay_mode *)slot = LD_WXPAY_V2;
-		else if (strcmp(value, "batches") == 0)
-			*(enum ld_wxpay_mode *)slot = LD_WXPAY_BATCHES;
-		else
-			goto bad;
-		break;
-	}
-	return 1;
-bad:
+	p->seen_key[i] = 1;
+	p->key_line[i] = ls->line;
+	if (set_value(&s->keys[i], p->conf, value) == 0)
+		return 1;
+	expected(&s->keys[i], why, sizeof why);
 	return refuse(ls, "key \"%s\" in [%s]: invalid value \"%s\" (%s)",
-	    name, section,
-	    value,
-	    keys[i].type == K_MODE ? "expected v3, v2 or batches" :
-	    keys[i].type == K_BPS ? "expected basis points 0..10000" :
-	    keys[i].type == K_FEN ? "expected a whole number of fen" :
-	    "expected a non-negative integer");
+	    name, section, value, why);
 }
 
 static enum ld_status
@@ -410,18 +409,26 @@ out:
 	return st;
 }
 
-/*
- * A problem found after parsing, located at the line that causes it (the
- * key, or the section header for a key that is missing) when there is one,
- * else at the file.
- */
-static enum ld_status
-fail_at(const struct load_state *ls, int line, struct ld_err *err,
-    enum ld_status st, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+int
+ld_config_present(const struct ld_config_at *at)
+{
+	return at->p->seen;
+}
 
-static enum ld_status
-fail_at(const struct load_state *ls, int line, struct ld_err *err,
+int
+ld_config_line(const struct ld_config_at *at, const char *key)
+{
+	size_t i;
+
+	if (key == NULL)
+		return at->p->line;
+	i = key_index(at->p->section, key);
+	return i < at->p->section->nkeys && at->p->seen_key[i] ?
+	    at->p->key_line[i] : 0;
+}
+
+enum ld_status
+ld_config_fail(const struct ld_config_at *at, int line, struct ld_err *err,
     enum ld_status st, const char *fmt, ...)
 {
 	char msg[LD_ERR_MSG_MAX];
@@ -431,196 +438,200 @@ fail_at(const struct load_state *ls, int line, struct ld_err *err,
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	if (line > 0)
-		return ld_err_set(err, st, "%s:%d: %s", ls->path, line, msg);
-	return ld_err_set(err, st, "%s: %s", ls->path, msg);
+		return ld_err_set(err, st, "%s:%d: %s", at->ls->path, line,
+		    msg);
+	return ld_err_set(err, st, "%s: %s", at->ls->path, msg);
 }
 
-/* The line a key was given on, 0 when it was not. */
-static int
-line_of(const struct load_state *ls, const char *section, const char *name)
-{
-	size_t i = key_index(section, name);
-
-	return i < NKEYS && ls->seen_key[i] ? ls->key_line[i] : 0;
-}
-
+/*
+ * After the file is read: required keys in every section, then each
+ * section's values (each key's own check, then the owner's check of them
+ * together), then the key files named, so that the cheapest mistakes are
+ * reported first.
+ */
 static enum ld_status
 validate(struct load_state *ls, struct ld_err *err)
 {
-	struct ld_config *cfg = ls->cfg;
-	size_t i, s, wx = section_index("wxpay", 5);
+	struct ld_config_at at;
+	const struct ld_config_section *s;
+	const char *why;
+	char msg[LD_ERR_MSG_MAX];
 	enum ld_status st;
+	size_t pi, i;
 
-	for (i = 0; i < NKEYS; i++) {
-		s = section_index(keys[i].section, strlen(keys[i].section));
-		if ((keys[i].flags & K_REQUIRED) && ls->seen_section[s] &&
-		    !ls->seen_key[i])
-			return fail_at(ls, ls->section_line[s], err, LD_EINVAL,
-			    "[%s] lacks required key \"%s\"",
-			    keys[i].section, keys[i].name);
+	at.ls = ls;
+	for (pi = 0; pi < ls->nparts; pi++) {
+		at.p = &ls->ps[pi];
+		s = at.p->section;
+		for (i = 0; i < s->nkeys; i++)
+			if ((s->keys[i].flags & LD_CONFIG_REQUIRED) &&
+			    at.p->seen && !at.p->seen_key[i])
+				return ld_config_fail(&at, at.p->line, err,
+				    LD_EINVAL, "[%s] lacks required key \"%s\"",
+				    s->name, s->keys[i].name);
 	}
-	cfg->wxpay.present = ls->seen_section[wx];
-	if (cfg->wxpay.present) {
-		static const char *const v3req[] = { "merchant_serial",
-			"private_key_file", "apiv3_key_file" };
-		static const char *const v2req[] = { "apiv2_key_file",
-			"client_cert_p12" };
-		const char *const *req = cfg->wxpay.mode == LD_WXPAY_V2 ?
-		    v2req : v3req;
-		size_t nreq = cfg->wxpay.mode == LD_WXPAY_V2 ? 2 : 3;
-		size_t r;
-
-		for (r = 0; r < nreq; r++)
-			if (line_of(ls, "wxpay", req[r]) == 0)
-				return fail_at(ls, line_of(ls, "wxpay", "mode"),
-				    err, LD_EINVAL,
-				    "[wxpay] mode %s requires key \"%s\"",
-				    cfg->wxpay.mode == LD_WXPAY_V2 ? "v2" :
-				    cfg->wxpay.mode == LD_WXPAY_V3 ? "v3" :
-				    "batches", req[r]);
-		if (cfg->wxpay.mode != LD_WXPAY_V2 &&
-		    cfg->wxpay.platform_public_key_file == NULL &&
-		    cfg->wxpay.platform_cert_file == NULL)
-			return fail_at(ls, ls->section_line[wx], err,
-			    LD_EINVAL, "[wxpay] needs platform_public_key_file "
-			    "(with platform_key_id) or platform_cert_file to "
-			    "verify WeChat Pay's answers");
-		if (cfg->wxpay.platform_public_key_file != NULL &&
-		    cfg->wxpay.platform_key_id == NULL)
-			return fail_at(ls, line_of(ls, "wxpay",
-			    "platform_public_key_file"), err, LD_EINVAL,
-			    "[wxpay] platform_public_key_file needs "
-			    "platform_key_id (PUB_KEY_ID_...)");
+	for (pi = 0; pi < ls->nparts; pi++) {
+		at.p = &ls->ps[pi];
+		s = at.p->section;
+		for (i = 0; i < s->nkeys; i++) {
+			if (s->keys[i].check == NULL)
+				continue;
+			why = s->keys[i].check((char *)at.p->conf +
+			    s->keys[i].offset);
+			if (why != NULL)
+				return ld_config_fail(&at, at.p->seen_key[i] ?
+				    at.p->key_line[i] : 0, err, LD_EINVAL,
+				    "[%s] %s %s", s->name, s->keys[i].name,
+				    why);
+		}
+		if (s->check != NULL &&
+		    (st = s->check(at.p->conf, &at, err)) != LD_OK)
+			return st;
 	}
-	if (cfg->risk.approve_max_pd_bps >= cfg->risk.reject_min_pd_bps) {
-		int a = line_of(ls, "risk", "approve_max_pd_bps");
-		int r = line_of(ls, "risk", "reject_min_pd_bps");
-
-		/* The later of the two is the one that broke the order. */
-		return fail_at(ls, a > r ? a : r, err, LD_EINVAL,
-		    "[risk] approve_max_pd_bps (%d) must be below "
-		    "reject_min_pd_bps (%d)", cfg->risk.approve_max_pd_bps,
-		    cfg->risk.reject_min_pd_bps);
-	}
-	if (cfg->risk.thresholds != NULL &&
-	    strcmp(cfg->risk.thresholds, "probability") != 0 &&
-	    strcmp(cfg->risk.thresholds, "points") != 0)
-		return fail_at(ls, line_of(ls, "risk", "thresholds"), err,
-		    LD_EINVAL, "[risk] thresholds must be probability or "
-		    "points, not \"%s\"", cfg->risk.thresholds);
-	if (cfg->risk.reject_max_points >= cfg->risk.approve_min_points) {
-		int a = line_of(ls, "risk", "approve_min_points");
-		int r = line_of(ls, "risk", "reject_max_points");
-
-		return fail_at(ls, a > r ? a : r, err, LD_EINVAL,
-		    "[risk] reject_max_points (%d) must be below "
-		    "approve_min_points (%d)", cfg->risk.reject_max_points,
-		    cfg->risk.approve_min_points);
-	}
-	if (cfg->daemon.workers < 1)
-		return fail_at(ls, line_of(ls, "daemon", "workers"), err,
-		    LD_EINVAL, "[daemon] workers must be at least 1");
-	if (cfg->daemon.batch_size < 1)
-		return fail_at(ls, line_of(ls, "daemon", "batch_size"), err,
-		    LD_EINVAL, "[daemon] batch_size must be at least 1");
-	for (i = 0; i < NKEYS; i++) {
-		const char *v;
-		char msg[LD_ERR_MSG_MAX];
-
-		if (!(keys[i].flags & K_SECRET) || !ls->seen_key[i])
-			continue;
-		v = *(char **)((char *)cfg + keys[i].offset);
-		st = ld_config_check_key_file(v, err);
-		if (st != LD_OK) {
-			memcpy(msg, err->msg, sizeof msg);
-			return fail_at(ls, ls->key_line[i], err, st,
-			    "[%s] %s: %s", keys[i].section, keys[i].name, msg);
+	for (pi = 0; pi < ls->nparts; pi++) {
+		at.p = &ls->ps[pi];
+		s = at.p->section;
+		for (i = 0; i < s->nkeys; i++) {
+			if (!(s->keys[i].flags & LD_CONFIG_SECRET) ||
+			    !at.p->seen_key[i])
+				continue;
+			st = ld_config_check_key_file(*(char **)((char *)
+			    at.p->conf + s->keys[i].offset), err);
+			if (st != LD_OK) {
+				memcpy(msg, err->msg, sizeof msg);
+				return ld_config_fail(&at, at.p->key_line[i],
+				    err, st, "[%s] %s: %s", s->name,
+				    s->keys[i].name, msg);
+			}
 		}
 	}
 	return LD_OK;
 }
 
-enum ld_status
-ld_config_load_file(struct ld_config *cfg, const char *path,
+static void
+states_free(struct load_state *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->nparts; i++) {
+		if (ls->ps[i].scratch) {
+			section_free(ls->ps[i].section, ls->ps[i].conf);
+			free(ls->ps[i].conf);
+		}
+		free(ls->ps[i].seen_key);
+		free(ls->ps[i].key_line);
+	}
+	free(ls->ps);
+}
+
+/* Reads and checks the file over the defaults the parts hold already. */
+static enum ld_status
+read_file(struct load_state *ls, const struct ld_config_part *parts,
     struct ld_err *err)
 {
-	struct load_state ls;
+	struct part_state *p;
+	enum ld_status st;
+	size_t i, n;
 	FILE *f;
 	int rc;
-	enum ld_status st;
 
-	ld_config_defaults(cfg);
-	memset(&ls, 0, sizeof ls);
-	ls.cfg = cfg;
-	ls.path = path;
-	f = fopen(path, "r");
+	for (i = 0; i < ls->nparts; i++) {
+		p = &ls->ps[i];
+		p->section = parts[i].section;
+		p->conf = parts[i].conf;
+		n = p->section->nkeys > 0 ? p->section->nkeys : 1;
+		p->seen_key = ld_calloc(n, sizeof *p->seen_key);
+		p->key_line = ld_calloc(n, sizeof *p->key_line);
+		if (p->conf == NULL && p->section->keys != NULL) {
+			p->scratch = 1;
+			p->conf = ld_calloc(1, p->section->size);
+			if ((st = section_defaults(p->section, p->conf,
+			    err)) != LD_OK)
+				return st;
+		}
+	}
+	f = fopen(ls->path, "r");
 	if (f == NULL)
-		return ld_err_set(err, LD_EIO, "%s: %s", path, strerror(errno));
-	ls.file = f;
-	rc = ini_parse_stream(counting_reader, &ls, handler, &ls);
+		return ld_err_set(err, LD_EIO, "%s: %s", ls->path,
+		    strerror(errno));
+	ls->file = f;
+	rc = ini_parse_stream(counting_reader, ls, handler, ls);
 	fclose(f);
 	/*
 	 * inih returns the first line it or the handler refused; the reader's
 	 * refusals (a section header) it does not see, so the earlier of the
 	 * two is the one to report.
 	 */
-	if (rc < 0 || ls.problem_line != 0 || rc > 0) {
-		ld_config_free(cfg);
-		ld_config_defaults(cfg);
-		if (rc < 0)
-			return ld_err_set(err, LD_EIO, "%s: cannot read", path);
-		if (ls.problem_line != 0 && (rc == 0 || ls.problem_line <= rc))
-			return ld_err_set(err, LD_EINVAL, "%s:%d: %s", path,
-			    ls.problem_line, ls.problem);
+	if (rc < 0)
+		return ld_err_set(err, LD_EIO, "%s: cannot read", ls->path);
+	if (ls->problem_line != 0 && (rc == 0 || ls->problem_line <= rc))
+		return ld_err_set(err, LD_EINVAL, "%s:%d: %s", ls->path,
+		    ls->problem_line, ls->problem);
+	if (rc > 0)
 		return ld_err_set(err, LD_EINVAL,
 		    "%s:%d: syntax error (expected [section] or key = value)",
-		    path, rc);
-	}
-	st = validate(&ls, err);
-	if (st != LD_OK) {
-		ld_config_free(cfg);
-		ld_config_defaults(cfg);
-		return st;
-	}
-	cfg->path = ld_strdup(path);
-	return LD_OK;
+		    ls->path, rc);
+	return validate(ls, err);
 }
 
 enum ld_status
-ld_config_load_from(struct ld_config *cfg, const char *cli_path,
-    const char *sysconfdir, struct ld_err *err)
+ld_config_load_file(const struct ld_config_part *parts, size_t nparts,
+    const char *file, struct ld_err *err)
 {
-	const char *env = getenv("LOANDESK_CONF");
-	char sys[4096];
-	struct stat sb;
+	struct load_state ls;
+	struct ld_err derr;
+	enum ld_status st;
 
-	if (cli_path != NULL)
-		return ld_config_load_file(cfg, cli_path, err);
-	if (env != NULL && env[0] != '\0')
-		return ld_config_load_file(cfg, env, err);
-	if ((size_t)snprintf(sys, sizeof sys, "%s/loandesk/loandesk.conf",
-	    sysconfdir) >= sizeof sys)
-		return ld_err_set(err, LD_EINVAL, "configuration directory "
-		    "%s: path too long", sysconfdir);
-	if (stat(sys, &sb) == 0)
-		return ld_config_load_file(cfg, sys, err);
-	ld_config_defaults(cfg);
-	return LD_OK;
+	if ((st = ld_config_defaults(parts, nparts, err)) != LD_OK)
+		return st;
+	memset(&ls, 0, sizeof ls);
+	ls.path = file;
+	ls.nparts = nparts;
+	ls.ps = ld_calloc(nparts > 0 ? nparts : 1, sizeof *ls.ps);
+	st = read_file(&ls, parts, err);
+	states_free(&ls);
+	if (st != LD_OK) {
+		/* A refused file leaves the defaults, not half of it. */
+		ld_config_free(parts, nparts);
+		(void)ld_config_defaults(parts, nparts, &derr);
+	}
+	return st;
 }
 
 enum ld_status
-ld_config_load(struct ld_config *cfg, const char *cli_path,
+ld_config_load_from(const struct ld_config_part *parts, size_t nparts,
+    const char *cli_path, const char *sysconfdir, char **path,
     struct ld_err *err)
 {
-	return ld_config_load_from(cfg, cli_path, LD_SYSCONFDIR, err);
+	const char *env = getenv("LOANDESK_CONF"), *file = NULL;
+	char sys[4096];
+	struct stat sb;
+	enum ld_status st;
+
+	*path = NULL;
+	if (cli_path != NULL)
+		file = cli_path;
+	else if (env != NULL && env[0] != '\0')
+		file = env;
+	else {
+		if ((size_t)snprintf(sys, sizeof sys,
+		    "%s/loandesk/loandesk.conf", sysconfdir) >= sizeof sys)
+			return ld_err_set(err, LD_EINVAL, "configuration "
+			    "directory %s: path too long", sysconfdir);
+		if (stat(sys, &sb) == 0)
+			file = sys;
+	}
+	if (file == NULL)
+		return ld_config_defaults(parts, nparts, err);
+	if ((st = ld_config_load_file(parts, nparts, file, err)) == LD_OK)
+		*path = ld_strdup(file);
+	return st;
 }
 
-int
-ld_config_key_at(size_t i, const char **section, const char **name)
+enum ld_status
+ld_config_load(const struct ld_config_part *parts, size_t nparts,
+    const char *cli_path, char **path, struct ld_err *err)
 {
-	if (i >= NKEYS)
-		return 0;
-	*section = keys[i].section;
-	*name = keys[i].name;
-	return 1;
+	return ld_config_load_from(parts, nparts, cli_path, LD_SYSCONFDIR,
+	    path, err);
 }

@@ -15,6 +15,7 @@
 #include "ld_buf.h"
 #include "ld_config.h"
 #include "ld_pii.h"
+#include "ld_utf8.h"
 
 void
 ld_hex_encode(const unsigned char *p, size_t n, char *out)
@@ -119,7 +120,8 @@ ld_pii_key_generate(const char *path, struct ld_err *err)
 		return ld_err_set(err, LD_ECRYPTO, "no randomness for %s", path);
 	ld_hex_encode(raw, sizeof raw, hex);
 	OPENSSL_cleanse(raw, sizeof raw);
-	strcat(hex, "\n");
+	hex[2 * LD_PII_KEY_LEN] = '\n';
+	hex[2 * LD_PII_KEY_LEN + 1] = '\0';
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return ld_err_set(err, LD_EIO, "%s: %s", path, strerror(errno));
@@ -218,27 +220,19 @@ ld_pii_blind_index(const struct ld_pii_key *k, const char *field,
 	OPENSSL_cleanse(msg, sizeof msg);
 }
 
-/* Length in bytes of the UTF-8 sequence starting with c (1 for junk). */
-static size_t
-utf8_len(unsigned char c)
-{
-	if (c >= 0xf0)
-		return 4;
-	if (c >= 0xe0)
-		return 3;
-	if (c >= 0xc0)
-		return 2;
-	return 1;
-}
-
 void
 ld_pii_mask_name(const char *name, char *out, size_t len)
 {
 	size_t starts[64], nchars = 0, i, o = 0, b = 0, blen = strlen(name);
 
 	while (b < blen && nchars < 64) {
+		uint32_t cp;
+		size_t cl;
+
+		/* Bytes that are not UTF-8 count as characters too. */
 		starts[nchars++] = b;
-		b += utf8_len((unsigned char)name[b]);
+		ld_utf8_decode(name + b, blen - b, &cp, &cl);
+		b += cl;
 	}
 	if (len == 0)
 		return;

@@ -10,5 +10,7 @@ libldcommon_a_SOURCES = \
 	%reldir%/ld_config.c %reldir%/ld_config.h \
 	%reldir%/ld_log.c %reldir%/ld_log.h \
 	%reldir%/ld_pii.c %reldir%/ld_pii.h \
-	%reldir%/ld_paths.c %reldir%/ld_paths.h
+	%reldir%/ld_pii_config.c %reldir%/ld_pii_config.h \
+	%reldir%/ld_paths.c %reldir%/ld_paths.h \
+	%reldir%/ld_utf8.c %reldir%/ld_utf8.h
 LDCOMMON_LIBS = libldcommon.a $(INIH_LIBS) $(CRYPTO_LIBS) -lm

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "core_states.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 /*
  * Decides an application as the connected operator.  reason_code comes from

@@ -14,19 +14,44 @@
 
 #include "core_apps.h"
 #include "core_query.h"
+#include "core_session.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
 #include "ld_money.h"
+#include "ld_sql.h"
 
 static const struct {
 	const char *name;
-	const char *column; /* SQL, qualified */
 } sort_columns[CORE_SORT_COUNT] = {
-	[CORE_SORT_SUBMITTED] = { "submitted", "a.submitted_at" },
-	[CORE_SORT_AMOUNT] = { "amount", "a.amount_fen" },
-	[CORE_SORT_POINTS] = { "score", "a.points" },
-	[CORE_SORT_ID] = { "id", "a.id" },
+	[CORE_SORT_SUBMITTED] = { "submitted" },
+	[CORE_SORT_AMOUNT] = { "amount" },
+	[CORE_SORT_POINTS] = { "score" },
+	[CORE_SORT_ID] = { "id" },
 };
+
+/* The SQL an ordering, a direction and an amount test may put in. */
+static const char *const sort_sql[CORE_SORT_COUNT] = {
+	[CORE_SORT_SUBMITTED] = "a.submitted_at",
+	[CORE_SORT_AMOUNT] = "a.amount_fen",
+	[CORE_SORT_POINTS] = "a.points",
+	[CORE_SORT_ID] = "a.id",
+};
+static const char *const sort_key_cast[CORE_SORT_COUNT] = {
+	[CORE_SORT_SUBMITTED] = "timestamptz",
+	[CORE_SORT_AMOUNT] = "bigint",
+	[CORE_SORT_POINTS] = "bigint",
+	[CORE_SORT_ID] = "bigint",
+};
+static const char *const direction_sql[2] = { "ASC", "DESC" };
+static const char *const keyset_sql[2] = { ">", "<" };
+static const char *const amount_sql[] = {
+	[CORE_AMOUNT_GT] = ">",
+	[CORE_AMOUNT_GE] = ">=",
+	[CORE_AMOUNT_LT] = "<",
+	[CORE_AMOUNT_LE] = "<=",
+	[CORE_AMOUNT_EQ] = "=",
+};
+#define NAMES(a) (a), sizeof(a) / sizeof((a)[0])
 
 const char *
 core_apps_sort_name(enum core_apps_sort s)
@@ -312,65 +337,41 @@ core_apps_command(const char *cmd, struct core_apps_filter *f,
 	return LD_OK;
 }
 
-#define APPS_MAX_PARAMS 10
-
-struct query {
-	struct ld_buf sql;
-	const char *params[APPS_MAX_PARAMS];
-	char store[APPS_MAX_PARAMS][300]; /* escaped text: 2 x 128 */
-	int n;
-};
-
-static int
-add_param(struct query *q, const char *v)
+static enum ld_status
+add_filters(struct ld_sql *q, const struct core_apps_filter *f,
+    enum core_apps_sort sort, struct ld_err *err)
 {
-	snprintf(q->store[q->n], sizeof q->store[q->n], "%s", v);
-	q->params[q->n] = q->store[q->n];
-	return ++q->n;
-}
+	char v[CORE_LIKE_MAX(sizeof f->text)];
 
-static void
-add_filters(struct query *q, const struct core_apps_filter *f,
-    enum core_apps_sort sort)
-{
-	char v[300];
-
-	if (f->id != 0) {
-		snprintf(v, sizeof v, "%" PRId64, f->id);
-		ld_buf_printf(&q->sql, " AND a.id = $%d", add_param(q, v));
-	}
+	if (f->id != 0)
+		ld_sql_add_i64(q, " AND a.id = $1", f->id);
 	if (f->status != CORE_APP_NONE)
-		ld_buf_printf(&q->sql, " AND a.status = $%d",
-		    add_param(q, core_app_status_sql(f->status)));
+		LD_SQL_ADD(q, " AND a.status = $1",
+		    core_app_status_sql(f->status));
 	if (f->amount_op != CORE_AMOUNT_ANY) {
-		snprintf(v, sizeof v, "%" PRId64, f->amount_fen);
-		ld_buf_printf(&q->sql, " AND a.amount_fen %s $%d::bigint",
-		    amount_op_text(f->amount_op), add_param(q, v));
+		ld_sql_add(q, " AND a.amount_fen ");
+		ld_sql_pick(q, NAMES(amount_sql), (size_t)f->amount_op);
+		ld_sql_add_i64(q, " $1::bigint", f->amount_fen);
 	}
-	if (f->since_s != 0) {
-		snprintf(v, sizeof v, "%" PRId64, f->since_s);
-		ld_buf_printf(&q->sql, " AND a.submitted_at >= now() - "
-		    "make_interval(secs => $%d::bigint)", add_param(q, v));
-	}
+	if (f->since_s != 0)
+		ld_sql_add_i64(q, " AND a.submitted_at >= now() - "
+		    "make_interval(secs => $1::bigint)", f->since_s);
 	if (f->assignee[0] != '\0')
-		ld_buf_printf(&q->sql, " AND a.assignee = $%d",
-		    add_param(q, f->assignee));
+		LD_SQL_ADD(q, " AND a.assignee = $1", f->assignee);
 	if (f->text[0] != '\0') {
-		int p;
-
-		core_like_text(f->text, v, sizeof v);
-		p = add_param(q, v);
+		if (core_like_text(f->text, v, sizeof v) == (size_t)-1)
+			return ld_err_set(err, LD_EINVAL, "filter: too long");
 		/* Anywhere in each text column, as in the name: "review" finds
 		 * manual_review, "loan" cash_loan. */
-		ld_buf_printf(&q->sql, " AND ((SELECT p.name_masked FROM "
-		    "applicants p WHERE p.id = a.applicant_id) LIKE '%%' || "
-		    "$%d || '%%' OR a.status LIKE '%%' || $%d || '%%' OR "
-		    "a.product LIKE '%%' || $%d || '%%' OR a.band = $%d OR "
-		    "a.assignee LIKE '%%' || $%d || '%%' OR a.id::text = $%d)",
-		    p, p, p, p, p, p);
+		LD_SQL_ADD(q, " AND ((SELECT p.name_masked FROM "
+		    "applicants p WHERE p.id = a.applicant_id) LIKE '%' || "
+		    "$1 || '%' OR a.status LIKE '%' || $1 || '%' OR "
+		    "a.product LIKE '%' || $1 || '%' OR a.band = $1 OR "
+		    "a.assignee LIKE '%' || $1 || '%' OR a.id::text = $1)", v);
 	}
 	if (sort == CORE_SORT_POINTS)
-		ld_buf_puts(&q->sql, " AND a.points IS NOT NULL");
+		ld_sql_add(q, " AND a.points IS NOT NULL");
+	return LD_OK;
 }
 
 static void
@@ -380,14 +381,13 @@ copy_text(char *dst, size_t len, const char *src)
 }
 
 enum ld_status
-core_apps_fetch(struct ld_db *db, const struct core_apps_filter *f,
+core_apps_fetch(struct core_session *s, const struct core_apps_filter *f,
     enum core_apps_sort sort, int desc, const char *after_key,
     int64_t after_id, int backward, size_t limit,
     struct core_apps_page *page, struct ld_err *err)
 {
-	struct query q;
+	struct ld_sql q;
 	PGresult *res = NULL;
-	const char *col;
 	char v[40];
 	int scan_desc, i, nrows;
 	enum ld_status st;
@@ -397,40 +397,46 @@ core_apps_fetch(struct ld_db *db, const struct core_apps_filter *f,
 		sort = CORE_SORT_SUBMITTED;
 	if (limit == 0 || limit > 1000)
 		limit = 1000;
-	col = sort_columns[sort].column;
 	/* A backward page scans the other way and is reversed below. */
-	scan_desc = backward ? !desc : desc;
+	scan_desc = (backward ? !desc : desc) != 0;
 
-	memset(&q, 0, sizeof q);
-	ld_buf_init(&q.sql, 8192);
 	/*
 	 * The name comes from a scalar subquery, not a join: a join over a
 	 * million rows gets a Memoize node whose hash table, sized for the
 	 * whole table, costs milliseconds to set up for a 50-row page.
 	 */
-	ld_buf_printf(&q.sql,
+	ld_sql_init(&q,
 	    "SELECT a.id, to_char(a.submitted_at, 'YYYY-MM-DD HH24:MI'), "
 	    "(SELECT p.name_masked FROM applicants p WHERE p.id = "
 	    "a.applicant_id), a.amount_fen, a.term_months, a.points, "
 	    "a.pd_bps, a.band, a.recommendation, a.status, a.assignee, "
-	    "a.product, %s::text FROM applications a WHERE true", col);
-	add_filters(&q, f, sort);
+	    "a.product, ");
+	ld_sql_pick(&q, NAMES(sort_sql), (size_t)sort);
+	ld_sql_add(&q, "::text FROM applications a WHERE true");
+	if ((st = add_filters(&q, f, sort, err)) != LD_OK) {
+		ld_sql_free(&q);
+		return ld_err_prefix(err, "applications: ");
+	}
 	if (after_key != NULL) {
-		const char *cast = sort == CORE_SORT_SUBMITTED ?
-		    "timestamptz" : "bigint";
-		int pk = add_param(&q, after_key);
-
 		snprintf(v, sizeof v, "%" PRId64, after_id);
-		ld_buf_printf(&q.sql, " AND (%s, a.id) %s ($%d::%s, "
-		    "$%d::bigint)", col, scan_desc ? "<" : ">", pk, cast,
-		    add_param(&q, v));
+		ld_sql_add(&q, " AND (");
+		ld_sql_pick(&q, NAMES(sort_sql), (size_t)sort);
+		ld_sql_add(&q, ", a.id) ");
+		ld_sql_pick(&q, NAMES(keyset_sql), (size_t)scan_desc);
+		LD_SQL_ADD(&q, " ($1::", after_key);
+		ld_sql_pick(&q, NAMES(sort_key_cast), (size_t)sort);
+		LD_SQL_ADD(&q, ", $1::bigint)", v);
 	}
 	/* One extra row says whether there is more. */
-	ld_buf_printf(&q.sql, " ORDER BY %s %s, a.id %s LIMIT %zu", col,
-	    scan_desc ? "DESC" : "ASC", scan_desc ? "DESC" : "ASC",
-	    limit + 1);
-	st = core_query_exec(db, q.sql.data, q.n, q.params, &res, err);
-	ld_buf_free(&q.sql);
+	ld_sql_add(&q, " ORDER BY ");
+	ld_sql_pick(&q, NAMES(sort_sql), (size_t)sort);
+	ld_sql_add(&q, " ");
+	ld_sql_pick(&q, NAMES(direction_sql), (size_t)scan_desc);
+	ld_sql_add(&q, ", a.id ");
+	ld_sql_pick(&q, NAMES(direction_sql), (size_t)scan_desc);
+	ld_sql_limit(&q, limit + 1);
+	st = core_session_read_sql(s, &q, &res, err);
+	ld_sql_free(&q);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "applications: ");
 
@@ -484,7 +490,7 @@ core_apps_page_free(struct core_apps_page *page)
 }
 
 enum ld_status
-core_apps_estimate(struct ld_db *db, int64_t *n, struct ld_err *err)
+core_apps_estimate(struct core_session *s, int64_t *n, struct ld_err *err)
 {
 	PGresult *res;
 	const char *rows;
@@ -500,7 +506,7 @@ core_apps_estimate(struct ld_db *db, int64_t *n, struct ld_err *err)
 	 * its pages, not its rows.  Before that first count reltuples is -1
 	 * and EXPLAIN's guess from the heap's size is all there is.
 	 */
-	st = core_query_exec(db, "SELECT reltuples::bigint FROM pg_class "
+	st = core_session_read(s, "SELECT reltuples::bigint FROM pg_class "
 	    "WHERE oid = 'applications'::regclass", 0, NULL, &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "estimating the applications: ");
@@ -510,7 +516,7 @@ core_apps_estimate(struct ld_db *db, int64_t *n, struct ld_err *err)
 		*n = (int64_t)v;
 		return LD_OK;
 	}
-	st = core_query_exec(db, "EXPLAIN SELECT 1 FROM applications", 0,
+	st = core_session_read(s, "EXPLAIN SELECT 1 FROM applications", 0,
 	    NULL, &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "estimating the applications: ");

@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "core_states.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct core_session;
 
 /*
  * Orderings; each is (column, id), ascending or descending.  Each starts
@@ -105,9 +107,10 @@ enum ld_status core_apps_command(const char *cmd,
  * NULL.  With backward set the rows are those just before the key, still
  * returned in display order (the caller prepends them); backward with a
  * NULL key fetches the last page.  The page's rows are the caller's to
- * free with core_apps_page_free().
+ * free with core_apps_page_free().  A list: read through the session,
+ * from the replica when it serves (core_session.h).
  */
-enum ld_status core_apps_fetch(struct ld_db *db,
+enum ld_status core_apps_fetch(struct core_session *s,
     const struct core_apps_filter *f, enum core_apps_sort sort, int desc,
     const char *after_key, int64_t after_id, int backward, size_t limit,
     struct core_apps_page *page, struct ld_err *err);
@@ -118,9 +121,9 @@ void core_apps_page_free(struct core_apps_page *page);
  * The planner's estimate of the number of applications, cheap at any
  * size: pg_class.reltuples as the last VACUUM or ANALYZE counted it, or,
  * before the first, what EXPLAIN expects a full scan to return (never
- * -1).  Errors as core_query_exec.
+ * -1).  Read as the list is; errors as ld_db_exec.
  */
-enum ld_status core_apps_estimate(struct ld_db *db, int64_t *n,
+enum ld_status core_apps_estimate(struct core_session *s, int64_t *n,
     struct ld_err *err);
 
 #endif

@@ -12,9 +12,12 @@
 
 #include "core_audit_view.h"
 #include "core_query.h"
+#include "core_session.h"
 #include "ld_alloc.h"
+#include "ld_audit.h"
 #include "ld_buf.h"
 #include "ld_money.h"
+#include "ld_sql.h"
 
 static const char *
 skip_space(const char *s)
@@ -101,50 +104,37 @@ application_id_of(const char *text)
 }
 
 enum ld_status
-core_audit_fetch(struct ld_db *db, const struct core_audit_filter *f,
+core_audit_fetch(struct core_session *s, const struct core_audit_filter *f,
     int64_t before_id, size_t limit, struct core_audit_page *page,
     struct ld_err *err)
 {
-	struct ld_buf sql;
-	const char *params[6];
-	char before[24];
+	struct ld_sql q;
 	PGresult *res;
-	int np = 0, i, n;
+	int i, n;
 	enum ld_status st;
 
 	memset(page, 0, sizeof *page);
 	if (limit == 0 || limit > 1000)
 		limit = 1000;
-	ld_buf_init(&sql, 4096);
-	ld_buf_puts(&sql, "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), "
+	ld_sql_init(&q, "SELECT id, to_char(at, 'YYYY-MM-DD HH24:MI:SS'), "
 	    "actor, action, object_type || '/' || object_id, "
 	    "left(detail::text, 8192), CASE WHEN object_type = 'application' "
 	    "THEN object_id ELSE detail->>'application_id' END "
 	    "FROM audit_log WHERE true");
-	if (f->actor[0] != '\0') {
-		params[np++] = f->actor;
-		ld_buf_printf(&sql, " AND actor = $%d", np);
-	}
-	if (f->action[0] != '\0') {
-		params[np++] = f->action;
-		ld_buf_printf(&sql, " AND action = $%d", np);
-	}
-	if (f->object_type[0] != '\0') {
-		params[np++] = f->object_type;
-		ld_buf_printf(&sql, " AND object_type = $%d", np);
-	}
-	if (f->object_id[0] != '\0') {
-		params[np++] = f->object_id;
-		ld_buf_printf(&sql, " AND object_id = $%d", np);
-	}
-	if (before_id > 0) {
-		snprintf(before, sizeof before, "%" PRId64, before_id);
-		params[np++] = before;
-		ld_buf_printf(&sql, " AND id < $%d::bigint", np);
-	}
-	ld_buf_printf(&sql, " ORDER BY id DESC LIMIT %zu", limit + 1);
-	st = core_query_exec(db, sql.data, np, params, &res, err);
-	ld_buf_free(&sql);
+	if (f->actor[0] != '\0')
+		LD_SQL_ADD(&q, " AND actor = $1", f->actor);
+	if (f->action[0] != '\0')
+		LD_SQL_ADD(&q, " AND action = $1", f->action);
+	if (f->object_type[0] != '\0')
+		LD_SQL_ADD(&q, " AND object_type = $1", f->object_type);
+	if (f->object_id[0] != '\0')
+		LD_SQL_ADD(&q, " AND object_id = $1", f->object_id);
+	if (before_id > 0)
+		ld_sql_add_i64(&q, " AND id < $1::bigint", before_id);
+	ld_sql_add(&q, " ORDER BY id DESC");
+	ld_sql_limit(&q, limit + 1);
+	st = core_session_read_sql(s, &q, &res, err);
+	ld_sql_free(&q);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "audit log: ");
 	n = PQntuples(res);
@@ -359,25 +349,63 @@ out:
 	ld_buf_free(&b);
 }
 
+/* The walk's outcome where the caller reads it. */
+static void
+publish(struct core_audit_verify *v)
+{
+	v->done = v->walk->done;
+	v->last_id = v->walk->last_id;
+	v->head_id = v->walk->head_id;
+	v->res.rows = v->walk->res.rows;
+	v->res.ok = v->walk->res.ok;
+	v->res.broken_id = v->walk->res.broken_id;
+	snprintf(v->res.why, sizeof v->res.why, "%s", v->walk->res.why);
+}
+
+void
+core_audit_verify_start(struct core_audit_verify *v, int fresh)
+{
+	if (v->walk == NULL) {
+		v->walk = ld_calloc(1, sizeof *v->walk);
+		fresh = 1;
+	}
+	if (fresh)
+		ld_audit_verifier_init(v->walk);
+	else
+		ld_audit_verifier_resume(v->walk);
+	publish(v);
+}
+
+void
+core_audit_verify_clear(struct core_audit_verify *v)
+{
+	free(v->walk);
+	memset(v, 0, sizeof *v);
+}
+
 enum ld_status
-core_audit_verify_step(struct ld_db *db, struct ld_audit_verifier *v,
+core_audit_verify_step(struct core_session *s, struct core_audit_verify *v,
     struct ld_err *err)
 {
-	struct ld_audit_verifier next = *v;
+	struct ld_audit_verifier next;
 	char after[24];
 	const char *params[1] = { after };
 	PGresult *res;
 	enum ld_status st;
 
-	if (v->done)
+	if (v->walk == NULL)
+		core_audit_verify_start(v, 1);
+	if (v->walk->done)
 		return LD_OK;
-	ld_audit_verifier_param(v, after);
-	st = core_query_exec(db, ld_audit_batch_sql, 1, params, &res, err);
+	next = *v->walk;
+	ld_audit_verifier_param(v->walk, after);
+	st = core_session_read(s, ld_audit_batch_sql, 1, params, &res, err);
 	if (st != LD_OK)
 		return st == LD_ETIMEOUT ? st :
 		    ld_err_prefix(err, "verifying the audit chain: ");
 	(void)ld_audit_verifier_feed(&next, res);
 	PQclear(res);
-	*v = next;
+	*v->walk = next;
+	publish(v);
 	return LD_OK;
 }

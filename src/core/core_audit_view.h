@@ -1,7 +1,9 @@
 /*
  * The audit log as the console browses it: newest first, keyset pages by
- * id, filtered by actor, object and action.  Chain verification is
- * db/ld_audit.h's; this is only the reading side.
+ * id, filtered by actor, object and action; and the chain's verification
+ * as the console runs it, a batch at a time between keys (the hash walk
+ * itself is db/ld_audit.h's).  Both read through the session: from the
+ * replica when it serves (core_session.h).
  */
 #ifndef LD_CORE_AUDIT_VIEW_H
 #define LD_CORE_AUDIT_VIEW_H
@@ -9,8 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ld_audit.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct core_session;
+struct ld_audit_verifier;
 
 struct core_audit_filter {
 	char actor[64];
@@ -52,7 +56,7 @@ void core_audit_filter_describe(const struct core_audit_filter *f,
  * Up to limit rows with id < before_id (0: from the newest), newest first;
  * free with core_audit_page_free.
  */
-enum ld_status core_audit_fetch(struct ld_db *db,
+enum ld_status core_audit_fetch(struct core_session *s,
     const struct core_audit_filter *f, int64_t before_id, size_t limit,
     struct core_audit_page *page, struct ld_err *err);
 void core_audit_page_free(struct core_audit_page *page);
@@ -67,13 +71,37 @@ void core_audit_page_free(struct core_audit_page *page);
 void core_audit_detail_text(const char *json, char *buf, size_t len);
 
 /*
- * One step of a chain verification (ld_audit.h) through the cancellable
- * query path: one batch.  The checkpoint in v advances; LD_OK with
+ * A verification of the audit chain in steps, from a checkpoint kept
+ * across steps (and visits): the last row found intact and its hash.  A
+ * finished, intact walk resumed later checks only the rows appended
+ * since; rows already checked cannot change without breaking the link to
+ * the next row, which a fresh walk finds.  Zeroed, it is a walk not yet
+ * started; core_audit_verify_clear releases it.
+ */
+struct core_audit_verify {
+	int done;                  /* the walk ended (res says how) */
+	int64_t last_id;           /* rows up to here are intact */
+	int64_t head_id;           /* the rows to check (-1: not read yet) */
+	struct {
+		int64_t rows;      /* rows found intact so far */
+		int ok;            /* the whole chain holds (when done) */
+		int64_t broken_id; /* the first row that does not */
+		char why[256];     /* what is wrong with it */
+	} res;
+	struct ld_audit_verifier *walk;
+};
+
+/* Starts a walk from the first row (fresh), or resumes a finished one. */
+void core_audit_verify_start(struct core_audit_verify *v, int fresh);
+void core_audit_verify_clear(struct core_audit_verify *v);
+
+/*
+ * One batch of the walk, through the cancellable path.  LD_OK with
  * v->done set when the walk ended (v->res says how).  When the operator
  * cancels, LD_ETIMEOUT ("cancelled") and v is unchanged, so the next
  * step carries on from the same row.
  */
-enum ld_status core_audit_verify_step(struct ld_db *db,
-    struct ld_audit_verifier *v, struct ld_err *err);
+enum ld_status core_audit_verify_step(struct core_session *s,
+    struct core_audit_verify *v, struct ld_err *err);
 
 #endif

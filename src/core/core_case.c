@@ -18,6 +18,7 @@
 #include "core_case.h"
 #include "core_query.h"
 #include "ld_alloc.h"
+#include "ld_db.h"
 #include "ld_money.h"
 #include "risk_features.h"
 #include "risk_rules.h"
@@ -166,6 +167,7 @@ core_case_parse_score_json(struct core_case *c, const char *contribs,
 		json_text(e, "id", r->id, sizeof r->id);
 		json_text(e, "version", r->version, sizeof r->version);
 		json_text(e, "action", r->action, sizeof r->action);
+		json_text(e, "override", r->override, sizeof r->override);
 		json_text(e, "text", r->text, sizeof r->text);
 		rule_inputs(cJSON_GetObjectItemCaseSensitive(e, "inputs"),
 		    r->inputs, sizeof r->inputs);
@@ -214,7 +216,8 @@ static const char header_sql[] =
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, s.contributions::text, "
     "s.rules_hit::text, s.reasons::text, "
-    "to_char(d.at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
+    "to_char(d.at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age, "
+    "a.upfront_fee_fen, a.monthly_fee_fen "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     REVIEW_JOIN
     "LEFT JOIN LATERAL (SELECT * FROM scores x WHERE x.application_id = "
@@ -239,7 +242,8 @@ static const char header_noscore_sql[] =
     "extract(epoch FROM coalesce(a.decided_at, now()) - "
     "a.submitted_at)::bigint, a.decided_at IS NOT NULL, a.decided_by, "
     "a.decision_reason, a.version, NULL, NULL, NULL, "
-    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age "
+    "to_char(a.decided_at, 'YYYY-MM-DD HH24:MI'), rv.id, rv.age, "
+    "a.upfront_fee_fen, a.monthly_fee_fen "
     "FROM applications a JOIN applicants p ON p.id = a.applicant_id "
     REVIEW_JOIN
     "WHERE a.id = $1";
@@ -306,9 +310,9 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	if (warning != NULL)
 		warning[0] = '\0';
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
-	st = core_query_exec(db, header_sql, 1, params, &res, err);
+	st = ld_db_exec(db, header_sql, 1, params, &res, err);
 	if (st == LD_EPERM) {
-		st = core_query_exec(db, header_noscore_sql, 1, params, &res,
+		st = ld_db_exec(db, header_noscore_sql, 1, params, &res,
 		    err);
 		c->score_hidden = st == LD_OK;
 		if (st == LD_OK && warning != NULL)
@@ -353,6 +357,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	copy_text(c->decided_at, sizeof c->decided_at, core_val(res, 0, 28));
 	c->review_id = core_val_null(res, 0, 29) ? 0 : core_val_i64(res, 0, 29);
 	c->review_age_s = c->review_id != 0 ? core_val_i64(res, 0, 30) : 0;
+	c->upfront_fee_fen = core_val_i64(res, 0, 31);
+	c->monthly_fee_fen = core_val_i64(res, 0, 32);
 	c->pending = core_app_status_is(c->status, CORE_ST_PENDING);
 	c->auto_decided = !c->decided && !c->pending;
 	core_case_parse_score_json(c, core_val(res, 0, 25),
@@ -362,7 +368,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 		snprintf(warning, 160, "%d malformed score entries skipped",
 		    skipped);
 
-	st = core_query_exec(db, links_sql, 1, params, &res, err);
+	st = ld_db_exec(db, links_sql, 1, params, &res, err);
 	if (st != LD_OK) {
 		core_case_free(c);
 		return ld_err_prefix(err, "case %s: linked applications: ",
@@ -386,7 +392,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	c->nlinks = (size_t)n;
 	PQclear(res);
 
-	st = core_query_exec(db, events_sql, 1, params, &res, err);
+	st = ld_db_exec(db, events_sql, 1, params, &res, err);
 	if (st != LD_OK) {
 		core_case_free(c);
 		return ld_err_prefix(err, "case %s: timeline: ", idtext);
@@ -429,13 +435,67 @@ core_case_free(struct core_case *c)
 	c->nreasons = c->ncontribs = c->nrules = c->nlinks = c->nevents = 0;
 }
 
-int
-core_decision_overrides(enum core_decision d, enum core_app_status rec)
+enum ld_status
+core_decision_preview(struct ld_db *db, int64_t id, enum core_decision d,
+    struct core_decision_preview *out, struct ld_err *err)
 {
-	/* overrides := (approve AND auto_rejected) OR (reject AND
-	 * auto_approved), as in api.application_decide. */
-	return (d == CORE_APPROVE && rec == CORE_APP_AUTO_REJECTED) ||
-	    (d == CORE_REJECT && rec == CORE_APP_AUTO_APPROVED);
+	char idtext[24];
+	const char *params[2] = { idtext, core_decision_name(d) };
+	PGresult *res;
+	cJSON *a, *e;
+	enum ld_status st;
+
+	memset(out, 0, sizeof *out);
+	snprintf(idtext, sizeof idtext, "%" PRId64, id);
+	st = ld_db_exec(db, "SELECT allowed, refusal_state, why, "
+	    "note_required, overrides_model, rules::text, level, "
+	    "second_officer, confirms, request_id, holder, review_id, "
+	    "apr_bps, cap_bps FROM api.decision_preview($1::bigint, $2)", 2,
+	    params, &res, err);
+	if (st != LD_OK)
+		return ld_err_prefix(err, "application %s: ", idtext);
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return ld_err_set(err, LD_EPROTO, "application %s: the "
+		    "decision preview returned no verdict", idtext);
+	}
+	out->allowed = strcmp(core_val(res, 0, 0), "t") == 0;
+	copy_text(out->refusal_state, sizeof out->refusal_state,
+	    core_val(res, 0, 1));
+	copy_text(out->why, sizeof out->why, core_val(res, 0, 2));
+	out->note_required = strcmp(core_val(res, 0, 3), "t") == 0;
+	out->overrides_model = strcmp(core_val(res, 0, 4), "t") == 0;
+	copy_text(out->level, sizeof out->level, core_val(res, 0, 6));
+	out->second_officer = strcmp(core_val(res, 0, 7), "t") == 0;
+	copy_text(out->confirms, sizeof out->confirms, core_val(res, 0, 8));
+	out->request_id = core_val_null(res, 0, 9) ? 0 :
+	    core_val_i64(res, 0, 9);
+	copy_text(out->holder, sizeof out->holder, core_val(res, 0, 10));
+	out->review_id = core_val_null(res, 0, 11) ? 0 :
+	    core_val_i64(res, 0, 11);
+	out->apr_bps = core_val_null(res, 0, 12) ? -1 :
+	    (int)core_val_i64(res, 0, 12);
+	out->cap_bps = core_val_null(res, 0, 13) ? -1 :
+	    (int)core_val_i64(res, 0, 13);
+	a = parse_array(core_val(res, 0, 5));
+	cJSON_ArrayForEach(e, a) {
+		struct core_decision_rule *r;
+		size_t o = strlen(out->rules_text);
+
+		if (!cJSON_IsObject(e) || json_str(e, "id") == NULL ||
+		    out->nrules == CORE_PREVIEW_RULES)
+			continue;
+		r = &out->rules[out->nrules++];
+		json_text(e, "id", r->id, sizeof r->id);
+		json_text(e, "action", r->action, sizeof r->action);
+		json_text(e, "override", r->level, sizeof r->level);
+		json_text(e, "text", r->text, sizeof r->text);
+		snprintf(out->rules_text + o, sizeof out->rules_text - o,
+		    "%s%s %s", o > 0 ? ", " : "", r->id, r->level);
+	}
+	cJSON_Delete(a);
+	PQclear(res);
+	return LD_OK;
 }
 
 size_t
@@ -539,9 +599,10 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 		names[d] = core_decision_name((enum core_decision)d);
 	/* One column for each decision, in core_decision's order. */
 	_Static_assert(CORE_DECISION_COUNT == 3, "a column for each decision");
-	st = core_query_exec(db, "SELECT code, $1 = ANY(applies_to), "
-	    "$2 = ANY(applies_to), $3 = ANY(applies_to), text_zh, text_en "
-	    "FROM decision_reasons ORDER BY code", CORE_DECISION_COUNT, names,
+	st = ld_db_exec(db, "SELECT code, $1 = ANY(applies_to), "
+	    "$2 = ANY(applies_to), $3 = ANY(applies_to), text_zh, text_en, "
+	    "disclosed FROM decision_reasons ORDER BY code",
+	    CORE_DECISION_COUNT, names,
 	    &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "reason codes: ");
@@ -559,6 +620,7 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 				r->applies |= 1u << d;
 		copy_text(r->text_zh, sizeof r->text_zh, core_val(res, i, 4));
 		copy_text(r->text_en, sizeof r->text_en, core_val(res, i, 5));
+		r->disclosed = strcmp(core_val(res, i, 6), "t") == 0;
 	}
 	out->n = (size_t)n;
 	PQclear(res);

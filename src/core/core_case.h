@@ -11,7 +11,9 @@
 #include <stdint.h>
 
 #include "core_states.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 struct core_reason {
 	char code[40];
@@ -47,6 +49,8 @@ struct core_rule_hit {
 	char id[64];
 	char version[32];
 	char action[24];
+	char override[12]; /* never, dual, officer; "" for a flag or a hit
+	                      stored before levels */
 	char text[512];   /* rules.conf bounds neither: room for long ones */
 	char inputs[512]; /* the values that triggered it: "a=1 b=null" */
 };
@@ -82,6 +86,8 @@ struct core_case {
 	int64_t amount_fen;
 	int term_months;
 	int rate_bps;
+	int64_t upfront_fee_fen;  /* withheld from the payout */
+	int64_t monthly_fee_fen;  /* added to every instalment */
 	char repayment[20];
 	enum core_app_status status;
 	enum core_app_status recommendation; /* CORE_APP_NONE: none yet */
@@ -129,7 +135,7 @@ size_t core_case_deciding_rules(const struct core_case *c, char *buf,
 
 /*
  * Loads application id.  LD_ENOTFOUND when there is none; database errors
- * as core_query_exec.  Malformed score JSON is not an error: what can be
+ * as ld_db_exec.  Malformed score JSON is not an error: what can be
  * read is shown and *warning (when not NULL, 160 bytes) says what was not.
  * The case is the caller's to release with core_case_free().
  */
@@ -147,22 +153,59 @@ void core_case_free(struct core_case *c);
 void core_case_parse_score_json(struct core_case *c, const char *contribs,
     const char *rules, const char *reasons, int *skipped);
 
+/* A rule an approval goes against, with its override level. */
+struct core_decision_rule {
+	char id[64];
+	char action[16];  /* reject, review */
+	char level[12];   /* never, dual, officer */
+	char text[256];
+};
+
+#define CORE_PREVIEW_RULES 16
+
 /*
- * Whether deciding d on a case whose model recommended rec overrides the
- * model, and so needs a note.  The database
- * decides (api.application_decide, db/migrations, refuses an override
- * without a note); this mirrors its condition exactly, so the
- * console asks for the note when, and only when, the database will want
- * one: approving what the model rejected, or rejecting what it approved.
- * tests/test_console_db.c checks the two agree on every pair.
+ * What deciding would do, asked of the database (api.decision_preview,
+ * which api.application_decide's own verdict comes from) before the
+ * console asks for a reason, a note and a confirmation.
  */
-int core_decision_overrides(enum core_decision d, enum core_app_status rec);
+struct core_decision_preview {
+	int allowed;
+	char refusal_state[6]; /* its SQLSTATE when refused */
+	/*
+	 * The refusal in words; when allowed, what the decision does beyond
+	 * itself ("approving application 7 overrides rule R006 (dual);
+	 * needs a second officer ..."), "" when nothing.
+	 */
+	char why[768];
+	int note_required;
+	int overrides_model;   /* against the model's recommendation */
+	char level[12];        /* strictest level of rules, "" when none */
+	int second_officer;    /* it waits for another officer to confirm */
+	char confirms[64];     /* it confirms this officer's request */
+	int64_t request_id;
+	char holder[64];       /* who holds the case's claimed review */
+	int64_t review_id;     /* the open review, 0 when none */
+	int apr_bps, cap_bps;  /* -1 when not asked (not an approval) */
+	struct core_decision_rule rules[CORE_PREVIEW_RULES];
+	size_t nrules;
+	char rules_text[256];  /* "R006 dual, R001 never" */
+};
+
+/*
+ * Fills *out with the database's verdict on deciding d on application id
+ * as the connected operator.  A refusal is a verdict (out->allowed 0),
+ * not an error; errors are those of the query.
+ */
+enum ld_status core_decision_preview(struct ld_db *db, int64_t id,
+    enum core_decision d, struct core_decision_preview *out,
+    struct ld_err *err);
 
 struct core_reason_code {
 	char code[40];
 	unsigned applies;    /* bit 1 << d for each decision d it applies to */
 	char text_zh[128];
 	char text_en[128];
+	int disclosed;       /* the applicant is told it (not fraud) */
 };
 
 struct core_reason_codes {

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "core.h"
+#include "core_locks.h"
 #include "core_query.h"
+#include "ld_db.h"
 
 enum ld_status
 core_application_decide(struct ld_db *db, int64_t app_id,
@@ -28,8 +30,14 @@ core_application_decide(struct ld_db *db, int64_t app_id,
 	 * statement the server really cancelled (and so rolled back) comes
 	 * back as "cancelled"; one that committed first reports success.
 	 */
-	st = core_query_exec(db, "SELECT api.application_decide($1, $2, $3, "
+	st = ld_db_exec(db, "SELECT api.application_decide($1, $2, $3, "
 	    "$4)", 4, params, &res, err);
+	if (st == LD_ECONFLICT && strcmp(db->sqlstate, "55P03") == 0) {
+		char what[40];
+
+		snprintf(what, sizeof what, "application %s", id);
+		return core_lock_timeout_explain(db, what, err);
+	}
 	if (st != LD_OK) {
 		char named[40];
 

@@ -12,6 +12,7 @@
 #include "core_models.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_db.h"
 #include "ld_pii.h"
 #include "risk_features.h"
 #include "risk_model.h"

@@ -10,7 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 
 /* Largest model document accepted, in bytes. */
 #define CORE_MODEL_MAX_BYTES (64 * 1024 * 1024)

@@ -5,11 +5,15 @@
 
 #include "core_operator.h"
 #include "core_query.h"
+#include "core_session.h"
+#include "ld_db.h"
 
 enum ld_status
-core_operator_load(struct ld_db *db, struct core_operator *op,
+core_operator_load(struct core_session *s, struct core_operator *op,
     struct ld_err *err)
 {
+	/* Who may do what is read to decide: from the primary. */
+	struct ld_db *db = core_session_primary(s);
 	static const struct {
 		const char *name;
 		unsigned bit;
@@ -27,7 +31,7 @@ core_operator_load(struct ld_db *db, struct core_operator *op,
 	memset(op, 0, sizeof *op);
 	op->readonly = ro;
 	/* Through pg_roles so a missing group role is just "not held". */
-	st = core_query_exec(db, "SELECT current_user, r.rolname FROM "
+	st = ld_db_exec(db, "SELECT current_user, r.rolname FROM "
 	    "pg_roles r WHERE r.rolname LIKE 'loandesk\\_%' AND "
 	    "pg_has_role(current_user, r.oid, 'MEMBER') UNION ALL "
 	    "SELECT current_user, NULL", 0, NULL, &res, err);
@@ -46,9 +50,10 @@ core_operator_load(struct ld_db *db, struct core_operator *op,
 }
 
 enum ld_status
-core_operator_timezone(struct ld_db *db, struct core_operator *op,
+core_operator_timezone(struct core_session *s, struct core_operator *op,
     const char *zone, struct ld_err *err)
 {
+	struct ld_db *db = core_session_primary(s);
 	struct ld_err e;
 	PGresult *res;
 	const char *params[1] = { zone };
@@ -56,7 +61,7 @@ core_operator_timezone(struct ld_db *db, struct core_operator *op,
 
 	if (zone != NULL && *zone != '\0') {
 		ld_err_clear(&e);
-		set = core_query_exec(db, "SELECT set_config('TimeZone', $1, "
+		set = ld_db_exec(db, "SELECT set_config('TimeZone', $1, "
 		    "false)", 1, params, NULL, &e);
 		if (set != LD_OK)
 			ld_err_set(err, set == LD_ENET ? LD_ENET : LD_EINVAL,
@@ -65,7 +70,7 @@ core_operator_timezone(struct ld_db *db, struct core_operator *op,
 			return LD_ENET;
 	}
 	/* A zone at UTC is labelled by name; others by their offset now. */
-	st = core_query_exec(db, "SELECT current_setting('TimeZone'), "
+	st = ld_db_exec(db, "SELECT current_setting('TimeZone'), "
 	    "CASE WHEN to_char(now(), 'OF') = '+00' AND "
 	    "current_setting('TimeZone') ~* '^(etc/)?(utc|gmt|zulu|uct)' "
 	    "THEN 'UTC' ELSE to_char(now(), 'OF') END", 0, NULL, &res,
@@ -76,6 +81,10 @@ core_operator_timezone(struct ld_db *db, struct core_operator *op,
 	snprintf(op->tz_label, sizeof op->tz_label, "%s",
 	    core_val(res, 0, 1));
 	PQclear(res);
+	/* Lists read from the replica show times in the same zone. */
+	st = core_session_use_timezone(s, op->tz, set == LD_OK ? err : &e);
+	if (st != LD_OK && set == LD_OK)
+		return st;
 	return set;
 }
 

@@ -6,7 +6,9 @@
 #ifndef LD_CORE_OPERATOR_H
 #define LD_CORE_OPERATOR_H
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct core_session;
 
 enum {
 	CORE_ROLE_RISK = 1u << 0,
@@ -34,16 +36,17 @@ struct core_operator {
  * Reads current_user and its membership of the loandesk_* group roles
  * (roles that do not exist count as not held).
  */
-enum ld_status core_operator_load(struct ld_db *db, struct core_operator *op,
-    struct ld_err *err);
+enum ld_status core_operator_load(struct core_session *s,
+    struct core_operator *op, struct ld_err *err);
 
 /*
  * Sets the session's TimeZone to zone (a name the server knows, such as
  * "Asia/Shanghai"; NULL or "" keeps the session's, UTC) and reads it back
- * into op->tz and op->tz_label.  On an unknown zone the session keeps its
- * own, op says which, and LD_EINVAL names the zone.
+ * into op->tz and op->tz_label; the session's replica, when it has one,
+ * uses the same zone.  On an unknown zone the session keeps its own, op
+ * says which, and LD_EINVAL names the zone.
  */
-enum ld_status core_operator_timezone(struct ld_db *db,
+enum ld_status core_operator_timezone(struct core_session *s,
     struct core_operator *op, const char *zone, struct ld_err *err);
 
 /* Whether the console should offer an action needing perm. */

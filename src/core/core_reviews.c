@@ -12,10 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_locks.h"
 #include "core_query.h"
 #include "core_reviews.h"
+#include "core_session.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_db.h"
+#include "ld_sql.h"
 
 static const char *
 skip_space(const char *s)
@@ -118,56 +122,39 @@ core_reviews_command(const char *cmd, struct core_reviews_filter *f,
 }
 
 
-/* The filter as SQL conditions over reviews r and their parameters. */
-struct review_query {
-	const char *from; /* reviews r, and what the conditions name */
-	char where[1024]; /* " AND ..." */
-	const char *params[3];
-	int n;
-	char id[24];
-	char text[160];   /* escaped: at most twice the typed text */
-};
-
-/* The filter's conditions, numbered $1.. in params. */
-static void
-filter_sql(const struct core_reviews_filter *f, struct review_query *q)
+/* The tables a filter's conditions name: reviews r, and for the text
+ * what it is matched against. */
+static const char *
+filter_from(int text)
 {
-	size_t used = 0;
+	/*
+	 * Joined rather than a subquery per review: the planner then hashes
+	 * the names once (a correlated EXISTS took seconds on a queue of
+	 * 80,000).
+	 */
+	return text ? "reviews r LEFT JOIN payouts po ON po.id = "
+	    "r.payout_id LEFT JOIN applications a ON a.id = "
+	    "coalesce(r.application_id, po.application_id) LEFT JOIN "
+	    "applicants p ON p.id = a.applicant_id" : "reviews r";
+}
 
-	memset(q, 0, sizeof *q);
-	q->from = "reviews r";
-	if (f->kind != CORE_REVIEW_KIND_ANY) {
-		q->params[q->n++] = core_review_kind_sql(f->kind);
-		used += (size_t)snprintf(q->where + used, sizeof q->where - used,
-		    " AND r.kind = $%d", q->n);
-	}
-	if (f->id != 0) {
-		snprintf(q->id, sizeof q->id, "%" PRId64, f->id);
-		q->params[q->n++] = q->id;
-		used += (size_t)snprintf(q->where + used, sizeof q->where - used,
-		    " AND (r.id = $%d::bigint OR r.application_id = "
-		    "$%d::bigint OR r.payout_id = (SELECT pi.id FROM payouts "
-		    "pi WHERE pi.application_id = $%d::bigint))", q->n, q->n,
-		    q->n);
-	}
-	if (core_like_text(f->text, q->text, sizeof q->text) > 0) {
-		q->params[q->n++] = q->text;
-		/*
-		 * Joined rather than a subquery per review: the planner then
-		 * hashes the names once (a correlated EXISTS took seconds on
-		 * a queue of 80,000).  Reason codes are upper case: any case
-		 * matches.
-		 */
-		q->from = "reviews r LEFT JOIN payouts po ON po.id = "
-		    "r.payout_id LEFT JOIN applications a ON a.id = "
-		    "coalesce(r.application_id, po.application_id) LEFT JOIN "
-		    "applicants p ON p.id = a.applicant_id";
-		snprintf(q->where + used, sizeof q->where - used,
-		    " AND (r.reason ILIKE '%%' || $%d || '%%' OR "
-		    "r.assignee ILIKE '%%' || $%d || '%%' OR "
-		    "p.name_masked ILIKE '%%' || $%d || '%%')", q->n, q->n,
-		    q->n);
-	}
+/* The filter's conditions (like: its text as a pattern, "" none). */
+static void
+add_filter(struct ld_sql *q, const struct core_reviews_filter *f,
+    const char *like)
+{
+	if (f->kind != CORE_REVIEW_KIND_ANY)
+		LD_SQL_ADD(q, " AND r.kind = $1", core_review_kind_sql(f->kind));
+	if (f->id != 0)
+		ld_sql_add_i64(q, " AND (r.id = $1::bigint OR "
+		    "r.application_id = $1::bigint OR r.payout_id = (SELECT "
+		    "pi.id FROM payouts pi WHERE pi.application_id = "
+		    "$1::bigint))", f->id);
+	/* Reason codes are upper case: any case matches. */
+	if (like[0] != '\0')
+		LD_SQL_ADD(q, " AND (r.reason ILIKE '%' || $1 || '%' OR "
+		    "r.assignee ILIKE '%' || $1 || '%' OR "
+		    "p.name_masked ILIKE '%' || $1 || '%')", like);
 }
 
 /* The condition of each part, over reviews r; CORE_REVIEW_* order. */
@@ -176,57 +163,59 @@ static const char *const part_where[CORE_REVIEW_PARTS] = {
 	"r.state = 'open'",
 	"r.state = 'claimed' AND r.assignee <> current_user::text",
 };
+static const char *const part_number[CORE_REVIEW_PARTS] = { "0", "1", "2" };
+#define NAMES(a) (a), sizeof(a) / sizeof((a)[0])
 
 static enum ld_status
-load_counts(struct ld_db *db, const struct review_query *q,
-    struct core_reviews *out, struct ld_err *err)
+load_counts(struct core_session *s, const struct core_reviews_filter *f,
+    const char *like, struct core_reviews *out, struct ld_err *err)
 {
-	struct ld_buf sql;
+	struct ld_sql q;
 	PGresult *res;
 	enum ld_status st;
-	int i;
+	size_t i;
 
-	ld_buf_init(&sql, 0);
-	ld_buf_puts(&sql, "SELECT ");
-	for (i = 0; i < CORE_REVIEW_PARTS; i++)
-		ld_buf_printf(&sql, "%scount(*) FILTER (WHERE %s)",
-		    i ? ", " : "", part_where[i]);
-	ld_buf_printf(&sql, " FROM %s WHERE r.state <> 'closed'%s", q->from,
-	    q->where);
-	st = core_query_exec(db, sql.data, q->n, q->params, &res, err);
-	ld_buf_free(&sql);
+	ld_sql_init(&q, "SELECT ");
+	for (i = 0; i < CORE_REVIEW_PARTS; i++) {
+		ld_sql_add(&q, i ? ", count(*) FILTER (WHERE " :
+		    "count(*) FILTER (WHERE ");
+		ld_sql_pick(&q, NAMES(part_where), i);
+		ld_sql_add(&q, ")");
+	}
+	ld_sql_add(&q, " FROM ");
+	ld_sql_add(&q, filter_from(like[0] != '\0'));
+	ld_sql_add(&q, " WHERE r.state <> 'closed'");
+	add_filter(&q, f, like);
+	st = core_session_read_sql(s, &q, &res, err);
+	ld_sql_free(&q);
 	if (st != LD_OK)
 		return st;
 	for (i = 0; i < CORE_REVIEW_PARTS; i++)
-		out->count[i] = PQntuples(res) == 1 ? core_val_i64(res, 0, i) :
-		    0;
+		out->count[i] = PQntuples(res) == 1 ?
+		    core_val_i64(res, 0, (int)i) : 0;
 	PQclear(res);
 	return LD_OK;
 }
 
 enum ld_status
-core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
+core_reviews_load(struct core_session *s, const struct core_reviews_filter *f,
     size_t limit, struct core_reviews *out, struct ld_err *err)
 {
-	struct review_query q;
-	struct ld_buf sql;
-	const char *params[4];
-	char lim[24];
+	struct ld_sql q;
+	char like[CORE_LIKE_MAX(sizeof f->text)];
 	PGresult *res;
-	int i, n, first = 1, np;
+	int n, k, first = 1;
+	size_t i;
 	enum ld_status st;
 
 	memset(out, 0, sizeof *out);
 	if (limit == 0 || limit > 5000)
 		limit = 5000;
-	filter_sql(f, &q);
-	memcpy(params, q.params, sizeof q.params);
-	snprintf(lim, sizeof lim, "%zu", limit);
-	np = q.n;
-	params[np++] = lim;
+	if (core_like_text(f->text, like, sizeof like) == (size_t)-1)
+		return ld_err_set(err, LD_EINVAL, "review queue: filter too "
+		    "long");
 
-	ld_buf_init(&sql, 0);
-	ld_buf_puts(&sql, "SELECT r.id, r.kind, r.application_id, "
+	ld_sql_init(&q, "SELECT r.id, r.kind, r.application_id, "
 	    "r.payout_id, coalesce(r.application_id, po.application_id), "
 	    "q.part, r.reason, left(r.note, 250), r.state, r.assignee, "
 	    "to_char(r.opened_at, 'YYYY-MM-DD HH24:MI'), "
@@ -237,52 +226,60 @@ core_reviews_load(struct ld_db *db, const struct core_reviews_filter *f,
 		if ((f->view == CORE_REVIEWS_MINE && i != CORE_REVIEW_MINE) ||
 		    (f->view == CORE_REVIEWS_OPEN && i != CORE_REVIEW_OPEN))
 			continue;
-		ld_buf_printf(&sql, "%s(SELECT r.id, %d AS part, r.opened_at "
-		    "FROM %s WHERE %s%s ORDER BY r.opened_at, r.id "
-		    "LIMIT $%d::int)", first ? "" : " UNION ALL ", i, q.from,
-		    part_where[i], q.where, np);
+		ld_sql_add(&q, first ? "(SELECT r.id, " :
+		    " UNION ALL (SELECT r.id, ");
+		ld_sql_pick(&q, NAMES(part_number), i);
+		ld_sql_add(&q, " AS part, r.opened_at FROM ");
+		ld_sql_add(&q, filter_from(like[0] != '\0'));
+		ld_sql_add(&q, " WHERE ");
+		ld_sql_pick(&q, NAMES(part_where), i);
+		add_filter(&q, f, like);
+		ld_sql_add(&q, " ORDER BY r.opened_at, r.id");
+		ld_sql_limit(&q, limit);
+		ld_sql_add(&q, ")");
 		first = 0;
 	}
-	ld_buf_printf(&sql, ") u ORDER BY part, opened_at, id LIMIT $%d::int) "
-	    "q JOIN reviews r ON r.id = q.id "
+	ld_sql_add(&q, ") u ORDER BY part, opened_at, id");
+	ld_sql_limit(&q, limit);
+	ld_sql_add(&q, ") q JOIN reviews r ON r.id = q.id "
 	    "LEFT JOIN payouts po ON po.id = r.payout_id "
 	    "LEFT JOIN applications a ON a.id = coalesce(r.application_id, "
 	    "po.application_id) "
 	    "LEFT JOIN applicants p ON p.id = a.applicant_id "
-	    "ORDER BY q.part, q.opened_at, q.id", np);
-	st = core_query_exec(db, sql.data, np, params, &res, err);
-	ld_buf_free(&sql);
+	    "ORDER BY q.part, q.opened_at, q.id");
+	st = core_session_read_sql(s, &q, &res, err);
+	ld_sql_free(&q);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "review queue: ");
 	n = PQntuples(res);
 	out->rows = ld_calloc(n > 0 ? (size_t)n : 1, sizeof *out->rows);
-	for (i = 0; i < n; i++) {
-		struct core_review_row *r = &out->rows[i];
-		int64_t part = core_val_i64(res, i, 5);
+	for (k = 0; k < n; k++) {
+		struct core_review_row *r = &out->rows[k];
+		int64_t part = core_val_i64(res, k, 5);
 
-		r->id = core_val_i64(res, i, 0);
-		r->kind = core_review_kind_parse(core_val(res, i, 1));
-		r->application_id = core_val_i64(res, i, 2);
-		r->payout_id = core_val_i64(res, i, 3);
-		r->case_id = core_val_i64(res, i, 4);
+		r->id = core_val_i64(res, k, 0);
+		r->kind = core_review_kind_parse(core_val(res, k, 1));
+		r->application_id = core_val_i64(res, k, 2);
+		r->payout_id = core_val_i64(res, k, 3);
+		r->case_id = core_val_i64(res, k, 4);
 		r->part = part >= 0 && part < CORE_REVIEW_PARTS ?
 		    (enum core_review_part)part : CORE_REVIEW_OTHERS;
 		snprintf(r->reason, sizeof r->reason, "%s",
-		    core_val(res, i, 6));
-		snprintf(r->note, sizeof r->note, "%s", core_val(res, i, 7));
-		r->state = core_review_state_parse(core_val(res, i, 8));
+		    core_val(res, k, 6));
+		snprintf(r->note, sizeof r->note, "%s", core_val(res, k, 7));
+		r->state = core_review_state_parse(core_val(res, k, 8));
 		snprintf(r->assignee, sizeof r->assignee, "%s",
-		    core_val(res, i, 9));
+		    core_val(res, k, 9));
 		snprintf(r->opened, sizeof r->opened, "%s",
-		    core_val(res, i, 10));
-		r->waiting_s = core_val_i64(res, i, 11);
-		r->amount_fen = core_val_i64(res, i, 12);
-		snprintf(r->name, sizeof r->name, "%s", core_val(res, i, 13));
-		r->app_status = core_app_status_parse(core_val(res, i, 14));
+		    core_val(res, k, 10));
+		r->waiting_s = core_val_i64(res, k, 11);
+		r->amount_fen = core_val_i64(res, k, 12);
+		snprintf(r->name, sizeof r->name, "%s", core_val(res, k, 13));
+		r->app_status = core_app_status_parse(core_val(res, k, 14));
 	}
 	out->n = (size_t)n;
 	PQclear(res);
-	if ((st = load_counts(db, &q, out, err)) != LD_OK) {
+	if ((st = load_counts(s, f, like, out, err)) != LD_OK) {
 		core_reviews_free(out);
 		return ld_err_prefix(err, "review queue size: ");
 	}
@@ -309,8 +306,11 @@ review_call(struct ld_db *db, const char *sql, int64_t id,
 	enum ld_status st;
 
 	snprintf(idtext, sizeof idtext, "%" PRId64, id);
-	st = core_query_exec(db, sql, assignee != NULL ? 2 : 1, params, &res,
-	    err);
+	st = ld_db_exec(db, sql, assignee != NULL ? 2 : 1, params, &res, err);
+	if (st == LD_ECONFLICT && strcmp(db->sqlstate, "55P03") == 0) {
+		snprintf(named, sizeof named, "review %s", idtext);
+		return core_lock_timeout_explain(db, named, err);
+	}
 	if (st != LD_OK) {
 		/* "review 1: review 1 is already ..." says it twice. */
 		snprintf(named, sizeof named, "review %s ", idtext);

@@ -11,7 +11,10 @@
 #include <stdint.h>
 
 #include "core_states.h"
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct core_session;
+struct ld_db;
 
 /* The parts of the queue, in the order they are listed. */
 enum core_review_part {
@@ -88,7 +91,7 @@ enum ld_status core_reviews_command(const char *cmd,
  * those claimed by others, each oldest first.  Free with
  * core_reviews_free.
  */
-enum ld_status core_reviews_load(struct ld_db *db,
+enum ld_status core_reviews_load(struct core_session *s,
     const struct core_reviews_filter *f, size_t limit,
     struct core_reviews *out, struct ld_err *err);
 void core_reviews_free(struct core_reviews *r);

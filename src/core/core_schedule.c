@@ -1,15 +1,20 @@
 /*
- * Repayment schedules and the IRR annualised rate.  The instalment of an
- * annuity needs a power, computed in long double and rounded once; every
- * other amount is integer arithmetic on fen.
+ * Repayment schedules and the IRR annualised rate.  Every amount is exact:
+ * fen in int64_t, and the annuity's power as big integers (OpenSSL BIGNUM),
+ * so no instalment depends on how a floating-point power rounds.
  */
 #include "config.h"
 
 #include <math.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+
 #include "core_schedule.h"
 #include "ld_money.h"
+
+/* A month at an annual rate in basis points: rate_bps / MONTH_DEN. */
+#define MONTH_DEN 120000
 
 int
 core_repayment_parse(const char *s)
@@ -39,22 +44,21 @@ core_repayment_label(enum core_repayment m)
 	return "?";
 }
 
-/* balance * rate_bps / 120000 (one month), half up; both non-negative. */
+/*
+ * balance * rate_bps / MONTH_DEN (one month), half up; both non-negative,
+ * and 2 * LD_FEN_MAX * 100000 fits an int64_t.
+ */
 static int64_t
 month_interest(int64_t balance, int rate_bps)
 {
-	return (balance * (int64_t)rate_bps * 2 + 120000) / 240000;
+	return (balance * (int64_t)rate_bps * 2 + MONTH_DEN) /
+	    (2 * MONTH_DEN);
 }
 
-enum ld_status
-core_schedule_build(int64_t principal, int rate_bps, int n,
-    enum core_repayment method, int64_t monthly_fee,
-    struct core_schedule *out, struct ld_err *err)
+/* Checks what both builders share; LD_OK or LD_EINVAL naming it. */
+static enum ld_status
+check_terms(int64_t principal, int rate_bps, int n, struct ld_err *err)
 {
-	int64_t balance, instalment = 0, part = 0;
-	int k;
-
-	memset(out, 0, sizeof *out);
 	if (n < 1 || n > CORE_SCHEDULE_MAX)
 		return ld_err_set(err, LD_EINVAL,
 		    "schedule: term %d months is outside 1..%d", n,
@@ -66,28 +70,97 @@ core_schedule_build(int64_t principal, int rate_bps, int n,
 	if (rate_bps < 0 || rate_bps > 100000)
 		return ld_err_set(err, LD_EINVAL,
 		    "schedule: rate %d bps is out of range", rate_bps);
+	return LD_OK;
+}
+
+enum ld_status
+core_schedule_instalment(int64_t principal, int rate_bps, int n,
+    int64_t *out, struct ld_err *err)
+{
+	BN_CTX *ctx;
+	BIGNUM *g, *h, *num, *den, *q;
+	enum ld_status st;
+	int ok;
+
+	if ((st = check_terms(principal, rate_bps, n, err)) != LD_OK)
+		return st;
+	if (rate_bps == 0) {
+		*out = (principal + n / 2) / n;
+		return LD_OK;
+	}
+	if ((ctx = BN_CTX_new()) == NULL)
+		return ld_err_set(err, LD_ENOMEM, "schedule: out of memory");
+	BN_CTX_start(ctx);
+	g = BN_CTX_get(ctx);
+	h = BN_CTX_get(ctx);
+	num = BN_CTX_get(ctx);
+	den = BN_CTX_get(ctx);
+	q = BN_CTX_get(ctx);
+	/*
+	 * A = P b G / (MONTH_DEN (G - H)); half up is
+	 * floor((2 P b G + D) / 2D) with D = MONTH_DEN (G - H) > 0.
+	 */
+	ok = q != NULL &&
+	    BN_set_word(num, (BN_ULONG)n) &&
+	    BN_set_word(g, (BN_ULONG)(MONTH_DEN + rate_bps)) &&
+	    BN_exp(g, g, num, ctx) &&
+	    BN_set_word(h, MONTH_DEN) &&
+	    BN_exp(h, h, num, ctx) &&
+	    BN_sub(den, g, h) &&
+	    BN_mul_word(den, MONTH_DEN) &&
+	    BN_copy(num, g) != NULL &&
+	    BN_mul_word(num, (BN_ULONG)principal) &&
+	    BN_mul_word(num, (BN_ULONG)rate_bps * 2) &&
+	    BN_add(num, num, den) &&
+	    BN_lshift1(den, den) &&
+	    BN_div(q, NULL, num, den, ctx);
+	/* A <= P (1 + r) <= 2 LD_FEN_MAX, well inside a word. */
+	if (ok && BN_num_bits(q) < 63)
+		*out = (int64_t)BN_get_word(q);
+	else
+		ok = 0;
+	BN_CTX_end(ctx);
+	BN_CTX_free(ctx);
+	if (!ok)
+		return ld_err_set(err, LD_ENOMEM, "schedule: big-integer "
+		    "arithmetic failed for the instalment");
+	return LD_OK;
+}
+
+enum ld_status
+core_schedule_build(int64_t principal, int rate_bps, int n,
+    enum core_repayment method, int64_t upfront_fee, int64_t monthly_fee,
+    struct core_schedule *out, struct ld_err *err)
+{
+	int64_t balance, instalment = 0, part = 0;
+	enum ld_status st;
+	int k;
+
+	memset(out, 0, sizeof *out);
+	if ((st = check_terms(principal, rate_bps, n, err)) != LD_OK)
+		return st;
 	if (monthly_fee < 0 || monthly_fee > LD_FEN_MAX)
 		return ld_err_set(err, LD_EINVAL,
 		    "schedule: monthly fee %lld fen is out of range",
 		    (long long)monthly_fee);
+	if (upfront_fee < 0 || upfront_fee >= principal)
+		return ld_err_set(err, LD_EINVAL,
+		    "schedule: upfront fee %lld fen must be at least 0 and "
+		    "below the principal %lld fen", (long long)upfront_fee,
+		    (long long)principal);
 
 	if (method == CORE_REPAY_ANNUITY) {
-		if (rate_bps == 0)
-			instalment = (principal + n / 2) / n;
-		else {
-			long double r = (long double)rate_bps / 120000.0L;
-			long double g = powl(1.0L + r, (long double)n);
-			long double a = (long double)principal * r * g /
-			    (g - 1.0L);
-
-			instalment = (int64_t)floorl(a + 0.5L);
-		}
+		st = core_schedule_instalment(principal, rate_bps, n,
+		    &instalment, err);
+		if (st != LD_OK)
+			return st;
 	} else if (method == CORE_REPAY_EQUAL_PRINCIPAL)
 		part = (principal + n / 2) / n;
 
 	out->n = n;
 	out->principal = principal;
-	out->received = principal;
+	out->upfront_fee = upfront_fee;
+	out->received = principal - upfront_fee;
 	balance = principal;
 	for (k = 1; k <= n; k++) {
 		struct core_schedule_row *row = &out->rows[k - 1];

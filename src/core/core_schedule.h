@@ -1,11 +1,28 @@
 /*
  * Repayment schedules and the IRR-based annualised rate (PBoC 2021 No. 3).
  *
- * Amounts are integer fen.  Every interest amount and the equal instalment
- * are rounded to the fen half up, and the last period pays whatever balance
- * remains, so the principal column always sums to the amount lent.  The
- * annualised rate is the periodic IRR of the borrower's cash flows times 12
- * (the nominal "IRR 年化" form the market compares against 24% and 36%).
+ * Amounts are integer fen and every amount is computed exactly, without
+ * floating point.  With r = rate_bps / 120000 a month:
+ *   interest_k   = B_(k-1) * r, rounded to the fen half up;
+ *   annuity      A = P r (1+r)^n / ((1+r)^n - 1), evaluated as the exact
+ *                fraction P b G / (120000 (G - H)) with b = rate_bps,
+ *                G = (120000 + b)^n, H = 120000^n (big integers), rounded
+ *                half up; P / n half up at rate 0;
+ *   equal principal P / n, rounded half up;
+ *   the last period pays whatever balance remains, so the principal column
+ *   always sums to the amount lent, and no period repays more than is
+ *   owed.
+ * The monthly fee is added to every period.  The upfront fee is withheld
+ * from what is paid out: the borrower receives principal - upfront fee, and
+ * owes interest on the whole principal.  db/migrations/0012_loan_terms.sql
+ * computes the same schedule in SQL numeric (loan_schedule_terms), and
+ * tests/test_db_loan.c holds the two equal.
+ *
+ * The annualised rate is the periodic IRR of the borrower's cash flows
+ * (received, -payment_1, ..., -payment_n) times 12, the nominal "IRR 年化"
+ * form the market compares against 24% and 36%.  core_irr() solves it in
+ * long double for display; the cap the database enforces
+ * (loan_apr_cap_check) is decided exactly, on the NPV at the capped rate.
  */
 #ifndef LD_CORE_SCHEDULE_H
 #define LD_CORE_SCHEDULE_H
@@ -35,10 +52,13 @@ struct core_schedule_row {
 struct core_schedule {
 	int n;
 	int64_t principal;      /* lent */
-	int64_t received;       /* what the borrower actually got */
+	int64_t upfront_fee;    /* withheld from the payout */
+	int64_t received;       /* principal - upfront_fee: what is paid out */
 	int64_t total_interest;
-	int64_t total_fees;
-	int64_t total_paid;
+	int64_t total_fees;     /* the monthly fees (the fee column) */
+	int64_t total_paid;     /* the payments: total_paid - received is
+				   total_interest + total_fees +
+				   upfront_fee */
 	struct core_schedule_row rows[CORE_SCHEDULE_MAX];
 };
 
@@ -48,13 +68,23 @@ const char *core_repayment_label(enum core_repayment m);
 
 /*
  * Builds the schedule for principal fen at rate_bps nominal per year over
- * n months, adding monthly_fee fen every period (0 for none).  LD_EINVAL
- * names the argument out of range (n outside 1..60, negative rate or fee,
- * principal outside 1..LD_FEN_MAX).
+ * n months, withholding upfront_fee fen from the payout and adding
+ * monthly_fee fen every period (0 for none).  LD_EINVAL names the argument
+ * out of range (n outside 1..60, rate outside 0..100000 bps, principal
+ * outside 1..LD_FEN_MAX, an upfront fee not below the principal, a
+ * negative fee or one above LD_FEN_MAX).  LD_ENOMEM when the big-integer
+ * arithmetic cannot allocate.
  */
 enum ld_status core_schedule_build(int64_t principal, int rate_bps, int n,
-    enum core_repayment method, int64_t monthly_fee,
+    enum core_repayment method, int64_t upfront_fee, int64_t monthly_fee,
     struct core_schedule *out, struct ld_err *err);
+
+/*
+ * The annuity instalment alone, exactly as core_schedule_build() takes it:
+ * round half up of P b G / (120000 (G - H)).  Arguments as there.
+ */
+enum ld_status core_schedule_instalment(int64_t principal, int rate_bps,
+    int n, int64_t *out, struct ld_err *err);
 
 /*
  * The periodic rate i solving sum(cf[k] / (1+i)^k) = 0 for cash flows in

@@ -32,6 +32,7 @@
 #include "core_score.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_db.h"
 #include "ld_paths.h"
 #include "risk_explain.h"
 #include "risk_features.h"
@@ -58,10 +59,9 @@ struct core_scorer {
 	struct loaded_model champ, chall;
 	const char *const *catnames;
 	size_t ncat;
-	/* The session the statements are prepared in (pointer and pid). */
-	const PGconn *prep_conn;
-	int prep_pid;
-	int prep_batch;		/* the claim's batch size */
+	/* The claim's text for batch_size claim_batch (0: none yet). */
+	char *claim_sql;
+	int claim_batch;
 	struct ld_buf doc;
 };
 
@@ -73,33 +73,45 @@ file_exists(const char *p)
 	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/*
+ * The configured file, else the installed one, else the source tree's,
+ * into the caller's buffer (workers find their files at once, each in
+ * its own).  NULL, with err naming the file, when the path does not fit.
+ */
 static const char *
-etc_path(const char *configured, const char *base, char *buf, size_t len)
+etc_path(const char *configured, const char *base, char *buf, size_t len,
+    struct ld_err *err)
 {
-	if (configured != NULL && configured[0] != '\0')
-		return configured;
-	snprintf(buf, len, "%s/loandesk/%s", ld_config_sysconfdir(), base);
-	if (file_exists(buf))
-		return buf;
-	snprintf(buf, len, "%s/etc/%s", ld_paths_srcdir(), base);
-	return buf;
+	if (configured != NULL && configured[0] != '\0') {
+		if ((size_t)snprintf(buf, len, "%s", configured) < len)
+			return buf;
+	} else {
+		if ((size_t)snprintf(buf, len, "%s/loandesk/%s",
+		    ld_config_sysconfdir(), base) < len && file_exists(buf))
+			return buf;
+		if ((size_t)snprintf(buf, len, "%s/etc/%s", ld_paths_srcdir(),
+		    base) < len)
+			return buf;
+	}
+	ld_err_set(err, LD_EINVAL, "%s: the path of %s is longer than %zu "
+	    "bytes", configured != NULL && configured[0] != '\0' ?
+	    configured : base, base, len - 1);
+	return NULL;
 }
 
 const char *
-core_score_rules_path(const struct ld_config *cfg)
+core_score_rules_path(const struct risk_config *cfg, char *buf, size_t len,
+    struct ld_err *err)
 {
-	static char buf[4096];
-
-	return etc_path(cfg->risk.rules_file, "rules.conf", buf, sizeof buf);
+	return etc_path(cfg->rules_file, "rules.conf", buf, len, err);
 }
 
 const char *
-core_score_reasons_path(const struct ld_config *cfg)
+core_score_reasons_path(const struct risk_config *cfg, char *buf, size_t len,
+    struct ld_err *err)
 {
-	static char buf[4096];
-
-	return etc_path(cfg->risk.reason_codes_file, "reason_codes.tsv", buf,
-	    sizeof buf);
+	return etc_path(cfg->reason_codes_file, "reason_codes.tsv", buf,
+	    len, err);
 }
 
 static void
@@ -112,10 +124,12 @@ loaded_model_clear(struct loaded_model *lm)
 }
 
 enum ld_status
-core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
+core_scorer_new(const struct risk_config *cfg, struct core_scorer **out,
     struct ld_err *err)
 {
 	struct core_scorer *s = ld_calloc(1, sizeof *s);
+	char path[4096];
+	const char *p;
 	enum ld_status st;
 
 	*out = NULL;
@@ -124,14 +138,17 @@ core_scorer_new(const struct ld_config *cfg, struct core_scorer **out,
 	if ((st = risk_policy_check(&s->policy, err)) != LD_OK)
 		goto fail;
 	risk_scale_default(&s->scale);
-	s->scale.base_points = cfg->risk.base_points;
-	s->scale.base_odds = cfg->risk.base_odds;
-	s->scale.pdo = cfg->risk.pdo;
-	if ((st = risk_rules_load(core_score_rules_path(cfg), &s->rules,
-	    err)) != LD_OK)
+	s->scale.base_points = cfg->base_points;
+	s->scale.base_odds = cfg->base_odds;
+	s->scale.pdo = cfg->pdo;
+	st = LD_EINVAL;
+	if ((p = core_score_rules_path(cfg, path, sizeof path, err)) == NULL ||
+	    (st = risk_rules_load(p, &s->rules, err)) != LD_OK)
 		goto fail;
-	if ((st = risk_reason_table_load(core_score_reasons_path(cfg),
-	    &s->reasons, err)) != LD_OK)
+	st = LD_EINVAL;
+	if ((p = core_score_reasons_path(cfg, path, sizeof path, err)) ==
+	    NULL || (st = risk_reason_table_load(p, &s->reasons, err)) !=
+	    LD_OK)
 		goto fail;
 	s->catnames = risk_feature_names();
 	s->ncat = risk_feature_count();
@@ -151,6 +168,7 @@ core_scorer_free(struct core_scorer *s)
 	risk_reason_table_free(s->reasons);
 	loaded_model_clear(&s->champ);
 	loaded_model_clear(&s->chall);
+	free(s->claim_sql);
 	ld_buf_free(&s->doc);
 	free(s);
 }
@@ -269,107 +287,41 @@ static const char write_sql[] =
     " AND a.status = 'received'"
     " RETURNING a.id, ins.id AS score_id, b.decision, b.audit,"
     " b.review_reason, b.review_note)"
-    " SELECT u.id, audit_record('application.scored', 'application',"
-    " u.id::text, u.audit || jsonb_build_object('score_id', u.score_id)),"
-    " pg_notify('applications', u.id::text),"
-    " CASE WHEN u.decision = 'manual_review' THEN"
-    " review_open_application(u.id, u.review_reason, u.review_note) END"
+    " SELECT u.id, api.application_scored(u.id, u.score_id, u.audit,"
+    " u.review_reason, u.review_note),"
+    " pg_notify('applications', u.id::text)"
     " FROM (SELECT * FROM upd ORDER BY id) u";
-
-static const struct {
-	const char *name, *sql;
-	int nparams;
-} statements[] = {
-	{ "loandesk_score_claim", NULL, 0 },
-	{ "loandesk_score_reuse", reuse_sql, 4 },
-	{ "loandesk_score_write", write_sql, 1 },
-};
-
-/* As ld_db_exec() reports a failed result. */
-static enum ld_status
-result_error(struct core_scorer *s, struct ld_db *db, PGresult *res,
-    struct ld_err *err)
-{
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
-	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-	enum ld_status st;
-
-	snprintf(db->sqlstate, sizeof db->sqlstate, "%s",
-	    state ? state : (PQstatus(db->conn) == CONNECTION_BAD ? "08006" :
-	    ""));
-	st = ld_db_status_for_sqlstate(db->sqlstate);
-	/* A session that lost its statements prepares them again. */
-	if (strcmp(db->sqlstate, "26000") == 0)
-		s->prep_conn = NULL;
-	if (primary != NULL)
-		ld_err_set(err, st, "%s%s%s [%s]", primary, detail ? ": " : "",
-		    detail ? detail : "", db->sqlstate);
-	else
-		ld_err_set(err, st, "%s", PQerrorMessage(db->conn));
-	PQclear(res);
-	return st;
-}
 
 static enum ld_status
 prepare(struct core_scorer *s, struct ld_db *db, int batch_size,
     struct ld_err *err)
 {
-	PGresult *res;
-	char *claim;
-	size_t i;
+	struct ld_db_statement st[3];
+	char set[32];
 
-	if (db->conn == NULL)
-		return ld_err_set(err, LD_ENET, "not connected to the database");
-	if (s->prep_conn == db->conn && s->prep_pid == PQbackendPID(db->conn) &&
-	    s->prep_batch == batch_size)
-		return LD_OK;
-	/* Whatever a reused connection held is gone before we prepare. */
-	res = PQexec(db->conn, "DEALLOCATE ALL");
-	PQclear(res);
+	if (s->claim_batch != batch_size) {
+		free(s->claim_sql);
+		s->claim_sql = ld_asprintf(claim_sql, batch_size);
+		s->claim_batch = batch_size;
+	}
+	st[0].name = "loandesk_score_claim";
+	st[0].sql = s->claim_sql;
+	st[0].nparams = 0;
+	st[1].name = "loandesk_score_reuse";
+	st[1].sql = reuse_sql;
+	st[1].nparams = 4;
+	st[2].name = "loandesk_score_write";
+	st[2].sql = write_sql;
+	st[2].nparams = 1;
+	snprintf(set, sizeof set, "loandesk_score %d", batch_size);
 	/*
 	 * The statements' plans do not depend on their parameters (a batch
 	 * size, a document whose row count the planner cannot see), so they
 	 * are planned once, not at every batch.
 	 */
-	res = PQexec(db->conn, "SET plan_cache_mode = force_generic_plan");
-	PQclear(res);
-	claim = ld_asprintf(claim_sql, batch_size);
-	for (i = 0; i < sizeof statements / sizeof statements[0]; i++) {
-		res = PQprepare(db->conn, statements[i].name,
-		    statements[i].sql ? statements[i].sql : claim,
-		    statements[i].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			free(claim);
-			result_error(s, db, res, err);
-			return ld_err_prefix(err, "preparing %s: ",
-			    statements[i].name);
-		}
-		PQclear(res);
-	}
-	free(claim);
-	s->prep_conn = db->conn;
-	s->prep_pid = PQbackendPID(db->conn);
-	s->prep_batch = batch_size;
-	return LD_OK;
-}
-
-static enum ld_status
-exec_prepared(struct core_scorer *s, struct ld_db *db, const char *name,
-    int nparams, const char *const *params, PGresult **res,
-    struct ld_err *err)
-{
-	PGresult *r;
-	ExecStatusType es;
-
-	*res = NULL;
-	r = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
-	es = PQresultStatus(r);
-	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
-		return result_error(s, db, r, err);
-	db->sqlstate[0] = '\0';
-	*res = r;
-	return LD_OK;
+	return ld_db_prepare(db, set,
+	    "SET plan_cache_mode = force_generic_plan", st,
+	    sizeof st / sizeof st[0], err);
 }
 
 /* ---- models ---------------------------------------------------------- */
@@ -584,7 +536,7 @@ model_eval(struct core_scorer *s, struct model_run *r, size_t n)
 			o->points = risk_scale_points(&s->scale,
 			    o->probability);
 		}
-		o->band = risk_scale_band(o->points);
+		o->band = risk_scale_band(&s->scale, o->points);
 		o->ok = 1;
 		rowof[nr++] = k;
 	}
@@ -674,7 +626,8 @@ claim(struct core_scorer *s, struct ld_db *db, struct claimed **out,
 
 	*out = NULL;
 	*n = 0;
-	st = exec_prepared(s, db, "loandesk_score_claim", 0, NULL, &res, err);
+	st = ld_db_exec_prepared(db, "loandesk_score_claim", 0, NULL, &res,
+	    err);
 	if (st != LD_OK)
 		return st;
 	rows = PQntuples(res);
@@ -733,8 +686,8 @@ find_reusable(struct core_scorer *s, struct ld_db *db, struct claimed *c,
 	params[1] = people.data;
 	params[2] = hashes.data;
 	params[3] = mid;
-	if ((st = exec_prepared(s, db, "loandesk_score_reuse", 4, params, &res,
-	    err)) != LD_OK)
+	if ((st = ld_db_exec_prepared(db, "loandesk_score_reuse", 4, params,
+	    &res, err)) != LD_OK)
 		goto out;
 	for (i = 0; i < PQntuples(res); i++) {
 		int64_t app = strtoll(PQgetvalue(res, i, 0), NULL, 10);
@@ -747,7 +700,8 @@ find_reusable(struct core_scorer *s, struct ld_db *db, struct claimed *c,
 		c[k].reuse_id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
 		c[k].reuse_p = strtod(PQgetvalue(res, i, 3), NULL);
 		c[k].reuse_margin = strtod(PQgetvalue(res, i, 4), NULL);
-		c[k].reuse_points = atoi(PQgetvalue(res, i, 5));
+		c[k].reuse_points = (int)strtol(PQgetvalue(res, i, 5), NULL,
+		    10);
 		snprintf(c[k].reuse_band, sizeof c[k].reuse_band, "%s",
 		    PQgetvalue(res, i, 6));
 	}
@@ -893,6 +847,7 @@ review_texts(const struct risk_policy_result *pr, char *reason, size_t rlen,
 		case RISK_BASIS_AMOUNT_LARGE:
 		case RISK_BASIS_PD_MIDDLE:
 		case RISK_BASIS_POINTS_MIDDLE:
+		case RISK_BASIS_BAND_WORST:
 			r = &pr->reasons[i];
 			break;
 		default:
@@ -1115,8 +1070,8 @@ core_score_batch(struct core_scorer *s, struct ld_db *db, int batch_size,
 		    &s->doc, &ord, &local);
 	ld_buf_puts(&s->doc, "]");
 	params[0] = s->doc.data;
-	if ((st = exec_prepared(s, db, "loandesk_score_write", 1, params, &res,
-	    err)) != LD_OK)
+	if ((st = ld_db_exec_prepared(db, "loandesk_score_write", 1, params,
+	    &res, err)) != LD_OK)
 		goto fail;
 	if ((size_t)PQntuples(res) != n) {
 		st = ld_err_set(err, LD_EINTERNAL, "scoring: %d of %zu "
@@ -1268,12 +1223,9 @@ core_score_pre(struct core_scorer *s, struct ld_db *db, int64_t applicant_id,
 	    " (applicant_id, model_id, inputs_sha256, probability, margin,"
 	    " points, band, contributions, reasons) VALUES ($1::bigint,"
 	    " $2::bigint, $3, $4::float8, $5::float8, $6::integer, $7,"
-	    " $8::jsonb, $9::jsonb) RETURNING id, applicant_id)"
-	    " SELECT p.id, audit_record('applicant.pre_assessed', 'applicant',"
-	    " p.applicant_id::text, jsonb_build_object('pre_assessment_id',"
-	    " p.id, 'model_id', $2::bigint, 'inputs_sha256', $3::text,"
-	    " 'probability', $4::float8, 'points', $6::integer, 'band',"
-	    " $7::text)) FROM p", 9, params, &res, err);
+	    " $8::jsonb, $9::jsonb) RETURNING id)"
+	    " SELECT p.id, api.pre_assessment_recorded(p.id) FROM p", 9,
+	    params, &res, err);
 	if (st != LD_OK)
 		goto fail;
 	out->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);

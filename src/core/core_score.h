@@ -12,8 +12,10 @@
 
 #include <stdint.h>
 
-#include "ld_config.h"
-#include "ld_db.h"
+#include "ld_err.h"
+#include "risk_config.h"
+
+struct ld_db;
 
 struct core_scorer;
 
@@ -28,18 +30,21 @@ struct core_score_stats {
 /*
  * The rules file the configuration names, else the installed
  * $(sysconfdir)/loandesk/rules.conf, else the source tree's etc/rules.conf
- * (running from a build tree).  Static storage.
+ * (running from a build tree), written into buf (len bytes) and
+ * returned; NULL when the path does not fit, with err naming it.
  */
-const char *core_score_rules_path(const struct ld_config *cfg);
+const char *core_score_rules_path(const struct risk_config *cfg, char *buf,
+    size_t len, struct ld_err *err);
 /* The same for the reason-code table (etc/reason_codes.tsv). */
-const char *core_score_reasons_path(const struct ld_config *cfg);
+const char *core_score_reasons_path(const struct risk_config *cfg, char *buf,
+    size_t len, struct ld_err *err);
 
 /*
  * Loads the rules, the reason codes, the policy thresholds and the score
- * scale from cfg.  Models come from the registry at the first batch.  On
+ * scale from [risk].  Models come from the registry at the first batch.  On
  * failure *out is NULL and err names the file at fault.
  */
-enum ld_status core_scorer_new(const struct ld_config *cfg,
+enum ld_status core_scorer_new(const struct risk_config *cfg,
     struct core_scorer **out, struct ld_err *err);
 void core_scorer_free(struct core_scorer *s);
 

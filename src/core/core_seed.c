@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include "core_schedule.h"
 #include "core_seed.h"
 #include "ld_alloc.h"
 #include "ld_buf.h"
@@ -275,6 +276,9 @@ struct person {
 };
 
 #define RECENT_MAX 256
+
+/* Seconds between the members of a fraud ring, who apply by script. */
+#define RING_STEP 4
 
 /*
  * Each row draws from its own streams, keyed by (seed, row, purpose), so a
@@ -748,13 +752,124 @@ gen_payloads(struct core_seed_gen *g, struct core_seed_row *r, double z,
 	}
 }
 
+/*
+ * An amount a lender offers: whole hundreds of yuan from lo to hi (in
+ * yuan), around median, in thousands from 10,000 up.
+ */
+static int64_t
+gen_amount_fen(struct prng *p, double median, int64_t lo, int64_t hi)
+{
+	int64_t yuan = (int64_t)clampd(exp(log(median) + 0.9 * rnd_normal(p)),
+	    (double)lo, (double)hi);
+
+	yuan = yuan >= 10000 ? (yuan + 500) / 1000 * 1000 :
+	    (yuan + 50) / 100 * 100;
+	return (yuan < lo ? lo : yuan > hi ? hi : yuan) * 100;
+}
+
+/*
+ * The APR by IRR in basis points (display precision), or -1 when it
+ * cannot be computed.
+ */
+static double
+apr_bps_of(const struct core_seed_row *r)
+{
+	struct core_schedule s;
+	double apr;
+	int m = core_repayment_parse(r->repayment);
+
+	if (m < 0 || core_schedule_build(r->amount_fen, r->rate_bps,
+	    r->term_months, (enum core_repayment)m, r->upfront_fee_fen,
+	    r->monthly_fee_fen, &s, NULL) != LD_OK ||
+	    core_schedule_apr(&s, &apr, NULL) != LD_OK)
+		return -1;
+	return apr * 10000.0;
+}
+
+/*
+ * Products and their prices.  The nominal rate follows the applicant's
+ * risk; the fees follow the product:
+ *   cash_loan       ¥1,000-50,000, 3-24 months, annuity or equal
+ *                   principal; two in five pay an upfront service fee of
+ *                   1-3% of the principal (whole yuan), withheld from the
+ *                   payout;
+ *   installment     ¥500-30,000, 3-24 months; three in five are 0% with a
+ *                   monthly fee of 0.35-0.75% of the principal (等本等息,
+ *                   equal principal), the rest interest as a cash loan;
+ *   salary_advance  ¥500-5,000 for 3 months, bullet or annuity, an upfront
+ *                   fee of 1-2% (at least ¥5).
+ * A lender prices within the 24% line by IRR: when the fees would take
+ * the APR above GOOD_APR_BPS, the nominal rate comes down by the excess
+ * (the fees go when that is not enough).  One application in 33 is priced
+ * above the line regardless (nominal 24.1-36%), for the cap to refuse.
+ */
+#define GOOD_APR_BPS 2390
+
+static void
+gen_terms(struct prng *p, struct core_seed_row *r, double z)
+{
+	int lawful = rnd_chance(p, 0.97), flat = 0, i;
+	double u, apr;
+
+	r->upfront_fee_fen = r->monthly_fee_fen = 0;
+	if (strcmp(r->product, "salary_advance") == 0) {
+		r->amount_fen = (500 + 100 * (int64_t)rnd_below(p, 46)) * 100;
+		r->term_months = 3;
+		r->upfront_fee_fen = r->amount_fen *
+		    (100 + 10 * (int64_t)rnd_below(p, 11)) / 10000 / 100 * 100;
+		if (r->upfront_fee_fen < 500)
+			r->upfront_fee_fen = 500;
+	} else {
+		if (strcmp(r->product, "installment") == 0) {
+			r->amount_fen = gen_amount_fen(p, 3000, 500, 30000);
+			flat = rnd_chance(p, 0.6);
+		} else {
+			r->amount_fen = gen_amount_fen(p, 5000, 1000, 50000);
+			if (rnd_chance(p, 0.4))
+				r->upfront_fee_fen = r->amount_fen *
+				    (100 + 25 * (int64_t)rnd_below(p, 9)) /
+				    10000 / 100 * 100;
+		}
+		u = rnd_unit(p);
+		r->term_months = u < 0.2 ? 3 : u < 0.5 ? 6 : u < 0.85 ? 12 :
+		    24;
+	}
+	if (flat) {
+		/* Amounts are whole hundreds of yuan: whole fen a month. */
+		r->rate_bps = 0;
+		r->monthly_fee_fen = r->amount_fen / 10000 *
+		    (35 + 5 * (int64_t)rnd_below(p, 9));
+	} else if (lawful)
+		r->rate_bps = (int)clampd(1200 + 350 * z + 150 * rnd_normal(p),
+		    720, GOOD_APR_BPS) / 10 * 10;
+	else
+		r->rate_bps = 2410 + 10 * (int)rnd_below(p, 120);
+	u = rnd_unit(p);
+	snprintf(r->repayment, sizeof r->repayment, "%s", flat ?
+	    "equal_principal" : r->term_months == 3 && u < 0.3 ? "bullet" :
+	    u < 0.85 ? "annuity" : "equal_principal");
+	if (!lawful)
+		return;
+	for (i = 0; i < 3 && (apr = apr_bps_of(r)) > GOOD_APR_BPS; i++) {
+		int cut = ((int)ceil(apr) - GOOD_APR_BPS + 9) / 10 * 10;
+
+		if (i < 2 && r->rate_bps > cut) {
+			r->rate_bps -= cut;
+		} else {
+			r->upfront_fee_fen = r->monthly_fee_fen = 0;
+			if (r->rate_bps > GOOD_APR_BPS - 10)
+				r->rate_bps = GOOD_APR_BPS - 10;
+		}
+	}
+}
+
 void
 core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 {
 	struct prng *p = &g->p;
 	struct person pers, *pp = &pers;
-	int64_t day, yuan;
-	double z, u;
+	int64_t day;
+	double z;
 	int fraud = 0, shared24 = 1, reuse = 0;
 	const char *prod;
 
@@ -769,12 +884,13 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 		g->ring_size = g->ring_left = 3 + (int)rnd_below(p, 6);
 		g->ring_kind = (int)rnd_below(p, 3);
 		/*
-		 * Early enough that the last member is still in the past:
-		 * capped to now, two members would share a time and the
-		 * shared-device count would no longer be the rank.
+		 * Early enough that the last member (at most 8, RING_STEP
+		 * apart) is still in the past: capped to now, two members
+		 * would share a time and the shared-device count would no
+		 * longer be the rank.
 		 */
-		g->ring_time = g->now - 3600 - 8 * 7200 -
-		    (int64_t)rnd_below(p, 29 * 86400);
+		g->ring_time = g->now - CORE_SEED_WINDOW_S +
+		    (int64_t)rnd_below(p, CORE_SEED_WINDOW_S - 8 * RING_STEP);
 		gen_hex(p, g->ring_device, 32);
 		gen_ip(p, g->ring_ip);
 		gen_phone(p, g->ring_phone);
@@ -782,20 +898,16 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 	if (g->ring_left > 0) {
 		fraud = 1;
 		r->ring = g->ring_id;
-		/* In order, so a member's shared-device count is its rank. */
+		/*
+		 * In order, a script's few seconds apart, so a member's
+		 * shared-device count is its rank.
+		 */
 		r->submitted_at = g->ring_time +
-		    (int64_t)(g->ring_size - g->ring_left) * 7200 +
-		    (int64_t)rnd_below(&g->pt, 3600);
-		if (r->submitted_at > g->now)
-			r->submitted_at = g->now;
+		    (int64_t)(g->ring_size - g->ring_left) * RING_STEP +
+		    (int64_t)rnd_below(&g->pt, RING_STEP / 2);
 	} else {
-		/* Busier in the day and evening than at night. */
-		do {
-			r->submitted_at = g->now -
-			    (int64_t)rnd_below(&g->pt, 30 * 86400);
-			u = (double)((r->submitted_at + 8 * 3600) % 86400) /
-			    3600.0;
-		} while (u < 7 && rnd_chance(&g->pt, 0.7));
+		r->submitted_at = g->now -
+		    (int64_t)rnd_below(&g->pt, CORE_SEED_WINDOW_S);
 	}
 	day = r->submitted_at / 86400;
 	if (!fraud && g->nrecent > 0 && rnd_chance(p, 0.04)) {
@@ -838,33 +950,7 @@ core_seed_gen_next(struct core_seed_gen *g, struct core_seed_row *r)
 
 	prod = pick(p, products, NELEM(products), g->product_total);
 	snprintf(r->product, sizeof r->product, "%s", prod);
-	if (strcmp(prod, "salary_advance") == 0) {
-		yuan = 500 + 100 * (int64_t)rnd_below(p, 46);
-		r->term_months = 3;
-	} else {
-		yuan = (int64_t)clampd(exp(log(5000) + 0.9 * rnd_normal(p)),
-		    500, 50000);
-		u = rnd_unit(p);
-		r->term_months = u < 0.2 ? 3 : u < 0.5 ? 6 : u < 0.85 ? 12 :
-		    24;
-		if (rnd_chance(p, 0.75))
-			yuan = (yuan + 50) / 100 * 100;
-		if (yuan < 500)
-			yuan = 500;
-	}
-	r->amount_fen = yuan * 100;
-	if (rnd_chance(p, 0.03))
-		r->amount_fen += 1 + (int64_t)rnd_below(p, 99);
-	/* Nominal rates within the 24% line; a few above it, up to 36%. */
-	if (rnd_chance(p, 0.97))
-		r->rate_bps = (int)clampd(1200 + 350 * z + 150 * rnd_normal(p),
-		    720, 2400) / 10 * 10;
-	else
-		r->rate_bps = 2410 + 10 * (int)rnd_below(p, 120);
-	u = rnd_unit(p);
-	snprintf(r->repayment, sizeof r->repayment, "%s",
-	    r->term_months == 3 && u < 0.3 ? "bullet" :
-	    u < 0.85 ? "annuity" : "equal_principal");
+	gen_terms(p, r, z);
 	r->bad = rnd_chance(p, sigmoid(-3.1 + 1.2 * z));
 	r->device_shared_24h = shared24;
 	gen_payloads(g, r, z, fraud, shared24);
@@ -941,41 +1027,8 @@ static enum ld_status
 copy_send(struct ld_db *db, const char *sql, const struct ld_buf *b,
     struct ld_err *err)
 {
-	PGresult *res;
-	size_t off = 0;
-	int ok = 1;
-
-	/* ld_db_exec knows no COPY state, so this one goes to libpq. */
-	res = PQexec(db->conn, sql);
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		ld_err_set(err, LD_EDB, "%s: %s", sql,
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		return LD_EDB;
-	}
-	PQclear(res);
-	while (off < b->len && ok) {
-		size_t n = b->len - off > 1 << 20 ? 1 << 20 : b->len - off;
-
-		ok = PQputCopyData(db->conn, b->data + off, (int)n) == 1;
-		off += n;
-	}
-	if (PQputCopyEnd(db->conn, ok ? NULL : "client failed") != 1 || !ok)
-		return ld_err_set(err, LD_EDB, "COPY: %s",
-		    PQerrorMessage(db->conn));
-	res = PQgetResult(db->conn);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		ld_err_set(err, LD_EDB, "COPY: %s",
-		    PQresultErrorMessage(res));
-		PQclear(res);
-		while ((res = PQgetResult(db->conn)) != NULL)
-			PQclear(res);
-		return LD_EDB;
-	}
-	PQclear(res);
-	while ((res = PQgetResult(db->conn)) != NULL)
-		PQclear(res);
-	return LD_OK;
+	return ld_db_copy_in(db, sql, b->data != NULL ? b->data : "", b->len,
+	    err);
 }
 
 static const char stage_applicants_sql[] =
@@ -989,7 +1042,8 @@ static const char stage_applications_sql[] =
     "CREATE TEMP TABLE IF NOT EXISTS seed_applications ("
     " k bigint PRIMARY KEY, id bigint, product text, amount_fen bigint,"
     " term_months integer, rate_bps integer, repayment text,"
-    " device_hash text, ip inet, submitted_at timestamptz)"
+    " device_hash text, ip inet, submitted_at timestamptz,"
+    " upfront_fee_fen bigint, monthly_fee_fen bigint)"
     " ON COMMIT DELETE ROWS";
 
 /*
@@ -1007,10 +1061,12 @@ static const char move_applicants_sql[] =
 static const char move_applications_sql[] =
     "INSERT INTO applications (id, applicant_id, product, amount_fen,"
     " term_months, rate_bps, repayment, status, device_hash, ip,"
-    " submitted_at, updated_at) OVERRIDING SYSTEM VALUE"
+    " submitted_at, updated_at, upfront_fee_fen, monthly_fee_fen)"
+    " OVERRIDING SYSTEM VALUE"
     " SELECT s.id, a.id, s.product, s.amount_fen, s.term_months,"
     " s.rate_bps, s.repayment, 'received', s.device_hash, s.ip,"
-    " s.submitted_at, s.submitted_at"
+    " s.submitted_at, s.submitted_at, s.upfront_fee_fen,"
+    " s.monthly_fee_fen"
     " FROM seed_applications s JOIN seed_applicants p ON p.k = s.k"
     " JOIN applicants a ON a.id_no_bidx = p.id_no_bidx ORDER BY s.k";
 
@@ -1071,10 +1127,12 @@ load_batch(struct ld_db *db, struct core_seed_gen *g,
 		ld_buf_printf(&pb, "\t%s\t%s\n", masked, row->openid);
 		/* seed_applications */
 		fmt_time(row->submitted_at, when);
-		ld_buf_printf(&ab, "%ld\t%s\t%s\t%lld\t%d\t%d\t%s\t%s\t%s\t%s\n",
-		    row->k, app_id, row->product, (long long)row->amount_fen,
-		    row->term_months, row->rate_bps, row->repayment,
-		    row->device_hash, row->ip, when);
+		ld_buf_printf(&ab, "%ld\t%s\t%s\t%lld\t%d\t%d\t%s\t%s\t%s\t%s"
+		    "\t%lld\t%lld\n", row->k, app_id, row->product,
+		    (long long)row->amount_fen, row->term_months,
+		    row->rate_bps, row->repayment, row->device_hash, row->ip,
+		    when, (long long)row->upfront_fee_fen,
+		    (long long)row->monthly_fee_fen);
 		/* alt_data, fetched a minute or so before submission */
 		fmt_time(row->submitted_at - 60, when);
 		for (s = 0; s < CORE_SEED_NSOURCES; s++) {
@@ -1098,18 +1156,19 @@ load_batch(struct ld_db *db, struct core_seed_gen *g,
 		goto out;
 	if ((st = copy_send(db, "COPY seed_applications (k, id, product,"
 	    " amount_fen, term_months, rate_bps, repayment, device_hash, ip,"
-	    " submitted_at) FROM STDIN", &ab, err)) != LD_OK)
+	    " submitted_at, upfront_fee_fen, monthly_fee_fen) FROM STDIN", &ab,
+	    err)) != LD_OK)
 		goto out;
 	if ((st = ld_db_exec(db, move_applicants_sql, 0, NULL, &res,
 	    err)) != LD_OK)
 		goto out;
-	stats->applicants += atol(PQcmdTuples(res));
+	stats->applicants += strtol(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	res = NULL;
 	if ((st = ld_db_exec(db, move_applications_sql, 0, NULL, &res,
 	    err)) != LD_OK)
 		goto out;
-	if (atol(PQcmdTuples(res)) != n) {
+	if (strtol(PQcmdTuples(res), NULL, 10) != n) {
 		st = ld_err_set(err, LD_EINTERNAL,
 		    "seed: %s of %ld applications linked to an applicant",
 		    PQcmdTuples(res), n);

@@ -12,7 +12,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "ld_db.h"
+#include "ld_err.h"
+
+struct ld_db;
 #include "ld_pii.h"
 
 /* Sources of alt_data rows, in the order the seed writes them. */
@@ -30,9 +32,11 @@ struct core_seed_row {
 	char openid[29];
 	int age;		/* whole years at submission */
 	char product[24];
-	int64_t amount_fen;
+	int64_t amount_fen;	/* whole hundreds of yuan */
 	int term_months;
 	int rate_bps;
+	int64_t upfront_fee_fen;	/* withheld from the payout */
+	int64_t monthly_fee_fen;	/* added to every instalment */
 	char repayment[16];
 	char device_hash[65];
 	char ip[16];
@@ -52,8 +56,19 @@ struct core_seed_row {
 };
 
 /*
- * Starts a generator.  now anchors submitted_at (spread over the 30 days
- * before it).  Never fails; free with core_seed_gen_free().
+ * Applications are submitted within this many seconds before the anchor:
+ * the seed is the queue the scoring worker finds on arrival, not a history
+ * (a history would need decisions, which only the worker and the api
+ * functions write, at the database's time).  A worker that runs while the
+ * seed loads decides each application within about this long of its
+ * submission.
+ */
+#define CORE_SEED_WINDOW_S 60
+
+/*
+ * Starts a generator.  now anchors submitted_at (spread over the
+ * CORE_SEED_WINDOW_S before it).  Never fails; free with
+ * core_seed_gen_free().
  */
 struct core_seed_gen *core_seed_gen_new(uint64_t seed, int64_t now);
 void core_seed_gen_free(struct core_seed_gen *g);

@@ -9,12 +9,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "core/core_score.h"
-#include "ld_config.h"
+#include "core_score.h"
+#include "daemon_config.h"
 #include "ld_err.h"
 
 struct daemon_shared {
-	const struct ld_config *cfg;
+	const struct loandeskd_config *cfg;
 	int once;		/* drain the queues and return */
 	atomic_int stop;	/* set by the signal thread */
 	int wake_fd;		/* readable once stop is set */

@@ -22,7 +22,6 @@
 
 #include "daemon.h"
 #include "ld_alloc.h"
-#include "ld_config.h"
 #include "ld_log.h"
 
 struct signal_thread {
@@ -92,7 +91,7 @@ main(int argc, char **argv)
 	struct signal_thread sigt;
 	struct score_worker *workers;
 	struct core_score_stats total;
-	struct ld_config cfg;
+	struct loandeskd_config cfg;
 	struct ld_err err;
 	int c, once = 0, i, nworkers, pipefd[2], rc = 0, started = 0;
 	double t0;
@@ -122,14 +121,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	ld_err_clear(&err);
-	if (ld_config_load(&cfg, config_path, &err) != LD_OK) {
+	if (loandeskd_config_load(&cfg, config_path, &err) != LD_OK) {
 		fprintf(stderr, "loandeskd: %s\n", err.msg);
 		return 1;
 	}
 	ld_log_open(NULL, LD_LOG_INFO);
 	if (pipe(pipefd) != 0) {
 		fprintf(stderr, "loandeskd: pipe: %s\n", strerror(errno));
-		ld_config_free(&cfg);
+		loandeskd_config_free(&cfg);
 		return 1;
 	}
 	memset(&shared, 0, sizeof shared);
@@ -149,7 +148,7 @@ main(int argc, char **argv)
 	sigt.wake_wr = pipefd[1];
 	if (pthread_create(&sigt.thread, NULL, signal_main, &sigt) != 0) {
 		fprintf(stderr, "loandeskd: cannot start the signal thread\n");
-		ld_config_free(&cfg);
+		loandeskd_config_free(&cfg);
 		return 1;
 	}
 
@@ -208,6 +207,6 @@ main(int argc, char **argv)
 	free(workers);
 	close(pipefd[0]);
 	close(pipefd[1]);
-	ld_config_free(&cfg);
+	loandeskd_config_free(&cfg);
 	return rc;
 }

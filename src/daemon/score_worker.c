@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "daemon.h"
 #include "ld_db.h"
 #include "ld_log.h"
@@ -28,21 +26,20 @@ stopping(const struct score_worker *w)
 	return atomic_load(&w->shared->stop) != 0;
 }
 
-/* Drops the notifications libpq holds; 1 when there were any. */
+/*
+ * Drops the notifications that arrived; 1 when there were any.  A broken
+ * connection shows at the next batch, which reconnects.
+ */
 static int
 drain_notifies(struct ld_db *db)
 {
-	PGnotify *nt;
-	int any = 0;
+	struct ld_err ignored;
+	int n = 0;
 
-	if (db->conn == NULL)
+	if (!ld_db_connected(db))
 		return 0;
-	PQconsumeInput(db->conn);
-	while ((nt = PQnotifies(db->conn)) != NULL) {
-		PQfreemem(nt);
-		any = 1;
-	}
-	return any;
+	(void)ld_db_notifications(db, &n, NULL, NULL, &ignored);
+	return n > 0;
 }
 
 /*
@@ -63,8 +60,8 @@ wait_for_work(struct score_worker *w, struct ld_db *db, int ms)
 
 	pfd[n].fd = w->shared->wake_fd;
 	pfd[n++].events = POLLIN;
-	if (db->conn != NULL && PQsocket(db->conn) >= 0) {
-		pfd[n].fd = PQsocket(db->conn);
+	if (ld_db_socket(db) >= 0) {
+		pfd[n].fd = ld_db_socket(db);
 		pfd[n++].events = POLLIN;
 	}
 	if (poll(pfd, (nfds_t)n, ms) < 0 && errno != EINTR)
@@ -79,6 +76,7 @@ worker_connect(struct score_worker *w, struct ld_db *db, struct ld_err *err)
 	char app[64];
 
 	snprintf(app, sizeof app, "loandeskd score %d", w->index);
+	ld_db_close(db);
 	if (ld_db_connect(db, w->shared->cfg->database.conninfo, app, err) !=
 	    LD_OK)
 		return -1;
@@ -102,13 +100,14 @@ score_worker_main(void *arg)
 
 	memset(&db, 0, sizeof db);
 	ld_err_clear(&err);
-	if (core_scorer_new(w->shared->cfg, &scorer, &err) != LD_OK) {
+	if (core_scorer_new(&w->shared->cfg->risk, &scorer, &err) != LD_OK) {
 		w->failed = 1;
 		snprintf(w->error, sizeof w->error, "%s", err.msg);
 		return NULL;
 	}
 	while (!stopping(w)) {
-		if (db.conn == NULL && worker_connect(w, &db, &err) != 0) {
+		if (!ld_db_connected(&db) &&
+		    worker_connect(w, &db, &err) != 0) {
 			if (w->shared->once) {
 				w->failed = 1;
 				snprintf(w->error, sizeof w->error, "%s",
@@ -132,6 +131,18 @@ score_worker_main(void *arg)
 			wait_for_work(w, &db, SCORE_POLL_MS);
 			continue;
 		}
+		/*
+		 * Another transaction held the audit log's head (or a row)
+		 * past the lock timeout, and the batch rolled back: try it
+		 * again, with --once too, since the server ends a holder
+		 * that sits idle (0013).
+		 */
+		if (st == LD_ECONFLICT && strcmp(db.sqlstate, "55P03") == 0) {
+			ld_log_warn("score worker %d: %s; retrying", w->index,
+			    err.msg);
+			wait_for_work(w, &db, SCORE_RETRY_MS);
+			continue;
+		}
 		if (w->shared->once) {
 			w->failed = 1;
 			snprintf(w->error, sizeof w->error, "%s", err.msg);
@@ -147,7 +158,7 @@ score_worker_main(void *arg)
 			continue;
 		}
 		ld_log_error("score worker %d: %s", w->index, err.msg);
-		if (PQstatus(db.conn) != CONNECTION_OK)
+		if (!ld_db_connected(&db))
 			ld_db_close(&db);
 		wait_for_work(w, &db, SCORE_RETRY_MS);
 	}

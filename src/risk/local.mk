@@ -2,7 +2,8 @@
 # model.mk (XGBoost, TreeSHAP, scorecards, score scale) and decision.mk
 # (feature catalogue, rules, policy, reason codes).
 noinst_LIBRARIES += libldrisk.a
-libldrisk_a_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS)
+libldrisk_a_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_RISK) -DLD_RISK_INTERNAL \
+	$(CJSON_CFLAGS)
 libldrisk_a_SOURCES =
 include %reldir%/model.mk
 include %reldir%/decision.mk

@@ -87,6 +87,9 @@ risk_explain_rules_hit(const struct risk_rule_hits *hits)
 		    put(o, "version", cJSON_CreateNumber(h->version)) != 0 ||
 		    put(o, "action", cJSON_CreateString(
 		    risk_action_name(h->action))) != 0 ||
+		    (h->override != RISK_OVERRIDE_NONE && put(o, "override",
+		    cJSON_CreateString(risk_override_name(h->override))) !=
+		    0) ||
 		    put(o, "text", cJSON_CreateString(h->text)) != 0 ||
 		    put(o, "inputs", in = cJSON_CreateObject()) != 0)
 			goto fail;

@@ -10,9 +10,12 @@
  *                phi > 0 raises the risk; points = -factor * phi, so
  *                points > 0 makes the applicant look safer.
  * rules_hit      [{"id":"R003","version":1,"action":"review",
- *                  "text":"...","inputs":{"device_shared_applicants_24h":4}},
- *                 ...] in rule-file order; inputs are the features the
- *                rule reads (null = missing).
+ *                  "override":"officer","text":"...",
+ *                  "inputs":{"device_shared_applicants_24h":4}},
+ *                 ...] in rule-file order; override is the rule's level
+ *                (never, dual, officer; absent for a flag), which
+ *                api.application_decide enforces from here; inputs are
+ *                the features the rule reads (null = missing).
  * reasons        [{"code":"MULTI_APPLY","feature":"multi_apply_30d",
  *                  "text_zh":"...","text_en":"..."}, ...] most important
  *                first.

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ld_alloc.h"
-#include "risk/risk_json.h"
+#include "risk_json.h"
 
 #define RISK_JSON_MAX_DEPTH	256
 #define RISK_JSON_MAX_NUMBER	128

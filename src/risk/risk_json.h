@@ -6,9 +6,14 @@
  * double and then to float may round twice.  This reader keeps both the
  * strtod() and the strtof() reading of every number, and records the byte
  * offset of every value so errors can say where they are.
+ *
+ * Internal to src/risk: the model loaders' reader.
  */
 #ifndef LD_RISK_JSON_H
 #define LD_RISK_JSON_H
+#ifndef LD_RISK_INTERNAL
+#error "risk_json.h is internal to src/risk: use risk_model.h"
+#endif
 
 #include <stddef.h>
 

@@ -10,7 +10,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
-#include "risk/risk_model_int.h"
+#include "risk_model_int.h"
 
 /* Largest model file read; a 1000-tree depth-8 model is about 60 MB. */
 #define RISK_MODEL_MAX_FILE	(256u * 1024 * 1024)

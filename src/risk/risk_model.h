@@ -142,10 +142,26 @@ int risk_scale_points(const struct risk_scale *s, double probability);
 double risk_scale_points_of_margin(const struct risk_scale *s,
     double margin_delta);
 
+/* Bands A (safest) .. H (worst); risk_scale.c has the cut-offs. */
+#define RISK_BANDS 8
+
 /*
- * Risk band "A".."E" for a points total; see risk_scale.c for the cut-offs.
- * Never NULL.
+ * The band of a points total on scale s: index 0 (A) .. RISK_BANDS - 1
+ * (H), each band one PDO wide from base_points + 2 pdo down.  A scale with
+ * pdo <= 0 (or NULL) is the default one.
  */
-const char *risk_scale_band(int points);
+int risk_scale_band_index(const struct risk_scale *s, int points);
+
+/*
+ * The lowest points of band i (INT_MIN for the worst, INT_MAX for i < 0):
+ * band i holds floor(i) <= points < floor(i - 1).
+ */
+int risk_scale_band_floor(const struct risk_scale *s, int band);
+
+/* "A".."H" for an index; "?" outside. */
+const char *risk_scale_band_name(int band);
+
+/* risk_scale_band_name(risk_scale_band_index(s, points)); never NULL. */
+const char *risk_scale_band(const struct risk_scale *s, int points);
 
 #endif

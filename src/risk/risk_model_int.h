@@ -1,15 +1,19 @@
 /*
  * Inside struct risk_model: shared by risk_model.c, risk_xgb.c,
- * risk_shap.c and risk_scorecard.c, not by callers.
+ * risk_shap.c and risk_scorecard.c, not by callers.  Internal to src/risk:
+ * callers use risk_model.h.
  */
 #ifndef LD_RISK_MODEL_INT_H
 #define LD_RISK_MODEL_INT_H
+#ifndef LD_RISK_INTERNAL
+#error "risk_model_int.h is internal to src/risk: use risk_model.h"
+#endif
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "risk/risk_json.h"
-#include "risk/risk_model.h"
+#include "risk_json.h"
+#include "risk_model.h"
 
 /* Deepest tree accepted: path masks are 32-bit. */
 #define RISK_XGB_MAX_DEPTH	30

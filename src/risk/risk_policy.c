@@ -46,27 +46,74 @@ risk_basis_code(enum risk_basis b)
 		return "POINTS_HIGH";
 	case RISK_BASIS_POINTS_MIDDLE:
 		return "POINTS_MIDDLE";
+	case RISK_BASIS_BAND_WORST:
+		return "BAND_WORST";
 	}
 	return "?";
 }
 
 void
-risk_policy_from_config(struct risk_policy *pol, const struct ld_config *cfg)
+risk_policy_from_config(struct risk_policy *pol, const struct risk_config *cfg)
 {
-	pol->approve_max_pd_bps = cfg->risk.approve_max_pd_bps;
-	pol->reject_min_pd_bps = cfg->risk.reject_min_pd_bps;
-	pol->review_amount_fen = cfg->risk.review_amount_fen;
-	pol->approve_min_points = cfg->risk.approve_min_points;
-	pol->reject_max_points = cfg->risk.reject_max_points;
+	pol->approve_max_pd_bps = cfg->approve_max_pd_bps;
+	pol->reject_min_pd_bps = cfg->reject_min_pd_bps;
+	pol->review_amount_fen = cfg->review_amount_fen;
+	pol->approve_min_points = cfg->approve_min_points;
+	pol->reject_max_points = cfg->reject_max_points;
 	pol->on = RISK_THRESHOLD_PROBABILITY;
 	pol->bad_on = 0;
-	if (cfg->risk.thresholds == NULL || cfg->risk.thresholds[0] == '\0' ||
-	    strcmp(cfg->risk.thresholds, "probability") == 0)
+	pol->scale.base_points = cfg->base_points;
+	pol->scale.base_odds = cfg->base_odds;
+	pol->scale.pdo = cfg->pdo;
+	pol->approve_worst_band = cfg->approve_worst_band;
+	if (cfg->thresholds == NULL || cfg->thresholds[0] == '\0' ||
+	    strcmp(cfg->thresholds, "probability") == 0)
 		pol->on = RISK_THRESHOLD_PROBABILITY;
-	else if (strcmp(cfg->risk.thresholds, "points") == 0)
+	else if (strcmp(cfg->thresholds, "points") == 0)
 		pol->on = RISK_THRESHOLD_POINTS;
 	else
 		pol->bad_on = 1;
+}
+
+/* The worst band's ceiling: its scores are below this many points. */
+static int
+worst_ceiling(const struct risk_policy *pol)
+{
+	return risk_scale_band_floor(&pol->scale, RISK_BANDS - 2);
+}
+
+/*
+ * An approve threshold reaching into the worst band would approve where
+ * the bands say a lender declines; only an explicit approve_worst_band
+ * lets it.
+ */
+static enum ld_status
+check_worst_band(const struct risk_policy *pol, struct ld_err *err)
+{
+	struct risk_scale sc;
+	int ceiling = worst_ceiling(pol), pts;
+	const char *worst = risk_scale_band_name(RISK_BANDS - 1);
+
+	if (pol->approve_worst_band)
+		return LD_OK;
+	if (pol->on == RISK_THRESHOLD_POINTS) {
+		if (pol->approve_min_points >= ceiling)
+			return LD_OK;
+		return ld_err_set(err, LD_EINVAL, "[risk] approve_min_points "
+		    "(%d) would approve automatically in band %s, the worst "
+		    "(below %d points): raise it to %d or more",
+		    pol->approve_min_points, worst, ceiling, ceiling);
+	}
+	sc = pol->scale;
+	if (sc.pdo <= 0 || sc.base_odds <= 0)
+		risk_scale_default(&sc);
+	pts = risk_scale_points(&sc, pol->approve_max_pd_bps / 10000.0);
+	if (pts >= ceiling)
+		return LD_OK;
+	return ld_err_set(err, LD_EINVAL, "[risk] approve_max_pd_bps (%d, "
+	    "%d points) would approve automatically in band %s, the worst "
+	    "(below %d points)", pol->approve_max_pd_bps, pts, worst,
+	    ceiling);
 }
 
 enum ld_status
@@ -98,7 +145,7 @@ risk_policy_check(const struct risk_policy *pol, struct ld_err *err)
 		return ld_err_set(err, LD_EINVAL,
 		    "[risk] review_amount_fen %" PRId64 " is negative",
 		    pol->review_amount_fen);
-	return LD_OK;
+	return check_worst_band(pol, err);
 }
 
 int
@@ -151,13 +198,28 @@ add_rule_reasons(struct risk_policy_result *out,
 	return n;
 }
 
-/* Approves unless the amount asks for a person. */
+/*
+ * Approves unless the score is in the worst band (and the policy does not
+ * say it approves there) or the amount asks for a person.
+ */
 static void
 approve_up_to_amount(const struct risk_policy *pol,
     const struct risk_policy_input *in, struct risk_policy_result *out)
 {
 	struct risk_policy_reason *r;
 	char amount[40], limit[40];
+
+	if (!pol->approve_worst_band && in->has_points &&
+	    risk_scale_band_index(&pol->scale, in->points) == RISK_BANDS - 1) {
+		out->decision = RISK_DECISION_MANUAL_REVIEW;
+		if ((r = add_reason(out, RISK_BASIS_BAND_WORST)) == NULL)
+			return;
+		snprintf(r->text, sizeof r->text, "score %d points is in band "
+		    "%s, the worst (below %d points), which the policy does "
+		    "not approve automatically", in->points,
+		    risk_scale_band_name(RISK_BANDS - 1), worst_ceiling(pol));
+		return;
+	}
 
 	if (in->requested_amount_fen <= pol->review_amount_fen) {
 		out->decision = RISK_DECISION_AUTO_APPROVED;

@@ -14,11 +14,20 @@
  *      or points <= reject_max_points         -> auto_rejected
  *   5. pd_bps <= approve_max_pd_bps,
  *      or points >= approve_min_points:
+ *        points in the worst band (H) and
+ *        not approve_worst_band               -> manual_review
  *        amount <= review_amount_fen          -> auto_approved
  *        otherwise                            -> manual_review
  *   6. in between                             -> manual_review
  * Flag rules never change the decision.  The measure not decided on is
  * carried for the record only.
+ *
+ * The bands and the thresholds agree: risk_policy_check() refuses an
+ * approve threshold that reaches into the worst band (risk_scale.c: H,
+ * below base_points - 4 pdo, PD above 24.24% on the default scale) unless
+ * approve_worst_band says the policy means it, and step 5 holds the line
+ * for a score that still lands there (a probability rounded to the
+ * threshold).
  *
  * The probability is converted to basis points once, by
  * risk_policy_pd_bps(): round half up of p * 10000 in double, so 0.02995
@@ -33,8 +42,9 @@
 
 #include <cJSON.h>
 
-#include "ld_config.h"
 #include "ld_err.h"
+#include "risk_config.h"
+#include "risk_model.h"
 #include "risk_rules.h"
 
 enum risk_decision {
@@ -59,17 +69,26 @@ struct risk_policy {
 	int approve_min_points;    /* approve at or above */
 	int reject_max_points;     /* reject at or below */
 	int bad_on;                /* [risk] thresholds is neither word */
+	/*
+	 * The score scale the bands come from ([risk] base_points,
+	 * base_odds, pdo); all zero is the default one.
+	 */
+	struct risk_scale scale;
+	int approve_worst_band;    /* may approve in the worst band */
 };
 
-/* Copies the [risk] thresholds of cfg. */
+/* Copies the thresholds of [risk]. */
 void risk_policy_from_config(struct risk_policy *pol,
-    const struct ld_config *cfg);
+    const struct risk_config *cfg);
 
 /*
  * LD_EINVAL unless 0 <= approve_max_pd_bps < reject_min_pd_bps <= 10000,
  * reject_max_points < approve_min_points (when deciding on points),
  * review_amount_fen >= 0 and thresholds is "probability" or "points",
- * naming the offending key.
+ * naming the offending key; and unless the approve threshold in use stays
+ * out of the worst band (the points approve_max_pd_bps converts to, or
+ * approve_min_points, at or above that band's ceiling) or
+ * approve_worst_band is set.
  */
 enum ld_status risk_policy_check(const struct risk_policy *pol,
     struct ld_err *err);
@@ -91,12 +110,13 @@ enum risk_basis {
 	RISK_BASIS_PD_MIDDLE,      /* between the thresholds */
 	RISK_BASIS_POINTS_LOW,     /* points <= reject_max_points */
 	RISK_BASIS_POINTS_HIGH,    /* points >= approve_min_points */
-	RISK_BASIS_POINTS_MIDDLE   /* between the points thresholds */
+	RISK_BASIS_POINTS_MIDDLE,  /* between the points thresholds */
+	RISK_BASIS_BAND_WORST      /* would approve, but in the worst band */
 };
 
 /*
  * "RULE_REJECT", "RULE_REVIEW", "NO_SCORE", "PD_HIGH", "PD_LOW", ...,
- * "POINTS_LOW", "POINTS_HIGH", "POINTS_MIDDLE".
+ * "POINTS_LOW", "POINTS_HIGH", "POINTS_MIDDLE", "BAND_WORST".
  */
 const char *risk_basis_code(enum risk_basis b);
 

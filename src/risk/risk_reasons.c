@@ -7,6 +7,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_utf8.h"
 #include "risk_features.h"
 #include "risk_reasons.h"
 
@@ -58,50 +59,6 @@ char_count(const char *s, size_t n)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			c++;
 	return c;
-}
-
-/* 1 when s[0..n) is valid UTF-8 without control characters. */
-static int
-clean_utf8(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	const unsigned char *end = p + n;
-
-	while (p < end) {
-		size_t len, i;
-		unsigned long cp;
-
-		if (*p < 0x80) {
-			if (*p < 0x20 || *p == 0x7F)
-				return 0;
-			p++;
-			continue;
-		}
-		if (*p >= 0xC2 && *p <= 0xDF) {
-			len = 2;
-			cp = *p & 0x1F;
-		} else if (*p >= 0xE0 && *p <= 0xEF) {
-			len = 3;
-			cp = *p & 0x0F;
-		} else if (*p >= 0xF0 && *p <= 0xF4) {
-			len = 4;
-			cp = *p & 0x07;
-		} else
-			return 0;
-		if ((size_t)(end - p) < len)
-			return 0;
-		for (i = 1; i < len; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (p[i] & 0x3F);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 &&
-		    cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 ||
-		    cp > 0x10FFFF)))
-			return 0;
-		p += len;
-	}
-	return 1;
 }
 
 static int
@@ -156,7 +113,8 @@ parse_line(const char *line, size_t len, const char *fname, int lineno,
 			return ld_err_set(err, LD_EINVAL,
 			    "%s:%d:%d: %s is empty", fname, lineno, col,
 			    field_names[i]);
-		if (!clean_utf8(f[i], flen[i]))
+		if (ld_utf8_check(f[i], flen[i], LD_UTF8_NO_CONTROL, NULL,
+		    NULL) != LD_UTF8_OK)
 			return ld_err_set(err, LD_EINVAL,
 			    "%s:%d:%d: %s has invalid UTF-8 or a control "
 			    "character", fname, lineno, col, field_names[i]);

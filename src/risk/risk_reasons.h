@@ -28,7 +28,8 @@
 #include "ld_err.h"
 
 #define RISK_REASONS_TABLE_MAX_BYTES (256 * 1024)
-/* Four, as US Reg B practice; more is not likely to help (§2.7). */
+/* Four, as US Reg B practice; more is not likely to help
+ * (docs/risk-maths.md, "Reason codes"). */
 #define RISK_REASONS_DEFAULT 4
 
 struct risk_reason_table;
@@ -68,8 +69,8 @@ void risk_reason_lookup(const struct risk_reason_table *t,
 
 /*
  * Picks up to max reasons into out[] and returns how many.  Candidates are
- * the features i < n with phi[i] > 0 (positive = raised the risk, as
- * TreeSHAP in log-odds or a scorecard's points below the maximum), taken
+ * the features i < n with phi[i] > 0 (positive = raised the risk: TreeSHAP
+ * in log-odds, or a scorecard's b_j * WOE_j), taken
  * in order of phi descending, ties to the lower index.  A code already
  * chosen is not repeated, so max distinct codes come out when there are
  * enough candidates.  values may be NULL (then only "any" entries and the

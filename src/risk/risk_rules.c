@@ -10,6 +10,7 @@
 
 #include "ld_alloc.h"
 #include "ld_buf.h"
+#include "ld_utf8.h"
 #include "risk_features.h"
 #include "risk_rules.h"
 
@@ -58,6 +59,7 @@ struct rule {
 	char *id;
 	int version;
 	enum risk_action action;
+	enum risk_override override;
 	char *text;
 	int line;
 	struct node *nodes;
@@ -84,6 +86,22 @@ risk_action_name(enum risk_action a)
 		return "reject";
 	}
 	return "?";
+}
+
+const char *
+risk_override_name(enum risk_override o)
+{
+	switch (o) {
+	case RISK_OVERRIDE_NONE:
+		return NULL;
+	case RISK_OVERRIDE_OFFICER:
+		return "officer";
+	case RISK_OVERRIDE_DUAL:
+		return "dual";
+	case RISK_OVERRIDE_NEVER:
+		return "never";
+	}
+	return NULL;
 }
 
 /* ---- lexer ---------------------------------------------------------- */
@@ -130,39 +148,6 @@ is_ident_char(int c)
 	return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
-/* Length of the UTF-8 sequence at p (bounded by end), 0 when invalid. */
-static size_t
-utf8_seq_len(const unsigned char *p, const unsigned char *end)
-{
-	size_t n, i;
-	unsigned long cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xC2 && p[0] <= 0xDF) {
-		n = 2;
-		cp = p[0] & 0x1F;
-	} else if (p[0] >= 0xE0 && p[0] <= 0xEF) {
-		n = 3;
-		cp = p[0] & 0x0F;
-	} else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3F);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
-	return n;
-}
-
 static enum ld_status
 lex_string(struct lexer *lx)
 {
@@ -172,7 +157,9 @@ lex_string(struct lexer *lx)
 	ld_buf_init(&b, RULE_TEXT_MAX);
 	lex_advance(lx); /* the opening quote */
 	for (;;) {
+		enum ld_utf8_status u8;
 		unsigned char c;
+		uint32_t cp;
 		size_t n;
 
 		if (lx->p >= lx->end || *lx->p == '\n') {
@@ -206,12 +193,12 @@ lex_string(struct lexer *lx)
 			return lex_error(lx, lx->line, lx->col,
 			    "control character in string");
 		}
-		n = utf8_seq_len((const unsigned char *)lx->p,
-		    (const unsigned char *)lx->end);
-		if (n == 0) {
+		if ((u8 = ld_utf8_decode(lx->p, (size_t)(lx->end - lx->p),
+		    &cp, &n)) != LD_UTF8_OK) {
 			ld_buf_free(&b);
 			return lex_error(lx, lx->line, lx->col,
-			    "invalid UTF-8 in string");
+			    "invalid UTF-8 in string: %s",
+			    ld_utf8_strerror(u8));
 		}
 		if (ld_buf_append(&b, lx->p, n) != LD_OK)
 			goto toolong;
@@ -860,12 +847,49 @@ id_add(struct parser *ps, const struct risk_rules *rs, size_t k)
 	ps->nids++;
 }
 
+/*
+ * The override level after the action, when there is one; the current
+ * token is what follows the action, and is left after the level.
+ */
+static enum ld_status
+parse_level(struct parser *ps)
+{
+	struct lexer *lx = &ps->lx;
+	struct rule *r = ps->r;
+	int line = lx->tok.line, col = lx->tok.col;
+
+	if (tok_is(lx, "never"))
+		r->override = RISK_OVERRIDE_NEVER;
+	else if (tok_is(lx, "dual"))
+		r->override = RISK_OVERRIDE_DUAL;
+	else if (tok_is(lx, "officer"))
+		r->override = RISK_OVERRIDE_OFFICER;
+	else if (r->action == RISK_ACTION_REJECT)
+		return expected(lx, "an override level after reject (never, "
+		    "dual or officer)");
+	else {
+		r->override = r->action == RISK_ACTION_REVIEW ?
+		    RISK_OVERRIDE_OFFICER : RISK_OVERRIDE_NONE;
+		return LD_OK;
+	}
+	if (r->action == RISK_ACTION_FLAG)
+		return lex_error(lx, line, col, "a flag decides nothing, so "
+		    "it takes no override level");
+	if (r->action == RISK_ACTION_REVIEW &&
+	    r->override == RISK_OVERRIDE_NEVER)
+		return lex_error(lx, line, col, "'never' is for reject rules: "
+		    "a review rule asks a person to decide (use dual or "
+		    "officer)");
+	return lex_next(lx);
+}
+
 /* Parses one rule; the current token is "rule". */
 static enum ld_status
 parse_rule(struct parser *ps, struct risk_rules *rs)
 {
 	struct lexer *lx = &ps->lx;
 	struct rule *r = ps->r;
+	enum ld_status st;
 	size_t i;
 	long v;
 	int line, col;
@@ -913,6 +937,8 @@ parse_rule(struct parser *ps, struct risk_rules *rs)
 		return expected(lx, "an action (reject, review or flag)");
 	if (lex_next(lx) != LD_OK)
 		return lx->err->code;
+	if ((st = parse_level(ps)) != LD_OK)
+		return st;
 	if (lx->tok.kind != T_STR)
 		return expected(lx, "the rule's text in double quotes");
 	if (lx->tok.str[0] == '\0')
@@ -1057,6 +1083,13 @@ enum risk_action
 risk_rules_action(const struct risk_rules *rs, size_t i)
 {
 	return i < risk_rules_count(rs) ? rs->v[i].action : RISK_ACTION_FLAG;
+}
+
+enum risk_override
+risk_rules_override(const struct risk_rules *rs, size_t i)
+{
+	return i < risk_rules_count(rs) ? rs->v[i].override :
+	    RISK_OVERRIDE_NONE;
 }
 
 const char *
@@ -1237,6 +1270,7 @@ risk_rules_eval(const struct risk_rules *rs, const char *const *names,
 		h->id = ld_strdup(r->id);
 		h->version = r->version;
 		h->action = r->action;
+		h->override = r->override;
 		h->text = ld_strdup(r->text);
 		h->ninputs = r->ninputs;
 		h->inputs = ld_calloc(r->ninputs > 0 ? r->ninputs : 1,

@@ -5,14 +5,15 @@
  * Syntax of a rules file (etc/rules.conf), UTF-8:
  *
  *   # a comment runs to the end of the line
- *   rule R001 v1 reject "申请人未满18周岁 / under 18": age < 18
+ *   rule R001 v1 reject never "申请人未满18周岁 / under 18": age < 18
  *   rule R010 v2 review "同设备多人申请 / shared device":
  *       device_shared_applicants_24h >= 3
  *
- *   rule     := "rule" ID VERSION ACTION TEXT ":" expr
+ *   rule     := "rule" ID VERSION ACTION [LEVEL] TEXT ":" expr
  *   ID       := a capital letter then up to 31 of A-Z 0-9 _   (R001)
  *   VERSION  := "v" and a positive integer                     (v3)
  *   ACTION   := reject | review | flag
+ *   LEVEL    := never | dual | officer
  *   TEXT     := "..." on one line; \" and \\ are the only escapes
  *   expr     := or ; or := and {"or" and} ; and := not {"and" not}
  *   not      := "not" not | cmp
@@ -33,6 +34,16 @@
  * included.  So "age < 18" does not fire when the age is unknown; a rule
  * that should catch that says "missing(age) or age < 18".
  *
+ * LEVEL says who may approve an application the rule fired on (which,
+ * for a reject rule, overrides it): never anyone (a legal bar: a minor, a
+ * court-listed or blacklisted applicant), two different officers (dual:
+ * the first asks, a second confirms), or one officer with a reason and a
+ * note (officer).  api.application_decide enforces it from the level
+ * stored with each hit (risk_explain.h).  A reject rule must say its
+ * level: a forgotten one would otherwise be the softest.  A review rule is
+ * officer unless it says dual (never would make it a reject rule); a flag
+ * decides nothing and takes none.
+ *
  * Every error names file:line:column of the offending token.
  */
 #ifndef LD_RISK_RULES_H
@@ -50,6 +61,17 @@ enum risk_action {
 
 /* "flag", "review", "reject". */
 const char *risk_action_name(enum risk_action a);
+
+/* Who may approve despite a rule (see LEVEL above). */
+enum risk_override {
+	RISK_OVERRIDE_NONE,    /* a flag: nothing to override */
+	RISK_OVERRIDE_OFFICER, /* one officer, with a reason and a note */
+	RISK_OVERRIDE_DUAL,    /* two different officers */
+	RISK_OVERRIDE_NEVER    /* no one */
+};
+
+/* "officer", "dual", "never"; NULL for RISK_OVERRIDE_NONE. */
+const char *risk_override_name(enum risk_override o);
 
 /* Largest rules file accepted. */
 #define RISK_RULES_MAX_BYTES (1024 * 1024)
@@ -81,6 +103,9 @@ const char *risk_rules_id(const struct risk_rules *rs, size_t i);
 int risk_rules_version(const struct risk_rules *rs, size_t i);
 enum risk_action risk_rules_action(const struct risk_rules *rs, size_t i);
 const char *risk_rules_text(const struct risk_rules *rs, size_t i);
+/* Rule i's override level; none for i out of range. */
+enum risk_override risk_rules_override(const struct risk_rules *rs,
+    size_t i);
 
 /* A feature a rule read, with its value (NAN = missing). */
 struct risk_rule_input {
@@ -93,6 +118,7 @@ struct risk_rule_hit {
 	char *id;
 	int version;
 	enum risk_action action;
+	enum risk_override override;
 	char *text;
 	struct risk_rule_input *inputs; /* the features the rule names */
 	size_t ninputs;

@@ -12,7 +12,7 @@
 #include <limits.h>
 #include <math.h>
 
-#include "risk/risk_model.h"
+#include "risk_model.h"
 
 /* Points are clamped here; a probability of 1e-15 is about 1480 points. */
 #define RISK_SCALE_MAX_POINTS	9999
@@ -64,26 +64,70 @@ risk_scale_points_of_margin(const struct risk_scale *s, double margin_delta)
 }
 
 /*
- * Bands on the default scale, with the probability of default at each
- * cut-off (odds halve every 20 points):
- *	A	>= 640	PD below 0.50%	(good:bad 200:1 and better)
- *	B	620-639	PD 0.50% - 0.99%
- *	C	600-619	PD 0.99% - 1.96%
- *	D	570-599	PD 1.96% - 5.35%
- *	E	< 570	PD above 5.35%
- * They are points, not probabilities, so a card on another scale gets
- * bands on its own points.
+ * Risk bands come from the scale: each is one PDO wide, so the odds of
+ * default double from one band to the next, and they are anchored at the
+ * scale's base points (base_odds good:bad).  On the default scale (600
+ * points at 50:1, PDO 20), with the probability of default at each
+ * cut-off (PD = 1 / (1 + odds)):
+ *	A	>= base + 2 pdo	>= 640	PD below 0.50%	(good:bad 200:1)
+ *	B	>= base + pdo	620-639	PD 0.50% - 0.99%
+ *	C	>= base		600-619	PD 0.99% - 1.96%
+ *	D	>= base - pdo	580-599	PD 1.96% - 3.85%
+ *	E	>= base - 2 pdo	560-579	PD 3.85% - 7.41%
+ *	F	>= base - 3 pdo	540-559	PD 7.41% - 13.79%
+ *	G	>= base - 4 pdo	520-539	PD 13.79% - 24.24%
+ *	H	below		< 520	PD above 24.24%	(worse than 3.125:1)
+ * H, the worst, is where a lender declines: the policy never approves in
+ * it automatically unless it says so (risk_policy.h, approve_worst_band).
+ * A scale with pdo <= 0 is read as the default one.
  */
-const char *
-risk_scale_band(int points)
+static void
+usable_scale(const struct risk_scale *s, struct risk_scale *out)
 {
-	if (points >= 640)
-		return "A";
-	if (points >= 620)
-		return "B";
-	if (points >= 600)
-		return "C";
-	if (points >= 570)
-		return "D";
-	return "E";
+	if (s == NULL || s->pdo <= 0 || s->base_odds <= 0)
+		risk_scale_default(out);
+	else
+		*out = *s;
+}
+
+int
+risk_scale_band_floor(const struct risk_scale *s, int band)
+{
+	struct risk_scale u;
+
+	usable_scale(s, &u);
+	if (band < 0)
+		return INT_MAX;
+	if (band >= RISK_BANDS - 1)
+		return INT_MIN;
+	return u.base_points + (2 - band) * u.pdo;
+}
+
+int
+risk_scale_band_index(const struct risk_scale *s, int points)
+{
+	int i;
+
+	for (i = 0; i < RISK_BANDS - 1; i++)
+		if (points >= risk_scale_band_floor(s, i))
+			return i;
+	return RISK_BANDS - 1;
+}
+
+const char *
+risk_scale_band_name(int band)
+{
+	static const char *const names[RISK_BANDS] = {
+		"A", "B", "C", "D", "E", "F", "G", "H"
+	};
+
+	if (band < 0 || band >= RISK_BANDS)
+		return "?";
+	return names[band];
+}
+
+const char *
+risk_scale_band(const struct risk_scale *s, int points)
+{
+	return risk_scale_band_name(risk_scale_band_index(s, points));
 }

@@ -45,7 +45,7 @@
 #include <string.h>
 
 #include "ld_alloc.h"
-#include "risk/risk_model_int.h"
+#include "risk_model_int.h"
 
 #define CARD_TOLERANCE	(0.5 + 1e-6)
 /*

@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "ld_alloc.h"
-#include "risk/risk_model_int.h"
+#include "risk_model_int.h"
 
 struct shap_elem {
 	int	 feature;	/* tree-local; -1 for the root element */

@@ -29,7 +29,7 @@
 #include <string.h>
 
 #include "ld_alloc.h"
-#include "risk/risk_model_int.h"
+#include "risk_model_int.h"
 
 #define XGB_TREES	"learner.gradient_booster.model.trees"
 

@@ -47,13 +47,18 @@ sim_config_defaults(struct sim_config *cfg)
 	cfg->basic_fen = INT64_C(100000000);
 	cfg->operation_fen = INT64_C(100000000);
 	cfg->fees_fen = 0;
-	/* Spec 2.2: 0.1 yuan minimum, 200 yuan default per scene. */
+	/*
+	 * 0.1 yuan minimum, 200 yuan by default per scene, the payee's name
+	 * from 2,000 yuan and, in batches, none below 0.3 yuan
+	 * (docs/wxpay-api.md).
+	 */
 	cfg->min_transfer_fen = 10;
 	cfg->max_transfer_fen = 20000;
 	cfg->per_user_daily_fen = INT64_C(2000000);
 	cfg->merchant_daily_fen = INT64_C(10000000);
 	cfg->per_user_daily_count = 10;
 	cfg->user_name_required_fen = 200000;
+	cfg->user_name_refused_below_fen = 30;
 	cfg->scenes = ld_strdup("1000,1005");
 	cfg->confirm_mode = SIM_CONFIRM_AUTO;
 	cfg->confirm_delay_ms = 1000;
@@ -62,7 +67,8 @@ sim_config_defaults(struct sim_config *cfg)
 	cfg->transfer_ms = 200;
 	cfg->cancel_ms = 200;
 	cfg->batch_ms = 500;
-	/* Spec 2.2: 0 s, then 15 s x10, 300 s x10, 1800 s x44. */
+	/* The transfer callbacks' retries: 0 s, then 15 s x10, 300 s x10,
+	 * 1800 s x44 (docs/wxpay-api.md). */
 	if (sim_retry_parse("0,15x10,300x10,1800x44", cfg->retry_s,
 	    SIM_MAX_RETRIES, &cfg->nretry, &err) != LD_OK) {
 		for (i = 0; i < sizeof default_retry / sizeof default_retry[0];
@@ -71,6 +77,8 @@ sim_config_defaults(struct sim_config *cfg)
 		cfg->nretry = i;
 	}
 	cfg->callback_timeout_ms = 5000;
+	cfg->bill_same_day = 1;
+	cfg->bill_url_ttl_s = 300;
 	cfg->faults.hang_ms = 60000;
 	cfg->faults.late_ms = 3000;
 	cfg->faults.cb_reorder_ms = 1000;
@@ -500,6 +508,8 @@ load_limits(struct sim_config *c, const char *k, const char *v,
 		return parse_fen(k, v, &c->merchant_daily_fen, err);
 	if (strcmp(k, "user_name_required_fen") == 0)
 		return parse_fen(k, v, &c->user_name_required_fen, err);
+	if (strcmp(k, "user_name_refused_below_fen") == 0)
+		return parse_fen(k, v, &c->user_name_refused_below_fen, err);
 	if (strcmp(k, "per_user_daily_count") == 0)
 		return parse_long(k, v, 1, 1000000, &c->per_user_daily_count,
 		    err);
@@ -551,6 +561,17 @@ load_confirm(struct sim_config *c, const char *k, const char *v,
 	return ld_err_set(err, LD_EINVAL, "unknown key [confirm] %s", k);
 }
 
+static enum ld_status
+load_bill(struct sim_config *c, const char *k, const char *v,
+    struct ld_err *err)
+{
+	if (strcmp(k, "same_day") == 0)
+		return parse_bool(k, v, &c->bill_same_day, err);
+	if (strcmp(k, "url_ttl_s") == 0)
+		return parse_long(k, v, 1, 86400, &c->bill_url_ttl_s, err);
+	return ld_err_set(err, LD_EINVAL, "unknown key [bill] %s", k);
+}
+
 static int
 sim_ini_line(void *user, const char *section, const char *name,
     const char *value)
@@ -567,6 +588,8 @@ sim_ini_line(void *user, const char *section, const char *name,
 		st = load_limits(c, name, value, ctx->err);
 	else if (strcmp(section, "confirm") == 0)
 		st = load_confirm(c, name, value, ctx->err);
+	else if (strcmp(section, "bill") == 0)
+		st = load_bill(c, name, value, ctx->err);
 	else if (strcmp(section, "callback") == 0) {
 		if (strcmp(name, "retry_s") == 0)
 			st = sim_retry_parse(value, c->retry_s,
@@ -610,6 +633,12 @@ sim_config_load(struct sim_config *cfg, const char *path, struct ld_err *err)
 	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
 		return ld_err_set(err, LD_EINVAL, "%s: [sim] tls_cert_file and "
 		    "tls_key_file go together", path);
+	if (cfg->user_name_refused_below_fen > cfg->user_name_required_fen)
+		return ld_err_set(err, LD_EINVAL,
+		    "%s: [limits] user_name_refused_below_fen %" PRId64
+		    " exceeds user_name_required_fen %" PRId64, path,
+		    cfg->user_name_refused_below_fen,
+		    cfg->user_name_required_fen);
 	if (cfg->min_transfer_fen > cfg->max_transfer_fen)
 		return ld_err_set(err, LD_EINVAL,
 		    "%s: [limits] min_transfer_fen %" PRId64

@@ -1,9 +1,9 @@
 /*
  * The HTTP side: libmicrohttpd with a thread per connection (keep-alive,
  * and a stalled "hang" fault blocks only its own connection), loopback only.
- * This layer checks the merchant's APIv3 signature, signs every answer with
- * the platform key and applies the transport faults; sim_api.c decides what
- * the answers say.
+ * This layer has the merchant's APIv3 signature checked (sim_auth.c),
+ * signs every answer with the platform key and applies the transport
+ * faults; the modules of sim_api.h decide what the answers say.
  */
 #include "config.h"
 
@@ -27,8 +27,8 @@
 
 #include "ld_alloc.h"
 #include "ld_log.h"
-#include "sim.h"
-#include "wxpay/wxpay_crypto.h"
+#include "sim_api.h"
+#include "wxpay_crypto.h"
 
 /* One listening socket: plain HTTP, or TLS with client certificates. */
 struct sim_listener {
@@ -49,28 +49,6 @@ struct http_req {
 	int started;
 	int too_big;
 };
-
-void
-sim_answer_json(struct sim_answer *a, unsigned status, char *json)
-{
-	free(a->body);
-	a->status = status;
-	a->body = json;
-	a->len = json ? strlen(json) : 0;
-	a->content_type = "application/json";
-}
-
-void
-sim_answer_error(struct sim_answer *a, unsigned status, const char *code,
-    const char *message)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "code", code);
-	cJSON_AddStringToObject(o, "message", message);
-	sim_answer_json(a, status, cJSON_PrintUnformatted(o));
-	cJSON_Delete(o);
-}
 
 static void *
 uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
@@ -101,28 +79,6 @@ request_done(void *cls, struct MHD_Connection *con, void **req_cls,
 	*req_cls = NULL;
 }
 
-/* Waits ms, returning early when the simulator stops. */
-static void
-sim_sleep(struct sim *s, int ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&s->lock);
-	while (!s->stopping &&
-	    pthread_cond_timedwait(&s->wake, &s->lock, &ts) == 0)
-		;
-	pthread_mutex_unlock(&s->lock);
-}
-
 /* Closes the connection with an RST, as a crashed peer would. */
 static enum MHD_Result
 reset_connection(struct MHD_Connection *con)
@@ -137,107 +93,55 @@ reset_connection(struct MHD_Connection *con)
 	return MHD_NO;
 }
 
-/* Copies at most max bytes of s, not splitting a UTF-8 character. */
-static char *
-utf8_prefix(const char *s, size_t len, size_t max)
-{
-	size_t n = len < max ? len : max;
-
-	while (n > 0 && n < len && ((unsigned char)s[n] & 0xc0) == 0x80)
-		n--;
-	return ld_strndup(s, n);
-}
-
-static void
-sign_error(struct sim_answer *a, const char *method, const char *url,
-    const char *msg, size_t msg_len, const char *why)
-{
-	cJSON *o = cJSON_CreateObject(), *d, *si, *dd;
-	char *trunc = utf8_prefix(msg ? msg : "", msg_len, 256);
-
-	cJSON_AddStringToObject(o, "code", "SIGN_ERROR");
-	cJSON_AddStringToObject(o, "message", "错误的签名，验签失败");
-	d = cJSON_AddObjectToObject(o, "detail");
-	dd = cJSON_AddObjectToObject(d, "detail");
-	cJSON_AddStringToObject(dd, "issue", why);
-	cJSON_AddStringToObject(d, "field", "signature");
-	cJSON_AddStringToObject(d, "location", "authorization");
-	si = cJSON_AddObjectToObject(d, "sign_information");
-	cJSON_AddStringToObject(si, "method", method);
-	cJSON_AddNumberToObject(si, "sign_message_length", (double)msg_len);
-	cJSON_AddStringToObject(si, "truncated_sign_message", trunc);
-	cJSON_AddStringToObject(si, "url", url);
-	free(trunc);
-	sim_answer_json(a, 401, cJSON_PrintUnformatted(o));
-	cJSON_Delete(o);
-}
-
-int
-sim_check_auth(struct sim *s, const char *hv, const struct sim_request *rq,
-    struct sim_answer *a)
-{
-	struct wx_v3_auth au;
-	struct ld_err err;
-	char *msg;
-	size_t mlen;
-	long long ts;
-	char *end;
-	int bad;
-
-	if (hv == NULL) {
-		sign_error(a, rq->method, rq->path_query, NULL, 0,
-		    "Authorization header missing");
-		return -1;
-	}
-	if (wx_v3_parse_authorization(hv, &au, &err) != LD_OK) {
-		sign_error(a, rq->method, rq->path_query, NULL, 0, err.msg);
-		return -1;
-	}
-	msg = wx_v3_message_len(rq->method, rq->path_query, au.timestamp,
-	    au.nonce, rq->body, rq->body_len, &mlen);
-	if (strcmp(au.mchid, s->cfg.mchid) != 0) {
-		sign_error(a, rq->method, rq->path_query, msg, mlen,
-		    "mchid does not match this merchant");
-		free(msg);
-		return -1;
-	}
-	if (strcmp(au.serial, s->cfg.merchant_serial) != 0) {
-		sign_error(a, rq->method, rq->path_query, msg, mlen,
-		    "serial_no is not this merchant's certificate");
-		free(msg);
-		return -1;
-	}
-	/*
-	 * Unix seconds as digits only, at most 12 of them: strtoll would
-	 * take a sign, blanks and LLONG_MIN, whose distance from now does
-	 * not fit in a long long.
-	 */
-	for (ts = 0, end = au.timestamp; *end >= '0' && *end <= '9' &&
-	    end - au.timestamp < 12; end++)
-		ts = ts * 10 + (*end - '0');
-	if (*end != '\0' || end == au.timestamp ||
-	    llabs(ts - (long long)time(NULL)) > s->cfg.request_max_skew) {
-		sign_error(a, rq->method, rq->path_query, msg, mlen,
-		    "timestamp outside the accepted window");
-		free(msg);
-		return -1;
-	}
-	bad = wx_rsa_verify_b64(s->merchant_pub, msg, mlen, au.signature,
-	    &err) != LD_OK;
-	if (bad)
-		sign_error(a, rq->method, rq->path_query, msg, mlen,
-		    "sign not match");
-	free(msg);
-	return bad ? -1 : 0;
-}
-
 static int
 header_add(struct MHD_Response *r, const char *k, const char *v)
 {
 	return MHD_add_response_header(r, k, v) == MHD_YES ? 0 : -1;
 }
 
-/* Signs (or, by fault, mis-signs) and queues the answer. */
+/* The signature an answer carries, with the response faults applied. */
+struct answer_sig {
+	char ts[24], nonce[33];
+	char *sig;		/* NULL: unsigned */
+	int unknown_serial;
+};
+
+/* Signs (or, by fault, mis-signs) the answer; 0, or -1 on failure. */
+static int
+answer_sign(struct sim *s, const struct sim_answer *a, struct answer_sig *g)
+{
+	int bad_sig, signtest, stale;
+	struct ld_err err;
+
+	pthread_mutex_lock(&s->lock);
+	if (sim_knob_fire(s, &s->faults.resp_unsigned)) {
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	signtest = sim_knob_fire(s, &s->faults.resp_signtest);
+	bad_sig = sim_knob_fire(s, &s->faults.resp_bad_signature);
+	stale = sim_knob_fire(s, &s->faults.resp_stale_timestamp);
+	g->unknown_serial = sim_knob_fire(s, &s->faults.resp_unknown_serial);
+	pthread_mutex_unlock(&s->lock);
+	if (sim_sign_answer(s, a->body ? a->body : "", a->len, stale ? 900 : 0,
+	    g->ts, g->nonce, &g->sig, &err) != LD_OK) {
+		ld_log_error("signing an answer: %s", err.msg);
+		return -1;
+	}
+	if (bad_sig) {
+		g->sig[10] = g->sig[10] == 'A' ? 'B' : 'A';
+		g->sig[11] = g->sig[11] == 'A' ? 'B' : 'A';
+	}
+	if (signtest) {
+		char *p = ld_asprintf("WECHATPAY/SIGNTEST/%s", g->sig + 19);
+
+		free(g->sig);
+		g->sig = p;
+	}
+	return 0;
+}
+
+/* Queues the answer, signed when sign is set. */
 static enum MHD_Result
 send_answer(struct sim *s, struct MHD_Connection *con, struct sim_answer *a,
     int sign)
@@ -245,73 +149,31 @@ send_answer(struct sim *s, struct MHD_Connection *con, struct sim_answer *a,
 	const char *asked = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 	    "Wechatpay-Serial");
 	/*
-	 * Spec 3.2: during a switch the answer is signed as whichever of our
+	 * During a switch the answer is signed as whichever of our
 	 * identities the request named; both are the same key here.
 	 */
 	const char *serial = asked != NULL &&
 	    (strcmp(asked, s->platform_cert_serial) == 0 ||
 	    strcmp(asked, s->platform_key_id) == 0) ? asked :
 	    s->platform_key_id;
+	struct answer_sig g;
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
-	char rid[48], ts[24], nonce[33], *sig = NULL;
+	char rid[48];
 	unsigned char raw[12];
-	struct ld_err err;
-	int bad_sig = 0, signtest = 0, stale = 0, unknown = 0;
 	size_t i;
 
+	memset(&g, 0, sizeof g);
+	if (sign && answer_sign(s, a, &g) != 0)
+		return MHD_NO;
 	if (RAND_bytes(raw, sizeof raw) != 1)
 		memset(raw, 0, sizeof raw);
 	for (i = 0; i < sizeof raw; i++)
 		snprintf(rid + 2 * i, 3, "%02X", raw[i]);
-	if (sign) {
-		pthread_mutex_lock(&s->lock);
-		if (sim_knob_fire(s, &s->faults.resp_unsigned))
-			sign = 0;
-		else {
-			signtest = sim_knob_fire(s, &s->faults.resp_signtest);
-			bad_sig = sim_knob_fire(s,
-			    &s->faults.resp_bad_signature);
-			stale = sim_knob_fire(s,
-			    &s->faults.resp_stale_timestamp);
-			unknown = sim_knob_fire(s,
-			    &s->faults.resp_unknown_serial);
-		}
-		pthread_mutex_unlock(&s->lock);
-	}
-	if (sign) {
-		const char *body = a->body ? a->body : "";
-		char *m;
-		size_t mlen;
-
-		if (wx_random_nonce(nonce, &err) != LD_OK)
-			return MHD_NO;
-		snprintf(ts, sizeof ts, "%lld",
-		    (long long)time(NULL) - (stale ? 900 : 0));
-		m = wx_v3_response_message_len(ts, nonce, body, a->len, &mlen);
-		if (wx_rsa_sign_b64(s->platform_key, m, mlen, &sig, &err) !=
-		    LD_OK) {
-			ld_log_error("signing an answer: %s", err.msg);
-			free(m);
-			return MHD_NO;
-		}
-		free(m);
-		if (bad_sig) {
-			sig[10] = sig[10] == 'A' ? 'B' : 'A';
-			sig[11] = sig[11] == 'A' ? 'B' : 'A';
-		}
-		if (signtest) {
-			char *p = ld_asprintf("WECHATPAY/SIGNTEST/%s",
-			    sig + 19);
-
-			free(sig);
-			sig = p;
-		}
-	}
 	resp = MHD_create_response_from_buffer(a->len, a->body ? a->body : "",
 	    a->body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
 	if (resp == NULL) {
-		free(sig);
+		free(g.sig);
 		return MHD_NO;
 	}
 	a->body = NULL;
@@ -323,24 +185,24 @@ send_answer(struct sim *s, struct MHD_Connection *con, struct sim_answer *a,
 	/* RFC 9110 15.5.6: a 405 names the methods the resource takes. */
 	if (a->status == 405 && a->allow != NULL)
 		header_add(resp, "Allow", a->allow);
-	if (sig != NULL) {
-		header_add(resp, "Wechatpay-Timestamp", ts);
-		header_add(resp, "Wechatpay-Nonce", nonce);
-		header_add(resp, "Wechatpay-Signature", sig);
-		header_add(resp, "Wechatpay-Serial", unknown ?
+	if (g.sig != NULL) {
+		header_add(resp, "Wechatpay-Timestamp", g.ts);
+		header_add(resp, "Wechatpay-Nonce", g.nonce);
+		header_add(resp, "Wechatpay-Signature", g.sig);
+		header_add(resp, "Wechatpay-Serial", g.unknown_serial ?
 		    "PUB_KEY_ID_0000000000000000000000000000000000" : serial);
 		header_add(resp, "Wechatpay-Signature-Type",
 		    "WECHATPAY2-SHA256-RSA2048");
 	}
-	free(sig);
+	free(g.sig);
 	ret = MHD_queue_response(con, a->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
 }
 
 /*
- * The merchant's API certificate on a TLS connection (wechatpay.md 1.4):
- * present, issued by tls_client_ca_file and valid now (gnutls checks the
+ * The merchant's API certificate on a TLS connection (the mutual TLS of
+ * pay.weixin.qq.com doc 4011989673): present, issued by tls_client_ca_file and valid now (gnutls checks the
  * chain against the trust libmicrohttpd was given), and issued to this
  * merchant: WeChat Pay's API certificates carry the merchant id as their
  * common name.  0 when good; else why, for the log.
@@ -408,18 +270,127 @@ client_cert_check(struct sim *s, struct MHD_Connection *con, char *why,
 	return 0;
 }
 
+/*
+ * The faults that strike before WeChat has looked at anything: 1 when the
+ * connection is to be reset now (after hanging, maybe), else 0 with a
+ * 5xx answer maybe filled and the latency slept.
+ */
+static int
+faults_before(struct sim *s, struct sim_answer *a)
+{
+	int latency, hang = -1;
+
+	pthread_mutex_lock(&s->lock);
+	latency = sim_knob_fire(s, &s->faults.latency) ?
+	    s->faults.latency_ms : 0;
+	if (sim_knob_fire(s, &s->faults.hang))
+		hang = s->faults.hang_ms;
+	else if (sim_knob_fire(s, &s->faults.reset))
+		hang = 0;
+	else if (sim_knob_fire(s, &s->faults.error_5xx))
+		sim_answer_v3_code(a, "SYSTEM_ERROR");
+	else if (sim_knob_fire(s, &s->faults.error_503))
+		sim_answer_v3_code(a, "SERVICE_UNAVAILABLE");
+	pthread_mutex_unlock(&s->lock);
+	if (hang >= 0) {
+		sim_sleep(s, hang);
+		return 1;
+	}
+	sim_sleep(s, latency);
+	return 0;
+}
+
+/*
+ * APIv2 needs the merchant's certificate: none can come over plain HTTP
+ * once the TLS listener exists (without one, the demo's plain APIv2 is
+ * served as before).
+ */
+static void
+dispatch_v2(const struct sim_listener *l, struct MHD_Connection *con,
+    const struct sim_request *rq, struct sim_answer *a)
+{
+	char why[256];
+
+	if (!l->tls && l->sim->cfg.v2_tls_listen != NULL) {
+		ld_log_warn("APIv2 %s over plain HTTP: CA_ERROR", rq->path);
+		sim_api_v2_ca_error(a);
+	} else if (l->tls && client_cert_check(l->sim, con, why,
+	    sizeof why) != 0) {
+		ld_log_warn("APIv2 %s: %s: CA_ERROR", rq->path, why);
+		sim_api_v2_ca_error(a);
+	} else
+		sim_api_v2(l->sim, rq, a);
+}
+
+/*
+ * The faults that strike after the work was done: 1 when the connection
+ * is to be reset now, else 0 after the late answer's delay.
+ */
+static int
+faults_after(struct sim *s, const struct sim_answer *a)
+{
+	int late = 0, reset = 0;
+
+	if (!a->committed)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if (sim_knob_fire(s, &s->faults.reset_after_commit))
+		reset = 1;
+	else if (sim_knob_fire(s, &s->faults.late))
+		late = s->faults.late_ms;
+	pthread_mutex_unlock(&s->lock);
+	if (!reset)
+		sim_sleep(s, late);
+	return reset;
+}
+
+/* Routes a whole request; returns what libmicrohttpd expects. */
+static enum MHD_Result
+dispatch(const struct sim_listener *l, struct MHD_Connection *con,
+    const struct sim_request *rq, int too_big)
+{
+	struct sim *s = l->sim;
+	struct sim_answer a;
+	int v2 = strncmp(rq->path, "/mmpaymkttransfers/", 19) == 0, sign = 0;
+	enum MHD_Result ret;
+
+	memset(&a, 0, sizeof a);
+	if (too_big)
+		sim_answer_error(&a, 413, "PARAM_ERROR", "请求体过大");
+	else if (strncmp(rq->path, "/__sim/", 7) == 0)
+		sim_api_admin(s, rq, &a);
+	else if (faults_before(s, &a))
+		return reset_connection(con);
+	else {
+		sign = !v2;
+		/* An injected 5xx is the whole answer: nothing was done. */
+		if (a.status == 0 && v2)
+			dispatch_v2(l, con, rq, &a);
+		else if (a.status == 0 && sim_check_auth(s,
+		    MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+		    "Authorization"), rq, &a) == 0)
+			sim_api_v3(s, rq, &a);
+		if (faults_after(s, &a)) {
+			free(a.body);
+			return reset_connection(con);
+		}
+	}
+	sign = sign && !a.v2 && !a.unsigned_body &&
+	    (a.status / 100 == 2 || s->cfg.sign_errors);
+	ret = send_answer(s, con, &a, sign);
+	free(a.body);
+	return ret;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *con, const char *url,
     const char *method, const char *version, const char *upload_data,
     size_t *upload_data_size, void **req_cls)
 {
 	const struct sim_listener *l = cls;
-	struct sim *s = l->sim;
 	struct http_req *r = *req_cls;
 	struct sim_request rq;
-	struct sim_answer a;
 	char *path, *q;
-	int admin, v2, late = 0, reset_after = 0, latency, v3 = 0, sign;
 	enum MHD_Result ret;
 
 	(void)url;
@@ -437,11 +408,8 @@ handle(void *cls, struct MHD_Connection *con, const char *url,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-
-	memset(&a, 0, sizeof a);
 	path = ld_strdup(r->raw_uri);
-	q = strchr(path, '?');
-	if (q != NULL)
+	if ((q = strchr(path, '?')) != NULL)
 		*q++ = '\0';
 	memset(&rq, 0, sizeof rq);
 	rq.method = method;
@@ -454,91 +422,9 @@ handle(void *cls, struct MHD_Connection *con, const char *url,
 	    MHD_HEADER_KIND, "Wechatpay-Serial");
 	rq.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND,
 	    "Content-Type");
-	admin = strncmp(path, "/__sim/", 7) == 0;
-	v2 = strncmp(path, "/mmpaymkttransfers/", 19) == 0;
-
-	if (r->too_big) {
-		sim_answer_error(&a, 413, "PARAM_ERROR", "请求体过大");
-		free(path);
-		ret = send_answer(s, con, &a, 0);
-		free(a.body);
-		return ret;
-	}
-	if (admin) {
-		sim_api_admin(s, &rq, &a);
-		free(path);
-		ret = send_answer(s, con, &a, 0);
-		free(a.body);
-		return ret;
-	}
-
-	/* Transport faults happen before WeChat has looked at anything. */
-	pthread_mutex_lock(&s->lock);
-	latency = sim_knob_fire(s, &s->faults.latency) ?
-	    s->faults.latency_ms : 0;
-	if (sim_knob_fire(s, &s->faults.hang)) {
-		int ms = s->faults.hang_ms;
-
-		pthread_mutex_unlock(&s->lock);
-		free(path);
-		sim_sleep(s, ms);
-		return reset_connection(con);
-	}
-	if (sim_knob_fire(s, &s->faults.reset)) {
-		pthread_mutex_unlock(&s->lock);
-		free(path);
-		return reset_connection(con);
-	}
-	if (sim_knob_fire(s, &s->faults.error_5xx))
-		sim_answer_error(&a, 500, "SYSTEM_ERROR", "系统繁忙");
-	else if (sim_knob_fire(s, &s->faults.error_503))
-		sim_answer_error(&a, 503, "SERVICE_UNAVAILABLE", "服务不可用");
-	pthread_mutex_unlock(&s->lock);
-	sim_sleep(s, latency);
-
-	if (a.status == 0 && v2) {
-		char why[256];
-
-		/*
-		 * APIv2 needs the merchant's certificate: none can come over
-		 * plain HTTP once the TLS listener exists (without one, the
-		 * demo's plain APIv2 is served as before).
-		 */
-		if (!l->tls && s->cfg.v2_tls_listen != NULL) {
-			ld_log_warn("APIv2 %s over plain HTTP: CA_ERROR",
-			    path);
-			sim_api_v2_ca_error(&a);
-		} else if (l->tls && client_cert_check(s, con, why,
-		    sizeof why) != 0) {
-			ld_log_warn("APIv2 %s: %s: CA_ERROR", path, why);
-			sim_api_v2_ca_error(&a);
-		} else
-			sim_api_v2(s, &rq, &a);
-	} else if (a.status == 0) {
-		v3 = 1;
-		if (sim_check_auth(s, MHD_lookup_connection_value(con,
-		    MHD_HEADER_KIND, "Authorization"), &rq, &a) == 0)
-			sim_api_v3(s, &rq, &a);
-	} else
-		v3 = !v2;
+	rq.base_url = l->tls ? l->sim->tls_base_url : l->sim->base_url;
+	ret = dispatch(l, con, &rq, r->too_big);
 	free(path);
-
-	if (a.committed) {
-		pthread_mutex_lock(&s->lock);
-		if (sim_knob_fire(s, &s->faults.reset_after_commit))
-			reset_after = 1;
-		else if (sim_knob_fire(s, &s->faults.late))
-			late = s->faults.late_ms;
-		pthread_mutex_unlock(&s->lock);
-	}
-	if (reset_after) {
-		free(a.body);
-		return reset_connection(con);
-	}
-	sim_sleep(s, late);
-	sign = v3 && !a.v2 && (a.status / 100 == 2 || s->cfg.sign_errors);
-	ret = send_answer(s, con, &a, sign);
-	free(a.body);
 	return ret;
 }
 
@@ -593,6 +479,17 @@ parse_listen(const char *text, struct sockaddr_in *sa, struct ld_err *err)
 	return LD_OK;
 }
 
+/* "http://127.0.0.1:PORT": where a listener is reached. */
+static void
+origin(char *out, size_t size, const char *scheme,
+    const struct sockaddr_in *sa, unsigned port)
+{
+	char host[INET_ADDRSTRLEN] = "127.0.0.1";
+
+	inet_ntop(AF_INET, &sa->sin_addr, host, sizeof host);
+	snprintf(out, size, "%s://%s:%u", scheme, host, port);
+}
+
 struct sim_http *
 sim_http_start(struct sim *s, unsigned *port, unsigned *tls_port,
     struct ld_err *err)
@@ -629,6 +526,7 @@ sim_http_start(struct sim *s, unsigned *port, unsigned *tls_port,
 	}
 	di = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
 	*port = di != NULL ? di->port : ntohs(sa.sin_port);
+	origin(s->base_url, sizeof s->base_url, "http", &sa, *port);
 	if (s->cfg.v2_tls_listen == NULL)
 		return h;
 	/*
@@ -659,6 +557,8 @@ sim_http_start(struct sim *s, unsigned *port, unsigned *tls_port,
 	}
 	di = MHD_get_daemon_info(h->tls_mhd, MHD_DAEMON_INFO_BIND_PORT);
 	*tls_port = di != NULL ? di->port : ntohs(tsa.sin_port);
+	origin(s->tls_base_url, sizeof s->tls_base_url, "https", &tsa,
+	    *tls_port);
 	return h;
 }
 

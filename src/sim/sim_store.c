@@ -1,7 +1,7 @@
 /*
  * The simulator's books: bills, batches, per-user day totals, balances, the
- * state machine that moves bills on with time, and the ledger tests read to
- * prove nothing was paid twice.
+ * fund flow, the state machine that moves bills on with time, and the
+ * ledger tests read to prove nothing was paid twice.
  */
 #include "config.h"
 
@@ -19,135 +19,6 @@
 #include "ld_alloc.h"
 #include "sim.h"
 
-int64_t
-sim_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int
-sim_rand_bps(struct sim *s)
-{
-	/* xorshift64*: test faults need speed, not secrecy. */
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return (int)((s->rng * UINT64_C(2685821657736338717)) >> 33) % 10000;
-}
-
-int
-sim_knob_fire(struct sim *s, struct sim_knob *k)
-{
-	if (k->count > 0) {
-		k->count--;
-		return 1;
-	}
-	return k->bps > 0 && sim_rand_bps(s) < k->bps;
-}
-
-int64_t
-sim_scaled_ms(const struct sim *s, long sim_seconds)
-{
-	return (int64_t)sim_seconds * 1000 / s->cfg.time_scale;
-}
-
-const char *
-sim_state_name(enum sim_state st)
-{
-	static const char *const names[] = {
-		"ACCEPTED", "PROCESSING", "WAIT_USER_CONFIRM", "TRANSFERING",
-		"SUCCESS", "FAIL", "CANCELING", "CANCELLED"
-	};
-
-	return (size_t)st < sizeof names / sizeof names[0] ? names[st] :
-	    "UNKNOWN";
-}
-
-void
-sim_rfc3339(time_t t, char out[32])
-{
-	struct tm tm;
-	time_t bj = t + 8 * 3600;
-
-	gmtime_r(&bj, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-}
-
-long
-sim_day(time_t t)
-{
-	return (long)((t + 8 * 3600) / 86400);
-}
-
-/* FNV-1a; the keys are short bill numbers. */
-static size_t
-hash_str(const char *k)
-{
-	uint64_t h = UINT64_C(1469598103934665603);
-
-	for (; *k != '\0'; k++) {
-		h ^= (unsigned char)*k;
-		h *= UINT64_C(1099511628211);
-	}
-	return (size_t)h;
-}
-
-void *
-sim_map_get(const struct sim_map *m, const char *key)
-{
-	size_t i;
-
-	if (m->cap == 0)
-		return NULL;
-	for (i = hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	    i = (i + 1) & (m->cap - 1))
-		if (strcmp(m->keys[i], key) == 0)
-			return m->vals[i];
-	return NULL;
-}
-
-void
-sim_map_put(struct sim_map *m, const char *key, void *val)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct sim_map big;
-		size_t j;
-
-		big.cap = m->cap ? m->cap * 2 : 64;
-		big.n = 0;
-		big.keys = ld_calloc(big.cap, sizeof *big.keys);
-		big.vals = ld_calloc(big.cap, sizeof *big.vals);
-		for (j = 0; j < m->cap; j++)
-			if (m->keys[j] != NULL)
-				sim_map_put(&big, m->keys[j], m->vals[j]);
-		free(m->keys);
-		free(m->vals);
-		*m = big;
-	}
-	for (i = hash_str(key) & (m->cap - 1); m->keys[i] != NULL;
-	    i = (i + 1) & (m->cap - 1))
-		if (strcmp(m->keys[i], key) == 0) {
-			m->vals[i] = val;
-			return;
-		}
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->n++;
-}
-
-void
-sim_map_free(struct sim_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof *m);
-}
-
 struct sim_user *
 sim_user_get(struct sim *s, const char *openid)
 {
@@ -164,6 +35,42 @@ sim_user_get(struct sim *s, const char *openid)
 		u->day_count = 0;
 	}
 	return u;
+}
+
+void
+sim_make_no(struct sim *s, const char *prefix, char *out, size_t size)
+{
+	struct tm tm;
+	time_t bj = time(NULL) + 8 * 3600;
+	char t[20];
+
+	gmtime_r(&bj, &tm);
+	strftime(t, sizeof t, "%Y%m%d%H%M%S", &tm);
+	snprintf(out, size, "%s%s%013" PRIu64, prefix, t, ++s->seq);
+}
+
+void
+sim_merchant_today(struct sim *s)
+{
+	long d = sim_day(time(NULL));
+
+	if (d != s->merchant_day) {
+		s->merchant_day = d;
+		s->merchant_day_fen = 0;
+	}
+}
+
+void
+sim_bill_hold(struct sim *s, struct sim_bill *b)
+{
+	struct sim_user *u = sim_user_get(s, b->openid);
+
+	s->avail[s->payout_account] -= b->amount;
+	s->pending[s->payout_account] += b->amount;
+	b->locked = 1;
+	u->day_fen += b->amount;
+	u->day_count++;
+	s->merchant_day_fen += b->amount;
 }
 
 void
@@ -202,6 +109,19 @@ sim_bill_add(struct sim *s, struct sim_bill *b)
 }
 
 void
+sim_batch_add(struct sim *s, struct sim_batch *bt)
+{
+	if (s->nbatches == s->capbatches) {
+		s->capbatches = s->capbatches ? s->capbatches * 2 : 16;
+		s->batches = ld_reallocarray(s->batches, s->capbatches,
+		    sizeof *s->batches);
+	}
+	s->batches[s->nbatches++] = bt;
+	sim_map_put(&s->by_out_batch, bt->out_batch_no, bt);
+	sim_map_put(&s->by_batch_id, bt->batch_id, bt);
+}
+
+void
 sim_bill_schedule(struct sim *s, struct sim_bill *b, int64_t due_ms)
 {
 	if (!b->in_active && due_ms != 0) {
@@ -225,11 +145,34 @@ terminal(enum sim_state st)
 	return st == SIM_SUCCESS || st == SIM_FAIL || st == SIM_CANCELLED;
 }
 
+/*
+ * Books the money b took from the payout account as a line of the fund
+ * flow, with the account's balance after it.
+ */
+static void
+flow_book(struct sim *s, const struct sim_bill *b)
+{
+	struct sim_flow *f;
+
+	if (s->nflows == s->capflows) {
+		s->capflows = s->capflows ? s->capflows * 2 : 256;
+		s->flows = ld_reallocarray(s->flows, s->capflows,
+		    sizeof *s->flows);
+	}
+	f = &s->flows[s->nflows++];
+	memset(f, 0, sizeof *f);
+	f->at = b->update_time;
+	f->bill = b;
+	f->account = s->payout_account;
+	f->balance_after = s->avail[f->account] + s->pending[f->account];
+	sim_make_no(s, s->cfg.mchid, f->flow_no, sizeof f->flow_no);
+}
+
 void
 sim_bill_set_state(struct sim *s, struct sim_bill *b, enum sim_state st,
     const char *fail_reason)
 {
-	int i = s->payout_idx;
+	enum sim_account i = s->payout_account;
 
 	if (b->state == st)
 		return;
@@ -248,6 +191,8 @@ sim_bill_set_state(struct sim *s, struct sim_bill *b, enum sim_state st,
 		s->pending[i] -= b->amount;
 		if (st != SIM_SUCCESS)
 			s->avail[i] += b->amount;
+		else
+			flow_book(s, b);
 		b->locked = 0;
 	}
 	if (st == SIM_SUCCESS) {
@@ -268,7 +213,7 @@ sim_bill_set_state(struct sim *s, struct sim_bill *b, enum sim_state st,
 	}
 	b->due_ms = 0;
 	if (b->kind == SIM_KIND_BILL)
-		sim_notify_bill(s, b);
+		sim_event_bill(s, b);
 }
 
 int
@@ -362,7 +307,7 @@ batch_step(struct sim *s, struct sim_batch *bt)
 			    SIM_SUCCESS, d->fail_reason[0] ? d->fail_reason :
 			    NULL);
 	}
-	sim_notify_batch(s, bt);
+	sim_event_batch(s, bt);
 }
 
 static void *
@@ -421,20 +366,22 @@ sim_init(struct sim *s, struct ld_err *err)
 	char *p, *save = NULL, *copy;
 	pthread_condattr_t ca;
 
-	if (RAND_bytes((unsigned char *)&s->rng, sizeof s->rng) != 1)
-		return ld_err_set(err, LD_ECRYPTO, "RAND_bytes failed");
-	s->rng |= 1;
+	/* First, so that sim_free may always follow. */
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_cond_init(&s->wake, &ca);
 	pthread_condattr_destroy(&ca);
-	s->faults = s->cfg.faults;
-	s->avail[0] = s->cfg.basic_fen;
-	s->avail[1] = s->cfg.operation_fen;
-	s->avail[2] = s->cfg.fees_fen;
-	s->payout_idx = strcmp(s->cfg.payout_account, "BASIC") == 0 ? 0 : 1;
-	s->merchant_day = sim_day(time(NULL));
 	s->cb_log = ld_calloc(SIM_CB_LOG_MAX, sizeof *s->cb_log);
+	if (RAND_bytes((unsigned char *)&s->rng, sizeof s->rng) != 1)
+		return ld_err_set(err, LD_ECRYPTO, "RAND_bytes failed");
+	s->rng |= 1;
+	s->faults = s->cfg.faults;
+	s->avail[SIM_BASIC] = s->cfg.basic_fen;
+	s->avail[SIM_OPERATION] = s->cfg.operation_fen;
+	s->avail[SIM_FEES] = s->cfg.fees_fen;
+	s->payout_account = strcmp(s->cfg.payout_account, "BASIC") == 0 ?
+	    SIM_BASIC : SIM_OPERATION;
+	s->merchant_day = sim_day(time(NULL));
 	copy = ld_strdup(s->cfg.scenes);
 	for (p = strtok_r(copy, ", ", &save); p != NULL;
 	    p = strtok_r(NULL, ", ", &save)) {
@@ -447,35 +394,24 @@ sim_init(struct sim *s, struct ld_err *err)
 }
 
 enum ld_status
-sim_threads_start(struct sim *s, struct ld_err *err)
+sim_ticker_start(struct sim *s, struct ld_err *err)
 {
 	int e;
 
 	if ((e = pthread_create(&s->ticker, NULL, ticker_main, s)) != 0)
 		return ld_err_set(err, LD_EINTERNAL, "pthread_create: %s",
 		    strerror(e));
-	if ((e = pthread_create(&s->notifier, NULL, sim_notify_main, s)) !=
-	    0) {
-		pthread_mutex_lock(&s->lock);
-		s->stopping = 1;
-		pthread_cond_broadcast(&s->wake);
-		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->ticker, NULL);
-		return ld_err_set(err, LD_EINTERNAL, "pthread_create: %s",
-		    strerror(e));
-	}
 	return LD_OK;
 }
 
 void
-sim_threads_stop(struct sim *s)
+sim_ticker_stop(struct sim *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->stopping = 1;
 	pthread_cond_broadcast(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	pthread_join(s->ticker, NULL);
-	pthread_join(s->notifier, NULL);
 }
 
 void
@@ -508,12 +444,11 @@ sim_free(struct sim *s)
 	free(s->active);
 	for (j = s->cb_queue; j != NULL; j = next) {
 		next = j->next;
-		free(j->url);
-		free(j->event_type);
-		free(j->summary);
-		free(j->resource);
-		free(j);
+		sim_event_free(j);
 	}
+	free(s->flows);
+	for (i = 0; i < s->ndownloads; i++)
+		free(s->downloads[i].content);
 	free(s->cb_log);
 	for (i = 0; i < s->nscenes; i++)
 		free(s->scenes[i]);
@@ -534,15 +469,6 @@ sim_free(struct sim *s)
 	sim_config_free(&s->cfg);
 }
 
-static void
-add_i64(cJSON *o, const char *name, int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	cJSON_AddRawToObject(o, name, buf);
-}
-
 static const char *
 kind_name(enum sim_kind k)
 {
@@ -550,21 +476,16 @@ kind_name(enum sim_kind k)
 	    k == SIM_KIND_DETAIL ? "batch_detail" : "v2_transfer";
 }
 
-char *
-sim_ledger_json(struct sim *s)
+/* Every bill as the ledger lists it; returns the total paid. */
+static int64_t
+ledger_bills(struct sim *s, cJSON *bills)
 {
-	cJSON *root = cJSON_CreateObject(), *bills, *users, *acc;
-	static const char *const accounts[] = { "BASIC", "OPERATION", "FEES" };
 	int64_t paid = 0;
-	char *out;
 	size_t i;
 
-	pthread_mutex_lock(&s->lock);
-	bills = cJSON_AddArrayToObject(root, "bills");
 	for (i = 0; i < s->nbills; i++) {
 		const struct sim_bill *b = s->bills[i];
 		cJSON *o = cJSON_CreateObject();
-		char t[32];
 
 		cJSON_AddStringToObject(o, "kind", kind_name(b->kind));
 		cJSON_AddStringToObject(o, "out_no", b->out_no);
@@ -573,62 +494,79 @@ sim_ledger_json(struct sim *s)
 			cJSON_AddStringToObject(o, "out_batch_no",
 			    b->batch->out_batch_no);
 		cJSON_AddStringToObject(o, "openid", b->openid);
-		add_i64(o, "amount", b->amount);
+		sim_json_add_i64(o, "amount", b->amount);
 		cJSON_AddStringToObject(o, "state", sim_state_name(b->state));
 		if (b->fail_reason[0] != '\0')
 			cJSON_AddStringToObject(o, "fail_reason",
 			    b->fail_reason);
-		sim_rfc3339(b->create_time, t);
-		cJSON_AddStringToObject(o, "create_time", t);
-		sim_rfc3339(b->update_time, t);
-		cJSON_AddStringToObject(o, "update_time", t);
+		sim_json_add_time(o, "create_time", b->create_time);
+		sim_json_add_time(o, "update_time", b->update_time);
 		cJSON_AddItemToArray(bills, o);
 		if (b->state == SIM_SUCCESS)
 			paid += b->amount;
 	}
+	return paid;
+}
+
+/* What each openid was paid, recomputed from the bills. */
+static void
+ledger_by_openid(struct sim *s, cJSON *users)
+{
+	struct sim_map seen = { NULL, NULL, 0, 0 };
+	int64_t *sum = ld_calloc(s->nbills + 1, sizeof *sum);
+	long *count = ld_calloc(s->nbills + 1, sizeof *count);
+	const char **who = ld_calloc(s->nbills + 1, sizeof *who);
+	size_t nseen = 0, i;
+
+	for (i = 0; i < s->nbills; i++) {
+		const struct sim_bill *b = s->bills[i];
+		uintptr_t slot;
+
+		if (b->state != SIM_SUCCESS)
+			continue;
+		slot = (uintptr_t)sim_map_get(&seen, b->openid);
+		if (slot == 0) {
+			who[nseen] = b->openid;
+			slot = ++nseen;
+			sim_map_put(&seen, b->openid, (void *)slot);
+		}
+		sum[slot - 1] += b->amount;
+		count[slot - 1]++;
+	}
+	for (i = 0; i < nseen; i++) {
+		cJSON *u = cJSON_AddObjectToObject(users, who[i]);
+
+		sim_json_add_i64(u, "amount", sum[i]);
+		cJSON_AddNumberToObject(u, "count", (double)count[i]);
+	}
+	sim_map_free(&seen);
+	free(sum);
+	free(count);
+	free(who);
+}
+
+char *
+sim_ledger_json(struct sim *s)
+{
+	cJSON *root = cJSON_CreateObject(), *acc;
+	int64_t paid;
+	char *out;
+	int i;
+
+	pthread_mutex_lock(&s->lock);
+	paid = ledger_bills(s, cJSON_AddArrayToObject(root, "bills"));
 	/* Recomputed from the bills, not from the running totals. */
-	users = cJSON_AddObjectToObject(root, "paid_by_openid");
-	{
-		struct sim_map seen = { NULL, NULL, 0, 0 };
-		int64_t *sum = ld_calloc(s->nbills + 1, sizeof *sum);
-		long *count = ld_calloc(s->nbills + 1, sizeof *count);
-		size_t nseen = 0, k;
-		const char **who = ld_calloc(s->nbills + 1, sizeof *who);
-
-		for (i = 0; i < s->nbills; i++) {
-			const struct sim_bill *b = s->bills[i];
-			uintptr_t slot;
-
-			if (b->state != SIM_SUCCESS)
-				continue;
-			slot = (uintptr_t)sim_map_get(&seen, b->openid);
-			if (slot == 0) {
-				who[nseen] = b->openid;
-				slot = ++nseen;
-				sim_map_put(&seen, b->openid, (void *)slot);
-			}
-			sum[slot - 1] += b->amount;
-			count[slot - 1]++;
-		}
-		for (k = 0; k < nseen; k++) {
-			cJSON *u = cJSON_AddObjectToObject(users, who[k]);
-
-			add_i64(u, "amount", sum[k]);
-			cJSON_AddNumberToObject(u, "count", (double)count[k]);
-		}
-		sim_map_free(&seen);
-		free(sum);
-		free(count);
-		free(who);
-	}
-	add_i64(root, "paid_total", paid);
+	ledger_by_openid(s, cJSON_AddObjectToObject(root, "paid_by_openid"));
+	sim_json_add_i64(root, "paid_total", paid);
 	acc = cJSON_AddObjectToObject(root, "accounts");
-	for (i = 0; i < 3; i++) {
-		cJSON *a = cJSON_AddObjectToObject(acc, accounts[i]);
+	for (i = 0; i < SIM_NACCOUNTS; i++) {
+		cJSON *a = cJSON_AddObjectToObject(acc,
+		    sim_account_name((enum sim_account)i));
 
-		add_i64(a, "available_amount", s->avail[i]);
-		add_i64(a, "pending_amount", s->pending[i]);
+		sim_json_add_i64(a, "available_amount", s->avail[i]);
+		sim_json_add_i64(a, "pending_amount", s->pending[i]);
 	}
+	cJSON_AddNumberToObject(root, "fund_flow_lines", (double)s->nflows);
 	cJSON_AddNumberToObject(root, "callbacks_delivered",
 	    (double)s->cb_delivered);
 	pthread_mutex_unlock(&s->lock);
@@ -649,7 +587,6 @@ sim_callbacks_json(struct sim *s)
 	for (i = 0; i < s->ncb_log; i++) {
 		const struct sim_cb_log *l = &s->cb_log[i];
 		cJSON *o = cJSON_CreateObject();
-		char t[32];
 
 		cJSON_AddStringToObject(o, "id", l->id);
 		cJSON_AddStringToObject(o, "out_no", l->out_no);
@@ -658,8 +595,7 @@ sim_callbacks_json(struct sim *s)
 		cJSON_AddNumberToObject(o, "http_status",
 		    (double)l->http_status);
 		cJSON_AddBoolToObject(o, "bad_signature", l->bad_signature);
-		sim_rfc3339(l->at, t);
-		cJSON_AddStringToObject(o, "at", t);
+		sim_json_add_time(o, "at", l->at);
 		cJSON_AddItemToArray(arr, o);
 	}
 	pthread_mutex_unlock(&s->lock);

@@ -33,6 +33,10 @@
  * for a loopback host, which is how tests and the demo reach wxpay-sim
  * (http://127.0.0.1:PORT).  TLS verification cannot be turned off; ca_file
  * replaces the system store (a simulator with its own CA).
+ *
+ * Public, with wxpay_codes.h, wxpay_config.h, wxpay_crypto.h and
+ * wxpay_verify.h;
+ * wxpay_int.h and wxpay_http.h are internal to src/wxpay.
  */
 #ifndef LD_WXPAY_H
 #define LD_WXPAY_H
@@ -41,9 +45,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ld_config.h"
 #include "ld_err.h"
 #include "wxpay_codes.h"
+#include "wxpay_config.h"
 #include "wxpay_crypto.h"
 #include "wxpay_verify.h"
 
@@ -77,7 +81,7 @@ void		wx_answer_free(struct wx_answer *a);
  * reads the APIv3/APIv2 keys, prepares the HTTP handle.  Only what the mode
  * needs is required.  On failure *out is NULL and err names the key/file.
  */
-enum ld_status	wx_client_new(const struct ld_config *cfg,
+enum ld_status	wx_client_new(const struct wx_config *cfg,
 		    struct wx_client **out, struct ld_err *err);
 void		wx_client_free(struct wx_client *c);
 
@@ -88,7 +92,7 @@ void		wx_client_set_clock(struct wx_client *c, time_t (*now)(void));
  * APIv2 sign type for requests.  MD5 (the default) is what transfers and
  * gettransferinfo document; neither has a sign_type field, so none is sent
  * and an HMAC-SHA256 sign is told apart by its 64 hex digits, as the SDKs
- * do (wechatpay.md 1.3).
+ * do (docs/wxpay-api.md, "APIv2 transfers: signing").
  */
 void		wx_client_set_v2_sign_type(struct wx_client *c,
 		    enum wx_v2_sign_type t);
@@ -295,7 +299,8 @@ struct wx_v2_transfer_info {
 /*
  * POST /mmpaymkttransfers/promotion/transfers (XML, client certificate).
  * nonce_str and sign are generated per call; the XML sent is in
- * ans->request_body.  The answer carries no sign (wechatpay.md 1.2).
+ * ans->request_body.  The answer carries no sign (docs/wxpay-api.md,
+ * "APIv2 transfers: answer").
  */
 enum ld_status	wx_v2_transfer(struct wx_client *c,
 		    const struct wx_v2_transfer_req *r,
@@ -330,8 +335,9 @@ void		wx_platform_certs_free(struct wx_platform_cert *certs,
 		    size_t n);
 
 /*
- * GET /v3/certificates (certificate mode, wechatpay.md 3.2).  The answer is
- * verified with the keys already trusted (no trust on first use); each
+ * GET /v3/certificates (certificate mode; docs/wxpay-api.md, "Platform
+ * certificates").  The answer is verified with the keys already trusted
+ * (no trust on first use); each
  * encrypt_certificate is decrypted with the APIv3 key and must carry the
  * serial_no it is listed under.  Certificates not yet trusted are added to
  * the client's verifier, so later answers and callbacks signed with a

@@ -1,6 +1,7 @@
 /*
  * 商家转账到零钱 batches: POST /v3/transfer/batches and its queries
- * (wechatpay.md 2.1), for merchants still on that product.
+ * (docs/wxpay-api.md, "Batches: create"), for merchants still on that
+ * product.
  */
 #include "config.h"
 
@@ -99,7 +100,7 @@ wx_batch_build(struct wx_client *c, const struct wx_batch_req *r, char **body,
 			    "amount %lld fen is not positive or overflows",
 			    i + 1, d->out_detail_no,
 			    (long long)d->amount_fen);
-		/* Name rules from the wechatpay-go model (wechatpay.md 2.1). */
+		/* docs/wxpay-api.md, "Batches: name rules". */
 		if (has_name && d->amount_fen < 30)
 			return ld_err_set(err, LD_EINVAL, "detail %zu (%s): "
 			    "user_name is not allowed below 30 fen", i + 1,
@@ -162,10 +163,11 @@ wx_batch_build(struct wx_client *c, const struct wx_batch_req *r, char **body,
 }
 
 /*
- * The batch head of a create answer (wechatpay.md 2.1: out_batch_no,
- * batch_id, create_time, batch_status, all required) or of a query's
- * transfer_batch (identity, status and totals required; the rest typed when
- * present).  No batch_status is a malformed answer, not an accepted one.
+ * The batch head of a create answer (out_batch_no, batch_id, create_time,
+ * batch_status, all required: docs/wxpay-api.md, "Batches: create") or of
+ * a query's transfer_batch (identity, status and totals required; the rest
+ * typed when present).  No batch_status is a malformed answer, not an
+ * accepted one.
  */
 static enum ld_status
 batch_head_from_json(const cJSON *o, int query, struct wx_batch *b,
@@ -480,8 +482,8 @@ wx_batch_detail_answer(const struct wx_client *c, cJSON *json, int by_id,
 
 	if (json == NULL)
 		return malformed(ans, err, "empty answer");
-	/* The detail entity of wechatpay.md 2.1: all but fail_reason and
-	 * user_name are listed unconditionally. */
+	/* The detail entity (docs/wxpay-api.md, "Batches: queries"): all but
+	 * fail_reason and user_name are listed unconditionally. */
 	ld_err_clear(&perr);
 	st = detail_from_json(json, 1, d, &perr);
 	if (st == LD_OK)

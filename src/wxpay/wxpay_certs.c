@@ -1,8 +1,9 @@
 /*
  * Platform certificate download: GET /v3/certificates, for merchants still
- * verifying with platform certificates (wechatpay.md 3.2).  Certificates
- * rotate with an overlap; keeping every valid one by serial is what the
- * SDK bug reports in 6 ask for.
+ * verifying with platform certificates (docs/wxpay-api.md, "Platform
+ * certificates").  Certificates rotate with an overlap; keeping every
+ * valid one by serial is what SDK bug reports about verifiers that kept
+ * only one ask for.
  */
 #include "config.h"
 
@@ -31,8 +32,9 @@ wx_platform_certs_free(struct wx_platform_cert *certs, size_t n)
 
 /*
  * Decrypts one entry and checks it is the certificate it claims to be.
- * Every field of the entry is required (wechatpay.md 3.2, 3.3);
- * associated_data may be empty but must be there.
+ * Every field of the entry is required (docs/wxpay-api.md, "Platform
+ * certificates" and "AEAD_AES_256_GCM"); associated_data may be empty but
+ * must be there.
  */
 static enum ld_status
 open_entry(struct wx_client *c, const cJSON *e, struct wx_platform_cert *pc,

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "ld_alloc.h"
+#include "ld_utf8.h"
 #include "wxpay_int.h"
 
 #define BILLS_PATH "/v3/fund-app/mch-transfer/transfer-bills"
@@ -184,42 +185,17 @@ enum ld_status
 wx_check_text(const char *field, const char *v, size_t max,
     struct ld_err *err)
 {
-	const unsigned char *p = (const unsigned char *)v;
-	size_t chars = 0, i = 0;
+	enum ld_utf8_status st;
+	size_t chars, at;
 
 	if (v == NULL || v[0] == '\0')
 		return ld_err_set(err, LD_EINVAL, "%s is empty", field);
-	while (p[i] != '\0') {
-		size_t len, k;
-		unsigned cp;
-
-		if (p[i] < 0x80) {
-			if (p[i] < 0x20 || p[i] == 0x7f)
-				return ld_err_set(err, LD_EINVAL, "%s: control "
-				    "character at byte %zu", field, i + 1);
-			len = 1, cp = p[i];
-		} else if ((p[i] & 0xe0) == 0xc0) {
-			len = 2, cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			len = 3, cp = p[i] & 0x0f;
-		} else {
-			return ld_err_set(err, LD_EINVAL, "%s: byte %zu is not "
-			    "UTF-8 or starts a 4-byte character (emoji are "
-			    "refused by WeChat Pay)", field, i + 1);
-		}
-		for (k = 1; k < len; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return ld_err_set(err, LD_EINVAL, "%s: bad "
-				    "UTF-8 at byte %zu", field, i + k + 1);
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return ld_err_set(err, LD_EINVAL, "%s: bad UTF-8 at "
-			    "byte %zu", field, i + 1);
-		i += len;
-		chars++;
-	}
+	st = ld_utf8_check(v, strlen(v), LD_UTF8_BMP_ONLY | LD_UTF8_NO_CONTROL,
+	    &chars, &at);
+	if (st != LD_UTF8_OK)
+		return ld_err_set(err, LD_EINVAL, "%s: %s at byte %zu%s", field,
+		    ld_utf8_strerror(st), at + 1, st == LD_UTF8_FOUR_BYTE ?
+		    " (WeChat Pay refuses them)" : "");
 	if (chars > max)
 		return ld_err_set(err, LD_EINVAL, "%s has %zu characters, "
 		    "more than %zu", field, chars, max);
@@ -260,40 +236,40 @@ dup_or_null(const char *s)
 }
 
 enum ld_status
-wx_client_new(const struct ld_config *cfg, struct wx_client **out,
+wx_client_new(const struct wx_config *cfg, struct wx_client **out,
     struct ld_err *err)
 {
 	struct wx_client *c;
 	struct wx_http_opts ho;
 	enum ld_status st = LD_OK;
-	int v3 = cfg->wxpay.mode != LD_WXPAY_V2;
+	int v3 = cfg->mode != LD_WXPAY_V2;
 
 	*out = NULL;
-	if (cfg->wxpay.mchid == NULL || cfg->wxpay.appid == NULL ||
-	    cfg->wxpay.base_url == NULL)
+	if (cfg->mchid == NULL || cfg->appid == NULL ||
+	    cfg->base_url == NULL)
 		return ld_err_set(err, LD_EINVAL, "[wxpay] needs mchid, appid "
 		    "and base_url");
 	c = ld_calloc(1, sizeof *c);
-	c->mode = cfg->wxpay.mode;
+	c->mode = cfg->mode;
 	c->now = default_now;
 	c->v2_sign = WX_V2_MD5;
 	wx_verifier_init(&c->verifier);
-	c->mchid = ld_strdup(cfg->wxpay.mchid);
-	c->appid = ld_strdup(cfg->wxpay.appid);
-	c->merchant_serial = dup_or_null(cfg->wxpay.merchant_serial);
-	c->notify_url = dup_or_null(cfg->wxpay.notify_url);
-	c->scene_id = dup_or_null(cfg->wxpay.transfer_scene_id);
-	c->perception = dup_or_null(cfg->wxpay.user_recv_perception);
-	c->report_infos = dup_or_null(cfg->wxpay.transfer_scene_report_infos);
+	c->mchid = ld_strdup(cfg->mchid);
+	c->appid = ld_strdup(cfg->appid);
+	c->merchant_serial = dup_or_null(cfg->merchant_serial);
+	c->notify_url = dup_or_null(cfg->notify_url);
+	c->scene_id = dup_or_null(cfg->transfer_scene_id);
+	c->perception = dup_or_null(cfg->user_recv_perception);
+	c->report_infos = dup_or_null(cfg->transfer_scene_report_infos);
 	if (c->notify_url != NULL &&
 	    (st = wx_http_check_notify_url(c->notify_url, err)) != LD_OK) {
 		ld_err_prefix(err, "[wxpay] ");
 		goto fail;
 	}
 
-	if (cfg->wxpay.private_key_file != NULL) {
+	if (cfg->private_key_file != NULL) {
 		if ((st = wx_load_secret_private_key(
-		    cfg->wxpay.private_key_file,
+		    cfg->private_key_file,
 		    &c->merchant_key, err)) != LD_OK)
 			goto fail;
 	} else if (v3) {
@@ -306,33 +282,33 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    "merchant_serial");
 		goto fail;
 	}
-	if (cfg->wxpay.platform_public_key_file != NULL) {
-		if (cfg->wxpay.platform_key_id == NULL ||
-		    strncmp(cfg->wxpay.platform_key_id, "PUB_KEY_ID_",
+	if (cfg->platform_public_key_file != NULL) {
+		if (cfg->platform_key_id == NULL ||
+		    strncmp(cfg->platform_key_id, "PUB_KEY_ID_",
 		    11) != 0) {
 			st = ld_err_set(err, LD_EINVAL, "[wxpay] "
 			    "platform_key_id must be PUB_KEY_ID_...");
 			goto fail;
 		}
 		if ((st = wx_verifier_add_file(&c->verifier,
-		    cfg->wxpay.platform_key_id,
-		    cfg->wxpay.platform_public_key_file, err)) != LD_OK)
+		    cfg->platform_key_id,
+		    cfg->platform_public_key_file, err)) != LD_OK)
 			goto fail;
 	}
-	if (cfg->wxpay.platform_cert_file != NULL) {
+	if (cfg->platform_cert_file != NULL) {
 		if ((st = wx_verifier_add_file(&c->verifier,
-		    cfg->wxpay.platform_cert_serial,
-		    cfg->wxpay.platform_cert_file, err)) != LD_OK)
+		    cfg->platform_cert_serial,
+		    cfg->platform_cert_file, err)) != LD_OK)
 			goto fail;
 		/* An expired certificate verifies nothing: alone, say so at
 		 * start rather than as every answer failing verification;
 		 * beside a public key, which verifies, it is left unused. */
-		if (cfg->wxpay.platform_public_key_file == NULL &&
+		if (cfg->platform_public_key_file == NULL &&
 		    (st = wx_verifier_check_validity(&c->verifier,
 		    c->verifier.keys[c->verifier.n - 1].serial, time(NULL),
 		    err)) != LD_OK) {
 			ld_err_prefix(err, "[wxpay] platform_cert_file %s: ",
-			    cfg->wxpay.platform_cert_file);
+			    cfg->platform_cert_file);
 			goto fail;
 		}
 	}
@@ -342,8 +318,8 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		goto fail;
 	}
 	wx_client_enc_key_refresh(c);
-	if (cfg->wxpay.apiv3_key_file != NULL) {
-		if ((st = wx_read_apiv3_key(cfg->wxpay.apiv3_key_file,
+	if (cfg->apiv3_key_file != NULL) {
+		if ((st = wx_read_apiv3_key(cfg->apiv3_key_file,
 		    c->apiv3_key, err)) != LD_OK)
 			goto fail;
 		c->has_apiv3 = 1;
@@ -352,8 +328,8 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		    "apiv3_key_file");
 		goto fail;
 	}
-	if (cfg->wxpay.apiv2_key_file != NULL) {
-		if ((st = wx_read_secret_line(cfg->wxpay.apiv2_key_file,
+	if (cfg->apiv2_key_file != NULL) {
+		if ((st = wx_read_secret_line(cfg->apiv2_key_file,
 		    c->apiv2_key, sizeof c->apiv2_key, err)) != LD_OK)
 			goto fail;
 		c->has_apiv2 = 1;
@@ -363,15 +339,15 @@ wx_client_new(const struct ld_config *cfg, struct wx_client **out,
 		goto fail;
 	}
 	memset(&ho, 0, sizeof ho);
-	ho.base_url = cfg->wxpay.base_url;
-	ho.ca_file = cfg->wxpay.ca_file;
-	ho.client_p12 = cfg->wxpay.client_cert_p12;
-	ho.p12_password = cfg->wxpay.mchid; /* apiclient_cert.p12's */
-	ho.connect_timeout_ms = cfg->wxpay.connect_timeout_ms;
-	ho.timeout_ms = cfg->wxpay.timeout_ms;
+	ho.base_url = cfg->base_url;
+	ho.ca_file = cfg->ca_file;
+	ho.client_p12 = cfg->client_cert_p12;
+	ho.p12_password = cfg->mchid; /* apiclient_cert.p12's */
+	ho.connect_timeout_ms = cfg->connect_timeout_ms;
+	ho.timeout_ms = cfg->timeout_ms;
 	if ((st = wx_http_init(&c->http, &ho, err)) != LD_OK)
 		goto fail;
-	if (!v3 && c->http.tls && cfg->wxpay.client_cert_p12 == NULL) {
+	if (!v3 && c->http.tls && cfg->client_cert_p12 == NULL) {
 		st = ld_err_set(err, LD_EINVAL, "[wxpay] mode v2 over https "
 		    "needs client_cert_p12 (mutual TLS)");
 		goto fail;
@@ -568,8 +544,9 @@ wx_v3_call(struct wx_client *c, const char *method, const char *path,
 	}
 	/*
 	 * Every 2xx must be signed.  Gateway-level errors may come unsigned
-	 * (wechatpay.md 3.2); they are accepted unverified since an error
-	 * never counts as success and never closes a number.
+	 * (docs/wxpay-api.md, "APIv3 answer and callback verification");
+	 * they are accepted unverified since an error never counts as
+	 * success and never closes a number.
 	 */
 	if (r.status / 100 == 2 || r.has_timestamp || r.has_nonce ||
 	    r.has_signature || r.has_serial) {
@@ -833,7 +810,8 @@ wx_transfer_bill_build(struct wx_client *c, const struct wx_transfer_req *r,
 	if (r->amount_fen <= 0)
 		return ld_err_set(err, LD_EINVAL, "transfer_amount %lld fen is "
 		    "not positive", (long long)r->amount_fen);
-	/* WeChat checks the real name from 2,000 yuan (wechatpay.md 2.2). */
+	/* WeChat checks the real name from 2,000 yuan (docs/wxpay-api.md,
+	 * "Transfer bills: create"). */
 	if (r->amount_fen >= 200000 && (r->user_name == NULL ||
 	    r->user_name[0] == '\0'))
 		return ld_err_set(err, LD_EINVAL, "user_name is required from "
@@ -995,7 +973,8 @@ wx_balance_answer(cJSON *json, int64_t *available_fen, int64_t *pending_fen,
 	struct ld_err perr;
 
 	*available_fen = *pending_fen = -1;
-	/* Both amounts are documented (wechatpay.md 2.3). */
+	/* Both amounts are required here, though the page marks
+	 * pending_amount optional (docs/wxpay-api.md, "Merchant balance"). */
 	ld_err_clear(&perr);
 	if (wx_json_int64(json, "available_amount", &av, WX_REQUIRED,
 	    &perr) != LD_OK || wx_json_int64(json, "pending_amount", &pe,

@@ -1,9 +1,11 @@
 /*
- * The classification table.  Sources are sections of wechatpay.md (our
- * research notes, which cite the official pages) and the official page
- * names.  Error codes never close a number: the official reading of any
- * non-200 is "do not change the number; query, and only a query that says
- * the bill definitely failed allows a new one" (wechatpay.md 2.2).
+ * The classification table.  Each row's source is a section of
+ * docs/wxpay-api.md, which names the official page (by id where it has
+ * one) and marks what is community or unconfirmed.  Error codes never
+ * close a number: the official reading of any non-200 is "do not change
+ * the number; query, and only a query that says the bill definitely failed
+ * allows a new one" (docs/wxpay-api.md, "Transfer bills: create errors and
+ * retries").
  */
 #include "config.h"
 
@@ -11,20 +13,22 @@
 
 #include "wxpay_codes.h"
 
-#define S_COMMON "wechatpay.md 2 (APIv3 common HTTP status table, official)"
-#define S_BATCH "wechatpay.md 2.1 (batch API error codes, community " \
-	"quoting official table)"
-#define S_BILL "wechatpay.md 2.2 (transfer-bills create errors, " \
-	"community quoting responses)"
-#define S_STATE "wechatpay.md 2.2 States (official 4012716434, 4012715191)"
-#define S_FAIL "wechatpay.md 2.2 fail_reason (community spec / SDK)"
-#define S_BSTAT "wechatpay.md 2.1 batch_status/detail_status " \
-	"(wechatpay-go transferbatch models)"
-#define S_V2 "wechatpay.md 1.5 (14_2 err_code table via community; " \
-	"official 4011989673)"
-#define S_V2Q "wechatpay.md 1.6 (gettransferinfo, community spec + " \
-	"official text)"
-#define S_BAL "wechatpay.md 2.3 (balance, official)"
+#define DOC "docs/wxpay-api.md, "
+#define S_COMMON DOC "\"APIv3 common rules\" (official status table)"
+#define S_BATCH DOC "\"Batches: errors\" (community quoting the " \
+	"official table)"
+#define S_BILL DOC "\"Transfer bills: create errors and retries\" " \
+	"(community quoting answers)"
+#define S_STATE DOC "\"Transfer bills: states\" (official 4012716434, " \
+	"4012715191)"
+#define S_FAIL DOC "\"Transfer bills: fail_reason\" (community spec, SDK)"
+#define S_BSTAT DOC "\"Batches: states\" (wechatpay-go transferbatch " \
+	"models)"
+#define S_V2 DOC "\"APIv2 transfers: err_code and retries\" (14_2 " \
+	"table via community; official 4011989673)"
+#define S_V2Q DOC "\"APIv2 transfers: gettransferinfo\" (community " \
+	"spec, official text)"
+#define S_BAL DOC "\"Merchant balance\" (official 4012720926)"
 
 #define ROW(k, c, o, closed, ms, src, note) \
 	{ WX_KIND_##k, c, WX_OUTCOME_##o, closed, ms, src, note }
@@ -33,15 +37,17 @@ static const struct wx_code_class table[] = {
 	/* Our own transport outcomes. */
 	ROW(TRANSPORT, WX_CODE_TIMEOUT, RETRY, 0, 1000, S_BILL,
 	    "timeout: outcome unknown; the identical request is safe "
-	    "(number is the idempotency key); APIv2 minimum 1 s (1.1)"),
+	    "(number is the idempotency key); APIv2 minimum 1 s"),
 	ROW(TRANSPORT, WX_CODE_NETWORK, RETRY, 0, 1000, S_BILL,
 	    "connection reset/refused or TLS failure: same as timeout"),
 	ROW(TRANSPORT, WX_CODE_UNVERIFIED, UNKNOWN, 0, 1000,
-	    "wechatpay.md 3.2 (official 4013053420)",
+	    DOC "\"APIv3 answer and callback verification\" (official "
+	    "4013053420)",
 	    "answer failed verification (signature, serial, skew, "
 	    "SIGNTEST probe): no answer; query"),
 	ROW(TRANSPORT, WX_CODE_BAD_ANSWER, UNKNOWN, 0, 1000,
-	    "wechatpay.md 1.5 (official 4011989673)",
+	    DOC "\"APIv2 transfers: err_code and retries\" (official "
+	    "4011989673)",
 	    "answer not parseable: never switch number; query"),
 	ROW(TRANSPORT, WX_CODE_HTTP_5XX, RETRY, 0, 1000, S_COMMON,
 	    "5xx without a code: retry the identical request"),
@@ -74,7 +80,8 @@ static const struct wx_code_class table[] = {
 	    "any new number"),
 	/*
 	 * INVALID_REQUEST covers situations that want different handling;
-	 * the messages below are quoted verbatim in the spec (2.1, 2.2) and
+	 * the messages below are those merchants have quoted
+	 * (docs/wxpay-api.md, "Transfer bills: create errors and retries") and
 	 * are matched by wx_code_classify_v3_error.  No match: the row above.
 	 */
 	ROW(V3_ERROR, "INVALID_REQUEST:DAILY_LIMIT", HOLD, 0, 0, S_BATCH,
@@ -97,14 +104,14 @@ static const struct wx_code_class table[] = {
 	 * "Not found" on a query is no proof the create never arrived: the
 	 * official reading of any unclear answer is to keep the number and
 	 * query again, and only a query that says the bill definitely failed
-	 * allows a new one (wechatpay.md 2.2 create answer, 6 "query before
-	 * ever issuing a new number").  Resending the identical body with the
-	 * same number stays allowed, that being idempotent (2.2 idempotency
-	 * summary); a new number is not.
+	 * allows a new one (docs/wxpay-api.md, "Transfer bills: query").
+	 * Resending the identical body with the same number stays allowed,
+	 * that being idempotent ("Transfer bills: create errors and
+	 * retries"); a new number is not.
 	 */
 	ROW(V3_ERROR, "NOT_FOUND", UNKNOWN, 0, 5000,
-	    "wechatpay.md 2.2 Query (404, exact code unconfirmed) and create "
-	    "answer (official 4012716434)",
+	    DOC "\"Transfer bills: query\" (404, exact code unconfirmed; "
+	    "official 4012716434)",
 	    "404 on a query: not proof the bill was never received; query "
 	    "again later, resend only the identical create (same number), "
 	    "never a new number"),
@@ -168,7 +175,7 @@ static const struct wx_code_class table[] = {
 	ROW(V3_FAIL_REASON, "OTHER_FAIL_REASON_TYPE", FAIL, 1, 0, S_FAIL,
 	    NULL),
 	ROW(V3_FAIL_REASON, "OVERDUE_CLOSE", FAIL, 1, 0, S_FAIL,
-	    "not confirmed in time (expiry reason unconfirmed, 7)"),
+	    "not confirmed in time (expiry reason unconfirmed)"),
 	ROW(V3_FAIL_REASON, "PAYEE_ACCOUNT_ABNORMAL", FAIL, 1, 0, S_FAIL,
 	    NULL),
 	ROW(V3_FAIL_REASON, "PAYER_ACCOUNT_ABNORMAL", FAIL, 1, 0, S_FAIL,
@@ -221,7 +228,7 @@ static const struct wx_code_class table[] = {
 	    "see fail_reason"),
 
 	/* APIv2 企业付款到零钱. */
-	ROW(V2_RETURN, "FAIL", FAIL, 0, 0, "wechatpay.md 1.2",
+	ROW(V2_RETURN, "FAIL", FAIL, 0, 0, DOC "\"APIv2 transfers: answer\"",
 	    "return_code=FAIL: request refused at protocol level"),
 	ROW(V2_ERR_CODE, "NO_AUTH", FAIL, 0, 0, S_V2, "fix config"),
 	ROW(V2_ERR_CODE, "AMOUNT_LIMIT", HOLD, 0, 0, S_V2,
@@ -257,12 +264,13 @@ static const struct wx_code_class table[] = {
 	    "API payouts not enabled: config"),
 	/*
 	 * gettransferinfo only sees the last 30 days, and the official rule
-	 * for anything unclear is to query and never switch number (1.5, 1.6):
+	 * for anything unclear is to query and never switch number
+	 * (docs/wxpay-api.md, "APIv2 transfers: gettransferinfo"):
 	 * "not found" proves nothing was paid no more than a timeout does.
 	 */
 	ROW(V2_ERR_CODE, "NOT_FOUND", UNKNOWN, 0, 5000,
-	    "wechatpay.md 1.6 (30-day window) and 1.5 (official 4011989673: "
-	    "unclear answer -> query, keep the number)",
+	    DOC "\"APIv2 transfers: gettransferinfo\" (30-day window; "
+	    "official 4011989673: unclear answer -> query, keep the number)",
 	    "gettransferinfo: unknown number; query again later, resend "
 	    "only the identical transfer (same partner_trade_no, within 2 "
 	    "natural days), never a new number"),
@@ -273,8 +281,9 @@ static const struct wx_code_class table[] = {
 
 static const struct wx_code_class unknown_row = {
 	WX_KIND_TRANSPORT, "UNKNOWN", WX_OUTCOME_UNKNOWN, 0, 1000,
-	"wechatpay.md 1.5 / 2.2 (official: unknown code -> query, keep "
-	"the number)", "undocumented code"
+	DOC "\"Transfer bills: query\" and "
+	"\"APIv2 transfers: err_code and retries\" (official: unknown code "
+	"-> query, keep the number)", "undocumented code"
 };
 
 const struct wx_code_class *

@@ -2,6 +2,8 @@
  * What each WeChat Pay answer means for a payout: one table over every
  * documented code of the APIs we call (bill states, error codes, fail
  * reasons, APIv2 err_code and status), each row naming its source.
+ *
+ * Public: what a payout does next is decided from it.
  */
 #ifndef LD_WXPAY_CODES_H
 #define LD_WXPAY_CODES_H
@@ -48,7 +50,7 @@ struct wx_code_class {
 	int number_closed;
 	/* Minimum wait before the same request again, ms (0: none). */
 	int backoff_ms;
-	const char *source;	/* wechatpay.md section / official page */
+	const char *source;	/* docs/wxpay-api.md section, page id */
 	const char *note;
 };
 
@@ -75,7 +77,8 @@ const struct wx_code_class *wx_code_classify(enum wx_code_kind kind,
  * An APIv3 error body: the row for code, refined by message for
  * INVALID_REQUEST, which WeChat Pay uses for a daily quota, an amount out of
  * range, a number reused with another body and an expired retry period
- * alike (wechatpay.md 2.1, 2.2).  Never NULL.
+ * alike (docs/wxpay-api.md, "Transfer bills: create errors and retries").
+ * Never NULL.
  */
 const struct wx_code_class *wx_code_classify_v3_error(const char *code,
 		    const char *message);

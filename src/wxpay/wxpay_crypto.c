@@ -1,7 +1,8 @@
 /*
  * WeChat Pay cryptography over OpenSSL 3 EVP: RSA PKCS#1 v1.5 SHA-256
  * signatures, RSA-OAEP SHA-1, AES-GCM, APIv2 MD5/HMAC-SHA256 signs.
- * Formats follow wechatpay.md section 3 and 1.3.
+ * Formats: docs/wxpay-api.md, "APIv3 request signing" to "RSA-OAEP
+ * user_name", and "APIv2 transfers: signing".
  */
 #include "config.h"
 
@@ -240,7 +241,7 @@ wx_cert_serial_pem(const char *pem, size_t len, char out[128],
 		return ld_err_set(err, LD_ECRYPTO, "certificate: unusable "
 		    "serial");
 	}
-	strcpy(out, hex);
+	memcpy(out, hex, strlen(hex) + 1);
 	OPENSSL_free(hex);
 	return LD_OK;
 }

@@ -7,6 +7,9 @@
  * Pure functions over OpenSSL and expat: no network, no database.  Strings
  * returned through char ** are allocated with ld_malloc and freed by the
  * caller with free().
+ *
+ * Public: wxpay.h includes it, `loandesk wxpay sign|verify|decrypt|v2sign`
+ * and wxpay-sim (which signs as WeChat Pay does) call it directly.
  */
 #ifndef LD_WXPAY_CRYPTO_H
 #define LD_WXPAY_CRYPTO_H
@@ -197,8 +200,8 @@ enum ld_status	wx_aes_gcm_encrypt(const unsigned char *key, size_t key_len,
 		    struct ld_err *err);
 
 /*
- * RSA-OAEP with SHA-1 and MGF1-SHA-1, empty label (spec 3.4), base64 out
- * (caller frees).
+ * RSA-OAEP with SHA-1 and MGF1-SHA-1, empty label (docs/wxpay-api.md,
+ * "RSA-OAEP user_name"), base64 out (caller frees).
  */
 enum ld_status	wx_rsa_oaep_encrypt_b64(EVP_PKEY *pub, const char *plain,
 		    char **out_b64, struct ld_err *err);

@@ -9,9 +9,14 @@
  * no switch that turns certificate checks off.
  *
  * Not thread-safe: one struct wx_http per worker thread.
+ *
+ * Internal to src/wxpay: callers reach WeChat Pay through wxpay.h.
  */
 #ifndef LD_WXPAY_HTTP_H
 #define LD_WXPAY_HTTP_H
+#ifndef LD_WXPAY_INTERNAL
+#error "wxpay_http.h is internal to src/wxpay: use wxpay.h"
+#endif
 
 #include <stddef.h>
 
@@ -19,6 +24,7 @@
 
 #include "ld_buf.h"
 #include "ld_err.h"
+#include "wxpay_check.h"
 #include "wxpay_verify.h"
 
 /* Largest answer body accepted. */
@@ -74,14 +80,6 @@ void		wx_http_cleanup(struct wx_http *h);
  * Checks a base URL without opening anything: *tls set to 1 for https.
  */
 enum ld_status	wx_http_check_base_url(const char *url, int *tls,
-		    struct ld_err *err);
-
-/*
- * Checks a callback URL by the same rule: https to any host, plain http
- * only to a loopback host (the tests' and the demo's receivers).  LD_EPERM
- * for http elsewhere, LD_EINVAL for anything else wrong.
- */
-enum ld_status	wx_http_check_notify_url(const char *url,
 		    struct ld_err *err);
 
 /*

@@ -1,13 +1,17 @@
 /*
- * Inside the WeChat Pay client: the client struct and the helpers its
- * files share.  Not for use outside src/wxpay.
+ * Internal to src/wxpay: the client struct and the helpers its files
+ * share.
  */
 #ifndef LD_WXPAY_INT_H
 #define LD_WXPAY_INT_H
+#ifndef LD_WXPAY_INTERNAL
+#error "wxpay_int.h is internal to src/wxpay: use wxpay.h"
+#endif
 
 #include <cJSON.h>
 
 #include "wxpay.h"
+#include "wxpay_check.h"
 #include "wxpay_http.h"
 
 struct wx_client {
@@ -132,20 +136,6 @@ enum ld_status	wx_json_int64(const cJSON *o, const char *name, int64_t *out,
 
 /* Adds "name": <integer> without passing through a double. */
 void		wx_json_add_int(cJSON *o, const char *name, int64_t v);
-
-/*
- * Checks an out_*_no / path segment: 1..max of [A-Za-z0-9].  LD_EINVAL
- * naming the field.
- */
-enum ld_status	wx_check_no(const char *field, const char *v, size_t max,
-		    struct ld_err *err);
-
-/*
- * Checks user-visible text: valid UTF-8 without 4-byte characters or
- * control characters (APIv3 rule, wechatpay.md 2), 1..max characters.
- */
-enum ld_status	wx_check_text(const char *field, const char *v, size_t max,
-		    struct ld_err *err);
 
 /*
  * Chooses the key user_name is encrypted with and Wechatpay-Serial names

@@ -12,6 +12,7 @@
 #include <cJSON.h>
 
 #include "ld_alloc.h"
+#include "ld_utf8.h"
 #include "wxpay_crypto.h"
 
 static int
@@ -103,56 +104,28 @@ wx_json_parse_exact(const void *data, size_t len, struct ld_err *err)
 	return o;
 }
 
-/* Bytes of the UTF-8 character at p, or 0 when p does not start one. */
-static size_t
-utf8_char(const unsigned char *p, unsigned *cp)
-{
-	size_t n, k;
-	unsigned c = p[0];
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, *cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, *cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, *cp = c & 0x07;
-	else
-		return 0;
-	for (k = 1; k < n; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		*cp = *cp << 6 | (p[k] & 0x3f);
-	}
-	if ((n == 3 && *cp < 0x800) || (n == 4 && *cp < 0x10000) ||
-	    *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void
 wx_text_copy(char *dst, size_t cap, const char *src)
 {
-	const unsigned char *p = (const unsigned char *)(src != NULL ? src :
-	    "");
+	const char *p = src != NULL ? src : "";
+	const char *end = p + strlen(p);
 	size_t o = 0;
 
 	if (cap == 0)
 		return;
-	while (*p != '\0') {
-		unsigned cp;
-		size_t n = utf8_char(p, &cp);
+	while (p < end) {
+		uint32_t cp;
+		size_t n;
+		int ok = ld_utf8_decode(p, (size_t)(end - p), &cp, &n) ==
+		    LD_UTF8_OK;
 
-		if (n == 0 || cp < 0x20 || cp == 0x7f ||
-		    (cp >= 0x80 && cp <= 0x9f)) {
-			/* Not text, or a control a terminal would obey. */
+		if (!ok || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			/* A control a terminal would obey is one mark; bytes
+			 * that are not UTF-8 are one mark each. */
 			if (o + 1 >= cap)
 				break;
 			dst[o++] = '?';
-			p += n != 0 ? n : 1;
+			p += ok ? n : 1;
 			continue;
 		}
 		if (o + n >= cap)

@@ -1,5 +1,6 @@
 /*
- * Legacy APIv2 企业付款到零钱 (wechatpay.md 1): XML requests signed
+ * Legacy APIv2 企业付款到零钱 (docs/wxpay-api.md, "APIv2 transfers:
+ * request" and the sections after it): XML requests signed
  * with the APIv2 key, sent over mutual TLS with apiclient_cert.p12,
  * unsigned XML answers parsed with expat.
  */
@@ -65,8 +66,8 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 	v2_add(f, "nonce_str", nonce);
 	/*
 	 * No sign_type field: neither transfers nor gettransferinfo has one
-	 * (wechatpay.md 1.1, 1.3, 1.6).  An HMAC-SHA256 sign is told from an
-	 * MD5 one by its length, as the SDKs do.
+	 * (docs/wxpay-api.md, "APIv2 transfers: signing").  An HMAC-SHA256
+	 * sign is told from an MD5 one by its length, as the SDKs do.
 	 */
 	if ((st = wx_v2_sign(c->apiv2_key, c->v2_sign, f->kv, f->n, sign,
 	    err)) != LD_OK)
@@ -213,7 +214,8 @@ v2_malformed(struct wx_answer *ans, const char *path, struct ld_err *perr,
 
 /*
  * A successful answer must be about this merchant: mchid/mch_appid on
- * transfers, mch_id/appid on gettransferinfo (wechatpay.md 1.2, 1.6).
+ * transfers, mch_id/appid on gettransferinfo (docs/wxpay-api.md, "APIv2
+ * transfers: answer" and "APIv2 transfers: gettransferinfo").
  */
 static enum ld_status
 v2_same_merchant(const struct wx_client *c, const struct wx_kv *kv,
@@ -306,7 +308,8 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 		return wx_ans_local(ans, err);
 	}
 	snprintf(amount, sizeof amount, "%lld", (long long)r->amount_fen);
-	/* Note the names: mch_appid and mchid here (wechatpay.md 1.1). */
+	/* Note the names: mch_appid and mchid here (docs/wxpay-api.md,
+	 * "APIv2 transfers: request"). */
 	v2_add(&f, "mch_appid", c->appid);
 	v2_add(&f, "mchid", c->mchid);
 	v2_add(&f, "device_info", r->device_info);
@@ -355,7 +358,7 @@ wx_v2_transfer_answer(const struct wx_client *c, const char *partner_trade_no,
 	}
 	if (v2_codes(kv, n, ans)) {
 		/* Success lists partner_trade_no, payment_no, payment_time
-		 * (wechatpay.md 1.2). */
+		 * (docs/wxpay-api.md, "APIv2 transfers: answer"). */
 		if ((st = kv_copy(kv, n, "payment_no", t->payment_no,
 		    sizeof t->payment_no, 1, &perr)) == LD_OK &&
 		    (st = kv_copy(kv, n, "payment_time", t->payment_time,
@@ -398,7 +401,8 @@ wx_v2_transfer_query(struct wx_client *c, const char *partner_trade_no,
 		wx_ans_begin(ans, "POST", V2_QUERY_PATH, NULL, 0);
 		return wx_ans_local(ans, err);
 	}
-	/* Here the names are mch_id and appid (wechatpay.md 1.6). */
+	/* Here the names are mch_id and appid (docs/wxpay-api.md, "APIv2
+	 * transfers: gettransferinfo"). */
 	v2_add(&f, "partner_trade_no", partner_trade_no);
 	v2_add(&f, "mch_id", c->mchid);
 	v2_add(&f, "appid", c->appid);
@@ -445,7 +449,8 @@ wx_v2_query_answer(const struct wx_client *c, const char *partner_trade_no,
 	}
 	if (v2_codes(kv, n, ans)) {
 		/*
-		 * What a found transfer always carries (wechatpay.md 1.6):
+		 * What a found transfer always carries (docs/wxpay-api.md,
+		 * "APIv2 transfers: gettransferinfo"):
 		 * our number, detail_id, status, openid, payment_amount,
 		 * transfer_time, and this merchant's mch_id/appid; reason,
 		 * transfer_name and payment_time depend on the status.

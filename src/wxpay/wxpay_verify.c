@@ -61,7 +61,7 @@ wx_verifier_add(struct wx_verifier *v, const char *serial, EVP_PKEY *key,
 		    "keys", WX_VERIFIER_MAX_KEYS);
 	if (EVP_PKEY_up_ref(key) != 1)
 		return ld_err_set(err, LD_ECRYPTO, "EVP_PKEY_up_ref");
-	strcpy(v->keys[v->n].serial, serial);
+	memcpy(v->keys[v->n].serial, serial, strlen(serial) + 1);
 	v->keys[v->n].key = key;
 	v->n++;
 	return LD_OK;
@@ -295,10 +295,11 @@ json_str(const cJSON *o, const char *name, int required, char **out,
 }
 
 /*
- * The envelope of wechatpay.md 2.2 (callback): id, create_time,
- * resource_type "encrypt-resource", event_type, summary and resource with
- * original_type, algorithm, ciphertext, nonce, all required;
- * associated_data may be absent or empty (its value is unconfirmed, 7).
+ * The callback envelope (docs/wxpay-api.md, "Transfer bills: callbacks"):
+ * id, create_time, resource_type "encrypt-resource", event_type, summary
+ * and resource with original_type, algorithm, ciphertext, nonce, all
+ * required; associated_data may be absent or empty (its value is
+ * unconfirmed).
  */
 enum ld_status
 wx_notify_decrypt(const void *body, size_t body_len,

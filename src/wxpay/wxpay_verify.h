@@ -4,8 +4,11 @@
  * The key is chosen by the Wechatpay-Serial header among the configured
  * ones: platform certificate serials (hex) and WeChat Pay public-key ids
  * (PUB_KEY_ID_...).  Both kinds may be trusted at once during a switchover
- * (wechatpay.md 3.2).  A signature probe (WECHATPAY/SIGNTEST/...) is just an
- * invalid signature.
+ * (docs/wxpay-api.md, "APIv3 answer and callback verification").  A
+ * signature probe (WECHATPAY/SIGNTEST/...) is just an invalid signature.
+ *
+ * Public: wxpay.h includes it, and `loandesk wxpay verify` checks a
+ * signature with it directly.
  */
 #ifndef LD_WXPAY_VERIFY_H
 #define LD_WXPAY_VERIFY_H

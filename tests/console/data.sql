@@ -54,7 +54,9 @@ SELECT 8 + g, 'cash_loan', 100000 + g * 1000, 12, 1800,
 	'bg' || g, ('10.1.' || (g / 250) || '.' || (g % 250))::inet
 FROM generate_series(1, 300) g;
 
--- The named applications, newest first as listed.
+-- The named applications, newest first as listed.  Their nominal rates
+-- are within the 24% APR cap: the console's tests approve them, or ask
+-- to (api.application_decide refuses an APR above the cap, 0014).
 INSERT INTO applications (applicant_id, product, amount_fen, term_months,
 	rate_bps, repayment, status, submitted_at, points, pd_bps, band,
 	recommendation, device_hash, ip)
@@ -62,13 +64,13 @@ VALUES
 	(1, 'cash_loan', 1000000, 12, 1800, 'annuity', 'manual_review',
 		now() - interval '2 hours', 552, 946, 'B', 'manual_review',
 		'devA', '192.0.2.10'),
-	(2, 'cash_loan', 523456, 6, 2400, 'equal_principal', 'manual_review',
+	(2, 'cash_loan', 523456, 6, 2300, 'equal_principal', 'manual_review',
 		now() - interval '3 hours', 498, 2210, 'D', 'manual_review',
 		'devB', '192.0.2.20'),
 	(3, 'consumer', 880000, 24, 1500, 'annuity', 'auto_approved',
 		now() - interval '4 hours', 640, 310, 'A', 'auto_approved',
 		'devC', '192.0.2.30'),
-	(4, 'cash_loan', 250050, 3, 3000, 'bullet', 'auto_rejected',
+	(4, 'cash_loan', 250050, 3, 2300, 'bullet', 'auto_rejected',
 		now() - interval '5 hours', 430, 4100, 'E', 'auto_rejected',
 		'devA', '192.0.2.10'),
 	(5, 'consumer', 12345678, 36, 1200, 'annuity', 'received',

@@ -21,6 +21,7 @@
 #include "fuzz_util.h"
 #include "ld_alloc.h"
 #include "sim/sim.h"
+#include "sim/sim_api.h"
 
 static char fuzz_sim_dir[64];
 

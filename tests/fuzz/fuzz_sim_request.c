@@ -7,7 +7,7 @@
  * "Wechatpay-Serial: ..." lines, an empty line, the body.  router 0 is
  * APIv3, 1 APIv2, 2 admin.  Every answer must be a well-formed one of its
  * kind: a status, a body of the length given, JSON that parses (or the
- * flat XML for APIv2).
+ * flat XML for APIv2, or the CSV of a fund-flow bill).
  */
 #include "config.h"
 
@@ -101,6 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.body_len = (size_t)(end - p);
 	rq.wechatpay_serial = serial;
 	rq.content_type = ctype;
+	rq.base_url = "http://127.0.0.1:8780";
 	memset(&a, 0, sizeof a);
 	if (router == 0)
 		sim_api_v3(s, &rq, &a);
@@ -120,6 +121,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    &err) == LD_OK);
 			FUZZ_CHECK(wx_kv_get(kv, n, "return_code") != NULL);
 			wx_kv_free(kv, n);
+		} else if (a.content_type != NULL &&
+		    strncmp(a.content_type, "text/csv", 8) == 0) {
+			/* A fund-flow bill: a header line at least. */
+			FUZZ_CHECK(strstr(a.body, "\r\n") != NULL);
 		} else if (a.len > 0) {
 			cJSON *o = cJSON_ParseWithLength(a.body, a.len);
 

@@ -27,7 +27,9 @@ fi
 mkdir -p "$out/obj"
 san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -Wall -Wextra -Wpedantic -g -O1 -fno-omit-frame-pointer $san"
-inc="-I$builddir -I$src/src/common -I$src/src -I$src/src/wxpay -I$src
+# The harnesses and the simulator's files reach inside the client.
+inc="-I$builddir/build-aux -I$src/src/common -I$src/src -I$src/src/wxpay -I$src
+    -DLD_WXPAY_INTERNAL
     -DFUZZ_KATDIR=\"$(cd "$src/tests/kat" && pwd)\" ${FUZZ_CPPFLAGS:-}"
 probe="$out/obj/probe.c"
 printf '%s\n' '#include <stdint.h>' '#include <stddef.h>' \
