@@ -1070,8 +1070,8 @@ test_reason_disclosure(void)
 
 		if (strcmp(r->code, "FRAUD_SUSPECTED") == 0) {
 			CU_ASSERT_FALSE(r->disclosed);
-			CU_ASSERT_TRUE(core_reason_code_offered(r, "reject",
-			    "manual_review"));
+			CU_ASSERT_TRUE(core_reason_code_offered(r, CORE_REJECT,
+			    CORE_APP_MANUAL_REVIEW));
 			seen++;
 		} else if (strcmp(r->code, "BLACKLISTED") == 0 ||
 		    strcmp(r->code, "UNDERAGE") == 0) {
@@ -1079,10 +1079,10 @@ test_reason_disclosure(void)
 			seen++;
 		} else if (strcmp(r->code, "DEVICE_TAMPERED") == 0) {
 			CU_ASSERT_FALSE(r->disclosed);
-			CU_ASSERT_FALSE(core_reason_code_offered(r, "reject",
-			    "auto_rejected"));
-			CU_ASSERT_FALSE(core_reason_code_offered(r, "review",
-			    "auto_rejected"));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, CORE_REJECT,
+			    CORE_APP_AUTO_REJECTED));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, CORE_REVIEW,
+			    CORE_APP_AUTO_REJECTED));
 			seen++;
 		}
 	}

@@ -2316,7 +2316,7 @@ pay(const char *out_no, const char *openid, long amount, const char *remark)
 	free(body);
 	snprintf(path, sizeof path, "/__sim/bills/%s/confirm", out_no);
 	CU_ASSERT_EQUAL(admin("POST", path, NULL), 200);
-	CU_ASSERT_TRUE(wait_state(out_no, "SUCCESS", 5000));
+	CU_ASSERT_TRUE(wait_state(out_no, "SUCCESS"));
 }
 
 /*
