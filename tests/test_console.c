@@ -380,7 +380,7 @@ test_reviews_command(void)
 	CU_ASSERT_EQUAL(core_reviews_command("kind loan", &f, &err),
 	    LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "kind: \"loan\" is not "
-	    "application or payout"));
+	    "application, payout or reconciliation"));
 	CU_ASSERT_EQUAL(core_reviews_command("id 12x", &f, &err), LD_EINVAL);
 	CU_ASSERT_EQUAL(core_reviews_command("id -3", &f, &err), LD_EINVAL);
 	CU_ASSERT_EQUAL(core_reviews_command("mine now", &f, &err),

@@ -519,7 +519,7 @@ ld_line 'loandesk · Review queue +empty +ld_test_risk' >/dev/null
 ld_keys :
 ld_type 'kind loan'
 ld_keys Enter
-ld_wait 'kind: "loan" is not application or payout'
+ld_wait 'kind: "loan" is not application, payout or reconciliation'
 ld_keys :
 ld_type 'clear'
 ld_keys Enter

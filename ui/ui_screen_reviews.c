@@ -484,9 +484,13 @@ reviews_draw(struct ui *ui, void *st, int top, int rows)
 			snprintf(what, sizeof what, "payout %" PRId64
 			    " (application %" PRId64 ")", row->payout_id,
 			    row->case_id);
-		else
+		else if (row->application_id != 0)
 			snprintf(what, sizeof what, "application %" PRId64,
 			    row->application_id);
+		else
+			/* A bill line that is not ours names no loan. */
+			snprintf(what, sizeof what, "%s",
+			    core_review_kind_sql(row->kind));
 		snprintf(buf, sizeof buf, "#%" PRId64 " %s %s: %s, opened %s%s%s",
 		    row->id, what, row->name, row->reason, row->opened,
 		    row->note[0] ? ", note: " : "", row->note);

@@ -60,6 +60,22 @@ core_reviews_filter_describe(const struct core_reviews_filter *f,
 		memmove(buf, buf + 1, strlen(buf));
 }
 
+/* The kinds, as an error names them: "application, payout or ...". */
+static void
+kinds_text(char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = CORE_REVIEW_KIND_ANY + 1; i < CORE_REVIEW_KIND_COUNT &&
+	    o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+		    i == CORE_REVIEW_KIND_ANY + 1 ? "" :
+		    i == CORE_REVIEW_KIND_COUNT - 1 ? " or " : ", ",
+		    core_review_kind_sql((enum core_review_kind)i));
+}
+
 enum ld_status
 core_reviews_command(const char *cmd, struct core_reviews_filter *f,
     struct ld_err *err)
@@ -95,9 +111,13 @@ core_reviews_command(const char *cmd, struct core_reviews_filter *f,
 		    strcmp(arg, "any") == 0)
 			nf.kind = CORE_REVIEW_KIND_ANY;
 		else if ((nf.kind = core_review_kind_parse(arg)) ==
-		    CORE_REVIEW_KIND_ANY)
+		    CORE_REVIEW_KIND_ANY) {
+			char kinds[128];
+
+			kinds_text(kinds, sizeof kinds);
 			return ld_err_set(err, LD_EINVAL, "kind: \"%s\" is not "
-			    "application or payout", arg);
+			    "%s", arg, kinds);
+		}
 	} else if (IS("id")) {
 		if (*arg == '\0')
 			nf.id = 0;

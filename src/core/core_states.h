@@ -45,7 +45,9 @@ enum core_tone {
 /*
  * Application statuses: X(ID, sql, tone, flags, takes, refusal).  The
  * console shows the stored word itself, so what an officer reads is what
- * `:status` takes.
+ * `:status` takes.  An approved application whose payout was cancelled
+ * before any money moved is cancelled, for good (0020): no loan came into
+ * being.
  */
 #define CORE_APP_STATUSES(X)                                                 \
 	X(RECEIVED, "received", PLAIN, CORE_ST_PENDING, CORE_TAKES_NONE,      \
@@ -60,7 +62,9 @@ enum core_tone {
 	    CORE_ST_PENDING | CORE_ST_RECOMMEND | CORE_ST_SCORED,             \
 	    CORE_TAKES_FINAL, "already in manual review")                     \
 	X(APPROVED, "approved", GOOD, 0u, CORE_TAKES_NONE, "already approved") \
-	X(REJECTED, "rejected", BAD, 0u, CORE_TAKES_NONE, "already rejected")
+	X(REJECTED, "rejected", BAD, 0u, CORE_TAKES_NONE, "already rejected") \
+	X(CANCELLED, "cancelled", BAD, 0u, CORE_TAKES_NONE,                    \
+	    "cancelled with its payout")
 
 enum core_app_status {
 	CORE_APP_NONE, /* no status: a NULL recommendation, an unknown word */
@@ -100,10 +104,15 @@ enum core_review_state {
 	CORE_REVIEW_STATE_COUNT
 };
 
-/* What a review is of: X(ID, sql); sql is also the `:kind` word. */
+/*
+ * What a review is of: X(ID, sql); sql is also the `:kind` word.  A
+ * reconciliation review is a line of WeChat Pay's bill that does not
+ * match ours (0020), finance's to work.
+ */
 #define CORE_REVIEW_KINDS(X)                                                 \
 	X(APPLICATION, "application")                                        \
-	X(PAYOUT, "payout")
+	X(PAYOUT, "payout")                                                  \
+	X(RECONCILIATION, "reconciliation")
 
 enum core_review_kind {
 	CORE_REVIEW_KIND_ANY, /* in a filter: every kind; in a row: unknown */
@@ -175,7 +184,7 @@ const char *core_decision_refusal(enum core_decision d,
 const char *core_review_state_sql(enum core_review_state s);
 enum core_review_state core_review_state_parse(const char *sql);
 
-/* "application", "payout"; "" for CORE_REVIEW_KIND_ANY. */
+/* "application", "payout", "reconciliation"; "" for CORE_REVIEW_KIND_ANY. */
 const char *core_review_kind_sql(enum core_review_kind k);
 /* The kind stored as sql, or CORE_REVIEW_KIND_ANY. */
 enum core_review_kind core_review_kind_parse(const char *sql);
