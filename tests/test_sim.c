@@ -929,7 +929,7 @@ test_certificates(void)
 		sleep_ms(50);
 	CU_ASSERT_TRUE(time(NULL) > nb + 3600);
 	/* And it does not move between calls. */
-	call("GET", "/v3/certificates", NULL, SIGNED, 5000, &r);
+	call("GET", "/v3/certificates", NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 	o = body_json(&r);
 	ld_buf_free(&r.body);
 	c = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(o, "data"), 0);
@@ -945,7 +945,7 @@ test_bad_signature(void)
 	struct resp r;
 	cJSON *o, *si;
 
-	call("POST", TB, body, SIGNED_OTHER_BODY, 5000, &r);
+	call("POST", TB, body, SIGNED_OTHER_BODY, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 401);
 	o = body_json(&r);
 	CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "SIGN_ERROR");
@@ -962,7 +962,7 @@ test_bad_signature(void)
 	cJSON_Delete(o);
 	ld_buf_free(&r.body);
 
-	call("POST", TB, body, SIGNED_STALE, 5000, &r);
+	call("POST", TB, body, SIGNED_STALE, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 401);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "SIGN_ERROR"));
 	ld_buf_free(&r.body);
@@ -1424,7 +1424,7 @@ test_batches(void)
 	for (end = ld_test_now_ms() + LD_TEST_WAIT_MS;;) {
 		call("GET", "/v3/transfer/batches/out-batch-no/B1"
 		    "?need_query_detail=true&offset=0&limit=20", NULL, SIGNED,
-		    5000, &r);
+		    LD_TEST_WAIT_MS, &r);
 		o = body_json(&r);
 		tb = cJSON_GetObjectItemCaseSensitive(o, "transfer_batch");
 		ld_buf_free(&r.body);
@@ -1694,7 +1694,7 @@ test_hostile_requests(void)
 		}
 		call("GET", "/v3/transfer/batches/out-batch-no/HOSTB1"
 		    "?need_query_detail=true&offset=0&limit=5", NULL, SIGNED,
-		    5000, &r);
+		    LD_TEST_WAIT_MS, &r);
 		CU_ASSERT_EQUAL(r.status, 200);
 		ld_buf_free(&r.body);
 	}
@@ -1801,7 +1801,7 @@ test_fault_rule_long(void)
 
 	CU_ASSERT_EQUAL_FATAL(strlen(rule), 86);
 	snprintf(body, sizeof body, "{\"rule\":\"%s\"}", rule);
-	call("POST", "/__sim/faults", body, UNSIGNED, 5000, &r);
+	call("POST", "/__sim/faults", body, UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	o = body_json(&r);
 	rules = cJSON_GetObjectItemCaseSensitive(o, "rules");
@@ -1827,11 +1827,11 @@ test_fault_rule_long(void)
 	longer[80] = '\0';
 	snprintf(body, sizeof body, "{\"rule\":\"NOT_ENOUGH openid=%s "
 	    "api=create\"}", longer);
-	call("POST", "/__sim/faults", body, UNSIGNED, 5000, &r);
+	call("POST", "/__sim/faults", body, UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "openid too long"));
 	ld_buf_free(&r.body);
-	call("GET", "/__sim/faults", NULL, UNSIGNED, 5000, &r);
+	call("GET", "/__sim/faults", NULL, UNSIGNED, LD_TEST_WAIT_MS, &r);
 	o = body_json(&r);
 	CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(o,
 	    "rules")), 2);
@@ -1904,7 +1904,7 @@ test_scene_infos(void)
 	for (i = 0; i < sizeof scenes / sizeof scenes[0]; i++) {
 		snprintf(no, sizeof no, "SCENE%sOK", scenes[i].scene);
 		body = scene_body(no, scenes[i].scene, scenes[i].infos);
-		call("POST", TB, body, SIGNED, 5000, &r);
+		call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 		if (r.status != 200)
 			fprintf(stderr, "scene %s: %s\n", scenes[i].scene,
 			    r.body.data);
@@ -1920,7 +1920,7 @@ test_scene_infos(void)
 			snprintf(infos, strlen(infos) + 1, "其他:x");
 		snprintf(no, sizeof no, "SCENE%sSHORT", scenes[i].scene);
 		body = scene_body(no, scenes[i].scene, infos);
-		call("POST", TB, body, SIGNED, 5000, &r);
+		call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 		CU_ASSERT_EQUAL(r.status, 400);
 		o = body_json(&r);
 		CU_ASSERT_STRING_EQUAL(jstr(o, "code"), "PARAM_ERROR");
@@ -1935,20 +1935,20 @@ test_scene_infos(void)
 	}
 	/* What the issue saw accepted: 1005 with 岗位类型 only. */
 	body = scene_body("SCENEX1", "1005", "岗位类型:外包");
-	call("POST", TB, body, SIGNED, 5000, &r);
+	call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "报酬说明"));
 	ld_buf_free(&r.body);
 	free(body);
 	/* One too many, and one twice. */
 	body = scene_body("SCENEX2", "1002", "补贴类型:交通;奖励说明:x");
-	call("POST", TB, body, SIGNED, 5000, &r);
+	call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "不报备"));
 	ld_buf_free(&r.body);
 	free(body);
 	body = scene_body("SCENEX3", "1005", "岗位类型:a;报酬说明:b;岗位类型:c");
-	call("POST", TB, body, SIGNED, 5000, &r);
+	call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "两次"));
 	ld_buf_free(&r.body);
@@ -2006,7 +2006,8 @@ batch_post(const char *out_batch, const struct detail *d, size_t n,
 	ld_buf_puts(&b, "]}");
 	snprintf(hdr, sizeof hdr, "Wechatpay-Serial: %s", platform_key_id);
 	extra_header = hdr;
-	call("POST", "/v3/transfer/batches", b.data, SIGNED, 5000, r);
+	call("POST", "/v3/transfer/batches", b.data, SIGNED,
+	    LD_TEST_WAIT_MS, r);
 	extra_header = NULL;
 	ld_buf_free(&b);
 }
@@ -2030,7 +2031,8 @@ test_batch_names(void)
 	struct ld_err err;
 	struct resp r;
 	cJSON *o, *tb = NULL;
-	int k;
+	double end;
+	int finished = 0;
 
 	batch_post("BNMIX", mixed, 2, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
@@ -2047,22 +2049,22 @@ test_batch_names(void)
 	batch_post("BNGOOD", good, 2, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	ld_buf_free(&r.body);
-	for (k = 0; k < 200; k++) {
+	for (end = ld_test_now_ms() + LD_TEST_WAIT_MS;;) {
 		call("GET", "/v3/transfer/batches/out-batch-no/BNGOOD"
-		    "?need_query_detail=false", NULL, SIGNED, 5000, &r);
+		    "?need_query_detail=false", NULL, SIGNED, LD_TEST_WAIT_MS,
+		    &r);
 		o = body_json(&r);
 		ld_buf_free(&r.body);
 		tb = cJSON_GetObjectItemCaseSensitive(o, "transfer_batch");
-		if (strcmp(jstr(tb, "batch_status"), "FINISHED") == 0) {
-			cJSON_Delete(o);
-			break;
-		}
+		finished = strcmp(jstr(tb, "batch_status"), "FINISHED") == 0;
 		cJSON_Delete(o);
+		if (finished || ld_test_now_ms() > end)
+			break;
 		sleep_ms(50);
 	}
-	CU_ASSERT_TRUE(k < 200);
+	CU_ASSERT_TRUE(finished);
 	call("GET", "/v3/transfer/batches/out-batch-no/BNGOOD/details/"
-	    "out-detail-no/BNG2", NULL, SIGNED, 5000, &r);
+	    "out-detail-no/BNG2", NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_TRUE(answer_verifies(&r));
 	o = body_json(&r);
@@ -2134,7 +2136,7 @@ fundflow_fetch(const char *date, const char *account, long *status,
 	code[0] = '\0';
 	snprintf(path, sizeof path, "/v3/bill/fundflowbill?bill_date=%s"
 	    "&account_type=%s", date, account);
-	call("GET", path, NULL, SIGNED, 5000, &r);
+	call("GET", path, NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 	*status = r.status;
 	CU_ASSERT_TRUE(answer_verifies(&r));
 	o = body_json(&r);
@@ -2151,10 +2153,11 @@ fundflow_fetch(const char *date, const char *account, long *status,
 	CU_ASSERT_EQUAL(strncmp(url + strlen(base_url),
 	    "/v3/billdownload/file?token=", 28), 0);
 	/* The download needs a signed GET too ... */
-	call("GET", url + strlen(base_url), NULL, UNSIGNED, 5000, &r);
+	call("GET", url + strlen(base_url), NULL, UNSIGNED,
+	    LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 401);
 	ld_buf_free(&r.body);
-	call("GET", url + strlen(base_url), NULL, SIGNED, 5000, &r);
+	call("GET", url + strlen(base_url), NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 	cJSON_Delete(o);
 	CU_ASSERT_EQUAL(r.status, 200);
 	/* ... and its answer is not signed: the hash is what vouches. */
@@ -2310,7 +2313,7 @@ pay(const char *out_no, const char *openid, long amount, const char *remark)
 	struct resp r;
 
 	body = bill_body(out_no, openid, amount, remark);
-	call("POST", TB, body, SIGNED, 5000, &r);
+	call("POST", TB, body, SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	ld_buf_free(&r.body);
 	free(body);
@@ -2399,7 +2402,8 @@ test_fundflow(void)
 			{
 				struct resp r;
 
-				call("GET", path, NULL, UNSIGNED, 5000, &r);
+				call("GET", path, NULL, UNSIGNED,
+				    LD_TEST_WAIT_MS, &r);
 				CU_ASSERT_EQUAL(r.status, 200);
 				CU_ASSERT_EQUAL(r.body.len, len);
 				CU_ASSERT_EQUAL(memcmp(r.body.data, file, len), 0);
@@ -2418,7 +2422,7 @@ test_fundflow(void)
 		    cJSON_GetObjectItemCaseSensitive(o, "accounts"),
 		    "OPERATION");
 		call("GET", "/v3/merchant/fund/balance/OPERATION", NULL, SIGNED,
-		    5000, &r);
+		    LD_TEST_WAIT_MS, &r);
 		CU_ASSERT_EQUAL(r.status, 200);
 		CU_ASSERT_TRUE(answer_verifies(&r));
 		bal = body_json(&r);
@@ -2483,7 +2487,7 @@ test_fundflow_refusals(void)
 		replace_word(q, sizeof q, "TODAY", today);
 		replace_word(q, sizeof q, "TOMORROW", tomorrow);
 		snprintf(path, sizeof path, "/v3/bill/fundflowbill?%s", q);
-		call("GET", path, NULL, SIGNED, 5000, &r);
+		call("GET", path, NULL, SIGNED, LD_TEST_WAIT_MS, &r);
 		o = body_json(&r);
 		if (r.status != bad[i].status ||
 		    strcmp(jstr(o, "code"), bad[i].code) != 0)
@@ -2496,15 +2500,15 @@ test_fundflow_refusals(void)
 		ld_buf_free(&r.body);
 	}
 	call("GET", "/v3/bill/fundflowbill?bill_date=2026-01-01", NULL,
-	    UNSIGNED, 5000, &r);
+	    UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 401);
 	ld_buf_free(&r.body);
 	call("GET", "/v3/billdownload/file?token=0123456789abcdef", NULL,
-	    SIGNED, 5000, &r);
+	    SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 400);
 	ld_buf_free(&r.body);
 	call("POST", "/v3/bill/fundflowbill?bill_date=2026-01-01", "",
-	    SIGNED, 5000, &r);
+	    SIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 405);
 	ld_buf_free(&r.body);
 }
@@ -2550,16 +2554,16 @@ test_fundflow_mismatch(void)
 	CU_ASSERT_EQUAL(ff->fen[flowfile_find(ff, "MM1")], 3000);
 
 	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"MM1\","
-	    "\"amount_fen\":2999}", UNSIGNED, 5000, &r);
+	    "\"amount_fen\":2999}", UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "\"kind\":\"amount\""));
 	ld_buf_free(&r.body);
 	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"MM2\","
-	    "\"drop\":true}", UNSIGNED, 5000, &r);
+	    "\"drop\":true}", UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	ld_buf_free(&r.body);
 	call("POST", "/__sim/ledger/mismatch", "{\"out_bill_no\":\"NEVERPAID1\","
-	    "\"amount_fen\":777}", UNSIGNED, 5000, &r);
+	    "\"amount_fen\":777}", UNSIGNED, LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	o = body_json(&r);
 	CU_ASSERT_STRING_EQUAL(jstr(o, "kind"), "add");
@@ -2590,7 +2594,8 @@ test_fundflow_mismatch(void)
 	CU_ASSERT_TRUE_FATAL(k >= 0);
 	CU_ASSERT_EQUAL(ff->fen[k], 777);
 
-	call("DELETE", "/__sim/ledger/mismatch", NULL, UNSIGNED, 5000, &r);
+	call("DELETE", "/__sim/ledger/mismatch", NULL, UNSIGNED,
+	    LD_TEST_WAIT_MS, &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body.data, "\"mismatches\":[]"));
 	ld_buf_free(&r.body);
