@@ -5,8 +5,10 @@
  * a year is enforced, between 24% and 36% it is not enforced but what was
  * paid is not returned, over 36% it is void; the 2017 notice on cash
  * loans (整治办函〔2017〕141号) holds lenders' comprehensive cost to that
- * 36%.  The console shows which side of them a loan's APR falls; where
- * the database caps rates is the migrations' business.
+ * 36%.  The console shows which side of them a loan's APR falls
+ * (docs/risk-maths.md, "Rate lines", says what replaced them since and
+ * whom they bind); where the database caps rates is the migrations'
+ * business.
  */
 #ifndef LD_CORE_APR_H
 #define LD_CORE_APR_H
