@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <CUnit/Basic.h>
 #include <CUnit/CUnit.h>
@@ -17,6 +18,23 @@ struct ld_test_case {
 };
 
 #define LD_TEST(fn) { #fn, fn }
+
+/*
+ * How long a test waits for a condition before it fails.  Long: it costs
+ * time only when something is wrong, and a busy machine is slow, not
+ * wrong.  A wait looks for what only the new state shows.
+ */
+#define LD_TEST_WAIT_MS 60000
+
+/* Milliseconds on the monotonic clock, for deadlines of waits. */
+static inline double
+ld_test_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 #define LD_TEST_END { NULL, NULL }
 
 /* Adds a suite; returns 0 or exits on a registry failure. */

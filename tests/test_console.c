@@ -3,7 +3,8 @@
  * the IRR rate against the worked examples of docs/risk-maths.md
  * (10,000 yuan at 18% over 12 months: instalment 916.80, first interest
  * 150.00, last payment 916.81; a 0.8% monthly flat fee is 17.27% IRR),
- * the list and audit command parsers, and score-JSON handling.
+ * the list and audit command parsers, score-JSON handling, and the
+ * console's framework: key tables, the list cursor, table layout, wrap.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "core/core_apps.h"
+#include "core/core_apr.h"
 #include "core/core_audit_view.h"
 #include "core/core_case.h"
 #include "core/core_reviews.h"
@@ -248,7 +250,7 @@ test_apps_command(void)
 	core_apps_filter_clear(&f);
 	CU_ASSERT_EQUAL(core_apps_command("status manual_review", &f, &sort, &desc,
 	    &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
+	CU_ASSERT_EQUAL(f.status, CORE_APP_MANUAL_REVIEW);
 	CU_ASSERT_EQUAL(core_apps_command("amount >5000", &f, &sort, &desc, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(f.amount_op, CORE_AMOUNT_GT);
@@ -300,7 +302,7 @@ test_apps_command(void)
 	CU_ASSERT_EQUAL(core_apps_command("status approvedd", &f, &sort, &desc,
 	    &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "approvedd"));
-	CU_ASSERT_STRING_EQUAL(f.status, "manual_review");
+	CU_ASSERT_EQUAL(f.status, CORE_APP_MANUAL_REVIEW);
 	CU_ASSERT_EQUAL(core_apps_command("amount >5k", &f, &sort, &desc, &err),
 	    LD_EINVAL);
 	CU_ASSERT_EQUAL(core_apps_command("amount >1.234", &f, &sort, &desc, &err),
@@ -321,7 +323,7 @@ test_apps_command(void)
 
 	/* A bare word clears its filter; clear clears all. */
 	CU_ASSERT_EQUAL(core_apps_command("status", &f, &sort, &desc, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(f.status, "");
+	CU_ASSERT_EQUAL(f.status, CORE_APP_NONE);
 	CU_ASSERT(core_apps_filter_active(&f));
 	CU_ASSERT_EQUAL(core_apps_command("clear", &f, &sort, &desc, &err), LD_OK);
 	CU_ASSERT(!core_apps_filter_active(&f));
@@ -369,7 +371,7 @@ test_reviews_command(void)
 	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_MINE);
 	CU_ASSERT_EQUAL(core_reviews_command(" kind payout ", &f, &err),
 	    LD_OK);
-	CU_ASSERT_STRING_EQUAL(f.kind, "payout");
+	CU_ASSERT_EQUAL(f.kind, CORE_REVIEW_KIND_PAYOUT);
 	snprintf(f.text, sizeof f.text, "欧");
 	core_reviews_filter_describe(&f, d, sizeof d);
 	CU_ASSERT_STRING_EQUAL(d, "mine kind=payout /欧");
@@ -378,7 +380,7 @@ test_reviews_command(void)
 	CU_ASSERT_EQUAL(core_reviews_command("kind loan", &f, &err),
 	    LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "kind: \"loan\" is not "
-	    "application or payout"));
+	    "application, payout or reconciliation"));
 	CU_ASSERT_EQUAL(core_reviews_command("id 12x", &f, &err), LD_EINVAL);
 	CU_ASSERT_EQUAL(core_reviews_command("id -3", &f, &err), LD_EINVAL);
 	CU_ASSERT_EQUAL(core_reviews_command("mine now", &f, &err),
@@ -388,12 +390,12 @@ test_reviews_command(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "unknown command \"status\" "
 	    "(mine, open, all, kind, id, clear)"));
 	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_MINE);
-	CU_ASSERT_STRING_EQUAL(f.kind, "payout");
+	CU_ASSERT_EQUAL(f.kind, CORE_REVIEW_KIND_PAYOUT);
 	/* :id jumps: whatever narrowed the list would hide what it names. */
 	CU_ASSERT_EQUAL(core_reviews_command("id 302", &f, &err), LD_OK);
 	CU_ASSERT_EQUAL(f.id, 302);
 	CU_ASSERT_EQUAL(f.view, CORE_REVIEWS_ALL);
-	CU_ASSERT_STRING_EQUAL(f.kind, "");
+	CU_ASSERT_EQUAL(f.kind, CORE_REVIEW_KIND_ANY);
 	CU_ASSERT_STRING_EQUAL(f.text, "");
 	core_reviews_filter_describe(&f, d, sizeof d);
 	CU_ASSERT_STRING_EQUAL(d, "id=302");
@@ -404,7 +406,7 @@ test_reviews_command(void)
 	CU_ASSERT_EQUAL(core_reviews_command("kind application", &f, &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(core_reviews_command("kind", &f, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(f.kind, "");
+	CU_ASSERT_EQUAL(f.kind, CORE_REVIEW_KIND_ANY);
 	CU_ASSERT_EQUAL(core_reviews_command("all", &f, &err), LD_OK);
 	CU_ASSERT(!core_reviews_filter_active(&f));
 	CU_ASSERT_EQUAL(core_reviews_command("mine", &f, &err), LD_OK);
@@ -497,20 +499,20 @@ test_deciding_rules(void)
 	rule_hit(&hits[2], "R007", "review");
 	rule_hit(&hits[3], "R001", "reject");
 	c.nrules = 3;
-	snprintf(c.recommendation, sizeof c.recommendation, "manual_review");
+	c.recommendation = CORE_APP_MANUAL_REVIEW;
 	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 2);
 	CU_ASSERT_STRING_EQUAL(buf, "R003, R007");
 	/* No room: whole ids only, and still counted. */
 	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, small, sizeof small), 2);
 	CU_ASSERT_STRING_EQUAL(small, "R003");
 	c.nrules = 4;
-	snprintf(c.recommendation, sizeof c.recommendation, "auto_rejected");
+	c.recommendation = CORE_APP_AUTO_REJECTED;
 	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 1);
 	CU_ASSERT_STRING_EQUAL(buf, "R001");
 	c.nrules = 2;
 	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "");
-	snprintf(c.recommendation, sizeof c.recommendation, "auto_approved");
+	c.recommendation = CORE_APP_AUTO_APPROVED;
 	CU_ASSERT_EQUAL(core_case_deciding_rules(&c, buf, sizeof buf), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "");
 }
@@ -524,27 +526,31 @@ test_reason_offered(void)
 	static const struct core_reason_code income = { "VERIFIED_INCOME",
 		1u, "收入已核实", "Income verified", 1 };
 
-	CU_ASSERT(core_reason_code_offered(&agree, "approve", "auto_approved"));
-	CU_ASSERT(core_reason_code_offered(&agree, "reject", "auto_rejected"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "approve",
-	    "manual_review"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "reject",
-	    "manual_review"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "approve",
-	    "auto_rejected"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "reject",
-	    "auto_approved"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "review",
-	    "manual_review"));
-	CU_ASSERT(!core_reason_code_offered(&agree, "approve", ""));
+	CU_ASSERT(core_reason_code_offered(&agree, CORE_APPROVE,
+	    CORE_APP_AUTO_APPROVED));
+	CU_ASSERT(core_reason_code_offered(&agree, CORE_REJECT,
+	    CORE_APP_AUTO_REJECTED));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_APPROVE,
+	    CORE_APP_MANUAL_REVIEW));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_REJECT,
+	    CORE_APP_MANUAL_REVIEW));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_APPROVE,
+	    CORE_APP_AUTO_REJECTED));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_REJECT,
+	    CORE_APP_AUTO_APPROVED));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_REVIEW,
+	    CORE_APP_MANUAL_REVIEW));
+	CU_ASSERT(!core_reason_code_offered(&agree, CORE_APPROVE,
+	    CORE_APP_NONE));
 	/* Other codes go by applies_to alone. */
-	CU_ASSERT(core_reason_code_offered(&income, "approve",
-	    "manual_review"));
-	CU_ASSERT(core_reason_code_offered(&income, "approve",
-	    "auto_rejected"));
-	CU_ASSERT(!core_reason_code_offered(&income, "reject",
-	    "auto_rejected"));
-	CU_ASSERT(!core_reason_code_offered(&income, "nonsense", ""));
+	CU_ASSERT(core_reason_code_offered(&income, CORE_APPROVE,
+	    CORE_APP_MANUAL_REVIEW));
+	CU_ASSERT(core_reason_code_offered(&income, CORE_APPROVE,
+	    CORE_APP_AUTO_REJECTED));
+	CU_ASSERT(!core_reason_code_offered(&income, CORE_REJECT,
+	    CORE_APP_AUTO_REJECTED));
+	CU_ASSERT(!core_reason_code_offered(&income, CORE_DECISION_COUNT,
+	    CORE_APP_NONE));
 	CU_ASSERT_PTR_NOT_NULL(core_feature_label(
 	    "declared_contacts_overdue_ratio"));
 	CU_ASSERT_PTR_NULL(core_feature_label("no_such_feature"));
@@ -557,8 +563,8 @@ test_decision_outcome(void)
 	 * Whether a decision overrides the model is the database's answer
 	 * (api.decision_preview; tests/test_db_integrity.c).
 	 */
-	CU_ASSERT_STRING_EQUAL(core_decision_outcome("review"),
-	    "manual_review");
+	CU_ASSERT_EQUAL(core_decision_outcome(CORE_REVIEW),
+	    CORE_APP_MANUAL_REVIEW);
 }
 
 static void
@@ -724,6 +730,229 @@ test_screens_and_hints(void)
 	}
 }
 
+/*
+ * The list cursor every list moves by: what each moving key asks, kept
+ * within the list, and the view that follows the cursor.
+ */
+static void
+test_cursor(void)
+{
+	struct ui_move m;
+	int cur, top;
+
+	m = ui_move_of(UI_ACT_PGDN, 10);
+	CU_ASSERT_EQUAL(m.to, UI_MOVE_BY);
+	CU_ASSERT_EQUAL(m.by, 9);
+	CU_ASSERT(m.paged);
+	m = ui_move_of(UI_ACT_UP, 10);
+	CU_ASSERT_EQUAL(m.by, -1);
+	CU_ASSERT(!m.paged);
+	CU_ASSERT_EQUAL(ui_move_of(UI_ACT_PGUP, 1).by, -1);
+	CU_ASSERT_EQUAL(ui_move_of(UI_ACT_HOME, 10).to, UI_MOVE_FIRST);
+	CU_ASSERT_EQUAL(ui_move_of(UI_ACT_END, 10).to, UI_MOVE_LAST);
+	CU_ASSERT_EQUAL(ui_move_of(UI_ACT_OPEN, 10).to, UI_MOVE_NONE);
+
+	cur = 0;
+	ui_cursor_move(&cur, 5, ui_move_of(UI_ACT_PGDN, 10));
+	CU_ASSERT_EQUAL(cur, 4);
+	ui_cursor_move(&cur, 5, ui_move_of(UI_ACT_UP, 10));
+	CU_ASSERT_EQUAL(cur, 3);
+	ui_cursor_move(&cur, 5, ui_move_of(UI_ACT_HOME, 10));
+	CU_ASSERT_EQUAL(cur, 0);
+	ui_cursor_move(&cur, 5, ui_move_of(UI_ACT_UP, 10));
+	CU_ASSERT_EQUAL(cur, 0);
+	ui_cursor_move(&cur, 0, ui_move_of(UI_ACT_END, 10));
+	CU_ASSERT_EQUAL(cur, 0);
+	cur = 2;
+	ui_cursor_move(&cur, 5, ui_move_of(UI_ACT_OPEN, 10));
+	CU_ASSERT_EQUAL(cur, 2);
+
+	top = 0;
+	ui_cursor_show(&top, 12, 100, 10);
+	CU_ASSERT_EQUAL(top, 3);
+	top = 50;
+	ui_cursor_show(&top, 40, 100, 10);
+	CU_ASSERT_EQUAL(top, 40);
+	/* Not past the end when the list can fill the view. */
+	top = 95;
+	ui_cursor_show(&top, 97, 100, 10);
+	CU_ASSERT_EQUAL(top, 90);
+	top = 2;
+	ui_cursor_show(&top, 1, 3, 10);
+	CU_ASSERT_EQUAL(top, 0);
+}
+
+/*
+ * Table layout, against positions worked out by hand: A 10, B 6, C 8
+ * and a flexible D one short of the edge; narrowing drops B (spare, so
+ * also for D's room), then takes C to 4.
+ */
+static void
+test_table_layout(void)
+{
+	static const struct ui_col cols[] = {
+		{ "A", 10, UI_RIGHT }, { "B", 6, UI_LEFT },
+		{ "C", 8, UI_LEFT }, { "D", 0, UI_LEFT },
+	};
+	static const struct ui_narrow narrow[] = {
+		{ 1, 0, 0, 1 }, { 2, 4, 0, 0 },
+	};
+	static const struct ui_table t = { cols, 4, narrow, 2, 0, 1 };
+	static const struct ui_col fixed[] = {
+		{ "G", 3, UI_LEFT }, { "H", 3, UI_LEFT }, { "I", 3, UI_LEFT },
+	};
+	static const struct ui_narrow together[] = {
+		{ 0, 0, 0, 0 }, { 1, 0, 1, 0 },
+	};
+	static const struct ui_table f = { fixed, 3, together, 2, 2, 0 };
+	struct ui_layout l;
+
+	/* Room for all, and for D's 30. */
+	ui_table_layout(&t, NULL, 10, 30, 60, &l);
+	CU_ASSERT_EQUAL_FATAL(l.n, 4);
+	CU_ASSERT_EQUAL(l.c[1].x, 11);
+	CU_ASSERT_EQUAL(l.c[2].x, 18);
+	CU_ASSERT_EQUAL(l.c[3].x, 27);
+	CU_ASSERT_EQUAL(l.c[3].width, 32);
+	CU_ASSERT_EQUAL(l.c[0].align, UI_RIGHT);
+	/* D has its least; for its want B goes, but C is not spare. */
+	ui_table_layout(&t, NULL, 10, 30, 50, &l);
+	CU_ASSERT_EQUAL_FATAL(l.n, 3);
+	CU_ASSERT_EQUAL(l.col[1], 2);
+	CU_ASSERT_EQUAL(l.c[1].x, 11);
+	CU_ASSERT_EQUAL(l.c[2].x, 20);
+	CU_ASSERT_EQUAL(l.c[2].width, 29);
+	CU_ASSERT_PTR_NULL(ui_layout_find(&l, 1));
+	CU_ASSERT_PTR_NOT_NULL(ui_layout_find(&l, 3));
+	/* For D's least: B goes and C narrows. */
+	ui_table_layout(&t, NULL, 10, 30, 30, &l);
+	CU_ASSERT_EQUAL_FATAL(l.n, 3);
+	CU_ASSERT_EQUAL(l.c[1].width, 4);
+	CU_ASSERT_EQUAL(l.c[2].x, 16);
+	CU_ASSERT_EQUAL(l.c[2].width, 13);
+	/* Widths given per column. */
+	{
+		int w[4] = { 2, 6, 8, 0 };
+
+		ui_table_layout(&t, w, 10, 30, 60, &l);
+		CU_ASSERT_EQUAL(l.c[1].x, 3);
+	}
+	/* No flexible column: the last ends at the edge; with_prev steps
+	 * go together. */
+	ui_table_layout(&f, NULL, 0, 0, 13, &l);
+	CU_ASSERT_EQUAL(l.n, 3);
+	CU_ASSERT_EQUAL(l.c[0].x, 2);
+	ui_table_layout(&f, NULL, 0, 0, 12, &l);
+	CU_ASSERT_EQUAL_FATAL(l.n, 1);
+	CU_ASSERT_EQUAL(l.col[0], 2);
+	CU_ASSERT_EQUAL(l.c[0].x, 2);
+}
+
+/* Wrapping by display width, at a space in the line's second half. */
+static void
+test_wrap(void)
+{
+	char b[64];
+	const char *s = "hello world foo";
+
+	CU_ASSERT_EQUAL(ui_text_wrap_cut(s, 12), 12);
+	CU_ASSERT_EQUAL(ui_text_wrap_lines(s, 12, 5), 2);
+	CU_ASSERT_EQUAL(ui_text_wrap_lines(s, 40, 5), 1);
+	CU_ASSERT_EQUAL(ui_text_wrap_lines(s, 12, 1), 1);
+	/* No space to cut at: by columns, whole characters. */
+	CU_ASSERT_EQUAL(ui_text_wrap_cut("欧阳明明欧阳", 5), 6);
+	CU_ASSERT_EQUAL(ui_text_wrap_lines("欧阳明明欧阳", 5, 9), 3);
+	/* Wider than the line, a character still moves on. */
+	CU_ASSERT_EQUAL(ui_text_wrap_cut("欧阳", 1), 3);
+	CU_ASSERT_STRING_EQUAL(ui_text_wrap_next("  x"), "x");
+	CU_ASSERT_STRING_EQUAL(ui_text_fit_words(
+	    "RULE_REVIEW R_DEVICE_SHARED", 20, b, sizeof b),
+	    "RULE_REVIEW\xe2\x80\xa6");
+	CU_ASSERT_STRING_EQUAL(ui_text_fit_words("SECOND_OPINION", 20, b,
+	    sizeof b), "SECOND_OPINION");
+	CU_ASSERT_STRING_EQUAL(ui_text_fit_words("SECOND_OPINION", 8, b,
+	    sizeof b), "SECOND_OPINION");
+}
+
+/* The dialogs' keys come from tables: the help pages with ^D/^U as the
+ * lists do, not ^F/^B. */
+static void
+test_dialog_keys(void)
+{
+	const struct ui_key *list = ui_list_keys, *edit = ui_prompt_keys;
+	const struct ui_key *confirm[2] = { ui_confirm_keys, ui_frame_keys };
+	char b[32];
+
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, 4), UI_ACT_PGDN);
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, 21), UI_ACT_PGUP);
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, ' '), UI_ACT_PGDN);
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, 6), UI_ACT_NONE);
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, 2), UI_ACT_NONE);
+	CU_ASSERT_EQUAL(ui_keys_action(&list, 1, '\r'), UI_ACT_OPEN);
+	CU_ASSERT_EQUAL(ui_keys_action(&edit, 1, 27), UI_ACT_CANCEL);
+	CU_ASSERT_EQUAL(ui_keys_action(&edit, 1, '\r'), UI_ACT_ACCEPT);
+	CU_ASSERT_EQUAL(ui_keys_action(&edit, 1, 127), UI_ACT_ERASE);
+	CU_ASSERT_EQUAL(ui_keys_action(&edit, 1, 21), UI_ACT_KILL);
+	CU_ASSERT_EQUAL(ui_keys_action(&edit, 1, 'a'), UI_ACT_NONE);
+	CU_ASSERT_EQUAL(ui_keys_action(confirm, 2, 'Y'), UI_ACT_YES);
+	CU_ASSERT_EQUAL(ui_keys_action(confirm, 2, 27), UI_ACT_NO);
+	CU_ASSERT_EQUAL(ui_keys_action(confirm, 2, 'q'), UI_ACT_BACK);
+	CU_ASSERT_EQUAL(ui_keys_action(confirm, 2, 'x'), UI_ACT_NONE);
+	ui_key_words(ui_keys_row(ui_frame_keys, UI_ACT_BACK), b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "q or Esc");
+	ui_key_words(ui_keys_row(ui_list_keys, UI_ACT_PGDN), b, sizeof b);
+	CU_ASSERT_STRING_EQUAL(b, "PgDn or ^D");
+	CU_ASSERT_PTR_NULL(ui_keys_row(ui_confirm_keys, UI_ACT_OPEN));
+	/* Screens by the words their files give them. */
+	CU_ASSERT_EQUAL(ui_screen_find("reviews"), UI_SCREEN_REVIEWS);
+	CU_ASSERT_EQUAL(ui_screen_find("apps"), UI_SCREEN_APPS);
+	CU_ASSERT_EQUAL(ui_screen_find("payouts"), -1);
+}
+
+/*
+ * The rules the console shows, from core: the APR's legal lines and
+ * what each status lets an officer decide.
+ */
+static void
+test_apr_and_states(void)
+{
+	CU_ASSERT_EQUAL(core_apr_classify(1800), CORE_APR_WITHIN);
+	CU_ASSERT_EQUAL(core_apr_classify(2400), CORE_APR_WITHIN);
+	CU_ASSERT_EQUAL(core_apr_classify(2401), CORE_APR_OVER);
+	CU_ASSERT_EQUAL(core_apr_classify(3600), CORE_APR_OVER);
+	CU_ASSERT_EQUAL(core_apr_classify(3601), CORE_APR_VOID);
+	CU_ASSERT_EQUAL(core_apr_line_bps(CORE_APR_OVER), 2400);
+	CU_ASSERT_EQUAL(core_apr_line_bps(CORE_APR_VOID), 3600);
+	CU_ASSERT_EQUAL(core_apr_line_bps(CORE_APR_WITHIN), 0);
+
+	CU_ASSERT_STRING_EQUAL(core_decision_refusal(CORE_REJECT,
+	    CORE_APP_APPROVED), "already approved");
+	CU_ASSERT_STRING_EQUAL(core_decision_refusal(CORE_REVIEW,
+	    CORE_APP_MANUAL_REVIEW), "already in manual review");
+	CU_ASSERT_PTR_NULL(core_decision_refusal(CORE_APPROVE,
+	    CORE_APP_MANUAL_REVIEW));
+	CU_ASSERT_PTR_NULL(core_decision_refusal(CORE_REVIEW,
+	    CORE_APP_AUTO_APPROVED));
+	CU_ASSERT_STRING_EQUAL(core_decision_refusal(CORE_APPROVE,
+	    CORE_APP_RECEIVED), "not scored yet");
+	CU_ASSERT_STRING_EQUAL(core_decision_refusal(CORE_APPROVE,
+	    CORE_APP_NONE), "no application loaded");
+	CU_ASSERT_STRING_EQUAL(core_decision_verb(CORE_REVIEW),
+	    "Send to manual review");
+	CU_ASSERT_EQUAL(core_decision_parse("reject"), CORE_REJECT);
+	CU_ASSERT(core_app_status_is(CORE_APP_SCORED, CORE_ST_PENDING));
+	CU_ASSERT(!core_app_status_is(CORE_APP_AUTO_APPROVED,
+	    CORE_ST_PENDING));
+	CU_ASSERT_EQUAL(core_app_status_tone(CORE_APP_AUTO_REJECTED),
+	    CORE_TONE_BAD);
+	CU_ASSERT_EQUAL(core_review_next(CORE_REVIEW_STATE_OPEN,
+	    CORE_REVIEW_DO_RELEASE), CORE_REVIEW_STATE_NONE);
+	CU_ASSERT_EQUAL(core_review_next(CORE_REVIEW_STATE_CLAIMED,
+	    CORE_REVIEW_DO_RELEASE), CORE_REVIEW_STATE_OPEN);
+	CU_ASSERT_EQUAL(core_review_next(CORE_REVIEW_STATE_CLOSED,
+	    CORE_REVIEW_DO_CLAIM), CORE_REVIEW_STATE_NONE);
+}
+
 /* Raw values read as a risk officer reads them, by the feature's unit. */
 static void
 test_contribution_values(void)
@@ -789,11 +1018,16 @@ main(void)
 		LD_TEST(test_reason_offered),
 		LD_TEST(test_detail_text),
 		LD_TEST(test_contribution_values),
+		LD_TEST(test_apr_and_states),
 		LD_TEST_END
 	};
 	static const struct ld_test_case frame[] = {
 		LD_TEST(test_count_and_cut),
 		LD_TEST(test_screens_and_hints),
+		LD_TEST(test_cursor),
+		LD_TEST(test_table_layout),
+		LD_TEST(test_wrap),
+		LD_TEST(test_dialog_keys),
 		LD_TEST_END
 	};
 

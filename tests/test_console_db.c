@@ -1,6 +1,8 @@
 /*
  * The console's read models and use cases against a real database: the
  * decision preview's note against what api.application_decide enforces,
+ * the state tables of core_states.h against the schema and the api
+ * functions,
  * the list's size estimate, the incremental chain verification and its
  * cancellation, the notifications new applications send (0007), the
  * review queue's order and filters, and the application an audit row is
@@ -143,26 +145,29 @@ scored_application(const char *rec)
 static void
 test_override_rule_matches_database(void)
 {
-	static const char *const decisions[] = { "approve", "reject",
-		"review" };
-	static const char *const reasons[] = { "OTHER", "OTHER", "OTHER" };
-	static const char *const recs[] = { "auto_approved", "auto_rejected",
-		"manual_review" };
 	struct ld_db op;
 	struct ld_err err;
-	size_t d, r;
+	int d, r, recs = 0;
 	int overrides_seen = 0;
 
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
 	    LD_OK);
-	for (r = 0; r < 3; r++) {
-		int64_t id = scored_application(recs[r]);
+	for (r = CORE_APP_NONE + 1; r < CORE_APP_STATUS_COUNT; r++) {
+		const char *rec = core_app_status_sql((enum core_app_status)r);
+		int64_t id;
 
+		/* Every recommendation scoring makes. */
+		if (!core_app_status_is((enum core_app_status)r,
+		    CORE_ST_RECOMMEND))
+			continue;
+		recs++;
+		id = scored_application(rec);
 		CU_ASSERT_FATAL(id > 0);
-		for (d = 0; d < 3; d++) {
+		for (d = 0; d < CORE_DECISION_COUNT; d++) {
 			char idt[24];
-			const char *params[4] = { idt, decisions[d],
-				reasons[d], NULL };
+			const char *params[4] = { idt,
+				core_decision_name((enum core_decision)d),
+				"OTHER", NULL };
 			struct core_decision_preview pv;
 			enum ld_status st;
 			int db_wants_note, client_wants_note;
@@ -182,7 +187,7 @@ test_override_rule_matches_database(void)
 			client_wants_note = pv.note_required;
 			if (db_wants_note != client_wants_note)
 				fprintf(stderr, "%s on %s: database %s a note, "
-				    "console %s\n", decisions[d], recs[r],
+				    "console %s\n", params[1], rec,
 				    db_wants_note ? "wants" : "does not want",
 				    client_wants_note ? "asks" : "does not ask");
 			CU_ASSERT_EQUAL(db_wants_note, client_wants_note);
@@ -190,6 +195,7 @@ test_override_rule_matches_database(void)
 		}
 	}
 	/* Both directions of override exist, so the check saw both. */
+	CU_ASSERT_EQUAL(recs, 3);
 	CU_ASSERT_EQUAL(overrides_seen, 2);
 	ld_db_close(&op);
 }
@@ -202,31 +208,30 @@ test_override_rule_matches_database(void)
 static void
 test_state_rule_matches_database(void)
 {
-	static const char *const decisions[] = { "approve", "reject",
-		"review" };
-	static const char *const statuses[] = { "received", "scored",
-		"auto_approved", "auto_rejected", "manual_review", "approved",
-		"rejected" };
 	struct ld_db op;
 	struct ld_err err;
-	size_t d, s;
+	int d, s;
 	int refused_seen = 0;
 
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
 	    LD_OK);
-	for (s = 0; s < sizeof statuses / sizeof statuses[0]; s++) {
+	for (s = CORE_APP_NONE + 1; s < CORE_APP_STATUS_COUNT; s++) {
+		const char *status = core_app_status_sql(
+		    (enum core_app_status)s);
 		char sql[256];
 		int64_t id = scored_application("manual_review");
 
 		CU_ASSERT_FATAL(id > 0);
 		snprintf(sql, sizeof sql, "UPDATE applications SET status = "
-		    "'%s' WHERE id = %" PRId64, statuses[s], id);
+		    "'%s' WHERE id = %" PRId64, status, id);
 		su_exec(sql);
-		for (d = 0; d < 3; d++) {
+		for (d = 0; d < CORE_DECISION_COUNT; d++) {
 			char idt[24];
-			const char *params[4] = { idt, decisions[d], "OTHER",
-				"checked by the test" };
+			const char *params[4] = { idt,
+				core_decision_name((enum core_decision)d),
+				"OTHER", "checked by the test" };
 			const char *why;
+			PGresult *res;
 			enum ld_status st;
 			int db_refuses;
 
@@ -234,24 +239,258 @@ test_state_rule_matches_database(void)
 			ld_err_clear(&err);
 			CU_ASSERT_EQUAL_FATAL(ld_db_begin(&op, &err), LD_OK);
 			st = ld_db_exec(&op, "SELECT api.application_decide("
-			    "$1, $2, $3, $4)", 4, params, NULL, &err);
+			    "$1, $2, $3, $4)", 4, params, &res, &err);
+			/* Taken, it leads where the table says. */
+			if (st == LD_OK) {
+				CU_ASSERT_STRING_EQUAL(PQgetvalue(res, 0, 0),
+				    core_app_status_sql(core_decision_outcome(
+				    (enum core_decision)d)));
+				PQclear(res);
+			}
 			ld_db_rollback(&op);
 			db_refuses = st != LD_OK;
 			/* Only the state may be the reason it refused. */
 			if (db_refuses)
 				CU_ASSERT_EQUAL(st, LD_ECONFLICT);
-			why = core_decision_refusal(decisions[d], statuses[s]);
+			why = core_decision_refusal((enum core_decision)d,
+			    (enum core_app_status)s);
 			if (db_refuses != (why != NULL))
 				fprintf(stderr, "%s on %s: database %s (%s), "
-				    "console %s\n", decisions[d], statuses[s],
+				    "console %s\n", params[1], status,
 				    db_refuses ? "refuses" : "accepts",
 				    err.msg, why ? why : "offers it");
 			CU_ASSERT_EQUAL(db_refuses, why != NULL);
 			refused_seen += db_refuses;
 		}
 	}
-	/* received x3, approved x3, rejected x3, review of manual_review. */
-	CU_ASSERT_EQUAL(refused_seen, 10);
+	/*
+	 * received x3, approved x3, rejected x3, cancelled x3 (its trigger,
+	 * 0020), review of manual_review.
+	 */
+	CU_ASSERT_EQUAL(refused_seen, 13);
+	ld_db_close(&op);
+}
+
+/*
+ * The words a CHECK (or a trigger's WHEN) allows, as the database prints
+ * its definition, sorted and joined by commas: of the definitions sql_def
+ * lists for relation rel, the one matching def_re, in the part of it
+ * from_re matches.  A list reads ARRAY['a'::text, ...] as a migration
+ * wrote it, or '{a,...}'::text[] once one rebuilt it from the old (0020):
+ * both are read.
+ */
+static void
+schema_words(const char *sql_def, const char *rel, const char *def_re,
+    const char *from_re, char *buf, size_t len)
+{
+	const char *params[3] = { rel, def_re, from_re };
+	struct ld_err err;
+	PGresult *res;
+	char sql[768];
+
+	snprintf(sql, sizeof sql, "SELECT coalesce(string_agg(DISTINCT w "
+	    "COLLATE \"C\", ',' ORDER BY w COLLATE \"C\"), '') FROM "
+	    "(%s) d(def), LATERAL ("
+	    "SELECT m[1] FROM regexp_matches(substring(d.def FROM $3), "
+	    "'''([a-z_]+)''::text', 'g') m UNION ALL "
+	    "SELECT unnest(string_to_array(m[1], ',')) FROM "
+	    "regexp_matches(substring(d.def FROM $3), "
+	    "'''\\{([a-z_,]+)\\}''::text\\[\\]', 'g') m) x(w) "
+	    "WHERE d.def ~ $2", sql_def);
+	buf[0] = '\0';
+	ld_err_clear(&err);
+	if (ld_db_exec(&su, sql, 3, params, &res, &err) != LD_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		CU_FAIL("reading the schema");
+		return;
+	}
+	snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+static int
+cmp_words(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* words[0..n) sorted and joined by commas. */
+static void
+join_words(const char **words, size_t n, char *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	qsort(words, n, sizeof *words, cmp_words);
+	buf[0] = '\0';
+	for (i = 0; i < n && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? "," : "",
+		    words[i]);
+}
+
+static const char constraint_defs[] = "SELECT pg_get_constraintdef(c.oid) "
+    "FROM pg_constraint c WHERE c.conrelid = $1::regclass AND "
+    "c.contype = 'c'";
+static const char trigger_defs[] = "SELECT pg_get_triggerdef(t.oid) FROM "
+    "pg_trigger t WHERE t.tgrelid = $1::regclass";
+
+/*
+ * The tables of core_states.h hold the words the schema stores, no more
+ * and no fewer: each read back from the database's own definition.
+ */
+static void
+test_state_words_match_schema(void)
+{
+	const char *w[16];
+	char want[256], got[256];
+	size_t n;
+	int i;
+
+	/* Application statuses, and the recommendations scoring writes. */
+	for (n = 0, i = CORE_APP_NONE + 1; i < CORE_APP_STATUS_COUNT; i++)
+		w[n++] = core_app_status_sql((enum core_app_status)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(constraint_defs, "applications",
+	    "^CHECK \\(\\(status = ANY", "ANY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	for (n = 0, i = CORE_APP_NONE + 1; i < CORE_APP_STATUS_COUNT; i++)
+		if (core_app_status_is((enum core_app_status)i,
+		    CORE_ST_RECOMMEND))
+			w[n++] = core_app_status_sql((enum core_app_status)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(constraint_defs, "applications",
+	    "^CHECK \\(\\(recommendation = ANY", "ARRAY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	schema_words(constraint_defs, "scores", "^CHECK \\(\\(decision = ANY",
+	    "ARRAY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* What scoring may make of a received application (the guard). */
+	for (n = 0, i = CORE_APP_NONE + 1; i < CORE_APP_STATUS_COUNT; i++)
+		if (core_app_status_is((enum core_app_status)i,
+		    CORE_ST_SCORED))
+			w[n++] = core_app_status_sql((enum core_app_status)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(trigger_defs, "applications", "applications_guard",
+	    "new\\.status.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* Decisions, as decision_reasons.applies_to holds them. */
+	for (n = 0, i = 0; i < CORE_DECISION_COUNT; i++)
+		w[n++] = core_decision_name((enum core_decision)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(constraint_defs, "decision_reasons", "applies_to <@",
+	    "ARRAY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* Review states and kinds. */
+	for (n = 0, i = CORE_REVIEW_STATE_NONE + 1;
+	    i < CORE_REVIEW_STATE_COUNT; i++)
+		w[n++] = core_review_state_sql((enum core_review_state)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(constraint_defs, "reviews", "^CHECK \\(\\(state = ANY",
+	    "ARRAY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	for (n = 0, i = CORE_REVIEW_KIND_ANY + 1; i < CORE_REVIEW_KIND_COUNT;
+	    i++)
+		w[n++] = core_review_kind_sql((enum core_review_kind)i);
+	join_words(w, n, want, sizeof want);
+	schema_words(constraint_defs, "reviews", "^CHECK \\(\\(kind = ANY",
+	    "ANY.*$", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, want);
+	/* Words round-trip; unknown ones are no state. */
+	for (i = CORE_APP_NONE + 1; i < CORE_APP_STATUS_COUNT; i++)
+		CU_ASSERT_EQUAL(core_app_status_parse(core_app_status_sql(
+		    (enum core_app_status)i)), i);
+	CU_ASSERT_EQUAL(core_app_status_parse("approve"), CORE_APP_NONE);
+	CU_ASSERT_EQUAL(core_app_status_parse(NULL), CORE_APP_NONE);
+	CU_ASSERT_EQUAL(core_decision_parse("approved"), -1);
+	CU_ASSERT_EQUAL(core_review_kind_parse("loan"), CORE_REVIEW_KIND_ANY);
+}
+
+/* A review of a new application in state (a claimed one is tc_risk's). */
+static int64_t
+review_in(enum core_review_state state)
+{
+	char sql[512];
+	int64_t app = scored_application("manual_review");
+
+	snprintf(sql, sizeof sql, "INSERT INTO reviews (kind, application_id, "
+	    "reason, state, assignee, closed_at) VALUES ('application', "
+	    "%" PRId64 ", 'SECOND_OPINION', '%s', %s, %s) RETURNING id", app,
+	    core_review_state_sql(state),
+	    state == CORE_REVIEW_STATE_CLAIMED ? "'tc_risk'" : "NULL",
+	    state == CORE_REVIEW_STATE_CLOSED ? "now()" : "NULL");
+	return su_int(sql);
+}
+
+/*
+ * For every review state and every action an officer takes on a review:
+ * the api.review_* function takes it exactly when core_review_next
+ * allows it, and leaves the state the table says.  As the holder of a
+ * claimed review, so that only the state decides; each try rolled back.
+ */
+static void
+test_review_moves_match_database(void)
+{
+	static const char *const calls[] = {
+		[CORE_REVIEW_DO_CLAIM] = "SELECT api.review_claim($1::bigint)",
+		[CORE_REVIEW_DO_ASSIGN] =
+		    "SELECT api.review_assign($1::bigint, 'tc_risk2')",
+		[CORE_REVIEW_DO_RELEASE] =
+		    "SELECT api.review_release($1::bigint)",
+	};
+	struct ld_db op;
+	struct ld_err err;
+	int s, a, taken = 0;
+
+	su_exec("DO $$ BEGIN CREATE ROLE tc_risk2 LOGIN IN ROLE "
+	    "loandesk_risk; EXCEPTION WHEN duplicate_object THEN NULL; "
+	    "END $$");
+	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=tc_risk", "test", &err),
+	    LD_OK);
+	for (s = CORE_REVIEW_STATE_NONE + 1; s < CORE_REVIEW_STATE_COUNT; s++) {
+		int64_t id = review_in((enum core_review_state)s);
+
+		CU_ASSERT_FATAL(id > 0);
+		for (a = 0; a < (int)(sizeof calls / sizeof calls[0]); a++) {
+			enum core_review_state to = core_review_next(
+			    (enum core_review_state)s,
+			    (enum core_review_action)a);
+			char idt[24];
+			const char *params[1] = { idt };
+			PGresult *res;
+			enum ld_status st;
+
+			snprintf(idt, sizeof idt, "%" PRId64, id);
+			ld_err_clear(&err);
+			CU_ASSERT_EQUAL_FATAL(ld_db_begin(&op, &err), LD_OK);
+			st = ld_db_exec(&op, calls[a], 1, params, NULL, &err);
+			if (st == LD_OK) {
+				CU_ASSERT_EQUAL(ld_db_exec(&op, "SELECT state "
+				    "FROM reviews WHERE id = $1::bigint", 1,
+				    params, &res, &err), LD_OK);
+				CU_ASSERT_EQUAL(core_review_state_parse(
+				    PQgetvalue(res, 0, 0)), to);
+				PQclear(res);
+				taken++;
+			}
+			ld_db_rollback(&op);
+			if ((st == LD_OK) != (to != CORE_REVIEW_STATE_NONE))
+				fprintf(stderr, "%s on a %s review: database "
+				    "%s (%s), table %s\n",
+				    core_review_action_sql(
+				    (enum core_review_action)a),
+				    core_review_state_sql(
+				    (enum core_review_state)s),
+				    st == LD_OK ? "takes it" : "refuses",
+				    err.msg, to != CORE_REVIEW_STATE_NONE ?
+				    "allows it" : "does not");
+			/* Refused for its state, not for who asked. */
+			if (st != LD_OK)
+				CU_ASSERT_EQUAL(st, LD_ECONFLICT);
+			CU_ASSERT_EQUAL(st == LD_OK,
+			    to != CORE_REVIEW_STATE_NONE);
+		}
+	}
+	/* open: claim, assign; claimed: assign, release. */
+	CU_ASSERT_EQUAL(taken, 4);
 	ld_db_close(&op);
 }
 
@@ -623,7 +862,7 @@ test_review_queue_order_and_filters(void)
 	CU_ASSERT_EQUAL(q.rows[0].amount_fen, 100000);
 	CU_ASSERT_EQUAL(q.rows[1].part, CORE_REVIEW_OPEN);
 	CU_ASSERT_STRING_EQUAL(q.rows[1].reason, "RULE_REVIEW R_DEVICE_SHARED");
-	CU_ASSERT_STRING_EQUAL(q.rows[2].kind, "payout");
+	CU_ASSERT_EQUAL(q.rows[2].kind, CORE_REVIEW_KIND_PAYOUT);
 	CU_ASSERT_EQUAL(q.rows[2].application_id, 0);
 	CU_ASSERT_EQUAL(q.rows[2].payout_id, payout);
 	CU_ASSERT_EQUAL(q.rows[2].case_id, a1);
@@ -840,8 +1079,8 @@ test_reason_disclosure(void)
 
 		if (strcmp(r->code, "FRAUD_SUSPECTED") == 0) {
 			CU_ASSERT_FALSE(r->disclosed);
-			CU_ASSERT_TRUE(core_reason_code_offered(r, "reject",
-			    "manual_review"));
+			CU_ASSERT_TRUE(core_reason_code_offered(r, CORE_REJECT,
+			    CORE_APP_MANUAL_REVIEW));
 			seen++;
 		} else if (strcmp(r->code, "BLACKLISTED") == 0 ||
 		    strcmp(r->code, "UNDERAGE") == 0) {
@@ -849,10 +1088,10 @@ test_reason_disclosure(void)
 			seen++;
 		} else if (strcmp(r->code, "DEVICE_TAMPERED") == 0) {
 			CU_ASSERT_FALSE(r->disclosed);
-			CU_ASSERT_FALSE(core_reason_code_offered(r, "reject",
-			    "auto_rejected"));
-			CU_ASSERT_FALSE(core_reason_code_offered(r, "review",
-			    "auto_rejected"));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, CORE_REJECT,
+			    CORE_APP_AUTO_REJECTED));
+			CU_ASSERT_FALSE(core_reason_code_offered(r, CORE_REVIEW,
+			    CORE_APP_AUTO_REJECTED));
 			seen++;
 		}
 	}
@@ -875,6 +1114,8 @@ main(void)
 	static const struct ld_test_case cases[] = {
 		LD_TEST(test_override_rule_matches_database),
 		LD_TEST(test_state_rule_matches_database),
+		LD_TEST(test_state_words_match_schema),
+		LD_TEST(test_review_moves_match_database),
 		LD_TEST(test_case_timeline_has_reviews),
 		LD_TEST(test_estimate_before_analyze),
 		LD_TEST(test_verify_incremental),

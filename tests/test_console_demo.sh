@@ -68,17 +68,13 @@ echo "ok demo up again changes nothing"
 # --- the daemon in the background scores what arrives (NOTIFY).
 "$top_builddir/loandesk" -c "$D/loandesk.conf" seed --count 20 --seed 3 >/dev/null 2>&1 ||
 	ld_fail "seeding more"
-i=0
-until [ "$(ld_sql "SELECT count(*) FROM applications WHERE status = 'received'")" = 0 ]; do
-	i=$((i + 1)); [ $i -gt 150 ] && ld_fail "the running daemon did not score new applications"
-	sleep 0.1
-done
+ld_until "the running daemon to score the new applications" \
+    ld_sql_is 0 "SELECT count(*) FROM applications WHERE status = 'received'"
 echo "ok the daemon scores new applications"
 
 # --- the whole command: the console opens as the risk officer.
-$LD_TMUX new-session -d -s ld -n demo -x 120 -y 40 \
-    "env DEMO_DIR=$D DEMO_BUILD=$top_builddir DEMO_NO_DEPS=1 bash $top_srcdir/.ci/demo 2>$LD_TMP/err.demo; echo \$? >$LD_TMP/rc.demo; sleep 60"
-LD_PANE=ld:demo
+ld_window demo 120 40 \
+    "env DEMO_DIR=$D DEMO_BUILD=$top_builddir DEMO_NO_DEPS=1 bash $top_srcdir/.ci/demo 2>$LD_TMP/err.demo; echo \$? >$LD_TMP/rc.demo"
 ld_wait 'li_na \(risk\)'
 ld_wait '^ +ID SUBMITTED \+08 ▼ +NAME'
 ld_wait 'row 1 of ~3,0[0-9]{2} '
@@ -94,12 +90,9 @@ echo "ok bash .ci/demo opens the console as li_na"
 
 # --- stop, then reset.
 demo stop >"$LD_TMP/stop.out" 2>&1 || ld_fail "demo stop"
+stopped() { ! kill -0 "$1" 2>/dev/null; }
 for p in "$sim" "$daemon"; do
-	i=0
-	while kill -0 "$p" 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 50 ] && ld_fail "pid $p still running after stop"
-		sleep 0.1
-	done
+	ld_until "pid $p to stop after demo stop" stopped "$p"
 done
 rc=0; sh "$LD_PG" status "$D/pg" >/dev/null 2>&1 || rc=$?
 [ $rc = 3 ] || ld_fail "the cluster still runs after stop"

@@ -105,9 +105,8 @@ ld_type "id $rapp"
 ld_keys Enter
 ld_wait "^filter: id=$rapp "
 for w in 120 80; do
-	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 24
+	ld_resize $w 24
 	ld_wait "^REVIEW .*REASON"
-	sleep 0.3
 	row=$(ld_line "^ +$rid ")
 	case "$row" in *" $rreason") ;; *) ld_fail "$w columns: reason \"$rreason\" not whole in: $row" ;; esac
 done

@@ -320,7 +320,7 @@ ld_pane | grep -q 'row 0 of 0' && ld_fail "the empty audit log says row 0 of 0"
 echo "ok audit"
 
 # Resize to 80x24 and back: columns drop, nothing wraps, they return.
-$LD_TMUX resize-window -t ld:risk -x 80 -y 24
+ld_resize 80 24
 ld_keys 1
 ld_wait '^ +ID SUBMITTED UTC ▼ +NAME'
 ld_line '^ +301 .* approved' >/dev/null
@@ -335,7 +335,7 @@ ld_pane | sed -n 23p | grep -q 'Enter open' || ld_fail "no hint bar at 80x24"
 hints() { ld_pane | sed -n 23p; }
 for k in 1 2 3 4; do
 	ld_keys "$k"
-	sleep 0.3
+	ld_settle
 	h=$(hints)
 	for want in '? help' 'q back' 'Q quit'; do
 		case "$h" in *"$want"*) ;; *) ld_fail "screen $k at 80 columns: no \"$want\" in: $h" ;; esac
@@ -384,7 +384,7 @@ ld_wait 'Times are in'
 ld_keys q
 ld_wait_gone 'Keys 1-'
 ld_keys 1
-$LD_TMUX resize-window -t ld:risk -x 120 -y 40
+ld_resize 120 40
 ld_wait 'ASSIGNEE'
 echo "ok resize"
 
@@ -519,7 +519,7 @@ ld_line 'loandesk · Review queue +empty +ld_test_risk' >/dev/null
 ld_keys :
 ld_type 'kind loan'
 ld_keys Enter
-ld_wait 'kind: "loan" is not application or payout'
+ld_wait 'kind: "loan" is not application, payout or reconciliation'
 ld_keys :
 ld_type 'clear'
 ld_keys Enter
@@ -553,7 +553,7 @@ ld_keys Enter
 ld_wait 'assign: review 1: .*nobody.*\[[0-9A-Z]{5}\]'
 
 # At 80 columns the reasons stay whole: what says least goes instead.
-$LD_TMUX resize-window -t "$LD_PANE" -x 80 -y 24
+ld_resize 80 24
 ld_wait '^REVIEW .*WAITING REASON *$'
 ld_line '^ +2 .*赵\*\* .* RULE_REVIEW R_DEVICE_SHARED$' >/dev/null
 ld_line '^ +1 .*欧\*\*明 .* ld_test_risk .* SECOND_OPINION$' >/dev/null
@@ -563,7 +563,7 @@ ld_line 'Review queue +row 1 of 4 +ld_test_risk \(risk\)' >/dev/null
 # What the dropped columns said, the selected row's line says.
 ld_keys j
 ld_wait '^#2 application 307 赵\*\*: RULE_REVIEW R_DEVICE_SHARED, opened 20'
-$LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
+ld_resize 120 40
 ld_wait '^REVIEW .*STATE .*KIND +REASON'
 
 # The audit row of the claim opens the application it is about.
@@ -607,35 +607,19 @@ ld_line '^ declared_contacts_overdue_ratio +0\.5 +-9\.0 +\+0\.3100 ' >/dev/null
 ld_line '^ declared_contacts_overdue +2 +-3\.5 +\+0\.1200 ' >/dev/null
 ld_line '^ night_activity_ratio +0\.1 +0\.0 +0\.0000 ' >/dev/null
 ld_pane | grep -Eq -- '-0\.0( |$)|-0\.0000' && ld_fail "a negative zero is shown"
-# After each resize the pane is read again until the console has redrawn
-# at the new width (the axis moves with the width) with the heading's |
-# over the rows' axis: a pane caught mid-redraw holds lines of both widths.
-_ax=
+# At each width, in the frame drawn for it (ld_resize, ld_wait), the
+# heading's | is over the rows' axis.
 for w in 120 100 80 150; do
-	$LD_TMUX resize-window -t "$LD_PANE" -x $w -y 40
-	_i=0
-	while :; do
-		_scr=$(ld_pane)
-		hd=$(printf '%s\n' "$_scr" | grep -E '^ FEATURE +VALUE +POINTS +PHI .*\|' | head -1)
-		row=$(printf '%s\n' "$_scr" | grep -E '^ declared_contacts_overdue_ratio .*│' | head -1)
-		if [ -n "$hd" ] && [ -n "$row" ] &&
-		    [ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] &&
-		    [ "$(ld_col "$hd" '|')" != "$_ax" ]; then
-			break
-		fi
-		_i=$((_i + 1))
-		[ $_i -gt 150 ] &&
-			ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
-		sleep 0.1
-	done
-	_ax=$(ld_col "$hd" '|')
+	ld_resize $w 40
+	ld_wait "^ FEATURE +VALUE +POINTS +PHI .*\\|"
+	hd=$(ld_line '^ FEATURE +VALUE') row=$(ld_line '^ declared_contacts_overdue_ratio ')
+	[ "$(ld_col "$hd" '|')" = "$(ld_col "$row" '│')" ] ||
+		ld_fail "$w columns: the heading's | is not over the axis: $hd / $row"
 done
-$LD_TMUX resize-window -t "$LD_PANE" -x 120 -y 40
+ld_resize 120 40
 ld_keys j
 ld_wait '^ declared_contacts_overdue = 2: -3\.5 points, phi \+0\.1200, lowers the score'
-# The rule's inputs: cut in the row, whole in the detail under it.  Each
-# is waited for: the pane may be caught between the tab's heading and its
-# rows, or before the console has redrawn at the width set above.
+# The rule's inputs: cut in the row, whole in the detail under it.
 ld_keys F3
 ld_wait '\[Rule hits 2\]'
 ld_wait '^ R003 +v1 +review +同一设备.*…$'
@@ -700,12 +684,10 @@ ld_start slow 120 40 PGUSER=ld_test_risk
 ld_wait '张\*三'
 PGAPPNAME=ld_locker psql -X -q -c "BEGIN; LOCK TABLE applications IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
 locker=$!
-i=0
-until [ "$(ld_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && ld_fail "the locker did not start"; sleep 0.1
-done
+ld_until "the locker's lock" ld_sql_is 1 "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted"
 ld_keys r
-ld_wait 'waiting for the database\.\.\. Esc cancels'
+# Said while the query waits, before the frame that takes in the r.
+ld_wait_busy 'waiting for the database\.\.\. Esc cancels'
 ld_keys Escape
 ld_wait 'applications: cancelled'
 ld_line '^ +301 ' >/dev/null
@@ -719,10 +701,7 @@ ld_keys 4
 ld_wait 'chain: verified'
 PGAPPNAME=ld_locker psql -X -q -c "BEGIN; LOCK TABLE audit_head IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
 locker=$!
-i=0
-until [ "$(ld_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]; do
-	i=$((i + 1)); [ $i -gt 100 ] && ld_fail "the locker did not start"; sleep 0.1
-done
+ld_until "the locker's lock" ld_sql_is 1 "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'ld_locker' AND l.mode = 'AccessExclusiveLock' AND l.granted"
 ld_keys v
 ld_wait 'chain: verifying… (\(Esc stops\)|[0-9,]+ of)'
 ld_line 'application\.approve +application/301 ' >/dev/null
@@ -762,18 +741,17 @@ rc=0; "$LOANDESK" console </dev/null >"$LD_TMP/tty.out" 2>"$LD_TMP/tty.err" || r
 [ $rc = 2 ] && grep -q 'standard input is not a terminal' "$LD_TMP/tty.err" ||
 	ld_fail "console without a terminal: rc $rc: $(cat "$LD_TMP/tty.err")"
 # A terminal that goes away (hang-up ignored, so reads fail) ends it.
-$LD_TMUX new-window -d -n gone "trap '' HUP; PGUSER=ld_test_risk exec $LOANDESK console 2>$LD_TMP/err.gone"
-LD_PANE=ld:gone
+ld_window gone 120 40 "trap '' HUP; PGUSER=ld_test_risk exec $LOANDESK console 2>$LD_TMP/err.gone"
 ld_wait '张\*三'
 pid=$($LD_TMUX list-panes -t "$LD_PANE" -F '#{pane_pid}')
 $LD_TMUX kill-window -t "$LD_PANE"
 LD_PANE=
-i=0
-while kill -0 "$pid" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -gt 50 ] && { ps -o pid,stat,pcpu,cmd -p "$pid" >&2; kill "$pid"; ld_fail "the console outlived its terminal"; }
-	sleep 0.1
-done
+gone() { ! kill -0 "$pid" 2>/dev/null; }
+if ! ld_poll gone; then
+	ps -o pid,stat,pcpu,cmd -p "$pid" >&2
+	kill "$pid"
+	ld_fail "the console outlived its terminal"
+fi
 grep -q "the terminal's input ended" "$LD_TMP/err.gone" ||
 	ld_fail "no word on stderr: $(cat "$LD_TMP/err.gone")"
 echo "ok no terminal"

@@ -400,7 +400,7 @@ test_risk_role_decides_through_api_only(void)
 {
 	struct ld_db op;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 	long app, audit_before;
 
 	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
@@ -427,8 +427,8 @@ test_risk_role_decides_through_api_only(void)
 	audit_before = su_count("SELECT count(*) FROM audit_log");
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log"),
 	    audit_before + 1);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE "
@@ -441,7 +441,7 @@ test_risk_role_decides_through_api_only(void)
 
 	/* A decided application cannot be decided again. */
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_REJECT,
-	    "FRAUD_SUSPECTED", "x", status, &err), LD_ECONFLICT);
+	    "FRAUD_SUSPECTED", "x", &status, &err), LD_ECONFLICT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "already approved"));
 	ld_db_close(&op);
 }
@@ -451,7 +451,7 @@ test_override_needs_note_and_valid_reason(void)
 {
 	struct ld_db op, op2;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 	long app;
 
 	seed_one_application("auto_rejected", "auto_rejected");
@@ -459,14 +459,14 @@ test_override_needs_note_and_valid_reason(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_risk", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", "  ", status, &err), LD_EINVAL);
+	    "VERIFIED_INCOME", "  ", &status, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a note is required"));
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "BLACKLISTED", "ok", status, &err), LD_EINVAL);
+	    "BLACKLISTED", "ok", &status, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not valid for approve"));
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_REVIEW,
-	    "SECOND_OPINION", NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "manual_review");
+	    "SECOND_OPINION", NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_MANUAL_REVIEW);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM reviews WHERE state = "
 	    "'open' AND application_id = (SELECT max(id) FROM applications)"),
 	    1);
@@ -475,7 +475,7 @@ test_override_needs_note_and_valid_reason(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op2, "user=test_risk2", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&op2, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", "called the employer", status, &err), LD_OK);
+	    "VERIFIED_INCOME", "called the employer", &status, &err), LD_OK);
 	ld_db_close(&op2);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM reviews WHERE state = "
 	    "'closed' AND resolution = 'approved' AND application_id = "
@@ -488,7 +488,7 @@ test_finance_cannot_decide(void)
 {
 	struct ld_db op;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
 	    "rolname = 'test_fin') THEN CREATE ROLE test_fin LOGIN IN ROLE "
@@ -497,7 +497,7 @@ test_finance_cannot_decide(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_fin", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&op, last_application(),
-	    CORE_APPROVE, "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    CORE_APPROVE, "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	ld_db_close(&op);
 }
 
@@ -506,7 +506,7 @@ test_admin_cannot_write_audit_rows(void)
 {
 	struct ld_db op;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 	long before;
 
 	su_exec("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE "
@@ -531,7 +531,7 @@ test_admin_cannot_write_audit_rows(void)
 	seed_one_application("manual_review", "manual_review");
 	CU_ASSERT_EQUAL(core_application_decide(&op, last_application(),
 	    CORE_REJECT, "FRAUD_SUSPECTED", "same device as a known fraud",
-	    status, &err), LD_OK);
+	    &status, &err), LD_OK);
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM audit_log WHERE "
 	    "actor = 'test_admin' AND action = 'application.reject'"), 1);
 	ld_db_close(&op);
@@ -562,7 +562,8 @@ test_review_assign_checks_the_assignee(void)
 {
 	struct ld_db op;
 	struct ld_err err;
-	char status[32], sql[256];
+	enum core_app_status status;
+	char sql[256];
 	long app;
 
 	ensure_login("test_risk", "loandesk_risk");
@@ -572,7 +573,7 @@ test_review_assign_checks_the_assignee(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&op, "user=test_risk", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL_FATAL(core_application_decide(&op, app, CORE_REVIEW,
-	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	    "SECOND_OPINION", NULL, &status, &err), LD_OK);
 	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
 	    "application_id = %ld AND state = 'open'", app);
 	ld_err_clear(&err);
@@ -623,7 +624,8 @@ test_claimed_case_is_decided_by_its_holder(void)
 {
 	struct ld_db risk, risk2;
 	struct ld_err err;
-	char status[32], sql[256], got[64];
+	enum core_app_status status;
+	char sql[256], got[64];
 	long app, review;
 
 	ensure_login("test_risk", "loandesk_risk");
@@ -635,7 +637,7 @@ test_claimed_case_is_decided_by_its_holder(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&risk2, "user=test_risk2", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL_FATAL(core_application_decide(&risk, app, CORE_REVIEW,
-	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	    "SECOND_OPINION", NULL, &status, &err), LD_OK);
 	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
 	    "application_id = %ld AND state = 'open'", app);
 	review = su_count(sql);
@@ -643,13 +645,13 @@ test_claimed_case_is_decided_by_its_holder(void)
 	CU_ASSERT_EQUAL(core_review_claim(&risk2, review, &err), LD_OK);
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_application_decide(&risk, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "claimed by test_risk2"));
 	review_holder(review, got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "claimed test_risk2 test_risk2");
 	CU_ASSERT_EQUAL(core_application_decide(&risk2, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	ld_db_close(&risk);
 	ld_db_close(&risk2);
 }
@@ -666,7 +668,8 @@ test_review_changes_belong_to_the_assignee(void)
 {
 	struct ld_db risk, risk2, admin;
 	struct ld_err err;
-	char status[32], sql[256], got[1024], want[64];
+	enum core_app_status status;
+	char sql[256], got[1024], want[64];
 	long app, review;
 
 	ensure_login("test_risk", "loandesk_risk");
@@ -681,7 +684,7 @@ test_review_changes_belong_to_the_assignee(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_connect(&admin, "user=test_admin", "test",
 	    &err), LD_OK);
 	CU_ASSERT_EQUAL_FATAL(core_application_decide(&risk, app, CORE_REVIEW,
-	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	    "SECOND_OPINION", NULL, &status, &err), LD_OK);
 	snprintf(sql, sizeof sql, "SELECT id FROM reviews WHERE "
 	    "application_id = %ld AND state = 'open'", app);
 	review = su_count(sql);
@@ -1178,7 +1181,8 @@ test_temp_tables_cannot_hijack_api(void)
 	struct ld_db op;
 	struct ld_err err;
 	PGresult *r;
-	char status[32], sql[1024];
+	enum core_app_status status;
+	char sql[1024];
 	const char *shadow[] = {
 		"CREATE TEMP TABLE audit_log (LIKE public.audit_log)",
 		"CREATE TEMP TABLE audit_head (LIKE public.audit_head)",
@@ -1221,14 +1225,14 @@ test_temp_tables_cannot_hijack_api(void)
 
 	/* A reason code only the caller's table knows is refused. */
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "FORGED", "ok", status, &err), LD_EINVAL);
+	    "FORGED", "ok", &status, &err), LD_EINVAL);
 
 	audit_before = su_count("SELECT count(*) FROM audit_log");
 	/* Against the real recommendation (auto_rejected): a note is due. */
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", NULL, status, &err), LD_EINVAL);
+	    "VERIFIED_INCOME", NULL, &status, &err), LD_EINVAL);
 	CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", "called the employer", status, &err), LD_OK);
+	    "VERIFIED_INCOME", "called the employer", &status, &err), LD_OK);
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM applications WHERE "
 	    "id = %ld AND status = 'approved' AND decided_by = 'test_risk'",
 	    app);

@@ -305,7 +305,7 @@ test_never_rule_cannot_be_overridden(void)
 	    1800, R001_NEVER);
 	long audit = su_count("SELECT count(*) FROM audit_log");
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 	size_t i;
 
 	for (i = 0; i < sizeof who / sizeof who[0]; i++) {
@@ -315,7 +315,7 @@ test_never_rule_cannot_be_overridden(void)
 		ld_err_clear(&err);
 		CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_APPROVE,
 		    "GOOD_HISTORY", "the applicant turned 18 last week",
-		    status, &err), LD_EPERM);
+		    &status, &err), LD_EPERM);
 		if (i < 3) {
 			/* Those who may decide are told why, by rule. */
 			if (strstr(err.msg, "rule R001 (申请人未满18周岁 / "
@@ -343,8 +343,8 @@ test_never_rule_cannot_be_overridden(void)
 
 		CU_ASSERT_EQUAL_FATAL(connect_as(&op, RISK1), 0);
 		CU_ASSERT_EQUAL(core_application_decide(&op, app, CORE_REJECT,
-		    "UNDERAGE", NULL, status, &err), LD_OK);
-		CU_ASSERT_STRING_EQUAL(status, "rejected");
+		    "UNDERAGE", NULL, &status, &err), LD_OK);
+		CU_ASSERT_EQUAL(status, CORE_APP_REJECTED);
 		ld_db_close(&op);
 	}
 }
@@ -361,18 +361,19 @@ test_dual_rule_needs_two_officers(void)
 	    1800, R006_DUAL), review;
 	struct ld_db r1, r2;
 	struct ld_err err;
-	char status[32], got[1024], sql[512];
+	enum core_app_status status;
+	char got[1024], sql[512];
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r2, RISK2), 0);
 	/* Overriding a reject rule needs a note, as the model does. */
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "GOOD_HISTORY", NULL, status, &err), LD_EINVAL);
+	    "GOOD_HISTORY", NULL, &status, &err), LD_EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "a note is required"));
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "GOOD_HISTORY", "paid the old loan in full in 2023", status,
+	    "GOOD_HISTORY", "paid the old loan in full in 2023", &status,
 	    &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "manual_review");
+	CU_ASSERT_EQUAL(status, CORE_APP_MANUAL_REVIEW);
 	review = open_review(app);
 	CU_ASSERT_FATAL(review > 0);
 	snprintf(sql, sizeof sql, "SELECT r.reason || ' ' || r.opened_by || "
@@ -395,14 +396,14 @@ test_dual_rule_needs_two_officers(void)
 	/* The maker cannot be the checker. */
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "GOOD_HISTORY", "again", status, &err), LD_EPERM);
+	    "GOOD_HISTORY", "again", &status, &err), LD_EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "awaits a second officer: "
 	    "ti_risk1 asked for it"));
 	/* Another officer completes it. */
 	CU_ASSERT_EQUAL(core_application_decide(&r2, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", "called the employer too", status, &err),
+	    "VERIFIED_INCOME", "called the employer too", &status, &err),
 	    LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	snprintf(sql, sizeof sql, "SELECT d.state || ' ' || d.requested_by "
 	    "|| ' ' || d.resolved_by || ' ' || p.requested_by || ' ' || "
 	    "a.decided_by FROM decision_requests d JOIN payouts p ON "
@@ -423,11 +424,11 @@ test_dual_rule_needs_two_officers(void)
 	app = application("auto_rejected", "auto_rejected", 500000, 1800,
 	    R006_OLD);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "GOOD_HISTORY", "old hit, no level: two officers", status, &err),
+	    "GOOD_HISTORY", "old hit, no level: two officers", &status, &err),
 	    LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "manual_review");
+	CU_ASSERT_EQUAL(status, CORE_APP_MANUAL_REVIEW);
 	CU_ASSERT_EQUAL(core_application_decide(&r2, app, CORE_REJECT,
-	    "DEBT_BURDEN", NULL, status, &err), LD_OK);
+	    "DEBT_BURDEN", NULL, &status, &err), LD_OK);
 	CU_ASSERT_EQUAL(app_count("SELECT count(*) FROM decision_requests "
 	    "WHERE application_id = %" PRId64 " AND state = 'refused' AND "
 	    "resolved_by = 'ti_risk2'", app), 1);
@@ -435,8 +436,8 @@ test_dual_rule_needs_two_officers(void)
 	app = application("auto_rejected", "auto_rejected", 500000, 1800,
 	    R009_OFFICER);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "VERIFIED_INCOME", "income verified", status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "VERIFIED_INCOME", "income verified", &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	ld_db_close(&r1);
 	ld_db_close(&r2);
 }
@@ -454,29 +455,29 @@ test_override_above_amount_needs_second_officer(void)
 	    "auto_rejected", 2000000, 1800, "[]"), later;
 	struct ld_db r1, admin;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	CU_ASSERT_EQUAL_FATAL(connect_as(&admin, ADMIN), 0);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, big, CORE_APPROVE,
-	    "GOOD_HISTORY", "long-standing customer", status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "manual_review");
+	    "GOOD_HISTORY", "long-standing customer", &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_MANUAL_REVIEW);
 	CU_ASSERT_EQUAL(app_count("SELECT count(*) FROM decision_requests "
 	    "WHERE application_id = %" PRId64 " AND state = 'pending' AND "
 	    "why LIKE '%%for more than ¥20,000.00%%'", big), 1);
 	/* An admin is a second officer like any other. */
 	CU_ASSERT_EQUAL(core_application_decide(&admin, big, CORE_APPROVE,
-	    "GOOD_HISTORY", "agreed", status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "GOOD_HISTORY", "agreed", &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, small, CORE_APPROVE,
-	    "GOOD_HISTORY", "long-standing customer", status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "GOOD_HISTORY", "long-standing customer", &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	setting("dual_control_amount_fen", "5000000");
 	later = application("auto_rejected", "auto_rejected", 3410000, 1800,
 	    "[]");
 	CU_ASSERT_EQUAL(core_application_decide(&r1, later, CORE_APPROVE,
-	    "GOOD_HISTORY", "long-standing customer", status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "GOOD_HISTORY", "long-standing customer", &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	setting("dual_control_amount_fen", "2000000");
 	ld_db_close(&r1);
 	ld_db_close(&admin);
@@ -493,43 +494,43 @@ test_second_opinion_is_anothers(void)
 	    1800, "[]");
 	struct ld_db r1, r2, admin;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r2, RISK2), 0);
 	CU_ASSERT_EQUAL_FATAL(connect_as(&admin, ADMIN), 0);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REVIEW,
-	    "SECOND_OPINION", "not sure about the income", status, &err),
+	    "SECOND_OPINION", "not sure about the income", &status, &err),
 	    LD_OK);
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "in the second-opinion review "
 	    "ti_risk1 asked for: another officer must decide it"));
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REJECT,
-	    "INCOME_INSUFFICIENT", "x", status, &err), LD_EPERM);
+	    "INCOME_INSUFFICIENT", "x", &status, &err), LD_EPERM);
 	/* Claiming it does not make it theirs to decide. */
 	CU_ASSERT_EQUAL(core_review_claim(&r1, open_review(app), &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	CU_ASSERT_EQUAL(core_review_release(&r1, open_review(app), &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(app_count("SELECT count(*) FROM applications WHERE "
 	    "id = %" PRId64 " AND status = 'manual_review'", app), 1);
 	CU_ASSERT_EQUAL(core_application_decide(&r2, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 
 	/* An admin who asks is held to it too. */
 	app = application("auto_approved", "auto_approved", 800000, 1800,
 	    "[]");
 	CU_ASSERT_EQUAL(core_application_decide(&admin, app, CORE_REVIEW,
-	    "SECOND_OPINION", NULL, status, &err), LD_OK);
+	    "SECOND_OPINION", NULL, &status, &err), LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&admin, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
 	ld_db_close(&r1);
 	ld_db_close(&r2);
 	ld_db_close(&admin);
@@ -543,19 +544,19 @@ test_apr_above_cap_refused(void)
 	    3000, "[]");
 	struct ld_db r1;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_EPERM);
+	    "MODEL_AGREE", NULL, &status, &err), LD_EPERM);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "APR 30.00% is above the cap "
 	    "24.00%"));
 	CU_ASSERT_EQUAL(app_count("SELECT count(*) FROM payouts WHERE "
 	    "application_id = %" PRId64, app), 0);
 	/* Rejecting it is no loan: allowed. */
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REJECT,
-	    "OTHER", "the rate is above the cap", status, &err), LD_OK);
+	    "OTHER", "the rate is above the cap", &status, &err), LD_OK);
 	/*
 	 * 2400 bps nominal is not 24.00% by IRR: each month's interest is
 	 * rounded half up, which lifts the APR a fraction above the rate
@@ -564,7 +565,7 @@ test_apr_above_cap_refused(void)
 	app = application("auto_approved", "auto_approved", 500000, 2390,
 	    "[]");
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
 	ld_db_close(&r1);
 }
 
@@ -586,7 +587,7 @@ preview_setup(int64_t app, const char *setup)
 {
 	struct ld_db r1, r2;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	if (setup == NULL)
 		return;
@@ -594,17 +595,17 @@ preview_setup(int64_t app, const char *setup)
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r2, RISK2), 0);
 	if (strcmp(setup, "second_opinion") == 0)
 		CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REVIEW,
-		    "SECOND_OPINION", NULL, status, &err), LD_OK);
+		    "SECOND_OPINION", NULL, &status, &err), LD_OK);
 	if (strcmp(setup, "claimed") == 0) {
 		CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REVIEW,
-		    "DOCS_NEEDED", NULL, status, &err), LD_OK);
+		    "DOCS_NEEDED", NULL, &status, &err), LD_OK);
 		CU_ASSERT_EQUAL(core_review_claim(&r2, open_review(app), &err),
 		    LD_OK);
 	}
 	if (strcmp(setup, "pending") == 0) {
 		CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_APPROVE,
-		    "GOOD_HISTORY", "first of two", status, &err), LD_OK);
-		CU_ASSERT_STRING_EQUAL(status, "manual_review");
+		    "GOOD_HISTORY", "first of two", &status, &err), LD_OK);
+		CU_ASSERT_EQUAL(status, CORE_APP_MANUAL_REVIEW);
 	}
 	ld_db_close(&r1);
 	ld_db_close(&r2);
@@ -674,7 +675,8 @@ test_preview_matches_decide(void)
 			struct core_decision_preview pv;
 			struct ld_db *db = &op[k];
 			struct ld_err err;
-			char status[32] = "", want[1024], decide_state[6];
+			enum core_app_status status = CORE_APP_NONE;
+			char want[1024], decide_state[6];
 			long before;
 			enum ld_status st, st_nonote;
 
@@ -684,7 +686,7 @@ test_preview_matches_decide(void)
 			/* Without a note, then with one; both rolled back. */
 			CU_ASSERT_EQUAL_FATAL(ld_db_begin(db, &err), LD_OK);
 			st_nonote = core_application_decide(db, app,
-			    decisions[d], "OTHER", NULL, status, &err);
+			    decisions[d], "OTHER", NULL, &status, &err);
 			ld_db_rollback(db);
 			if (pv.allowed)
 				CU_ASSERT_EQUAL(st_nonote != LD_OK,
@@ -695,7 +697,7 @@ test_preview_matches_decide(void)
 			    PRId64 " AND state = 'pending'", app);
 			ld_err_clear(&err);
 			st = core_application_decide(db, app, decisions[d],
-			    "OTHER", "the preview said so", status, &err);
+			    "OTHER", "the preview said so", &status, &err);
 			/* The rollback below is a statement of its own. */
 			snprintf(decide_state, sizeof decide_state, "%s",
 			    db->sqlstate);
@@ -744,9 +746,9 @@ test_preview_matches_decide(void)
 			allowed++;
 			notes += pv.note_required;
 			pending += pv.second_officer;
-			CU_ASSERT_STRING_EQUAL(status, pv.second_officer ?
-			    "manual_review" : core_decision_outcome(
-			    core_decision_name(decisions[d])));
+			CU_ASSERT_EQUAL(status, pv.second_officer ?
+			    CORE_APP_MANUAL_REVIEW :
+			    core_decision_outcome(decisions[d]));
 		}
 	}
 	/* The table reached every kind of verdict. */
@@ -1178,15 +1180,15 @@ test_review_not_for_a_superuser(void)
 	    1800, "[]"), review;
 	struct ld_db r1;
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 
 	CU_ASSERT_EQUAL_FATAL(connect_as(&r1, RISK1), 0);
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REJECT,
-	    "OTHER", "x", status, &err), LD_OK);
+	    "OTHER", "x", &status, &err), LD_OK);
 	app = application("auto_approved", "auto_approved", 500000, 1800,
 	    "[]");
 	CU_ASSERT_EQUAL(core_application_decide(&r1, app, CORE_REVIEW,
-	    "DOCS_NEEDED", NULL, status, &err), LD_OK);
+	    "DOCS_NEEDED", NULL, &status, &err), LD_OK);
 	review = open_review(app);
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL(core_review_assign(&r1, review, "postgres", &err),
@@ -1217,7 +1219,8 @@ test_idle_transaction_does_not_stall_writers(void)
 	    500000, 1800, "[]"), review;
 	struct ld_db idle, r2, d;
 	struct ld_err err;
-	char status[32], sql[512], dsql[1024];
+	enum core_app_status status;
+	char sql[512], dsql[1024];
 	int pid, waited;
 	enum ld_status st;
 
@@ -1232,7 +1235,7 @@ test_idle_transaction_does_not_stall_writers(void)
 	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SET statement_timeout = '60s'", &err),
 	    LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&idle, a1, CORE_REVIEW,
-	    "DOCS_NEEDED", NULL, status, &err), LD_OK);
+	    "DOCS_NEEDED", NULL, &status, &err), LD_OK);
 	review = open_review(a1);
 	pid = PQbackendPID(idle.conn);
 	/* BEGIN; SELECT api.review_claim(N); and then nothing. */
@@ -1241,7 +1244,7 @@ test_idle_transaction_does_not_stall_writers(void)
 
 	ld_err_clear(&err);
 	st = core_application_decide(&r2, a2, CORE_APPROVE, "MODEL_AGREE",
-	    NULL, status, &err);
+	    NULL, &status, &err);
 	if (st != LD_ECONFLICT)
 		fprintf(stderr, "the second writer: %s\n", err.msg);
 	CU_ASSERT_EQUAL(st, LD_ECONFLICT);
@@ -1284,8 +1287,8 @@ test_idle_transaction_does_not_stall_writers(void)
 	CU_ASSERT_EQUAL(ld_db_cmd(&d, dsql, &err), LD_OK);
 	CU_ASSERT_EQUAL(ld_db_commit(&d, &err), LD_OK);
 	CU_ASSERT_EQUAL(core_application_decide(&r2, a2, CORE_APPROVE,
-	    "MODEL_AGREE", NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    "MODEL_AGREE", NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	setting("lock_timeout_ms", "5000");
 	setting("audit_idle_timeout_ms", "15000");
 	ld_db_close(&idle);

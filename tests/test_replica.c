@@ -360,7 +360,7 @@ test_paused_replay_is_lag(void)
 	struct core_replica_state r;
 	struct measured m = { 1, "" };
 	struct ld_err err;
-	char status[32];
+	enum core_app_status status;
 	double lag;
 	int64_t fresh;
 
@@ -386,12 +386,12 @@ test_paused_replay_is_lag(void)
 	ld_err_clear(&err);
 	CU_ASSERT_EQUAL_FATAL(core_application_decide(
 	    core_session_primary(sess), fresh, CORE_APPROVE, "MODEL_AGREE",
-	    NULL, status, &err), LD_OK);
-	CU_ASSERT_STRING_EQUAL(status, "approved");
+	    NULL, &status, &err), LD_OK);
+	CU_ASSERT_EQUAL(status, CORE_APP_APPROVED);
 	CU_ASSERT_EQUAL_FATAL(list_one(fresh, &p, &err), LD_OK);
 	CU_ASSERT_EQUAL(core_session_served(sess), CORE_SERVER_PRIMARY);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
-	CU_ASSERT_STRING_EQUAL(p.rows[0].status, "approved");
+	CU_ASSERT_EQUAL(p.rows[0].status, CORE_APP_APPROVED);
 	core_apps_page_free(&p);
 	CU_ASSERT_EQUAL(core_session_served_in_recovery(sess, &err), 0);
 	CU_ASSERT_EQUAL(core_session_replica_note(sess, m.note,
@@ -417,7 +417,7 @@ replica_shows_decision(void *arg)
 		sv->bad++;
 		return 0;
 	}
-	if (p.n != 1 || strcmp(p.rows[0].status, "approved") != 0)
+	if (p.n != 1 || p.rows[0].status != CORE_APP_APPROVED)
 		sv->bad++;
 	core_apps_page_free(&p);
 	replica = core_session_served(sess) == CORE_SERVER_REPLICA;
@@ -473,7 +473,7 @@ test_fallback_and_return(void)
 	CU_ASSERT_EQUAL_FATAL(list_one(decided_app, &p, &err), LD_OK);
 	CU_ASSERT_EQUAL(core_session_served(sess), CORE_SERVER_PRIMARY);
 	CU_ASSERT_EQUAL_FATAL(p.n, 1);
-	CU_ASSERT_STRING_EQUAL(p.rows[0].status, "approved");
+	CU_ASSERT_EQUAL(p.rows[0].status, CORE_APP_APPROVED);
 	core_apps_page_free(&p);
 	CU_ASSERT_EQUAL(core_session_served_in_recovery(sess, &err), 0);
 	CU_ASSERT_EQUAL(core_session_replica_note(sess, note, sizeof note),

@@ -146,7 +146,7 @@ read_trust(struct sim_proc *sp, struct wx_config *c)
 {
 	char buf[8192];
 	size_t len = 0;
-	time_t deadline = time(NULL) + 20;
+	time_t deadline = time(NULL) + LD_TEST_WAIT_MS / 1000;
 
 	for (;;) {
 		struct pollfd p = { sp->out, POLLIN, 0 };
@@ -564,16 +564,17 @@ settle(const char *no)
 	struct wx_answer a;
 	struct ld_err err;
 	enum wx_outcome o = WX_OUTCOME_UNKNOWN;
-	int i;
+	double end = ld_test_now_ms() + LD_TEST_WAIT_MS;
 
-	for (i = 0; i < 50; i++) {
+	for (;;) {
 		if (wx_transfer_bill_query(cl, no, &q, &a, &err) == LD_OK)
 			o = a.outcome;
 		wx_transfer_bill_free(&q);
 		wx_answer_free(&a);
-		if (o != WX_OUTCOME_PENDING && o != WX_OUTCOME_UNKNOWN)
+		if ((o != WX_OUTCOME_PENDING && o != WX_OUTCOME_UNKNOWN) ||
+		    ld_test_now_ms() > end)
 			break;
-		usleep(100 * 1000);
+		sleep_ms(100);
 	}
 	return o;
 }
@@ -617,7 +618,7 @@ test_create_confirm(void)
 	struct wx_transfer_bill b, q;
 	struct wx_answer a;
 	struct ld_err err;
-	int i;
+	double end;
 
 	snprintf(no, sizeof no, "E2E%sA", run_id);
 	body = build(no, "o-e2e-user-1", 1000);
@@ -640,14 +641,14 @@ test_create_confirm(void)
 	wx_answer_free(&a);
 
 	/* Auto-confirm: the bill reaches SUCCESS by query. */
-	for (i = 0; i < 40; i++) {
+	for (end = ld_test_now_ms() + LD_TEST_WAIT_MS;;) {
 		CU_ASSERT_EQUAL_FATAL(wx_transfer_bill_query(cl, no, &q, &a,
 		    &err), LD_OK);
-		if (a.outcome != WX_OUTCOME_PENDING)
+		if (a.outcome != WX_OUTCOME_PENDING || ld_test_now_ms() > end)
 			break;
 		wx_transfer_bill_free(&q);
 		wx_answer_free(&a);
-		usleep(100 * 1000);
+		sleep_ms(100);
 	}
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
 	CU_ASSERT_STRING_EQUAL(q.state, "SUCCESS");
@@ -889,24 +890,25 @@ jnum(const cJSON *o, const char *k)
 	return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
-/* Polls until the bill is in state (by query), up to ms. */
+/* Polls until the bill is in state (by query), up to LD_TEST_WAIT_MS. */
 static int
-wait_state(const char *no, const char *state, long ms)
+wait_state(const char *no, const char *state)
 {
 	struct wx_transfer_bill q;
 	struct wx_answer a;
 	struct ld_err err;
+	double end = ld_test_now_ms() + LD_TEST_WAIT_MS;
 	int ok = 0;
 
-	for (; ms > 0 && !ok; ms -= 50) {
+	for (;;) {
 		if (wx_transfer_bill_query(cl, no, &q, &a, &err) == LD_OK)
 			ok = strcmp(q.state, state) == 0;
 		wx_transfer_bill_free(&q);
 		wx_answer_free(&a);
-		if (!ok)
-			sleep_ms(50);
+		if (ok || ld_test_now_ms() > end)
+			return ok;
+		sleep_ms(50);
 	}
-	return ok;
 }
 
 /*
@@ -944,7 +946,7 @@ test_cancel(void)
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_PENDING);
 	wx_transfer_bill_free(&b);
 	wx_answer_free(&a);
-	CU_ASSERT_TRUE(wait_state(no, "CANCELLED", 3000));
+	CU_ASSERT_TRUE(wait_state(no, "CANCELLED"));
 	CU_ASSERT_EQUAL(wx_transfer_bill_query(cl, no, &b, &a, &err), LD_OK);
 	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_FAIL);
 	CU_ASSERT_EQUAL(a.cls->number_closed, 1);
@@ -969,7 +971,7 @@ test_cancel(void)
 			wx_answer_free(&a);
 		}
 	}
-	CU_ASSERT_TRUE(wait_state(paid, "SUCCESS", 100));
+	CU_ASSERT_TRUE(wait_state(paid, "SUCCESS"));
 	CU_ASSERT_EQUAL(faults("{\"reset\":true}"), 0);
 	ledger_paid("o-e2e-ignore-1", &count, &amount);
 	CU_ASSERT_EQUAL(count, 0);
@@ -1048,13 +1050,14 @@ rx_records(const char *no, struct cb_rec *out, size_t cap)
 	return n;
 }
 
-/* Waits until `want` callbacks about no were accepted (2xx), up to ms. */
+/* Waits until `want` callbacks about no were accepted (2xx). */
 static int
-rx_wait_ok(const char *no, int want, long ms)
+rx_wait_ok(const char *no, int want)
 {
 	struct cb_rec r[64];
+	double end = ld_test_now_ms() + LD_TEST_WAIT_MS;
 
-	for (; ms > 0; ms -= 20) {
+	for (;;) {
 		size_t n = rx_records(no, r, 64), i;
 		int ok = 0;
 
@@ -1062,9 +1065,10 @@ rx_wait_ok(const char *no, int want, long ms)
 			ok += r[i].opened && r[i].answered / 100 == 2;
 		if (ok >= want)
 			return 1;
+		if (ld_test_now_ms() > end)
+			return 0;
 		sleep_ms(20);
 	}
-	return 0;
 }
 
 static void
@@ -1086,10 +1090,10 @@ static size_t
 sim_attempts(const char *no, size_t want, long *status, int *bad,
     char ids[][64], size_t cap)
 {
-	long ms;
+	double end = ld_test_now_ms() + LD_TEST_WAIT_MS;
 	size_t n = 0;
 
-	for (ms = 8000; ms > 0; ms -= 20) {
+	for (;;) {
 		cJSON *o = get_json("/__sim/callbacks"), *e;
 
 		n = 0;
@@ -1105,7 +1109,7 @@ sim_attempts(const char *no, size_t want, long *status, int *bad,
 			n++;
 		}
 		cJSON_Delete(o);
-		if (n >= want)
+		if (n >= want || ld_test_now_ms() > end)
 			break;
 		sleep_ms(20);
 	}
@@ -1134,7 +1138,7 @@ test_callback_retry(void)
 	rx.refuse_left = 1;
 	pthread_mutex_unlock(&rx.lock);
 	create_notified(no, "o-e2e-cb-1", 700);
-	CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 1, 8000));
+	CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 1));
 	n = rx_records(no, r, 16);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	for (i = 0; i < n; i++) {
@@ -1177,7 +1181,7 @@ test_callback_duplicate(void)
 	CU_ASSERT_EQUAL_FATAL(faults("{\"callback_duplicate_count\":1}"), 0);
 	snprintf(no, sizeof no, "E2E%sCBD", run_id);
 	create_notified(no, "o-e2e-cb-2", 710);
-	CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 2, 8000));
+	CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 2));
 	n = rx_records(no, r, 16);
 	CU_ASSERT_EQUAL(n, 2);
 	for (i = 0; i < n; i++) {
@@ -1219,7 +1223,7 @@ test_callback_bad_signature(void)
 		CU_ASSERT_EQUAL_FATAL(faults(cases[k].fault), 0);
 		snprintf(no, sizeof no, "E2E%s%s", run_id, cases[k].suffix);
 		create_notified(no, cases[k].openid, 720);
-		CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 1, 8000));
+		CU_ASSERT_TRUE_FATAL(rx_wait_ok(no, 1));
 		n = rx_records(no, r, 16);
 		CU_ASSERT_EQUAL_FATAL(n, 2);
 		CU_ASSERT_EQUAL(r[0].opened, 0);
@@ -1263,7 +1267,7 @@ test_batches(void)
 	long count;
 	int64_t amount;
 	size_t i;
-	int k;
+	double end;
 
 	snprintf(out, sizeof out, "BATCH%s", run_id);
 	snprintf(d1, sizeof d1, "D1%s", run_id);
@@ -1296,10 +1300,11 @@ test_batches(void)
 	wx_batch_free(&b);
 	wx_answer_free(&a);
 
-	for (k = 0; k < 100; k++) {
+	for (end = ld_test_now_ms() + LD_TEST_WAIT_MS;;) {
 		CU_ASSERT_EQUAL_FATAL(wx_batch_query(cl, 0, out, 1, 0, 20,
 		    NULL, &q, &a, &err), LD_OK);
-		if (strcmp(q.batch_status, "FINISHED") == 0)
+		if (strcmp(q.batch_status, "FINISHED") == 0 ||
+		    ld_test_now_ms() > end)
 			break;
 		wx_batch_free(&q);
 		wx_answer_free(&a);

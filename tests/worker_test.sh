@@ -35,6 +35,15 @@ trap cleanup EXIT INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 q() { psql -X -qAt -v ON_ERROR_STOP=1 "$@"; }
+# wait_for SQL VALUE WHY: until SQL's value is VALUE, for up to 60 s (a
+# busy machine is slow, not wrong); fails saying WHY.
+wait_for() {
+	_end=$(($(date +%s) + 60))
+	while [ "$(q -c "$1")" != "$2" ]; do
+		[ "$(date +%s)" -lt "$_end" ] || fail "$3"
+		sleep 0.1
+	done
+}
 
 "$PGLOCAL" init "$T/pg" >/dev/null
 eval "$("$PGLOCAL" env "$T/pg")"
@@ -457,16 +466,30 @@ EOF
 # --- pre-assessment reuse, NOTIFY and LISTEN mode ---------------------
 src=$(q -c "SELECT min(a.id) FROM applications a JOIN scores s ON s.id = a.score_id
 	WHERE s.error IS NULL")
-# psql prints the notifications it received after each statement.
-(printf 'LISTEN applications;\nSELECT pg_sleep(4);\nSELECT 1;\n' |
-	psql -X -q >"$T/notify.out" 2>&1) &
+n0=$(q -c "SELECT count(*) FROM applications")
+# psql prints the notifications it received when a statement ends: this
+# one listens until a new application has been scored (60 s at most).
+(echo 'LISTEN applications;'
+ echo "DO \$\$ BEGIN FOR i IN 1..600 LOOP
+	EXIT WHEN (SELECT count(*) FROM applications) > $n0 AND NOT EXISTS
+		(SELECT FROM applications WHERE status = 'received');
+	PERFORM pg_sleep(0.1); END LOOP; END \$\$;") |
+	PGAPPNAME=ld_test_listen psql -X -q >"$T/notify.out" 2>&1 &
 lp=$!
 PGUSER=ld_worker "$LOANDESKD" 2>"$T/listen.err" &
 DAEMON_PID=$!
-sleep 1
+# Both workers waiting for work (they LISTEN, then look once), and the
+# listener listening.
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE
+	'loandeskd score %' AND state = 'idle' AND query NOT LIKE 'LISTEN%'" 2 \
+	"the daemon's workers did not start waiting for work"
+wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name =
+	'ld_test_listen' AND query LIKE 'DO%'" 1 "the listener did not start"
 # A new application with the inputs of one already scored, announced the
-# way the intake does it; the daemon must react well before its 5 s poll.
-dup=$(q <<SQL
+# way the intake does it.  The daemon must react to the NOTIFY, not to
+# its 5 s poll: each worker polls 5 s after it went idle, which the same
+# transaction reads.
+r=$(q -F '|' <<SQL
 BEGIN;
 INSERT INTO applications OVERRIDING SYSTEM VALUE
 	SELECT nextval(pg_get_serial_sequence('applications', 'id')),
@@ -474,17 +497,21 @@ INSERT INTO applications OVERRIDING SYSTEM VALUE
 	FROM applications WHERE id = $src RETURNING id \\gset
 INSERT INTO alt_data (application_id, source, payload)
 	SELECT :id, source, payload FROM alt_data WHERE application_id = $src;
+SELECT min(state_change) AS idle FROM pg_stat_activity
+	WHERE application_name LIKE 'loandeskd score %' \\gset
 NOTIFY applications_received;
 COMMIT;
-SELECT :id;
+SELECT :id, :'idle';
 SQL
 )
-i=0
-while [ "$(q -c "SELECT status FROM applications WHERE id = $dup")" = received ]; do
-	i=$((i + 1))
-	[ $i -lt 30 ] || fail "LISTEN mode did not score the new application"
-	sleep 0.1
-done
+dup=${r%%|*} idle=${r#*|}
+wait_for "SELECT status <> 'received' FROM applications WHERE id = $dup" t \
+	"LISTEN mode did not score the new application"
+r=$(q -c "SELECT updated_at < '$idle'::timestamptz + interval '5 s'
+	FROM applications WHERE id = $dup")
+[ "$r" = t ] || fail "the daemon scored $dup on its poll, not on the NOTIFY" \
+	"(scored $(q -c "SELECT updated_at FROM applications WHERE id = $dup")," \
+	"idle since $idle)"
 kill -TERM "$DAEMON_PID"
 wait "$DAEMON_PID" || fail "daemon exit status on SIGTERM: $(cat "$T/listen.err")"
 DAEMON_PID=
@@ -641,14 +668,6 @@ half_written() {
 			AND NOT shadow) <> 1
 			OR (SELECT count(*) FROM audit_log WHERE action =
 			'application.scored' AND object_id = a.id::text) <> 1 END"
-}
-wait_for() {
-	i=0
-	while [ "$(q -c "$1")" != "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt 100 ] || fail "$3"
-		sleep 0.1
-	done
 }
 
 # A session holds the audit head's row lock, so each worker claims its

@@ -19,6 +19,7 @@ LDUI_SCREENS = \
 
 libldui_a_SOURCES = %reldir%/ui.h %reldir%/ui_int.h \
 	%reldir%/ui_console.c %reldir%/ui_keys.c \
+	%reldir%/ui_layout.c %reldir%/ui_draw.c \
 	%reldir%/ui_text.c %reldir%/ui_text.h \
 	$(LDUI_SCREENS)
 LDUI_LIBS = libldui.a libldcore.a $(NCURSESW_LIBS)

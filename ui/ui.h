@@ -24,7 +24,9 @@ struct ui_options {
  * time zone times are shown in; the session's, UTC, when unset),
  * LOANDESK_TIMING_LOG=FILE (appends "event milliseconds" lines:
  * apps_first, apps_pgdn, apps_pgup, apps_move, apps_last, case_open; for
- * the bench).
+ * the bench), LOANDESK_TEST_FRAMES (set and non-empty: after each frame
+ * the terminal title says "loandesk-test keys=N size=COLSxLINES", the
+ * keys read before it; for the tests, tests/console/lib.sh).
  */
 enum ld_status ui_console_run(const char *conninfo,
     const char *read_conninfo, const struct ui_options *opt,

@@ -132,57 +132,6 @@ ui_may(struct ui *ui, enum core_perm perm)
 	return core_operator_may(&ui->op, perm);
 }
 
-void
-ui_put(struct ui *ui, int y, int x, int width, enum ui_align align,
-    enum ui_style style, const char *text)
-{
-	char buf[1024];
-
-	if (y < 0 || y >= LINES || x >= COLS || width <= 0)
-		return;
-	if (x + width > COLS)
-		width = COLS - x;
-	ui_text_fit(text, width, align, buf, sizeof buf);
-	attrset(ui->attrs[style]);
-	mvaddstr(y, x, buf);
-	attrset(A_NORMAL);
-}
-
-static int
-column_width(const struct ui_column *c)
-{
-	return c->width > 0 ? c->width : COLS - c->x - 1;
-}
-
-void
-ui_put_headings(struct ui *ui, int y, const struct ui_column *c, int n,
-    int with_suffix, const char *suffix)
-{
-	char buf[128];
-	int i;
-
-	for (i = 0; i < n; i++) {
-		snprintf(buf, sizeof buf, "%s%s%s", c[i].title,
-		    i == with_suffix && suffix != NULL ? " " : "",
-		    i == with_suffix && suffix != NULL ? suffix : "");
-		ui_put(ui, y, c[i].x, column_width(&c[i]), c[i].align,
-		    UI_S_HEADER, buf);
-	}
-}
-
-void
-ui_put_cell(struct ui *ui, int y, const struct ui_column *c,
-    enum ui_style style, const char *text)
-{
-	ui_put(ui, y, c->x, column_width(c), c->align, style, text);
-}
-
-void
-ui_fill(struct ui *ui, int y, int x, int width, enum ui_style style)
-{
-	ui_put(ui, y, x, width, UI_LEFT, style, "");
-}
-
 /* Styles: attributes always, colours only when allowed and present. */
 static void
 setup_styles(struct ui *ui)
@@ -296,12 +245,16 @@ ui_getkey(struct ui *ui, int timeout_ms)
 		memmove(ui->keyq, ui->keyq + 1,
 		    (size_t)(ui->nkeyq - 1) * sizeof ui->keyq[0]);
 		ui->nkeyq--;
+		ui->keys_read++;
 		return k;
 	}
 	k = read_terminal(ui, timeout_ms);
 	/* Without a terminal every dialog is cancelled, as by Esc. */
 	if (k == ERR && ui->input_lost)
 		return 27;
+	/* What the terminal sent, not what it did (resizing). */
+	if (k != ERR && k != KEY_RESIZE)
+		ui->keys_read++;
 	return k;
 }
 
@@ -324,6 +277,7 @@ interrupt_query(void *arg, double waited_ms)
 	while ((k = read_terminal(ui, 0)) != ERR) {
 		if (k == 27) {
 			cancel = 1;
+			ui->keys_read++;
 			continue;
 		}
 		if (ui->nkeyq < UI_KEYQ)
@@ -387,8 +341,41 @@ draw_hints(struct ui *ui, int y)
 	}
 }
 
-void
-ui_draw_frame(struct ui *ui)
+/*
+ * Puts what was drawn on the terminal: the end of every frame, the
+ * dialogs' included.  Writes the pending timing event, and the test
+ * title when asked for it (struct ui).  A refresh that only says the
+ * database is slow is not a frame: it changes nothing the keys asked.
+ */
+static void
+show(struct ui *ui)
+{
+	refresh();
+	if (ui->test_frames) {
+		char t[96];
+		int n;
+
+		/* OSC 2, after the frame's bytes: a terminal that shows the
+		 * title has taken in the whole frame before it. */
+		n = snprintf(t, sizeof t, "\033]2;loandesk-test keys=%lu "
+		    "size=%dx%d\007", ui->keys_read, COLS, LINES);
+		if (n > 0 && (size_t)n < sizeof t &&
+		    write(STDOUT_FILENO, t, (size_t)n) < 0)
+			ui->test_frames = 0;
+	}
+	if (ui->timing_event != NULL) {
+		if (ui->timing != NULL) {
+			fprintf(ui->timing, "%s %.3f\n", ui->timing_event,
+			    core_now_ms() - ui->timing_t0);
+			fflush(ui->timing);
+		}
+		ui->timing_event = NULL;
+	}
+}
+
+/* The frame every screen shares, not yet shown (dialogs draw over it). */
+static void
+draw_frame(struct ui *ui)
 {
 	const struct ui_screen *s = ui->screens[ui->cur];
 	char title[256], pos[96], roles[64], note[160];
@@ -436,15 +423,13 @@ ui_draw_frame(struct ui *ui)
 	    ui->status_error ? UI_S_ERROR : UI_S_STATUS, ui->status);
 	/* Screen readers and IMEs follow the terminal cursor. */
 	move(ui->cursor_y, 0);
-	refresh();
-	if (ui->timing_event != NULL) {
-		if (ui->timing != NULL) {
-			fprintf(ui->timing, "%s %.3f\n", ui->timing_event,
-			    core_now_ms() - ui->timing_t0);
-			fflush(ui->timing);
-		}
-		ui->timing_event = NULL;
-	}
+}
+
+void
+ui_draw_frame(struct ui *ui)
+{
+	draw_frame(ui);
+	show(ui);
 }
 
 /* A centred box of lines; returns its top-left. */
@@ -490,6 +475,27 @@ draw_box(struct ui *ui, const char *title, const char *const *lines, int n,
 	(void)sel;
 }
 
+/* "Keys 1-20 of 40 (j/k PgDn/PgUp scroll, q closes)", from the keys. */
+static void
+help_title(int scrolls, int top, int visible, int n, char *buf, size_t len)
+{
+	const struct ui_key *back = ui_keys_row(ui_frame_keys, UI_ACT_BACK);
+	char dn[16], up[16], pd[16], pu[16], q[32];
+
+	if (!scrolls) {
+		ui_key_words(back, q, sizeof q);
+		snprintf(buf, len, "Keys (%s closes)", q);
+		return;
+	}
+	ui_hint_key(ui_keys_row(ui_list_keys, UI_ACT_DOWN), dn, sizeof dn);
+	ui_hint_key(ui_keys_row(ui_list_keys, UI_ACT_UP), up, sizeof up);
+	ui_hint_key(ui_keys_row(ui_list_keys, UI_ACT_PGDN), pd, sizeof pd);
+	ui_hint_key(ui_keys_row(ui_list_keys, UI_ACT_PGUP), pu, sizeof pu);
+	ui_hint_key(back, q, sizeof q);
+	snprintf(buf, len, "Keys %d-%d of %d (%s/%s %s/%s scroll, %s closes)",
+	    top + 1, top + visible, n, dn, up, pd, pu, q);
+}
+
 static void
 help_overlay(struct ui *ui)
 {
@@ -521,47 +527,34 @@ help_overlay(struct ui *ui)
 		    ui->op.tz[0] ? ui->op.tz : "?", ui->op.tz_label);
 	}
 	for (;;) {
-		char title[96];
+		const struct ui_key *list = ui_list_keys;
+		char title[160];
+		struct ui_move m;
 
 		visible = LINES - 4;
 		if (visible < 1)
 			visible = 1;
 		if (top > n - visible)
 			top = n - visible > 0 ? n - visible : 0;
-		/* On a small terminal the list scrolls, and says so. */
-		if (n > visible)
-			snprintf(title, sizeof title, "Keys %d-%d of %d (j/k "
-			    "PgDn/PgUp scroll, q closes)", top + 1,
-			    top + visible, n);
-		else
-			snprintf(title, sizeof title, "Keys (q or Esc closes)");
-		ui_draw_frame(ui);
+		help_title(n > visible, top, visible, n, title, sizeof title);
+		draw_frame(ui);
 		draw_box(ui, title, (const char *const *)lines + top,
 		    n - top < visible ? n - top : visible, -1, &by, &bx, &bw,
 		    &bh);
 		for (i = 0; i < bh - 2 && top + i < n; i++)
 			ui_put(ui, by + 1 + i, bx + 2, bw - 4, UI_LEFT,
 			    UI_S_NORMAL, lines[top + i]);
-		refresh();
+		show(ui);
 		key = ui_getkey(ui, -1);
-		if (key == 'j' || key == KEY_DOWN)
-			top++;
-		else if (key == 'k' || key == KEY_UP)
-			top--;
-		else if (key == KEY_NPAGE || key == ' ' || key == 6)
-			top += visible;
-		else if (key == KEY_PPAGE || key == 2)
-			top -= visible;
-		else if (key == 'G' || key == KEY_END)
-			top = n;
-		else if (key == 'g' || key == KEY_HOME)
-			top = 0;
-		else if (key != KEY_RESIZE)
+		if (key == KEY_RESIZE)
+			continue;
+		/* The list's keys scroll it (a page at a time: visible + 1
+		 * rows, as a page keeps one in view); any other closes. */
+		m = ui_move_of(ui_keys_action(&list, 1, key), visible + 1);
+		if (m.to == UI_MOVE_NONE)
 			break;
-		if (top > n - visible)
-			top = n - visible;
-		if (top < 0)
-			top = 0;
+		/* As a list of n - visible + 1 places for the top. */
+		ui_cursor_move(&top, n - visible + 1, m);
 	}
 	for (i = 0; i < n; i++)
 		free(lines[i]);
@@ -579,7 +572,10 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 	snprintf(saved, sizeof saved, "%s", buf);
 	curs_set(1);
 	for (;;) {
-		ui_draw_frame(ui);
+		const struct ui_key *edit = ui_prompt_keys;
+		int action;
+
+		draw_frame(ui);
 		/*
 		 * The prompt takes the status line, so what the status said
 		 * (often why the prompt is back) moves up over the key hints.
@@ -597,32 +593,33 @@ ui_prompt(struct ui *ui, const char *label, char *buf, size_t len,
 		ui_put(ui, LINES - 1, 0, lw, UI_LEFT, UI_S_HINT_KEY, label);
 		{
 			/* Show the tail when the text is wider than the row. */
-			const char *show = buf;
+			const char *tail = buf;
 
-			while (ui_text_width(show) > COLS - lw - 2 && *show)
-				show++;
+			while (ui_text_width(tail) > COLS - lw - 2 && *tail)
+				tail++;
 			ui_put(ui, LINES - 1, lw, COLS - lw, UI_LEFT,
-			    UI_S_NORMAL, show);
-			move(LINES - 1, lw + ui_text_width(show));
+			    UI_S_NORMAL, tail);
+			move(LINES - 1, lw + ui_text_width(tail));
 		}
-		refresh();
+		show(ui);
 		key = ui_getkey(ui, -1);
-		if (key == 27) {
+		action = ui_keys_action(&edit, 1, key);
+		if (action == UI_ACT_CANCEL) {
 			snprintf(buf, len, "%s", saved);
 			if (live != NULL)
 				live(ui, arg, buf);
 			curs_set(0);
 			return 0;
 		}
-		if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+		if (action == UI_ACT_ACCEPT) {
 			curs_set(0);
 			return 1;
 		}
-		if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+		if (action == UI_ACT_ERASE) {
 			/* Remove one whole UTF-8 character. */
 			n = n > 0 ? ld_utf8_last(buf, n) : 0;
 			buf[n] = '\0';
-		} else if (key == 21) {
+		} else if (action == UI_ACT_KILL) {
 			n = 0;
 			buf[0] = '\0';
 		} else if (key >= 32 && key < 256 && key != 127 &&
@@ -650,7 +647,11 @@ ui_pick(struct ui *ui, const char *title, const char *const *items, int n)
 	if (n <= 0)
 		return -1;
 	for (;;) {
-		ui_draw_frame(ui);
+		const struct ui_key *tables[2] = { ui_list_keys,
+			ui_frame_keys };
+		int action;
+
+		draw_frame(ui);
 		visible = LINES - 6;
 		if (visible < 1)
 			visible = 1;
@@ -666,37 +667,14 @@ ui_pick(struct ui *ui, const char *title, const char *const *items, int n)
 			    top + i == sel ? UI_S_SELECTED : UI_S_NORMAL,
 			    items[top + i]);
 		move(by + 1 + sel - top, bx + 1);
-		refresh();
+		show(ui);
 		key = ui_getkey(ui, -1);
-		switch (key) {
-		case 'j':
-		case KEY_DOWN:
-			if (sel + 1 < n)
-				sel++;
-			break;
-		case 'k':
-		case KEY_UP:
-			if (sel > 0)
-				sel--;
-			break;
-		case 'g':
-		case KEY_HOME:
-			sel = 0;
-			break;
-		case 'G':
-		case KEY_END:
-			sel = n - 1;
-			break;
-		case '\n':
-		case '\r':
-		case KEY_ENTER:
+		action = ui_keys_action(tables, 2, key);
+		if (action == UI_ACT_OPEN)
 			return sel;
-		case 27:
-		case 'q':
+		if (action == UI_ACT_BACK)
 			return -1;
-		default:
-			break;
-		}
+		ui_cursor_move(&sel, n, ui_move_of(action, visible));
 	}
 }
 
@@ -707,25 +685,37 @@ ui_confirm(struct ui *ui, const char *title, const char *const *lines,
 	const char **all;
 	int key, by, bx, bw, bh, i, r = 0;
 
+	const struct ui_key *tables[2] = { ui_confirm_keys, ui_frame_keys };
+	const struct ui_key *yes = ui_keys_row(ui_confirm_keys, UI_ACT_YES);
+	const struct ui_key *no = ui_keys_row(ui_confirm_keys, UI_ACT_NO);
+	char ykey[16], nkey[32], hint[96];
+
+	ui_key_words(yes, ykey, sizeof ykey);
+	ui_key_words(no, nkey, sizeof nkey);
+	snprintf(hint, sizeof hint, "%s %s    %s %s", ykey, yes->help, nkey,
+	    no->help);
 	all = ld_calloc((size_t)n + 2, sizeof *all);
 	for (i = 0; i < n; i++)
 		all[i] = lines[i];
 	all[n] = "";
-	all[n + 1] = "y confirm    n or Esc cancel";
+	all[n + 1] = hint;
 	for (;;) {
-		ui_draw_frame(ui);
+		int action;
+
+		draw_frame(ui);
 		draw_box(ui, title, all, n + 2, -1, &by, &bx, &bw, &bh);
 		for (i = 0; i < bh - 2 && i < n + 2; i++)
 			ui_put(ui, by + 1 + i, bx + 2, bw - 4, UI_LEFT,
 			    i == n + 1 ? UI_S_HINT_KEY : UI_S_NORMAL, all[i]);
 		move(by + bh - 2, bx + 2);
-		refresh();
+		show(ui);
 		key = ui_getkey(ui, -1);
-		if (key == 'y' || key == 'Y') {
+		action = ui_keys_action(tables, 2, key);
+		if (action == UI_ACT_YES) {
 			r = 1;
 			break;
 		}
-		if (key == 'n' || key == 'N' || key == 27 || key == 'q')
+		if (action == UI_ACT_NO || action == UI_ACT_BACK)
 			break;
 	}
 	free(all);
@@ -951,80 +941,37 @@ dispatch(struct ui *ui, int key)
 	}
 }
 
-enum ld_status
-ui_console_run(const char *conninfo, const char *read_conninfo,
-    const struct ui_options *opt, struct ld_err *err)
+/* No key came: reconnect, or take in what changed in the database. */
+static void
+between_keys(struct ui *ui)
 {
-	struct ui *ui;
-	SCREEN *term;
-	const char *tl;
-	enum ld_status rc = LD_OK;
-	int i, key;
+	const struct ui_screen *s = ui->screens[ui->cur];
+	double now = core_now_ms();
 
-	setlocale(LC_ALL, "");
-	ui = ld_calloc(1, sizeof *ui);
-	ui->readonly = opt->readonly;
-	ui->op.readonly = opt->readonly;
-	if ((tl = getenv("LOANDESK_TIMING_LOG")) != NULL && *tl != '\0') {
-		ui->timing = fopen(tl, "a");
-		if (ui->timing == NULL) {
-			rc = ld_err_set(err, LD_EIO, "LOANDESK_TIMING_LOG %s: %s",
-			    tl, strerror(errno));
-			free(ui);
-			return rc;
-		}
+	if (!ui->connected) {
+		if (now >= ui->reconnect_at)
+			reconnect(ui, now);
+		return;
 	}
-	ui->sess = core_session_new(conninfo, read_conninfo,
-	    "loandesk-console");
-	/* Connect before the screen changes so errors read normally. */
-	if (try_connect(ui, err) != 0) {
-		core_session_free(ui->sess);
-		if (ui->timing != NULL)
-			fclose(ui->timing);
-		free(ui);
-		return err->code;
+	poll_notifications(ui);
+	/* Coalesce bursts: at most one refresh a second. */
+	if (ui->changed && now - ui->changed_at >= 1000) {
+		ui->changed = 0;
+		ui->changed_at = now;
+		if (s->changed != NULL)
+			s->changed(ui, ui->state[ui->cur]);
 	}
-	ui->op.readonly = opt->readonly;
-	ui->utf8 = ui_text_utf8();
-	/* An Esc answers in 25 ms instead of ncurses' second. */
-	if (getenv("ESCDELAY") == NULL)
-		set_escdelay(25);
-	/* newterm, unlike initscr, returns on failure instead of exiting. */
-	if ((term = newterm(NULL, stdout, stdin)) == NULL) {
-		rc = ld_err_set(err, LD_EUNSUPPORTED, "cannot initialise the "
-		    "terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") :
-		    "unset");
-		core_session_free(ui->sess);
-		if (ui->timing != NULL)
-			fclose(ui->timing);
-		free(ui);
-		return rc;
-	}
-	set_term(term);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	curs_set(0);
-	/* Mouse off unless asked for: text selection keeps working. */
-	if (opt->mouse)
-		mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
-	else
-		mousemask(0, NULL);
-	setup_styles(ui);
-	core_session_set_interrupt(ui->sess, interrupt_query, ui, 25);
+}
 
-	for (i = 0; i < UI_SCREEN_COUNT; i++) {
-		ui->screens[i] = ui_screen_table[i];
-		ui->state[i] = ui_screen_table[i]->create(ui);
-	}
-	if (!ui->utf8)
-		ui_status(ui, "the locale is not UTF-8: Chinese names cannot "
-		    "be shown (set LANG=C.UTF-8)");
+/* The session: frames, background work and keys until the operator quits. */
+static void
+run(struct ui *ui)
+{
+	int key;
+
 	ui->cur = UI_SCREEN_APPS;
 	ui_timing_start(ui, "apps_first");
 	ui->screens[ui->cur]->enter(ui, ui->state[ui->cur], -1);
-
 	while (!ui->quit && !ui->input_lost) {
 		const struct ui_screen *s = ui->screens[ui->cur];
 		int busy;
@@ -1037,29 +984,11 @@ ui_console_run(const char *conninfo, const char *read_conninfo,
 		if (ui->input_lost)
 			break;
 		if (key == ERR) {
-			double now = core_now_ms();
-
-			if (!ui->connected) {
-				if (now >= ui->reconnect_at)
-					reconnect(ui, now);
-				continue;
-			}
-			poll_notifications(ui);
-			/* Coalesce bursts: at most one refresh a second. */
-			if (ui->changed && now - ui->changed_at >= 1000) {
-				ui->changed = 0;
-				ui->changed_at = now;
-				if (s->changed != NULL)
-					s->changed(ui, ui->state[ui->cur]);
-			}
-			continue;
-		}
-		if (key == KEY_RESIZE) {
+			between_keys(ui);
+		} else if (key == KEY_RESIZE) {
 			/* ncurses resized stdscr; the next frame reflows. */
 			clearok(curscr, TRUE);
-			continue;
-		}
-		if (key == KEY_MOUSE) {
+		} else if (key == KEY_MOUSE) {
 			MEVENT me;
 
 			/* The wheel moves like j and k. */
@@ -1067,22 +996,103 @@ ui_console_run(const char *conninfo, const char *read_conninfo,
 				dispatch(ui, me.bstate & BUTTON4_PRESSED ?
 				    'k' : me.bstate & BUTTON5_PRESSED ? 'j' :
 				    ERR);
-			continue;
-		}
-		if (!ui->connected && key == 'r') {
+		} else if (!ui->connected && key == 'r')
 			ui->reconnect_at = 0;
-			continue;
-		}
-		dispatch(ui, key);
+		else
+			dispatch(ui, key);
 	}
+}
 
-	endwin();
-	delscreen(term);
+/* $LOANDESK_TIMING_LOG, when set, appended to. */
+static enum ld_status
+open_timing_log(struct ui *ui, struct ld_err *err)
+{
+	const char *tl = getenv("LOANDESK_TIMING_LOG");
+
+	if (tl == NULL || *tl == '\0')
+		return LD_OK;
+	if ((ui->timing = fopen(tl, "a")) == NULL)
+		return ld_err_set(err, LD_EIO, "LOANDESK_TIMING_LOG %s: %s",
+		    tl, strerror(errno));
+	return LD_OK;
+}
+
+/* The terminal in the console's modes; *term is the caller's to end. */
+static enum ld_status
+open_terminal(struct ui *ui, const struct ui_options *opt, SCREEN **term,
+    struct ld_err *err)
+{
+	ui->utf8 = ui_text_utf8();
+	/* An Esc answers in 25 ms instead of ncurses' second. */
+	if (getenv("ESCDELAY") == NULL)
+		set_escdelay(25);
+	/* newterm, unlike initscr, returns on failure instead of exiting. */
+	if ((*term = newterm(NULL, stdout, stdin)) == NULL)
+		return ld_err_set(err, LD_EUNSUPPORTED, "cannot initialise "
+		    "the terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") :
+		    "unset");
+	set_term(*term);
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	/* Mouse off unless asked for: text selection keeps working. */
+	if (opt->mouse)
+		mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	else
+		mousemask(0, NULL);
+	setup_styles(ui);
+	core_session_set_interrupt(ui->sess, interrupt_query, ui, 25);
+	return LD_OK;
+}
+
+enum ld_status
+ui_console_run(const char *conninfo, const char *read_conninfo,
+    const struct ui_options *opt, struct ld_err *err)
+{
+	struct ui *ui;
+	SCREEN *term = NULL;
+	const char *tf = getenv("LOANDESK_TEST_FRAMES");
+	enum ld_status rc;
+	int i;
+
+	setlocale(LC_ALL, "");
+	ui = ld_calloc(1, sizeof *ui);
+	ui->readonly = opt->readonly;
+	ui->op.readonly = opt->readonly;
+	ui->test_frames = tf != NULL && *tf != '\0';
+	ui->sess = core_session_new(conninfo, read_conninfo,
+	    "loandesk-console");
+	if ((rc = open_timing_log(ui, err)) != LD_OK)
+		goto out;
+	/* Connect before the screen changes so errors read normally. */
+	if (try_connect(ui, err) != 0) {
+		rc = err->code;
+		goto out;
+	}
+	ui->op.readonly = opt->readonly;
+	if ((rc = open_terminal(ui, opt, &term, err)) != LD_OK)
+		goto out;
+	for (i = 0; i < UI_SCREEN_COUNT; i++) {
+		ui->screens[i] = ui_screen_table[i];
+		ui->state[i] = ui_screen_table[i]->create(ui);
+	}
+	if (!ui->utf8)
+		ui_status(ui, "the locale is not UTF-8: Chinese names cannot "
+		    "be shown (set LANG=C.UTF-8)");
+	run(ui);
 	if (ui->input_lost)
 		rc = ld_err_set(err, LD_EIO, "the terminal's input ended; "
 		    "leaving the console");
+out:
+	if (term != NULL) {
+		endwin();
+		delscreen(term);
+	}
 	for (i = 0; i < UI_SCREEN_COUNT; i++)
-		ui->screens[i]->destroy(ui->state[i]);
+		if (ui->screens[i] != NULL)
+			ui->screens[i]->destroy(ui->state[i]);
 	core_session_free(ui->sess);
 	if (ui->timing != NULL)
 		fclose(ui->timing);

@@ -12,7 +12,12 @@
  * adds the rows every screen has (help, back, quit, reload, redraw).
  * Those same rows dispatch a key, draw the key-hint bar and build the ?
  * help, filtered by what the operator's role may do, so what is offered
- * and what works cannot drift.
+ * and what works cannot drift.  The dialogs (help, pickers, prompts,
+ * confirmations) read their keys from rows of the same kind.
+ *
+ * Lists share one cursor (ui_move_of, ui_cursor_move, ui_cursor_show),
+ * tables one column layout (struct ui_table), long text one wrap
+ * (ui_put_wrapped): a new screen is its data, its columns and its keys.
  *
  * Internal to ui: programs open the console through ui.h.
  */
@@ -27,6 +32,7 @@
 
 #include "core_operator.h"
 #include "core_session.h"
+#include "core_states.h"
 #include "ui_text.h"
 
 struct ui;
@@ -61,6 +67,19 @@ struct ui;
 	X(UI_ACT_HELP, '?', 0, 0, "?", "help", NONE, ALWAYS)                 \
 	X(UI_ACT_BACK, 'q', 27, 0, "q/Esc", "back", NONE, ALWAYS)            \
 	X(UI_ACT_QUIT, 'Q', 0, 0, "Q", "quit", NONE, ALWAYS)
+/*
+ * The dialogs': a confirmation takes y or n (and q or Esc, as back), a
+ * prompt Enter or Esc and edits with these; pickers and the help take
+ * the moving keys, Enter and back.
+ */
+#define UI_CONFIRM_KEYS(X)                                                  \
+	X(UI_ACT_YES, 'y', 'Y', 0, "y", "confirm", NONE, NO)                 \
+	X(UI_ACT_NO, 'n', 'N', 27, "n/Esc", "cancel", NONE, NO)
+#define UI_PROMPT_KEYS(X)                                                   \
+	X(UI_ACT_ACCEPT, '\n', KEY_ENTER, '\r', "Enter", "accept", NONE, NO) \
+	X(UI_ACT_CANCEL, 27, 0, 0, "Esc", "cancel", NONE, NO)                \
+	X(UI_ACT_ERASE, KEY_BACKSPACE, 127, 8, "Backspace", "erase", NONE, NO) \
+	X(UI_ACT_KILL, 21, 0, 0, "^U", "erase the line", NONE, NO)
 
 #define UI_ENUM(id, k1, k2, k3, label, help, perm, hint) id,
 enum ui_action {
@@ -71,6 +90,8 @@ enum ui_action {
 	UI_COMMAND_KEY(UI_ENUM)
 	UI_PANE_KEYS(UI_ENUM)
 	UI_FRAME_KEYS(UI_ENUM)
+	UI_CONFIRM_KEYS(UI_ENUM)
+	UI_PROMPT_KEYS(UI_ENUM)
 	UI_ACT_SCREEN = 100
 };
 
@@ -98,6 +119,17 @@ struct ui_key {
 
 /* The rows every screen has (UI_FRAME_KEYS). */
 extern const struct ui_key ui_frame_keys[];
+/* The dialogs' rows: UI_CONFIRM_KEYS, UI_PROMPT_KEYS, and the moving
+ * keys with Enter a picker and the help scroll and choose with. */
+extern const struct ui_key ui_confirm_keys[];
+extern const struct ui_key ui_prompt_keys[];
+extern const struct ui_key ui_list_keys[];
+
+/* The action key dispatches to in tables[0..n), or UI_ACT_NONE. */
+int ui_keys_action(const struct ui_key *const *tables, int n, int key);
+
+/* The row of table for action, or NULL. */
+const struct ui_key *ui_keys_row(const struct ui_key *table, int action);
 
 /*
  * The row of tables[0..n) (in that order) that key dispatches to, or
@@ -130,6 +162,9 @@ int ui_hints_layout(const struct ui_key *const *tables, int n,
 
 /* The text of a hint's key: the label up to its first '/' ("q/Esc": q). */
 void ui_hint_key(const struct ui_key *k, char *buf, size_t len);
+
+/* A row's keys in words: "q or Esc" for "q/Esc" ("/" stays "/"). */
+void ui_key_words(const struct ui_key *k, char *buf, size_t len);
 
 struct ui_screen {
 	const char *name;          /* title bar, help */
@@ -177,6 +212,11 @@ enum ui_screen_id {
 
 /* The screens in number-key order, from LDUI_SCREENS. */
 extern const struct ui_screen *const ui_screen_table[UI_SCREEN_COUNT];
+/* Each one's word, its file's name: "apps" for ui_screen_apps.c. */
+extern const char *const ui_screen_words[UI_SCREEN_COUNT];
+
+/* The screen whose word is word, or -1. */
+int ui_screen_find(const char *word);
 
 /* Colour roles, mapped to attributes once colours are known. */
 enum ui_style {
@@ -232,6 +272,15 @@ struct ui {
 	FILE *timing;            /* $LOANDESK_TIMING_LOG */
 	const char *timing_event;
 	double timing_t0;
+
+	/*
+	 * $LOANDESK_TEST_FRAMES: after each frame the terminal's title says
+	 * how many keys were read before it and the size it was drawn for,
+	 * so a test waits for the frame that follows its keys, not for text
+	 * the frame before may already show.
+	 */
+	int test_frames;
+	unsigned long keys_read;
 };
 
 /* Status line feedback; an error stays red until the next action. */
@@ -262,10 +311,70 @@ int ui_may(struct ui *ui, enum core_perm perm);
 void ui_put(struct ui *ui, int y, int x, int width, enum ui_align align,
     enum ui_style style, const char *text);
 /*
- * A column of a table on screen: the header and every cell are drawn
- * from the same row, so headings sit over their data.  width 0: to the
- * right edge.
+ * Lists.  The moving keys (UI_MOVE_KEYS) mean the same on every list:
+ * ui_move_of says what one asks of a list showing rows rows at a time; a
+ * list held whole applies it with ui_cursor_move, a list paged from the
+ * database (Applications, Audit) by fetching as far as it goes.  When
+ * drawn, ui_cursor_show keeps the cursor in view.
  */
+enum ui_move_to {
+	UI_MOVE_NONE,  /* not a moving key */
+	UI_MOVE_BY,    /* by rows; negative is up */
+	UI_MOVE_FIRST,
+	UI_MOVE_LAST
+};
+
+struct ui_move {
+	enum ui_move_to to;
+	int by;
+	int paged;     /* a page key: the view may move with the cursor */
+};
+
+struct ui_move ui_move_of(int action, int rows);
+
+/* Applies m to *cur in a list of n rows (0 when empty). */
+void ui_cursor_move(int *cur, int n, struct ui_move m);
+
+/*
+ * The first row shown, *top, moved as little as keeps cur among the rows
+ * rows shown, and no further down than fills them.
+ */
+void ui_cursor_show(int *top, int cur, int n, int rows);
+
+/*
+ * Tables.  A table is its columns, left to right one space apart, and
+ * the steps by which it narrows on a narrow terminal: the headings and
+ * every row are drawn from the same layout, so headings sit over their
+ * data at any width.
+ */
+struct ui_col {
+	const char *title;
+	int width;          /* 0: the last column, taking the rest of the row */
+	enum ui_align align;
+};
+
+/*
+ * A narrowing step: column col becomes width wide (0: hidden).  with_prev:
+ * taken at once with the step before.  spare: taken also to give the
+ * flexible last column the room it wants, not only the least it needs.
+ */
+struct ui_narrow {
+	int col;
+	int width;
+	int with_prev;
+	int spare;
+};
+
+struct ui_table {
+	const struct ui_col *col;
+	int ncol;
+	const struct ui_narrow *narrow; /* in the order they are taken */
+	int nnarrow;
+	int x0;       /* where the first column starts */
+	int margin;   /* columns a flexible last column leaves at the edge */
+};
+
+/* A column of a table on screen, where the layout put it. */
 struct ui_column {
 	const char *title;
 	int x;
@@ -273,14 +382,47 @@ struct ui_column {
 	enum ui_align align;
 };
 
-/* The headings of n columns on row y (suffix, when not NULL, is added
- * to the heading of column with_suffix: "AT UTC"). */
-void ui_put_headings(struct ui *ui, int y, const struct ui_column *c, int n,
-    int with_suffix, const char *suffix);
+#define UI_TABLE_MAX 16
+
+struct ui_layout {
+	struct ui_column c[UI_TABLE_MAX]; /* the shown columns, left to right */
+	int col[UI_TABLE_MAX];            /* each one's index in the table */
+	int n;
+};
+
+/*
+ * Lays t out in cols terminal columns.  width[i] (NULL: the table's)
+ * is column i's width.  A last column of width 0 is flexible: it takes
+ * what the others leave less t->margin, and needs flex_min.  While the
+ * row does not fit, the narrowing steps are taken in order; then, while
+ * the flexible column has less than flex_want, the spare ones.
+ */
+void ui_table_layout(const struct ui_table *t, const int *width,
+    int flex_min, int flex_want, int cols, struct ui_layout *out);
+
+/* The shown column of table column col, or NULL when it is hidden. */
+struct ui_column *ui_layout_find(struct ui_layout *l, int col);
+
+/* The headings of a layout on row y. */
+void ui_put_headings(struct ui *ui, int y, const struct ui_layout *l);
 
 /* One cell of column c on row y. */
 void ui_put_cell(struct ui *ui, int y, const struct ui_column *c,
     enum ui_style style, const char *text);
+
+/* The cell of table column col on row y, when that column is shown. */
+void ui_put_col(struct ui *ui, int y, struct ui_layout *l, int col,
+    enum ui_style style, const char *text);
+
+/*
+ * Draws s wrapped (ui_text_wrap_cut) onto lines [y, y + lines) from
+ * column x; what the last line cannot hold ends in an ellipsis.
+ */
+void ui_put_wrapped(struct ui *ui, int y, int x, int width, int lines,
+    enum ui_style style, const char *s);
+
+/* The style a state's tone is drawn in (core_states.h). */
+enum ui_style ui_tone_style(enum core_tone tone);
 
 /* Fills the rest of row y from x with style (for selected rows). */
 void ui_fill(struct ui *ui, int y, int x, int width, enum ui_style style);

@@ -1,11 +1,14 @@
 /*
- * Key tables: lookup, and the layout of the key-hint bar.  Pure code (no
- * curses calls), so the bar's choices are tested without a terminal.
+ * Key tables: the shared ones, lookup, and the layout of the key-hint
+ * bar.  Pure code (no curses calls), so the bar's choices are tested
+ * without a terminal.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#include <curses.h> /* the KEY_ codes of the tables; nothing is called */
 
 #include "ui_int.h"
 
@@ -14,11 +17,44 @@ const struct ui_key ui_frame_keys[] = {
 	UI_KEY_END
 };
 
+const struct ui_key ui_confirm_keys[] = {
+	UI_CONFIRM_KEYS(UI_KEY_ROW)
+	UI_KEY_END
+};
+
+const struct ui_key ui_prompt_keys[] = {
+	UI_PROMPT_KEYS(UI_KEY_ROW)
+	UI_KEY_END
+};
+
+const struct ui_key ui_list_keys[] = {
+	UI_MOVE_KEYS(UI_KEY_ROW)
+	UI_OPEN_KEY(UI_KEY_ROW)
+	UI_KEY_END
+};
+
 const struct ui_screen *const ui_screen_table[UI_SCREEN_COUNT] = {
 #define UI_SCREEN(id, name) [UI_SCREEN_##id] = &ui_screen_##name,
 #include "ui_screens.h"
 #undef UI_SCREEN
 };
+
+const char *const ui_screen_words[UI_SCREEN_COUNT] = {
+#define UI_SCREEN(id, name) [UI_SCREEN_##id] = #name,
+#include "ui_screens.h"
+#undef UI_SCREEN
+};
+
+int
+ui_screen_find(const char *word)
+{
+	int i;
+
+	for (i = 0; word != NULL && i < UI_SCREEN_COUNT; i++)
+		if (strcmp(ui_screen_words[i], word) == 0)
+			return i;
+	return -1;
+}
 
 const struct ui_key *
 ui_keys_find(const struct ui_key *const *tables, int n, int key)
@@ -38,14 +74,28 @@ ui_keys_find(const struct ui_key *const *tables, int n, int key)
 }
 
 int
-ui_keys_has(const struct ui_key *table, int action)
+ui_keys_action(const struct ui_key *const *tables, int n, int key)
+{
+	const struct ui_key *k = ui_keys_find(tables, n, key);
+
+	return k != NULL ? k->action : UI_ACT_NONE;
+}
+
+const struct ui_key *
+ui_keys_row(const struct ui_key *table, int action)
 {
 	if (table == NULL)
-		return 0;
+		return NULL;
 	for (; table->action != 0; table++)
 		if (table->action == action)
-			return 1;
-	return 0;
+			return table;
+	return NULL;
+}
+
+int
+ui_keys_has(const struct ui_key *table, int action)
+{
+	return ui_keys_row(table, action) != NULL;
 }
 
 void
@@ -57,6 +107,25 @@ ui_hint_key(const struct ui_key *k, char *buf, size_t len)
 	if (w == 0)
 		w = 1;
 	snprintf(buf, len, "%.*s", (int)w, k->label);
+}
+
+void
+ui_key_words(const struct ui_key *k, char *buf, size_t len)
+{
+	const char *l = k->label;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (; *l != '\0' && o + 1 < len; l++) {
+		/* "/" alone, or leading, is the key itself. */
+		if (*l == '/' && l != k->label && o + 5 < len) {
+			memcpy(buf + o, " or ", 4);
+			o += 4;
+		} else if (*l != '/' || l == k->label)
+			buf[o++] = *l;
+	}
+	buf[o] = '\0';
 }
 
 static int

@@ -388,39 +388,48 @@ refilter(struct ui *ui, struct apps *a)
 		ui_status(ui, "no application matches");
 }
 
+/*
+ * The list's cursor: rows come from the database as it moves, the ends
+ * are loaded afresh, and a page moves the view with it.
+ */
+static void
+apps_move(struct ui *ui, struct apps *a, struct ui_move m)
+{
+	switch (m.to) {
+	case UI_MOVE_BY:
+		ui_timing_start(ui, !m.paged ? "apps_move" : m.by > 0 ?
+		    "apps_pgdn" : "apps_pgup");
+		move_to(ui, a, (long)a->cur + m.by);
+		if (m.paged && m.by > 0)
+			a->top += (size_t)m.by;
+		else if (m.paged)
+			a->top = a->top > (size_t)-m.by ? a->top -
+			    (size_t)-m.by : 0;
+		break;
+	case UI_MOVE_FIRST:
+		ui_timing_start(ui, "apps_first");
+		load_first(ui, a, 0);
+		break;
+	case UI_MOVE_LAST:
+		ui_timing_start(ui, "apps_last");
+		load_first(ui, a, 1);
+		break;
+	default:
+		break;
+	}
+}
+
 static int
 apps_action(struct ui *ui, void *st, int action)
 {
 	struct apps *a = st;
-	long page = a->page > 1 ? a->page - 1 : 1;
+	struct ui_move m = ui_move_of(action, a->page);
 
+	if (m.to != UI_MOVE_NONE) {
+		apps_move(ui, a, m);
+		return 1;
+	}
 	switch (action) {
-	case UI_ACT_DOWN:
-		ui_timing_start(ui, "apps_move");
-		move_to(ui, a, (long)a->cur + 1);
-		return 1;
-	case UI_ACT_UP:
-		ui_timing_start(ui, "apps_move");
-		move_to(ui, a, (long)a->cur - 1);
-		return 1;
-	case UI_ACT_PGDN:
-		ui_timing_start(ui, "apps_pgdn");
-		move_to(ui, a, (long)a->cur + page);
-		a->top += (size_t)page;
-		return 1;
-	case UI_ACT_PGUP:
-		ui_timing_start(ui, "apps_pgup");
-		move_to(ui, a, (long)a->cur - page);
-		a->top = a->top > (size_t)page ? a->top - (size_t)page : 0;
-		return 1;
-	case UI_ACT_HOME:
-		ui_timing_start(ui, "apps_first");
-		load_first(ui, a, 0);
-		return 1;
-	case UI_ACT_END:
-		ui_timing_start(ui, "apps_last");
-		load_first(ui, a, 1);
-		return 1;
 	case UI_ACT_OPEN:
 		if (a->n == 0) {
 			ui_status(ui, "no application here");
@@ -499,39 +508,48 @@ enum apps_col {
 	COL_RECOMMEND, COL_STATUS, COL_ASSIGNEE, COL_COUNT
 };
 
-static const struct {
-	const char *title;
-	int width;
-	enum ui_align align;
-	int priority; /* dropped first: highest */
-	int sort;     /* the ordering it shows, or -1 */
-} columns[COL_COUNT] = {
-	[COL_ID] = { "ID", 8, UI_RIGHT, 0, CORE_SORT_ID },
-	[COL_SUBMITTED] = { "SUBMITTED", 16, UI_LEFT, 3, CORE_SORT_SUBMITTED },
-	[COL_NAME] = { "NAME", 10, UI_LEFT, 0, -1 },
-	[COL_AMOUNT] = { "AMOUNT", 15, UI_RIGHT, 0, CORE_SORT_AMOUNT },
-	[COL_TERM] = { "TERM", 4, UI_RIGHT, 1, -1 },
-	[COL_SCORE] = { "SCORE", 8, UI_LEFT, 1, CORE_SORT_POINTS },
-	[COL_RECOMMEND] = { "MODEL SAYS", 13, UI_LEFT, 4, -1 },
-	[COL_STATUS] = { "STATUS", 13, UI_LEFT, 0, -1 },
-	[COL_ASSIGNEE] = { "ASSIGNEE", 12, UI_LEFT, 5, -1 },
+static const struct ui_col apps_cols[COL_COUNT] = {
+	[COL_ID] = { "ID", 8, UI_RIGHT },
+	[COL_SUBMITTED] = { "SUBMITTED", 16, UI_LEFT },
+	[COL_NAME] = { "NAME", 10, UI_LEFT },
+	[COL_AMOUNT] = { "AMOUNT", 15, UI_RIGHT },
+	[COL_TERM] = { "TERM", 4, UI_RIGHT },
+	[COL_SCORE] = { "SCORE", 8, UI_LEFT },
+	[COL_RECOMMEND] = { "MODEL SAYS", 13, UI_LEFT },
+	[COL_STATUS] = { "STATUS", 13, UI_LEFT },
+	[COL_ASSIGNEE] = { "ASSIGNEE", 12, UI_LEFT },
 };
 
-static void
-layout(int cols, int *shown)
-{
-	int total = 0, i, drop;
+/* What says least goes first; term and score together. */
+static const struct ui_narrow apps_narrow[] = {
+	{ COL_ASSIGNEE, 0, 0, 0 },
+	{ COL_RECOMMEND, 0, 0, 0 },
+	{ COL_SUBMITTED, 0, 0, 0 },
+	{ COL_TERM, 0, 0, 0 },
+	{ COL_SCORE, 0, 1, 0 },
+};
 
-	for (i = 0; i < COL_COUNT; i++) {
-		shown[i] = 1;
-		total += columns[i].width + 1;
+static const struct ui_table apps_table = {
+	apps_cols, COL_COUNT, apps_narrow,
+	(int)(sizeof apps_narrow / sizeof apps_narrow[0]), 0, 0
+};
+
+/* The sort each column shows, or -1. */
+static int
+column_sort(int col)
+{
+	switch (col) {
+	case COL_ID:
+		return CORE_SORT_ID;
+	case COL_SUBMITTED:
+		return CORE_SORT_SUBMITTED;
+	case COL_AMOUNT:
+		return CORE_SORT_AMOUNT;
+	case COL_SCORE:
+		return CORE_SORT_POINTS;
+	default:
+		return -1;
 	}
-	for (drop = 5; drop > 0 && total - 1 > cols; drop--)
-		for (i = 0; i < COL_COUNT; i++)
-			if (columns[i].priority == drop && shown[i]) {
-				shown[i] = 0;
-				total -= columns[i].width + 1;
-			}
 }
 
 static void
@@ -560,11 +578,11 @@ cell(const struct core_app_row *r, int col, char *buf, size_t len)
 			snprintf(buf, len, "-");
 		break;
 	case COL_RECOMMEND:
-		snprintf(buf, len, "%s", r->recommendation[0] ?
-		    r->recommendation : "-");
+		snprintf(buf, len, "%s", r->recommendation != CORE_APP_NONE ?
+		    core_app_status_sql(r->recommendation) : "-");
 		break;
 	case COL_STATUS:
-		snprintf(buf, len, "%s", r->status);
+		snprintf(buf, len, "%s", core_app_status_sql(r->status));
 		break;
 	case COL_ASSIGNEE:
 		snprintf(buf, len, "%s", r->assignee[0] ? r->assignee : "-");
@@ -574,44 +592,31 @@ cell(const struct core_app_row *r, int col, char *buf, size_t len)
 	}
 }
 
-static enum ui_style
-status_style(const char *status)
-{
-	if (strcmp(status, "approved") == 0 ||
-	    strcmp(status, "auto_approved") == 0)
-		return UI_S_GOOD;
-	if (strcmp(status, "rejected") == 0 ||
-	    strcmp(status, "auto_rejected") == 0)
-		return UI_S_BAD;
-	if (strcmp(status, "manual_review") == 0)
-		return UI_S_WARN;
-	return UI_S_NORMAL;
-}
 
 static void
 apps_draw(struct ui *ui, void *st, int top, int rows)
 {
 	struct apps *a = st;
-	int shown[COL_COUNT], i, x, y, body = rows - 1;
+	struct ui_layout l;
+	int i, y, body = rows - 1, first;
 	size_t r;
-	char buf[128];
+	char buf[128], titles[UI_TABLE_MAX][64];
 
 	a->page = body > 1 ? body : 1;
-	layout(ui_cols(), shown);
-	for (x = 0, i = 0; i < COL_COUNT; i++) {
-		if (!shown[i])
-			continue;
+	ui_table_layout(&apps_table, NULL, 0, 0, ui_cols(), &l);
+	for (i = 0; i < l.n; i++) {
+		int c = l.col[i];
+
 		/* Times carry their zone; the sorted column its direction. */
-		snprintf(buf, sizeof buf, "%s%s%s%s", columns[i].title,
-		    i == COL_SUBMITTED ? " " : "",
-		    i == COL_SUBMITTED ? ui->op.tz_label : "",
-		    columns[i].sort != (int)a->sort ? "" : !ui->utf8 ?
+		snprintf(titles[i], sizeof titles[i], "%s%s%s%s",
+		    l.c[i].title, c == COL_SUBMITTED ? " " : "",
+		    c == COL_SUBMITTED ? ui->op.tz_label : "",
+		    column_sort(c) != (int)a->sort ? "" : !ui->utf8 ?
 		    (a->desc ? " v" : " ^") :
 		    (a->desc ? " \xe2\x96\xbc" : " \xe2\x96\xb2"));
-		ui_put(ui, top, x, columns[i].width, columns[i].align,
-		    UI_S_HEADER, buf);
-		x += columns[i].width + 1;
+		l.c[i].title = titles[i];
 	}
+	ui_put_headings(ui, top, &l);
 	if (a->n == 0) {
 		ui_put(ui, top + 2, 2, ui_cols() - 4, UI_LEFT, UI_S_DIM,
 		    core_apps_filter_active(&a->filter) ?
@@ -620,15 +625,10 @@ apps_draw(struct ui *ui, void *st, int top, int rows)
 		ui->cursor_y = top;
 		return;
 	}
-	/* Keep the cursor on screen. */
-	if (a->cur < a->top)
-		a->top = a->cur;
-	if (a->cur >= a->top + (size_t)body)
-		a->top = a->cur - (size_t)body + 1;
-	if (a->top + (size_t)body > a->n)
-		a->top = a->n > (size_t)body ? a->n - (size_t)body : 0;
-	if (a->cur < a->top)
-		a->top = a->cur;
+	/* Keep the cursor on screen (the window is at most a few hundred). */
+	first = (int)a->top;
+	ui_cursor_show(&first, (int)a->cur, (int)a->n, body);
+	a->top = (size_t)first;
 	for (y = 0, r = a->top; y < body && r < a->n; y++, r++) {
 		const struct core_app_row *row = &a->rows[r];
 		int sel = r == a->cur;
@@ -637,18 +637,15 @@ apps_draw(struct ui *ui, void *st, int top, int rows)
 			ui_fill(ui, top + 1 + y, 0, ui_cols(), UI_S_SELECTED);
 			ui->cursor_y = top + 1 + y;
 		}
-		for (x = 0, i = 0; i < COL_COUNT; i++) {
+		for (i = 0; i < l.n; i++) {
 			enum ui_style style = UI_S_NORMAL;
 
-			if (!shown[i])
-				continue;
-			cell(row, i, buf, sizeof buf);
-			if (i == COL_STATUS)
-				style = status_style(row->status);
-			ui_put(ui, top + 1 + y, x, columns[i].width,
-			    columns[i].align, sel ? UI_S_SELECTED : style,
-			    buf);
-			x += columns[i].width + 1;
+			cell(row, l.col[i], buf, sizeof buf);
+			if (l.col[i] == COL_STATUS)
+				style = ui_tone_style(
+				    core_app_status_tone(row->status));
+			ui_put_cell(ui, top + 1 + y, &l.c[i],
+			    sel ? UI_S_SELECTED : style, buf);
 		}
 	}
 }

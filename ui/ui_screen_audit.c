@@ -49,6 +49,9 @@ enum verify_state {
 	VERIFY_FAILED   /* the database could not be read */
 };
 
+/* Rows held at most: past these, narrow the filter instead. */
+#define AUDIT_MAX_ROWS 5000
+
 struct audit {
 	struct core_audit_filter f;
 	struct core_audit_row *rows;
@@ -162,7 +165,7 @@ load(struct ui *ui, struct audit *a, int more)
 		a->cur = a->top = 0;
 	} else {
 		/* Bounded: past 5,000 rows, narrow the filter instead. */
-		if (a->n + p.n > 5000) {
+		if (a->n + p.n > AUDIT_MAX_ROWS) {
 			core_audit_page_free(&p);
 			a->more = 0;
 			ui_status(ui, "5,000 rows shown: narrow with :actor, "
@@ -224,27 +227,19 @@ static int
 audit_action(struct ui *ui, void *st, int action)
 {
 	struct audit *a = st;
-	int page = a->page > 1 ? a->page - 1 : 1;
+	struct ui_move m = ui_move_of(action, a->page);
 
-	switch (action) {
-	case UI_ACT_DOWN:
-		move_to(ui, a, a->cur + 1);
+	/* Rows are fetched as the cursor goes past those held. */
+	if (m.to == UI_MOVE_BY || m.to == UI_MOVE_LAST) {
+		move_to(ui, a, m.to == UI_MOVE_LAST ? AUDIT_MAX_ROWS :
+		    a->cur + m.by);
 		return 1;
-	case UI_ACT_UP:
-		move_to(ui, a, a->cur - 1);
-		return 1;
-	case UI_ACT_PGDN:
-		move_to(ui, a, a->cur + page);
-		return 1;
-	case UI_ACT_PGUP:
-		move_to(ui, a, a->cur - page);
-		return 1;
-	case UI_ACT_HOME:
+	}
+	if (m.to == UI_MOVE_FIRST) {
 		a->cur = 0;
 		return 1;
-	case UI_ACT_END:
-		move_to(ui, a, 5000);
-		return 1;
+	}
+	switch (action) {
 	case UI_ACT_OPEN:
 		if (a->n == 0) {
 			ui_status(ui, "no audit row here");
@@ -306,38 +301,31 @@ audit_command(struct ui *ui, void *st, const char *cmd)
 enum audit_col { AC_ID, AC_AT, AC_ACTOR, AC_ACTION, AC_OBJECT, AC_DETAIL,
 	AC_COUNT };
 
+static const struct ui_col audit_cols[AC_COUNT] = {
+	[AC_ID] = { "ID", 8, UI_RIGHT },
+	[AC_AT] = { "AT", 19, UI_LEFT },
+	[AC_ACTOR] = { "ACTOR", 14, UI_LEFT },
+	[AC_ACTION] = { "ACTION", 21, UI_LEFT },
+	[AC_OBJECT] = { "OBJECT", 20, UI_LEFT },
+	[AC_DETAIL] = { "DETAIL", 0, UI_LEFT },
+};
+
 /*
- * Narrowing steps, applied in order until DETAIL has its minimum: the
- * time loses its seconds, then its year; the actor shrinks; the id goes
- * (the preview line below shows it); action and object give a little.
+ * Narrowing steps, taken in order until DETAIL has its least: the time
+ * loses its seconds, then its year; the actor shrinks; the id goes (the
+ * preview line below shows it); action and object give a little.
  */
-static const struct {
-	enum audit_col col;
-	int width;
-} narrow[] = {
-	{ AC_AT, 16 }, { AC_ACTOR, 10 }, { AC_AT, 11 }, { AC_ID, 0 },
-	{ AC_ACTION, 19 }, { AC_OBJECT, 18 },
+static const struct ui_narrow audit_narrow[] = {
+	{ AC_AT, 16, 0, 0 }, { AC_ACTOR, 10, 0, 0 }, { AC_AT, 11, 0, 0 },
+	{ AC_ID, 0, 0, 0 }, { AC_ACTION, 19, 0, 0 }, { AC_OBJECT, 18, 0, 0 },
 };
 #define AUDIT_DETAIL_MIN 16
 
-static void
-audit_layout(int cols, int *w)
-{
-	size_t step = 0;
-	int i, used;
-
-	for (;;) {
-		used = 0;
-		for (i = 0; i < AC_DETAIL; i++)
-			used += w[i] > 0 ? w[i] + 1 : 0;
-		if (cols - used >= AUDIT_DETAIL_MIN ||
-		    step == sizeof narrow / sizeof narrow[0])
-			break;
-		w[narrow[step].col] = narrow[step].width;
-		step++;
-	}
-	w[AC_DETAIL] = cols - used > 0 ? cols - used : 0;
-}
+/* DETAIL runs to the edge. */
+static const struct ui_table audit_table = {
+	audit_cols, AC_COUNT, audit_narrow,
+	(int)(sizeof audit_narrow / sizeof audit_narrow[0]), 0, 0
+};
 
 /* "2026-11-25 11:22:33" cut to the column: seconds, then the year go. */
 static const char *
@@ -355,12 +343,11 @@ at_text(const char *at, int width, char *buf, size_t len)
 static void
 audit_draw(struct ui *ui, void *st, int top, int rows)
 {
-	static const char *const titles[AC_COUNT] = { "ID", "AT", "ACTOR",
-		"ACTION", "OBJECT", "DETAIL" };
 	struct audit *a = st;
-	int cols = ui_cols(), body, y, i, c, x, w[AC_COUNT] = { 8, 19, 14, 21,
-		20, 0 };
-	char buf[640], desc[256], n1[32], n2[32];
+	struct ui_layout l;
+	struct ui_column *at;
+	int cols = ui_cols(), body, y, i, c;
+	char buf[640], desc[256], n1[32], n2[32], at_title[64];
 	enum ui_style vstyle = UI_S_DIM;
 
 	ui_count(a->v.res.rows, n1, sizeof n1);
@@ -403,16 +390,13 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 	snprintf(buf, sizeof buf, "filter: %s", desc[0] ? desc :
 	    "none (:actor NAME, :object TYPE/ID, :action NAME)");
 	ui_put(ui, top + 1, 0, cols, UI_LEFT, UI_S_DIM, buf);
-	audit_layout(cols, w);
-	for (x = 0, c = 0; c < AC_COUNT; c++) {
-		if (w[c] <= 0)
-			continue;
-		snprintf(buf, sizeof buf, "%s%s%s", titles[c],
-		    c == AC_AT ? " " : "", c == AC_AT ? ui->op.tz_label : "");
-		ui_put(ui, top + 2, x, w[c], c == AC_ID ? UI_RIGHT : UI_LEFT,
-		    UI_S_HEADER, buf);
-		x += w[c] + 1;
+	ui_table_layout(&audit_table, NULL, AUDIT_DETAIL_MIN, 0, cols, &l);
+	if ((at = ui_layout_find(&l, AC_AT)) != NULL) {
+		snprintf(at_title, sizeof at_title, "%s %s", at->title,
+		    ui->op.tz_label);
+		at->title = at_title;
 	}
+	ui_put_headings(ui, top + 2, &l);
 	/* The selected row's whole detail: two lines at the bottom. */
 	body = rows - 3 - 2;
 	a->page = body;
@@ -423,16 +407,13 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 	}
 	if (body < 1)
 		body = 1;
-	if (a->cur < a->top)
-		a->top = a->cur;
-	if (a->cur >= a->top + body)
-		a->top = a->cur - body + 1;
+	ui_cursor_show(&a->top, a->cur, (int)a->n, body);
 	for (y = 0, i = a->top; y < body && i < (int)a->n; y++, i++) {
 		const struct core_audit_row *r = &a->rows[i];
 		int sel = i == a->cur, yy = top + 3 + y;
 		enum ui_style s = sel ? UI_S_SELECTED : UI_S_NORMAL;
 		const char *cell[AC_COUNT];
-		char id[24], at[24];
+		char id[24], when[24];
 
 		if (sel) {
 			ui_fill(ui, yy, 0, cols, UI_S_SELECTED);
@@ -440,46 +421,22 @@ audit_draw(struct ui *ui, void *st, int top, int rows)
 		}
 		snprintf(id, sizeof id, "%" PRId64, r->id);
 		cell[AC_ID] = id;
-		cell[AC_AT] = at_text(r->at, w[AC_AT], at, sizeof at);
+		cell[AC_AT] = at_text(r->at, at != NULL ? at->width : 0, when,
+		    sizeof when);
 		cell[AC_ACTOR] = r->actor;
 		cell[AC_ACTION] = r->action;
 		cell[AC_OBJECT] = r->object;
 		cell[AC_DETAIL] = r->detail;
-		for (x = 0, c = 0; c < AC_COUNT; c++) {
-			if (w[c] <= 0)
-				continue;
-			ui_put(ui, yy, x, w[c], c == AC_ID ? UI_RIGHT : UI_LEFT,
-			    s, cell[c]);
-			x += w[c] + 1;
-		}
+		for (c = 0; c < l.n; c++)
+			ui_put_cell(ui, yy, &l.c[c], s, cell[l.col[c]]);
 	}
 	if (rows >= 5) {
 		const struct core_audit_row *r = &a->rows[a->cur];
-		int yy = top + rows - 2, cut;
 
 		snprintf(buf, sizeof buf, "#%" PRId64 " %s %s %s: %s", r->id,
 		    r->actor, r->action, r->object, r->detail[0] ? r->detail :
 		    "(no detail)");
-		/* Wrapped by display columns onto the two lines. */
-		cut = ui_text_cut(buf, cols);
-		if (buf[cut] != '\0') {
-			/* At a space, when one is near enough. */
-			int sp = cut;
-
-			while (sp > cut / 2 && buf[sp - 1] != ' ')
-				sp--;
-			if (sp > cut / 2)
-				cut = sp;
-		}
-		ui_put(ui, yy, 0, cols, UI_LEFT, UI_S_DIM, buf);
-		if (buf[cut] != '\0') {
-			char first[640];
-
-			snprintf(first, sizeof first, "%.*s", cut, buf);
-			ui_put(ui, yy, 0, cols, UI_LEFT, UI_S_DIM, first);
-			ui_put(ui, yy + 1, 0, cols, UI_LEFT, UI_S_DIM,
-			    buf + cut);
-		}
+		ui_put_wrapped(ui, top + rows - 2, 0, cols, 2, UI_S_DIM, buf);
 	}
 }
 

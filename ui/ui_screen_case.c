@@ -15,6 +15,7 @@
 #include <curses.h>
 
 #include "core.h"
+#include "core_apr.h"
 #include "core_case.h"
 #include "core_reviews.h"
 #include "core_schedule.h"
@@ -60,49 +61,82 @@ enum pane {
 	PANE_COUNT
 };
 
-static const char *const pane_names[PANE_COUNT] = {
-	"Reasons", "Contributions", "Rule hits", "Linked", "Schedule",
-	"Timeline"
+/*
+ * The tables of the panes, from column 1; a last column of width 0 runs
+ * to one short of the edge.  Headings and cells come from one layout.
+ */
+#define NCOLS(t) ((int)(sizeof t / sizeof t[0]))
+#define PANE_TABLE(cols, margin) { cols, NCOLS(cols), NULL, 0, 1, margin }
+
+enum { RE_N, RE_CODE, RE_FEATURE, RE_TEXT };
+static const struct ui_col reason_cols[] = {
+	{ "", 2, UI_RIGHT },
+	{ "CODE", 22, UI_LEFT },
+	{ "FEATURE", 24, UI_LEFT },
+	{ "EXPLANATION", 0, UI_LEFT },
 };
 
-/* The tables of the panes: headings and cells come from the same rows. */
-enum { RC_VIA, RC_ID, RC_NAME, RC_AMOUNT, RC_SUBMITTED, RC_STATUS,
-	RC_OPENS };
-static const struct ui_column link_cols[] = {
-	{ "VIA", 1, 13, UI_LEFT },
-	{ "ID", 15, 9, UI_RIGHT },
-	{ "NAME", 26, 10, UI_LEFT },
-	{ "AMOUNT", 37, 15, UI_RIGHT },
-	{ "SUBMITTED", 54, 11, UI_LEFT },
-	{ "STATUS", 66, 14, UI_LEFT },
-	{ "(Enter opens)", 81, 0, UI_LEFT },
+/* FEATURE's width is the longest name's: contrib_layout. */
+enum { CO_FEATURE, CO_VALUE, CO_POINTS, CO_PHI, CO_BAR };
+static const struct ui_col contrib_cols[] = {
+	{ "FEATURE", 7, UI_LEFT },
+	{ "VALUE", 12, UI_RIGHT },
+	{ "POINTS", 8, UI_RIGHT },
+	{ "PHI", 9, UI_RIGHT },
+	{ "", 0, UI_LEFT },
 };
 
 enum { RU_ID, RU_VERSION, RU_ACTION, RU_TEXT };
-static const struct ui_column rule_cols[] = {
-	{ "RULE", 1, 16, UI_LEFT },
-	{ "VERSION", 18, 7, UI_LEFT },
-	{ "ACTION", 26, 8, UI_LEFT },
-	{ "TEXT", 35, 0, UI_LEFT },
+static const struct ui_col rule_cols[] = {
+	{ "RULE", 16, UI_LEFT },
+	{ "VERSION", 7, UI_LEFT },
+	{ "ACTION", 8, UI_LEFT },
+	{ "TEXT", 0, UI_LEFT },
+};
+
+enum { LI_VIA, LI_ID, LI_NAME, LI_AMOUNT, LI_SUBMITTED, LI_STATUS,
+	LI_OPENS };
+static const struct ui_col link_cols[] = {
+	{ "VIA", 13, UI_LEFT },
+	{ "ID", 10, UI_RIGHT },
+	{ "NAME", 10, UI_LEFT },
+	{ "AMOUNT", 16, UI_RIGHT },
+	{ "SUBMITTED", 11, UI_LEFT },
+	{ "STATUS", 14, UI_LEFT },
+	{ "(Enter opens)", 0, UI_LEFT },
+};
+
+enum { SC_PERIOD, SC_PRINCIPAL, SC_INTEREST, SC_FEES, SC_PAYMENT,
+	SC_BALANCE };
+static const struct ui_col schedule_cols[] = {
+	{ "#", 6, UI_RIGHT },
+	{ "PRINCIPAL", 16, UI_RIGHT },
+	{ "INTEREST", 14, UI_RIGHT },
+	{ "FEES", 10, UI_RIGHT },
+	{ "PAYMENT", 16, UI_RIGHT },
+	{ "BALANCE", 16, UI_RIGHT },
 };
 
 enum { EV_AT, EV_ACTOR, EV_ACTION, EV_DETAIL };
-static const struct ui_column event_cols[] = {
-	{ "AT", 1, 19, UI_LEFT },
-	{ "ACTOR", 21, 14, UI_LEFT },
-	{ "ACTION", 36, 22, UI_LEFT },
-	{ "DETAIL", 59, 0, UI_LEFT },
+static const struct ui_col event_cols[] = {
+	{ "AT", 19, UI_LEFT },
+	{ "ACTOR", 14, UI_LEFT },
+	{ "ACTION", 22, UI_LEFT },
+	{ "DETAIL", 0, UI_LEFT },
 };
 
-enum { RE_N, RE_CODE, RE_FEATURE, RE_TEXT };
-static const struct ui_column reason_cols[] = {
-	{ "", 1, 2, UI_RIGHT },
-	{ "CODE", 4, 22, UI_LEFT },
-	{ "FEATURE", 27, 24, UI_LEFT },
-	{ "EXPLANATION", 52, 0, UI_LEFT },
+static const struct {
+	const char *name;
+	struct ui_table table;
+} panes[PANE_COUNT] = {
+	[PANE_REASONS] = { "Reasons", PANE_TABLE(reason_cols, 1) },
+	/* The bars run to the edge. */
+	[PANE_CONTRIBS] = { "Contributions", PANE_TABLE(contrib_cols, 0) },
+	[PANE_RULES] = { "Rule hits", PANE_TABLE(rule_cols, 1) },
+	[PANE_LINKS] = { "Linked", PANE_TABLE(link_cols, 1) },
+	[PANE_SCHEDULE] = { "Schedule", PANE_TABLE(schedule_cols, 1) },
+	[PANE_TIMELINE] = { "Timeline", PANE_TABLE(event_cols, 1) },
 };
-
-#define NCOLS(t) ((int)(sizeof t / sizeof t[0]))
 
 #define CASE_HISTORY 32
 
@@ -278,38 +312,174 @@ pane_len(const struct casev *cv, enum pane p)
 	}
 }
 
-static const char *
-decision_verb(const char *d)
+/* The reason codes, read once per session. */
+static int
+reasons_ready(struct ui *ui, struct casev *cv)
 {
-	if (strcmp(d, "approve") == 0)
-		return "Approve";
-	if (strcmp(d, "reject") == 0)
-		return "Reject";
-	return "Send to manual review";
+	struct ld_err err;
+	enum ld_status st;
+
+	if (cv->reasons_loaded)
+		return 1;
+	ld_err_clear(&err);
+	st = core_reason_codes_load(core_session_primary(ui->sess),
+	    &cv->reasons, &err);
+	if (st != LD_OK) {
+		ui_report(ui, "reason codes", st, err.msg);
+		return 0;
+	}
+	cv->reasons_loaded = 1;
+	return 1;
 }
 
-/* The reason picker, the note and the confirmation, then the call. */
+/*
+ * The reason picker: the codes offered for d, in columns as wide as the
+ * longest code and Chinese text offered, by display width, so nothing
+ * Chinese is cut and the English lines up.  Returns the code's index in
+ * cv->reasons, or -1 when the officer cancelled.
+ */
+static int
+pick_reason(struct ui *ui, struct casev *cv, enum core_decision d)
+{
+	const char **items;
+	int *map, n = 0, pick, codew = 4, zhw = 0, i;
+	char label[160];
+
+	items = ld_calloc(cv->reasons.n + 1, sizeof *items);
+	map = ld_calloc(cv->reasons.n + 1, sizeof *map);
+	for (i = 0; i < (int)cv->reasons.n; i++) {
+		const struct core_reason_code *r = &cv->reasons.v[i];
+
+		if (!core_reason_code_offered(r, d, cv->c.recommendation))
+			continue;
+		map[n++] = i;
+		if (ui_text_width(r->code) > codew)
+			codew = ui_text_width(r->code);
+		if (ui_text_width(r->text_zh) > zhw)
+			zhw = ui_text_width(r->text_zh);
+	}
+	for (i = 0; i < n; i++) {
+		const struct core_reason_code *r = &cv->reasons.v[map[i]];
+		char code[200], zh[400];
+
+		ui_text_fit(r->code, codew, UI_LEFT, code, sizeof code);
+		ui_text_fit(r->text_zh, zhw, UI_LEFT, zh, sizeof zh);
+		items[i] = ld_asprintf("%s %s %s", code, zh, r->text_en);
+	}
+	snprintf(label, sizeof label, "%s %" PRId64 ": reason code",
+	    core_decision_verb(d), cv->id);
+	pick = ui_pick(ui, label, items, n);
+	for (i = 0; i < n; i++)
+		free((char *)items[i]);
+	free(items);
+	pick = pick >= 0 ? map[pick] : -1;
+	free(map);
+	return pick;
+}
+
+/*
+ * The note; one is required when the preview says so (the decision
+ * overrides the model or a rule).  0: cancelled.
+ */
+static int
+ask_note(struct ui *ui, struct casev *cv,
+    const struct core_decision_preview *pv, char *note, size_t len)
+{
+	char label[160];
+
+	for (;;) {
+		snprintf(label, sizeof label, "Note%s: ",
+		    !pv->note_required ? " (optional)" :
+		    pv->overrides_model ?
+		    " (required: this overrides the model's recommendation)" :
+		    " (required: this overrides a rule)");
+		if (!ui_prompt(ui, label, note, len, NULL, NULL))
+			return 0;
+		if (!pv->note_required || note[strspn(note, " ")] != '\0')
+			return 1;
+		if (pv->overrides_model)
+			ui_status_error(ui, "a note is required when "
+			    "overriding the model's recommendation (%s)",
+			    core_app_status_sql(cv->c.recommendation));
+		else
+			ui_status_error(ui, "a note is required when "
+			    "overriding rules %s", pv->rules_text);
+	}
+}
+
+/*
+ * The confirmation: what will happen, in the officer's words, with what
+ * the decision overrides (the model, rules by level) and whether the
+ * applicant is told the reason.
+ */
+static int
+confirm_decision(struct ui *ui, struct casev *cv, enum core_decision d,
+    const struct core_decision_preview *pv,
+    const struct core_reason_code *r, const char *note)
+{
+	char l0[200], l1[200], l2[200], l3[300], l4[200], amount[40];
+	char label[160];
+	const char *lines[5] = { l0, l1, l2, l3, l4 };
+
+	ui_money(cv->c.amount_fen, amount, sizeof amount);
+	snprintf(l0, sizeof l0, "Application %" PRId64 ", %s, %s, %d months",
+	    cv->id, cv->c.name, amount, cv->c.term_months);
+	snprintf(l1, sizeof l1, "Status: %s -> %s",
+	    core_app_status_sql(cv->c.status),
+	    core_app_status_sql(core_decision_outcome(d)));
+	if (pv->overrides_model || pv->rules_text[0] != '\0') {
+		size_t l = strlen(l1);
+
+		snprintf(l1 + l, sizeof l1 - l, "  (%s%s%s%s%s)",
+		    pv->overrides_model ? "overrides model: " : "",
+		    pv->overrides_model ?
+		    core_app_status_sql(cv->c.recommendation) : "",
+		    pv->overrides_model && pv->rules_text[0] ? "; " : "",
+		    pv->rules_text[0] ? "rules " : "", pv->rules_text);
+	}
+	snprintf(l2, sizeof l2, "Reason: %s %s", r->code, r->text_zh);
+	snprintf(l3, sizeof l3, "Note: %s", note[0] ? note : "(none)");
+	if (pv->second_officer)
+		snprintf(l4, sizeof l4, "A second officer must confirm it: "
+		    "it waits in the review queue.");
+	else if (d == CORE_APPROVE)
+		snprintf(l4, sizeof l4, "A payout request of %s follows; "
+		    "finance releases it (four eyes).", amount);
+	else if (d == CORE_REJECT)
+		snprintf(l4, sizeof l4, "%s", r->disclosed ?
+		    "No money moves; the applicant is told the reason." :
+		    "No money moves; the applicant is not told this reason.");
+	else
+		snprintf(l4, sizeof l4, "The case joins the review queue "
+		    "for a second officer.");
+	snprintf(label, sizeof label, "%s application %" PRId64 "?",
+	    core_decision_verb(d), cv->id);
+	return ui_confirm(ui, label, lines, 5);
+}
+
+/*
+ * The database's preview (whether it will take the decision, and on
+ * what), the reason picker, the note and the confirmation, then the call.
+ */
 static void
 decide(struct ui *ui, struct casev *cv, enum core_decision d)
 {
 	const char *dname = core_decision_name(d);
-	const char **items = NULL;
-	int *map = NULL, n = 0, pick, overrides, codew = 4, zhw = 0;
-	size_t i;
-	char note[256] = "", label[160], amount[40], newstatus[32];
-	char l0[200], l1[200], l2[200], l3[300], l4[200];
-	const char *lines[5];
+	const struct core_reason_code *r;
 	struct core_decision_preview pv;
+	char note[256] = "";
+	enum core_app_status now;
 	struct ld_err err;
 	enum ld_status st;
+	int pick;
 
 	if (!cv->loaded) {
 		ui_status(ui, "no case open");
 		return;
 	}
 	ld_err_clear(&err);
-	/* The database says first whether it will take it, and on what. */
-	st = core_decision_preview(core_session_primary(ui->sess), cv->id, d, &pv, &err);
+	st = core_decision_preview(core_session_primary(ui->sess), cv->id, d,
+	    &pv, &err);
 	if (st != LD_OK) {
 		ui_report(ui, dname, st, err.msg);
 		return;
@@ -318,138 +488,88 @@ decide(struct ui *ui, struct casev *cv, enum core_decision d)
 		ui_status_error(ui, "%s: %s", dname, pv.why);
 		return;
 	}
-	if (!cv->reasons_loaded) {
-		st = core_reason_codes_load(core_session_primary(ui->sess),
-		    &cv->reasons, &err);
-		if (st != LD_OK) {
-			ui_report(ui, "reason codes", st, err.msg);
-			return;
-		}
-		cv->reasons_loaded = 1;
-	}
-	items = ld_calloc(cv->reasons.n + 1, sizeof *items);
-	map = ld_calloc(cv->reasons.n + 1, sizeof *map);
-	for (i = 0; i < cv->reasons.n; i++) {
-		const struct core_reason_code *r = &cv->reasons.v[i];
-
-		if (!core_reason_code_offered(r, dname, cv->c.recommendation))
-			continue;
-		map[n++] = (int)i;
-		if (ui_text_width(r->code) > codew)
-			codew = ui_text_width(r->code);
-		if (ui_text_width(r->text_zh) > zhw)
-			zhw = ui_text_width(r->text_zh);
-	}
-	for (pick = 0; pick < n; pick++) {
-		const struct core_reason_code *r = &cv->reasons.v[map[pick]];
-		char code[200], zh[400];
-
-		/*
-		 * Columns as wide as the longest code and Chinese text
-		 * offered, by display width, so nothing Chinese is cut and
-		 * the English lines up; the picker is as wide as its longest
-		 * entry up to the screen's width.
-		 */
-		ui_text_fit(r->code, codew, UI_LEFT, code, sizeof code);
-		ui_text_fit(r->text_zh, zhw, UI_LEFT, zh, sizeof zh);
-		items[pick] = ld_asprintf("%s %s %s", code, zh, r->text_en);
-	}
-	snprintf(label, sizeof label, "%s %" PRId64 ": reason code",
-	    decision_verb(dname), cv->id);
-	pick = ui_pick(ui, label, items, n);
-	if (pick < 0) {
+	if (!reasons_ready(ui, cv))
+		return;
+	if ((pick = pick_reason(ui, cv, d)) < 0 ||
+	    !ask_note(ui, cv, &pv, note, sizeof note)) {
 		ui_status(ui, "%s: cancelled", dname);
-		goto out;
+		return;
 	}
-	overrides = pv.note_required;
-	for (;;) {
-		snprintf(label, sizeof label, "Note%s: ", !overrides ?
-		    " (optional)" : pv.overrides_model ?
-		    " (required: this overrides the model's recommendation)" :
-		    " (required: this overrides a rule)");
-		if (!ui_prompt(ui, label, note, sizeof note, NULL, NULL)) {
-			ui_status(ui, "%s: cancelled", dname);
-			goto out;
-		}
-		if (!overrides || note[strspn(note, " ")] != '\0')
-			break;
-		if (pv.overrides_model)
-			ui_status_error(ui, "a note is required when "
-			    "overriding the model's recommendation (%s)",
-			    cv->c.recommendation);
-		else
-			ui_status_error(ui, "a note is required when "
-			    "overriding rules %s", pv.rules_text);
-	}
-	ui_money(cv->c.amount_fen, amount, sizeof amount);
-	snprintf(l0, sizeof l0, "Application %" PRId64 ", %s, %s, %d months",
-	    cv->id, cv->c.name, amount, cv->c.term_months);
-	snprintf(l1, sizeof l1, "Status: %s -> %s", cv->c.status,
-	    core_decision_outcome(dname));
-	snprintf(l2, sizeof l2, "Reason: %s %s",
-	    cv->reasons.v[map[pick]].code, cv->reasons.v[map[pick]].text_zh);
-	snprintf(l3, sizeof l3, "Note: %s", note[0] ? note : "(none)");
-	if (pv.second_officer)
-		snprintf(l4, sizeof l4, "A second officer must confirm it: "
-		    "it waits in the review queue.");
-	else if (d == CORE_APPROVE)
-		snprintf(l4, sizeof l4, "A payout request of %s follows; "
-		    "finance releases it (four eyes).", amount);
-	else if (d == CORE_REJECT)
-		snprintf(l4, sizeof l4, "%s", cv->reasons.v[map[pick]].disclosed ?
-		    "No money moves; the applicant is told the reason." :
-		    "No money moves; the applicant is not told this reason.");
-	else
-		snprintf(l4, sizeof l4, "The case joins the review queue "
-		    "for a second officer.");
-	if (pv.overrides_model || pv.rules_text[0] != '\0') {
-		size_t l = strlen(l1);
-
-		snprintf(l1 + l, sizeof l1 - l, "  (%s%s%s%s%s)",
-		    pv.overrides_model ? "overrides model: " : "",
-		    pv.overrides_model ? cv->c.recommendation : "",
-		    pv.overrides_model && pv.rules_text[0] ? "; " : "",
-		    pv.rules_text[0] ? "rules " : "", pv.rules_text);
-	}
-	lines[0] = l0;
-	lines[1] = l1;
-	lines[2] = l2;
-	lines[3] = l3;
-	lines[4] = l4;
-	snprintf(label, sizeof label, "%s application %" PRId64 "?",
-	    decision_verb(dname), cv->id);
-	if (!ui_confirm(ui, label, lines, 5)) {
+	r = &cv->reasons.v[pick];
+	if (!confirm_decision(ui, cv, d, &pv, r, note)) {
 		ui_status(ui, "%s: cancelled, nothing changed", dname);
-		goto out;
+		return;
 	}
-	st = core_application_decide(core_session_primary(ui->sess), cv->id, d,
-	    cv->reasons.v[map[pick]].code, note[0] ? note : NULL, newstatus,
-	    &err);
+	ld_err_clear(&err);
+	st = core_application_decide(core_session_primary(ui->sess), cv->id,
+	    d, r->code, note[0] ? note : NULL, &now, &err);
 	if (st != LD_OK) {
 		ui_report(ui, dname, st, err.msg);
-		goto out;
+		return;
 	}
 	ui_status(ui, "application %" PRId64 ": %s with %s; status now %s",
-	    cv->id, dname, cv->reasons.v[map[pick]].code, newstatus);
+	    cv->id, dname, r->code, core_app_status_sql(now));
 	load(ui, cv, cv->id);
-out:
-	for (i = 0; i < (size_t)n; i++)
-		free((char *)items[i]);
-	free(items);
-	free(map);
+}
+
+/*
+ * Opens the selected linked application.  Jumping is a step the officer
+ * can go back from, to the same pane and row.
+ */
+static void
+follow_link(struct ui *ui, struct casev *cv, int sel)
+{
+	int64_t id = cv->c.links[sel].id;
+	struct case_place *here;
+
+	ui_timing_start(ui, "case_open");
+	if (cv->nhist == CASE_HISTORY) {
+		memmove(cv->hist, cv->hist + 1,
+		    sizeof cv->hist - sizeof cv->hist[0]);
+		cv->nhist--;
+	}
+	here = &cv->hist[cv->nhist++];
+	here->id = cv->id;
+	here->pane = cv->pane;
+	memcpy(here->sel, cv->sel, sizeof here->sel);
+	memcpy(here->scroll, cv->scroll, sizeof here->scroll);
+	if (load(ui, cv, id) == 0)
+		ui_status(ui, "linked from %" PRId64 " (q goes back to it)",
+		    here->id);
+	else
+		cv->nhist--;
+}
+
+/* Back to the case a link was followed from, its pane and rows. */
+static void
+go_back(struct ui *ui, struct casev *cv)
+{
+	const struct case_place *back = &cv->hist[--cv->nhist];
+
+	if (load(ui, cv, back->id) == 0) {
+		/* Rows past a list that shrank are clamped on draw. */
+		cv->pane = back->pane;
+		memcpy(cv->sel, back->sel, sizeof cv->sel);
+		memcpy(cv->scroll, back->scroll, sizeof cv->scroll);
+	}
 }
 
 static int
 case_action(struct ui *ui, void *st, int action)
 {
 	struct casev *cv = st;
-	int len = pane_len(cv, cv->pane), *sel = &cv->sel[cv->pane];
-	int page = cv->body > 2 ? cv->body - 1 : 1;
+	int *sel = &cv->sel[cv->pane];
+	struct ui_move m = ui_move_of(action, cv->body);
 
 	if (!cv->loaded) {
 		if (action < UI_ACT_SCREEN)
 			return 0;
 		ui_status(ui, "no case open: pick one in the list (1)");
+		return 1;
+	}
+	/* The moving keys move in the pane shown. */
+	if (m.to != UI_MOVE_NONE) {
+		ui_cursor_move(sel, pane_len(cv, cv->pane), m);
 		return 1;
 	}
 	switch (action) {
@@ -468,71 +588,18 @@ case_action(struct ui *ui, void *st, int action)
 	case CASE_PANE6:
 		cv->pane = (enum pane)(action - CASE_PANE1);
 		return 1;
-	case UI_ACT_DOWN:
-		if (*sel + 1 < len)
-			(*sel)++;
-		return 1;
-	case UI_ACT_UP:
-		if (*sel > 0)
-			(*sel)--;
-		return 1;
-	case UI_ACT_PGDN:
-		*sel = *sel + page < len ? *sel + page :
-		    (len > 0 ? len - 1 : 0);
-		return 1;
-	case UI_ACT_PGUP:
-		*sel = *sel > page ? *sel - page : 0;
-		return 1;
-	case UI_ACT_HOME:
-		*sel = 0;
-		return 1;
-	case UI_ACT_END:
-		*sel = len > 0 ? len - 1 : 0;
-		return 1;
 	case UI_ACT_OPEN:
-		if (cv->pane == PANE_LINKS && *sel < (int)cv->c.nlinks) {
-			int64_t id = cv->c.links[*sel].id;
-			struct case_place *here;
-
-			ui_timing_start(ui, "case_open");
-			/*
-			 * Jumping is a step the officer can go back from, to
-			 * the same pane and row.
-			 */
-			if (cv->nhist == CASE_HISTORY) {
-				memmove(cv->hist, cv->hist + 1,
-				    sizeof cv->hist - sizeof cv->hist[0]);
-				cv->nhist--;
-			}
-			here = &cv->hist[cv->nhist++];
-			here->id = cv->id;
-			here->pane = cv->pane;
-			memcpy(here->sel, cv->sel, sizeof here->sel);
-			memcpy(here->scroll, cv->scroll, sizeof here->scroll);
-			if (load(ui, cv, id) == 0)
-				ui_status(ui, "linked from %" PRId64
-				    " (q goes back to it)", here->id);
-			else
-				cv->nhist--;
-			return 1;
-		}
-		ui_status(ui, "Enter opens a linked application (Tab to "
-		    "Linked)");
+		if (cv->pane == PANE_LINKS && *sel < (int)cv->c.nlinks)
+			follow_link(ui, cv, *sel);
+		else
+			ui_status(ui, "Enter opens a linked application (Tab "
+			    "to Linked)");
 		return 1;
-	case UI_ACT_BACK: {
-		const struct case_place *back;
-
+	case UI_ACT_BACK:
 		if (cv->nhist == 0)
 			return 0;
-		back = &cv->hist[--cv->nhist];
-		if (load(ui, cv, back->id) == 0) {
-			/* Rows past a list that shrank are clamped on draw. */
-			cv->pane = back->pane;
-			memcpy(cv->sel, back->sel, sizeof cv->sel);
-			memcpy(cv->scroll, back->scroll, sizeof cv->scroll);
-		}
+		go_back(ui, cv);
 		return 1;
-	}
 	case UI_ACT_RELOAD:
 		load(ui, cv, cv->id);
 		ui_status(ui, "case %" PRId64 " reloaded", cv->id);
@@ -555,121 +622,24 @@ static const char *
 case_refusal(struct ui *ui, void *st, int action)
 {
 	struct casev *cv = st;
-	const char *d;
+	enum core_decision d;
 
 	(void)ui;
 	switch (action) {
 	case CASE_APPROVE:
-		d = "approve";
+		d = CORE_APPROVE;
 		break;
 	case CASE_REJECT:
-		d = "reject";
+		d = CORE_REJECT;
 		break;
 	case CASE_REVIEW:
-		d = "review";
+		d = CORE_REVIEW;
 		break;
 	default:
 		return NULL;
 	}
-	return core_decision_refusal(d, cv->loaded ? cv->c.status : NULL);
-}
-
-/*
- * The columns of the contributions pane, computed once for the heading
- * and every row, so the heading's axis is the bars' axis at any width.
- */
-struct contrib_layout {
-	int feature_w;       /* FEATURE from column 1 */
-	int value_x, points_x, phi_x;
-	int bar_x, half;     /* the bar: half columns, the axis, half */
-	int axis_x;          /* bar_x + half, or -1 when there is no bar */
-};
-
-#define CONTRIB_VALUE_W 12
-#define CONTRIB_POINTS_W 8
-#define CONTRIB_PHI_W 9
-#define CONTRIB_BAR_MAX 61 /* wider bars resolve nothing more */
-#define CONTRIB_BAR_MIN 15 /* room a long name may not take */
-
-static void
-contrib_layout(const struct core_case *c, int cols, struct contrib_layout *l)
-{
-	int fixed = 1 + 1 + CONTRIB_VALUE_W + 1 + CONTRIB_POINTS_W + 1 +
-	    CONTRIB_PHI_W + 1, w, barw;
-	size_t i;
-
-	/*
-	 * As wide as the longest name, so names sharing a start
-	 * (declared_contacts_overdue, ..._ratio) are told apart; only a
-	 * narrow screen cuts them, and the detail area shows them whole.
-	 */
-	l->feature_w = 7; /* "FEATURE" */
-	for (i = 0; i < c->ncontribs; i++)
-		if ((w = ui_text_width(c->contribs[i].feature)) > l->feature_w)
-			l->feature_w = w;
-	if (l->feature_w > cols - fixed - CONTRIB_BAR_MIN)
-		l->feature_w = cols - fixed - CONTRIB_BAR_MIN;
-	if (l->feature_w < 7)
-		l->feature_w = 7;
-	l->value_x = 1 + l->feature_w + 1;
-	l->points_x = l->value_x + CONTRIB_VALUE_W + 1;
-	l->phi_x = l->points_x + CONTRIB_POINTS_W + 1;
-	l->bar_x = l->phi_x + CONTRIB_PHI_W + 1;
-	barw = cols - l->bar_x;
-	if (barw > CONTRIB_BAR_MAX)
-		barw = CONTRIB_BAR_MAX;
-	l->half = barw > 8 ? (barw - 1) / 2 : 0;
-	l->axis_x = l->half > 0 ? l->bar_x + l->half : -1;
-}
-
-/*
- * v with a sign and the decimals given, except that a value printed as
- * all zeros is printed as plain zero: "-0.0" says a direction there is
- * none of.
- */
-static void
-signed_fixed(double v, int decimals, char *buf, size_t len)
-{
-	snprintf(buf, len, "%+.*f", decimals, v);
-	if (buf[strspn(buf, "+-0.")] == '\0')
-		snprintf(buf, len, "%.*f", decimals, 0.0);
-}
-
-/* A signed bar around the layout's axis: works without colour. */
-static void
-draw_bar(struct ui *ui, int y, const struct contrib_layout *l, double v,
-    double max)
-{
-	int half = l->half, len, i;
-	char buf[512];
-	size_t o = 0;
-	const char *block = ui->utf8 ? "\xe2\x96\x88" : "#";
-	const char *axis = ui->utf8 ? "\xe2\x94\x82" : "|";
-
-	if (half < 1 || max <= 0)
-		return;
-	len = (int)lround(fabs(v) / max * half);
-	if (len == 0 && v != 0)
-		len = 1;
-	if (len > half)
-		len = half;
-	for (i = 0; i < half && o + 4 < sizeof buf; i++) {
-		const char *c = v < 0 && i >= half - len ? block : " ";
-
-		memcpy(buf + o, c, strlen(c));
-		o += strlen(c);
-	}
-	memcpy(buf + o, axis, strlen(axis));
-	o += strlen(axis);
-	for (i = 0; i < half && o + 4 < sizeof buf; i++) {
-		const char *c = v > 0 && i < len ? block : " ";
-
-		memcpy(buf + o, c, strlen(c));
-		o += strlen(c);
-	}
-	buf[o] = '\0';
-	ui_put(ui, y, l->bar_x, 2 * half + 1, UI_LEFT, v < 0 ? UI_S_BAD :
-	    UI_S_GOOD, buf);
+	return core_decision_refusal(d, cv->loaded ? cv->c.status :
+	    CORE_APP_NONE);
 }
 
 /*
@@ -693,13 +663,190 @@ all_have_points(const struct core_case *c)
 	return 1;
 }
 
+#define CONTRIB_BAR_MAX 61 /* wider bars resolve nothing more */
+#define CONTRIB_BAR_MIN 15 /* room a long name may not take */
+
+/*
+ * The current pane laid out for the terminal, once per frame: headings
+ * and every row come from it.  For the contributions also the bar, a
+ * signed bar around an axis: half columns, the axis, half.
+ */
+struct pane_view {
+	struct ui_layout l;
+	int bar_x, half;
+	int axis_x;          /* bar_x + half, or -1 when there is no bar */
+	int use_points;
+	double max;          /* the largest |impact|: a whole half */
+};
+
 static void
-draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
-    int selected)
+pane_view(const struct casev *cv, int cols, struct pane_view *v)
+{
+	const struct core_case *c = &cv->c;
+	int w[UI_TABLE_MAX], i, fixed;
+	size_t k;
+	struct ui_column *col;
+
+	memset(v, 0, sizeof *v);
+	v->axis_x = -1;
+	if (cv->pane != PANE_CONTRIBS) {
+		ui_table_layout(&panes[cv->pane].table, NULL, 0, 0, cols,
+		    &v->l);
+		return;
+	}
+	/*
+	 * FEATURE as wide as the longest name, so names sharing a start
+	 * (declared_contacts_overdue, ..._ratio) are told apart; only a
+	 * narrow screen cuts them, and the detail area shows them whole.
+	 */
+	fixed = panes[PANE_CONTRIBS].table.x0 + 1;
+	for (i = 0; i < NCOLS(contrib_cols); i++) {
+		w[i] = contrib_cols[i].width;
+		if (i != CO_FEATURE && i != CO_BAR)
+			fixed += w[i] + 1;
+	}
+	for (k = 0; k < c->ncontribs; k++)
+		if (ui_text_width(c->contribs[k].feature) > w[CO_FEATURE])
+			w[CO_FEATURE] = ui_text_width(c->contribs[k].feature);
+	if (w[CO_FEATURE] > cols - fixed - CONTRIB_BAR_MIN)
+		w[CO_FEATURE] = cols - fixed - CONTRIB_BAR_MIN;
+	if (w[CO_FEATURE] < contrib_cols[CO_FEATURE].width)
+		w[CO_FEATURE] = contrib_cols[CO_FEATURE].width;
+	ui_table_layout(&panes[PANE_CONTRIBS].table, w, 0, 0, cols, &v->l);
+	if ((col = ui_layout_find(&v->l, CO_BAR)) != NULL) {
+		int barw = col->width < CONTRIB_BAR_MAX ? col->width :
+		    CONTRIB_BAR_MAX;
+
+		v->bar_x = col->x;
+		v->half = barw > 8 ? (barw - 1) / 2 : 0;
+		v->axis_x = v->half > 0 ? v->bar_x + v->half : -1;
+	}
+	v->use_points = all_have_points(c);
+	for (k = 0; k < c->ncontribs; k++) {
+		double m = fabs(contribution_impact(&c->contribs[k],
+		    v->use_points));
+
+		if (m > v->max)
+			v->max = m;
+	}
+}
+
+/*
+ * v with a sign and the decimals given, except that a value printed as
+ * all zeros is printed as plain zero: "-0.0" says a direction there is
+ * none of.
+ */
+static void
+signed_fixed(double v, int decimals, char *buf, size_t len)
+{
+	snprintf(buf, len, "%+.*f", decimals, v);
+	if (buf[strspn(buf, "+-0.")] == '\0')
+		snprintf(buf, len, "%.*f", decimals, 0.0);
+}
+
+/* A signed bar around the view's axis: works without colour. */
+static void
+draw_bar(struct ui *ui, int y, const struct pane_view *v, double val)
+{
+	int half = v->half, len, i;
+	char buf[512];
+	size_t o = 0;
+	const char *block = ui->utf8 ? "\xe2\x96\x88" : "#";
+	const char *axis = ui->utf8 ? "\xe2\x94\x82" : "|";
+
+	if (half < 1 || v->max <= 0)
+		return;
+	len = (int)lround(fabs(val) / v->max * half);
+	if (len == 0 && val != 0)
+		len = 1;
+	if (len > half)
+		len = half;
+	for (i = 0; i < half && o + 4 < sizeof buf; i++) {
+		const char *c = val < 0 && i >= half - len ? block : " ";
+
+		memcpy(buf + o, c, strlen(c));
+		o += strlen(c);
+	}
+	memcpy(buf + o, axis, strlen(axis));
+	o += strlen(axis);
+	for (i = 0; i < half && o + 4 < sizeof buf; i++) {
+		const char *c = val > 0 && i < len ? block : " ";
+
+		memcpy(buf + o, c, strlen(c));
+		o += strlen(c);
+	}
+	buf[o] = '\0';
+	ui_put(ui, y, v->bar_x, 2 * half + 1, UI_LEFT, val < 0 ? UI_S_BAD :
+	    UI_S_GOOD, buf);
+}
+
+static void
+draw_contribution(struct ui *ui, struct casev *cv, struct pane_view *v,
+    int i, int y, enum ui_style s)
+{
+	const struct core_contribution *k = &cv->c.contribs[i];
+	char buf[40];
+
+	ui_put_col(ui, y, &v->l, CO_FEATURE, s, k->feature);
+	core_contribution_value_format(k, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, CO_VALUE, k->missing && s == UI_S_NORMAL ?
+	    UI_S_WARN : s, buf);
+	if (k->has_points)
+		signed_fixed(k->points, 1, buf, sizeof buf);
+	else
+		snprintf(buf, sizeof buf, "-");
+	ui_put_col(ui, y, &v->l, CO_POINTS, s, buf);
+	signed_fixed(k->phi, 4, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, CO_PHI, s, buf);
+	if (v->axis_x >= 0)
+		draw_bar(ui, y, v, contribution_impact(k, v->use_points));
+}
+
+/* A schedule row, or with i == n the totals (in the heading's style). */
+static void
+draw_schedule_row(struct ui *ui, struct casev *cv, struct pane_view *v,
+    int i, int y, enum ui_style s)
+{
+	const struct core_schedule *sc = &cv->sched;
+	char buf[40];
+
+	if (i == sc->n) {
+		struct ui_column *c = ui_layout_find(&v->l, SC_PERIOD);
+
+		if (c != NULL)
+			ui_put(ui, y, c->x, c->width, UI_LEFT, UI_S_HEADER,
+			    "total");
+		ui_money(sc->principal, buf, sizeof buf);
+		ui_put_col(ui, y, &v->l, SC_PRINCIPAL, UI_S_HEADER, buf);
+		ui_money(sc->total_interest, buf, sizeof buf);
+		ui_put_col(ui, y, &v->l, SC_INTEREST, UI_S_HEADER, buf);
+		ui_money(sc->total_fees, buf, sizeof buf);
+		ui_put_col(ui, y, &v->l, SC_FEES, UI_S_HEADER, buf);
+		ui_money(sc->total_paid, buf, sizeof buf);
+		ui_put_col(ui, y, &v->l, SC_PAYMENT, UI_S_HEADER, buf);
+		return;
+	}
+	snprintf(buf, sizeof buf, "%d", sc->rows[i].period);
+	ui_put_col(ui, y, &v->l, SC_PERIOD, s, buf);
+	ui_money(sc->rows[i].principal, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, SC_PRINCIPAL, s, buf);
+	ui_money(sc->rows[i].interest, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, SC_INTEREST, s, buf);
+	ui_money(sc->rows[i].fee, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, SC_FEES, s, buf);
+	ui_money(sc->rows[i].payment, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, SC_PAYMENT, s, buf);
+	ui_money(sc->rows[i].balance, buf, sizeof buf);
+	ui_put_col(ui, y, &v->l, SC_BALANCE, s, buf);
+}
+
+static void
+draw_pane_line(struct ui *ui, struct casev *cv, struct pane_view *v, int i,
+    int y, int cols, int selected)
 {
 	const struct core_case *c = &cv->c;
 	enum ui_style s = selected ? UI_S_SELECTED : UI_S_NORMAL;
-	char buf[512], a[40], b[40], d[40], e[40];
+	char buf[512], a[40];
 
 	if (selected)
 		ui_fill(ui, y, 0, cols, UI_S_SELECTED);
@@ -708,106 +855,53 @@ draw_pane_line(struct ui *ui, struct casev *cv, int i, int y, int cols,
 		const struct core_reason *r = &c->reasons[i];
 
 		snprintf(a, sizeof a, "%d.", i + 1);
-		ui_put_cell(ui, y, &reason_cols[RE_N], s, a);
-		ui_put_cell(ui, y, &reason_cols[RE_CODE], s, r->code);
-		ui_put_cell(ui, y, &reason_cols[RE_FEATURE], s, r->feature);
+		ui_put_col(ui, y, &v->l, RE_N, s, a);
+		ui_put_col(ui, y, &v->l, RE_CODE, s, r->code);
+		ui_put_col(ui, y, &v->l, RE_FEATURE, s, r->feature);
 		snprintf(buf, sizeof buf, "%s / %s", r->text_zh, r->text_en);
-		ui_put_cell(ui, y, &reason_cols[RE_TEXT], s, buf);
+		ui_put_col(ui, y, &v->l, RE_TEXT, s, buf);
 		break;
 	}
-	case PANE_CONTRIBS: {
-		const struct core_contribution *k = &c->contribs[i];
-		struct contrib_layout l;
-		int pts = all_have_points(c);
-		double max = 0, p = contribution_impact(k, pts);
-		size_t j;
-
-		contrib_layout(c, cols, &l);
-		for (j = 0; j < c->ncontribs; j++) {
-			double m = fabs(contribution_impact(&c->contribs[j],
-			    pts));
-
-			if (m > max)
-				max = m;
-		}
-		core_contribution_value_format(k, a, sizeof a);
-		ui_put(ui, y, 1, l.feature_w, UI_LEFT, s, k->feature);
-		ui_put(ui, y, l.value_x, CONTRIB_VALUE_W, UI_RIGHT,
-		    k->missing ? (selected ? s : UI_S_WARN) : s, a);
-		if (k->has_points)
-			signed_fixed(k->points, 1, b, sizeof b);
-		else
-			snprintf(b, sizeof b, "-");
-		ui_put(ui, y, l.points_x, CONTRIB_POINTS_W, UI_RIGHT, s, b);
-		signed_fixed(k->phi, 4, d, sizeof d);
-		ui_put(ui, y, l.phi_x, CONTRIB_PHI_W, UI_RIGHT, s, d);
-		if (l.axis_x >= 0)
-			draw_bar(ui, y, &l, p, max);
+	case PANE_CONTRIBS:
+		draw_contribution(ui, cv, v, i, y, s);
 		break;
-	}
 	case PANE_RULES: {
 		const struct core_rule_hit *r = &c->rules[i];
 
-		ui_put_cell(ui, y, &rule_cols[RU_ID], s, r->id);
+		ui_put_col(ui, y, &v->l, RU_ID, s, r->id);
 		snprintf(a, sizeof a, "v%s", r->version);
-		ui_put_cell(ui, y, &rule_cols[RU_VERSION], s, a);
-		ui_put_cell(ui, y, &rule_cols[RU_ACTION], s, r->action);
+		ui_put_col(ui, y, &v->l, RU_VERSION, s, a);
+		ui_put_col(ui, y, &v->l, RU_ACTION, s, r->action);
 		snprintf(buf, sizeof buf, "%s%s%s%s", r->text,
 		    r->inputs[0] ? "  (" : "", r->inputs,
 		    r->inputs[0] ? ")" : "");
-		ui_put_cell(ui, y, &rule_cols[RU_TEXT], s, buf);
+		ui_put_col(ui, y, &v->l, RU_TEXT, s, buf);
 		break;
 	}
 	case PANE_LINKS: {
 		const struct core_link *l = &c->links[i];
 
-		ui_put_cell(ui, y, &link_cols[RC_VIA], s, l->via);
+		ui_put_col(ui, y, &v->l, LI_VIA, s, l->via);
 		snprintf(a, sizeof a, "%" PRId64, l->id);
-		ui_put_cell(ui, y, &link_cols[RC_ID], s, a);
-		ui_put_cell(ui, y, &link_cols[RC_NAME], s, l->name);
-		ui_money(l->amount_fen, b, sizeof b);
-		ui_put_cell(ui, y, &link_cols[RC_AMOUNT], s, b);
-		ui_put_cell(ui, y, &link_cols[RC_SUBMITTED], s, l->submitted);
-		ui_put_cell(ui, y, &link_cols[RC_STATUS], s, l->status);
+		ui_put_col(ui, y, &v->l, LI_ID, s, a);
+		ui_put_col(ui, y, &v->l, LI_NAME, s, l->name);
+		ui_money(l->amount_fen, a, sizeof a);
+		ui_put_col(ui, y, &v->l, LI_AMOUNT, s, a);
+		ui_put_col(ui, y, &v->l, LI_SUBMITTED, s, l->submitted);
+		ui_put_col(ui, y, &v->l, LI_STATUS, s,
+		    core_app_status_sql(l->status));
 		break;
 	}
-	case PANE_SCHEDULE: {
-		const struct core_schedule_row *r;
-
-		if (i == cv->sched.n) {
-			ui_put(ui, y, 1, 6, UI_LEFT, UI_S_HEADER, "total");
-			ui_money(cv->sched.principal, a, sizeof a);
-			ui_money(cv->sched.total_interest, b, sizeof b);
-			ui_money(cv->sched.total_fees, d, sizeof d);
-			ui_money(cv->sched.total_paid, e, sizeof e);
-			ui_put(ui, y, 8, 16, UI_RIGHT, UI_S_HEADER, a);
-			ui_put(ui, y, 25, 14, UI_RIGHT, UI_S_HEADER, b);
-			ui_put(ui, y, 40, 10, UI_RIGHT, UI_S_HEADER, d);
-			ui_put(ui, y, 51, 16, UI_RIGHT, UI_S_HEADER, e);
-			break;
-		}
-		r = &cv->sched.rows[i];
-		snprintf(a, sizeof a, "%d", r->period);
-		ui_put(ui, y, 1, 6, UI_RIGHT, s, a);
-		ui_money(r->principal, a, sizeof a);
-		ui_put(ui, y, 8, 16, UI_RIGHT, s, a);
-		ui_money(r->interest, a, sizeof a);
-		ui_put(ui, y, 25, 14, UI_RIGHT, s, a);
-		ui_money(r->fee, a, sizeof a);
-		ui_put(ui, y, 40, 10, UI_RIGHT, s, a);
-		ui_money(r->payment, a, sizeof a);
-		ui_put(ui, y, 51, 16, UI_RIGHT, s, a);
-		ui_money(r->balance, a, sizeof a);
-		ui_put(ui, y, 68, 16, UI_RIGHT, s, a);
+	case PANE_SCHEDULE:
+		draw_schedule_row(ui, cv, v, i, y, s);
 		break;
-	}
 	case PANE_TIMELINE: {
-		const struct core_event *e2 = &c->events[i];
+		const struct core_event *e = &c->events[i];
 
-		ui_put_cell(ui, y, &event_cols[EV_AT], s, e2->at);
-		ui_put_cell(ui, y, &event_cols[EV_ACTOR], s, e2->actor);
-		ui_put_cell(ui, y, &event_cols[EV_ACTION], s, e2->action);
-		ui_put_cell(ui, y, &event_cols[EV_DETAIL], s, e2->detail);
+		ui_put_col(ui, y, &v->l, EV_AT, s, e->at);
+		ui_put_col(ui, y, &v->l, EV_ACTOR, s, e->actor);
+		ui_put_col(ui, y, &v->l, EV_ACTION, s, e->action);
+		ui_put_col(ui, y, &v->l, EV_DETAIL, s, e->detail);
 		break;
 	}
 	default:
@@ -868,7 +962,7 @@ pane_detail(const struct casev *cv, int i, char *buf, size_t len)
 		ui_money(l->amount_fen, a, sizeof a);
 		snprintf(buf, len, "%" PRId64 " %s, linked by %s: %s, submitted "
 		    "%s, %s (Enter opens it)", l->id, l->name, l->via, a,
-		    l->submitted, l->status);
+		    l->submitted, core_app_status_sql(l->status));
 		break;
 	}
 	case PANE_TIMELINE: {
@@ -881,74 +975,6 @@ pane_detail(const struct casev *cv, int i, char *buf, size_t len)
 	}
 	default:
 		break;
-	}
-}
-
-/*
- * The bytes of s that make one line of width columns: cut by display
- * width (ui_text_cut) and, as the Audit screen's detail does, at a space
- * when one is in the line's second half.
- */
-static int
-wrap_cut(const char *s, int width)
-{
-	int cut = ui_text_cut(s, width), sp;
-
-	if (s[cut] == '\0')
-		return cut;
-	for (sp = cut; sp > cut / 2 && s[sp - 1] != ' '; sp--)
-		;
-	if (sp > cut / 2)
-		cut = sp;
-	/* A wide character wider than the line still moves on. */
-	if (cut == 0)
-		cut = ui_text_cut(s, 2) > 0 ? ui_text_cut(s, 2) : 1;
-	return cut;
-}
-
-static const char *
-wrap_skip_blanks(const char *s)
-{
-	while (*s == ' ')
-		s++;
-	return s;
-}
-
-/* How many lines of width columns s takes, counting up to max. */
-static int
-wrap_count(const char *s, int width, int max)
-{
-	int n = 0;
-
-	s = wrap_skip_blanks(s);
-	while (*s != '\0' && n < max) {
-		s = wrap_skip_blanks(s + wrap_cut(s, width));
-		n++;
-	}
-	return n;
-}
-
-/*
- * Draws s wrapped onto lines [y, y + lines) from column x; what the last
- * line cannot hold ends in an ellipsis (ui_put's fit).
- */
-static void
-wrap_draw(struct ui *ui, int y, int x, int width, int lines,
-    enum ui_style style, const char *s)
-{
-	char line[1024];
-	int i, cut;
-
-	s = wrap_skip_blanks(s);
-	for (i = 0; i < lines && *s != '\0'; i++) {
-		if (i == lines - 1) {
-			ui_put(ui, y + i, x, width, UI_LEFT, style, s);
-			break;
-		}
-		cut = wrap_cut(s, width);
-		snprintf(line, sizeof line, "%.*s", cut, s);
-		ui_put(ui, y + i, x, width, UI_LEFT, style, line);
-		s = wrap_skip_blanks(s + cut);
 	}
 }
 
@@ -977,80 +1003,70 @@ detail_lines(const struct casev *cv, int len, int width, int body)
 		int n;
 
 		pane_detail(cv, i, buf, sizeof buf);
-		if ((n = wrap_count(buf, width, cap)) > need)
+		if ((n = ui_text_wrap_lines(buf, width, cap)) > need)
 			need = n;
 	}
 	return need;
 }
 
+/* The contributions' heading: the columns, and the bar's axis named. */
 static void
-pane_header(struct ui *ui, struct casev *cv, int y, int cols)
+contrib_heading(struct ui *ui, const struct pane_view *v, int y)
 {
-	switch (cv->pane) {
-	case PANE_CONTRIBS: {
-		/* Longest first: the words fall away before the signs do. */
-		static const char *const lowers[] = { "- lowers score",
-			"- lowers", "-" };
-		static const char *const raises[] = { "raises score +",
-			"raises +", "+" };
-		struct contrib_layout l;
-		size_t k;
+	/* Longest first: the words fall away before the signs do. */
+	static const char *const lowers[] = { "- lowers score", "- lowers",
+		"-" };
+	static const char *const raises[] = { "raises score +", "raises +",
+		"+" };
+	size_t k;
+	int i;
 
-		contrib_layout(&cv->c, cols, &l);
-		ui_put(ui, y, 1, l.feature_w, UI_LEFT, UI_S_HEADER, "FEATURE");
-		ui_put(ui, y, l.value_x, CONTRIB_VALUE_W, UI_RIGHT, UI_S_HEADER,
-		    "VALUE");
-		ui_put(ui, y, l.points_x, CONTRIB_POINTS_W, UI_RIGHT,
-		    UI_S_HEADER, "POINTS");
-		ui_put(ui, y, l.phi_x, CONTRIB_PHI_W, UI_RIGHT, UI_S_HEADER,
-		    "PHI");
-		if (l.axis_x < 0)
+	for (i = 0; i < v->l.n; i++)
+		if (v->l.col[i] != CO_BAR)
+			ui_put_cell(ui, y, &v->l.c[i], UI_S_HEADER,
+			    v->l.c[i].title);
+	if (v->axis_x < 0)
+		return;
+	/* Each word a space away from the axis, on its own side. */
+	for (k = 0; k < sizeof lowers / sizeof lowers[0]; k++) {
+		int w = ui_text_width(lowers[k]);
+
+		if (w + 1 <= v->half) {
+			ui_put(ui, y, v->axis_x - 1 - w, w, UI_LEFT,
+			    UI_S_HEADER, lowers[k]);
 			break;
-		/* Each word a space away from the axis, on its own side. */
-		for (k = 0; k < sizeof lowers / sizeof lowers[0]; k++) {
-			int w = ui_text_width(lowers[k]);
-
-			if (w + 1 <= l.half) {
-				ui_put(ui, y, l.axis_x - 1 - w, w, UI_LEFT,
-				    UI_S_HEADER, lowers[k]);
-				break;
-			}
 		}
-		ui_put(ui, y, l.axis_x, 1, UI_LEFT, UI_S_HEADER, "|");
-		for (k = 0; k < sizeof raises / sizeof raises[0]; k++) {
-			int w = ui_text_width(raises[k]);
+	}
+	ui_put(ui, y, v->axis_x, 1, UI_LEFT, UI_S_HEADER, "|");
+	for (k = 0; k < sizeof raises / sizeof raises[0]; k++) {
+		int w = ui_text_width(raises[k]);
 
-			if (w + 1 <= l.half) {
-				ui_put(ui, y, l.axis_x + 2, w, UI_LEFT,
-				    UI_S_HEADER, raises[k]);
-				break;
-			}
+		if (w + 1 <= v->half) {
+			ui_put(ui, y, v->axis_x + 2, w, UI_LEFT, UI_S_HEADER,
+			    raises[k]);
+			break;
 		}
-		break;
 	}
-	case PANE_LINKS:
-		ui_put_headings(ui, y, link_cols, NCOLS(link_cols), -1, NULL);
-		break;
-	case PANE_SCHEDULE:
-		ui_put(ui, y, 1, 6, UI_RIGHT, UI_S_HEADER, "#");
-		ui_put(ui, y, 8, 16, UI_RIGHT, UI_S_HEADER, "PRINCIPAL");
-		ui_put(ui, y, 25, 14, UI_RIGHT, UI_S_HEADER, "INTEREST");
-		ui_put(ui, y, 40, 10, UI_RIGHT, UI_S_HEADER, "FEES");
-		ui_put(ui, y, 51, 16, UI_RIGHT, UI_S_HEADER, "PAYMENT");
-		ui_put(ui, y, 68, 16, UI_RIGHT, UI_S_HEADER, "BALANCE");
-		break;
-	case PANE_RULES:
-		ui_put_headings(ui, y, rule_cols, NCOLS(rule_cols), -1, NULL);
-		break;
-	case PANE_TIMELINE:
-		ui_put_headings(ui, y, event_cols, NCOLS(event_cols), EV_AT,
-		    ui->op.tz_label);
-		break;
-	default:
-		ui_put_headings(ui, y, reason_cols, NCOLS(reason_cols), -1,
-		    NULL);
-		break;
+}
+
+static void
+pane_heading(struct ui *ui, struct casev *cv, struct pane_view *v, int y)
+{
+	struct ui_column *at;
+	char title[64];
+
+	if (cv->pane == PANE_CONTRIBS) {
+		contrib_heading(ui, v, y);
+		return;
 	}
+	/* Times carry their zone. */
+	if (cv->pane == PANE_TIMELINE &&
+	    (at = ui_layout_find(&v->l, EV_AT)) != NULL) {
+		snprintf(title, sizeof title, "%s %s",
+		    event_cols[EV_AT].title, ui->op.tz_label);
+		at->title = title;
+	}
+	ui_put_headings(ui, y, &v->l);
 }
 
 /* A piece of the header: wraps as a whole onto the next line. */
@@ -1090,180 +1106,228 @@ flow(struct ui *ui, int y, int x, int indent, int cols,
 	return lines;
 }
 
-static void
-case_draw(struct ui *ui, void *st, int top, int rows)
+/* A labelled header line ("Amount  ..."): the lines it took. */
+static int
+head_line(struct ui *ui, int y, int cols, const char *label,
+    const struct seg *segs, int n)
 {
-	struct casev *cv = st;
-	const struct core_case *c = &cv->c;
-	int cols = ui_cols(), y = top, x, i, len, body, dl;
-	char buf[512], amount[40], wait[32], apr[48];
+	ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, label);
+	return flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, segs, n);
+}
 
-	if (!cv->loaded) {
-		ui_put(ui, top + 1, 2, cols - 4, UI_LEFT, UI_S_DIM,
-		    "No case open.  Press 1 for the list and Enter on an "
-		    "application.");
+/* "Case 42  name  ID ...  Phone ...  Applicant 7". */
+static int
+head_who(struct ui *ui, const struct core_case *c, int y, int cols)
+{
+	struct seg sg[4];
+	char title[48], id[80], phone[200], applicant[80];
+
+	snprintf(title, sizeof title, "Case %" PRId64, c->id);
+	ui_put(ui, y, 0, ui_text_width(title), UI_LEFT, UI_S_HEADER, title);
+	snprintf(id, sizeof id, "ID %s", c->id_no);
+	snprintf(phone, sizeof phone, "Phone %s", c->phone);
+	snprintf(applicant, sizeof applicant, "Applicant %" PRId64,
+	    c->applicant_id);
+	sg[0] = (struct seg){ c->name, UI_S_NORMAL };
+	sg[1] = (struct seg){ id, UI_S_NORMAL };
+	sg[2] = (struct seg){ phone, UI_S_NORMAL };
+	sg[3] = (struct seg){ applicant, UI_S_NORMAL };
+	return flow(ui, y, ui_text_width(title) + 1, HEAD_INDENT, cols, sg, 4);
+}
+
+/*
+ * The APR as a percentage, and which side of the legal lines it falls
+ * (core_apr.h): "42.00% (OVER 36%: void)".
+ */
+static void
+apr_text(const struct casev *cv, char *buf, size_t len)
+{
+	long bps, line;
+
+	if (!cv->apr_ok) {
+		snprintf(buf, len, "n/a");
 		return;
 	}
-	ui_money(c->amount_fen, amount, sizeof amount);
-	core_format_duration(c->waiting_s, wait, sizeof wait);
-	if (cv->apr_ok) {
-		long bps = lround(cv->apr * 10000.0);
-
-		/*
-		 * The lines courts and regulators draw (docs/risk-maths.md,
-		 * "Rate lines"):
-		 * over 24% is not enforced, over 36% is void.
-		 */
-		snprintf(apr, sizeof apr, "%ld.%02ld%%%s", bps / 100, bps % 100,
-		    bps > 3600 ? " (OVER 36%: void)" :
-		    bps > 2400 ? " (over 24%)" : "");
-	} else
-		snprintf(apr, sizeof apr, "n/a");
-
-	/* The header: four labelled lines, each wrapping when narrow. */
-	{
-		struct seg sg[8];
-		char s0[48], s1[80], s2[200], s3[80], s4[160], s5[80], s6[80];
-		char t1[64], t2[64], rules[160], fees[160], f1[40], f2[40];
-		size_t nrules;
-		int n;
-
-		snprintf(buf, sizeof buf, "Case %" PRId64, c->id);
-		ui_put(ui, y, 0, ui_text_width(buf), UI_LEFT, UI_S_HEADER,
-		    buf);
-		n = 0;
-		sg[n++] = (struct seg){ c->name, UI_S_NORMAL };
-		snprintf(s1, sizeof s1, "ID %s", c->id_no);
-		sg[n++] = (struct seg){ s1, UI_S_NORMAL };
-		snprintf(s2, sizeof s2, "Phone %s", c->phone);
-		sg[n++] = (struct seg){ s2, UI_S_NORMAL };
-		snprintf(s3, sizeof s3, "Applicant %" PRId64, c->applicant_id);
-		sg[n++] = (struct seg){ s3, UI_S_NORMAL };
-		y += flow(ui, y, ui_text_width(buf) + 1, HEAD_INDENT, cols,
-		    sg, n);
-
-		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Amount");
-		n = 0;
-		sg[n++] = (struct seg){ amount, UI_S_HEADER };
-		/* What the borrower receives and pays besides interest. */
-		if (c->upfront_fee_fen > 0 || c->monthly_fee_fen > 0) {
-			ui_money(c->amount_fen - c->upfront_fee_fen, f1,
-			    sizeof f1);
-			ui_money(c->upfront_fee_fen > 0 ? c->upfront_fee_fen :
-			    c->monthly_fee_fen, f2, sizeof f2);
-			snprintf(fees, sizeof fees, "paid out %s (fee %s %s)",
-			    f1, f2, c->upfront_fee_fen > 0 ? "upfront" :
-			    "a month");
-			if (c->upfront_fee_fen > 0 && c->monthly_fee_fen > 0) {
-				size_t l = strlen(fees) - 1;
-
-				ui_money(c->monthly_fee_fen, f2, sizeof f2);
-				snprintf(fees + l, sizeof fees - l,
-				    ", %s a month)", f2);
-			}
-			sg[n++] = (struct seg){ fees, UI_S_NORMAL };
-		}
-		snprintf(s1, sizeof s1, "Term %d months (%s)", c->term_months,
-		    c->repayment);
-		sg[n++] = (struct seg){ s1, UI_S_NORMAL };
-		snprintf(s2, sizeof s2, "APR (IRR) %s", apr);
-		sg[n++] = (struct seg){ s2, UI_S_NORMAL };
-		snprintf(s3, sizeof s3, "nominal %d.%02d%%", c->rate_bps / 100,
-		    c->rate_bps % 100);
-		sg[n++] = (struct seg){ s3, UI_S_NORMAL };
-		snprintf(s4, sizeof s4, "Product %s", c->product);
-		sg[n++] = (struct seg){ s4, UI_S_NORMAL };
-		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
-
-		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Status");
-		n = 0;
-		sg[n++] = (struct seg){ c->status,
-		    strcmp(c->status, "manual_review") == 0 ? UI_S_WARN :
-		    UI_S_NORMAL };
-		/* Waiting only while a decision is awaited. */
-		snprintf(t1, sizeof t1, "%s%s%s", c->decided_at,
-		    c->decided_at[0] ? " " : "", c->decided_at[0] ?
-		    ui->op.tz_label : "");
-		/*
-		 * Said from when, as the review queue's WAITING counts from
-		 * the review's opening instead.
-		 */
-		if (c->pending && c->review_id != 0) {
-			char rwait[32];
-
-			core_format_duration(c->review_age_s, rwait,
-			    sizeof rwait);
-			snprintf(s4, sizeof s4, "Waiting %s since submission, in "
-			    "review %s", wait, rwait);
-		} else if (c->pending)
-			snprintf(s4, sizeof s4, "Waiting %s since submission",
-			    wait);
-		else if (c->decided)
-			snprintf(s4, sizeof s4, "Decided %s%sby %s (%s), %s "
-			    "after submission", t1, t1[0] ? " " : "",
-			    c->decided_by[0] ? c->decided_by : "?",
-			    c->decision_reason[0] ? c->decision_reason : "-",
-			    wait);
-		else if (t1[0] != '\0')
-			snprintf(s4, sizeof s4, "Decided by the model %s, %s "
-			    "after submission", t1, wait);
-		else
-			snprintf(s4, sizeof s4, "Decided by the model");
-		sg[n++] = (struct seg){ s4, UI_S_NORMAL };
-		snprintf(s5, sizeof s5, "Assignee %s", c->assignee[0] ?
-		    c->assignee : "-");
-		sg[n++] = (struct seg){ s5, UI_S_NORMAL };
-		snprintf(s6, sizeof s6, "Submitted %s %s", c->submitted,
-		    ui->op.tz_label);
-		sg[n++] = (struct seg){ s6, UI_S_NORMAL };
-		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
-
-		ui_put(ui, y, 0, HEAD_INDENT, UI_LEFT, UI_S_DIM, "Score");
-		n = 0;
-		if (c->scored) {
-			snprintf(s0, sizeof s0, "%d %s", c->points, c->band);
-			sg[n++] = (struct seg){ s0, UI_S_HEADER };
-			snprintf(s1, sizeof s1, "PD %d.%02d%%", c->pd_bps / 100,
-			    c->pd_bps % 100);
-			sg[n++] = (struct seg){ s1, UI_S_NORMAL };
-			/*
-			 * The policy's recommendation (rules, then the model's
-			 * thresholds), naming the rule when one decided it:
-			 * a high PD recommended for review is a rule's doing.
-			 */
-			nrules = core_case_deciding_rules(c, rules,
-			    sizeof rules);
-			snprintf(s2, sizeof s2, "Recommended %s%s%s%s",
-			    c->recommendation[0] ? c->recommendation : "-",
-			    nrules > 0 ? (nrules > 1 ? " (rules " : " (rule ") :
-			    "", nrules > 0 ? rules : "", nrules > 0 ? ")" : "");
-			sg[n++] = (struct seg){ s2, UI_S_NORMAL };
-			if (c->score_hidden)
-				snprintf(s3, sizeof s3, "Model (not shown to "
-				    "this role)");
-			else
-				snprintf(s3, sizeof s3, "Model %s %s",
-				    c->model_name[0] ? c->model_name : "?",
-				    c->model_version);
-			sg[n++] = (struct seg){ s3, c->score_hidden ? UI_S_DIM :
-			    UI_S_NORMAL };
-			if (c->scored_at[0] != '\0') {
-				snprintf(t2, sizeof t2, "Scored %s %s",
-				    c->scored_at, ui->op.tz_label);
-				sg[n++] = (struct seg){ t2, UI_S_NORMAL };
-			}
-		} else
-			sg[n++] = (struct seg){ "not scored yet", UI_S_DIM };
-		y += flow(ui, y, HEAD_INDENT, HEAD_INDENT, cols, sg, n);
+	bps = lround(cv->apr * 10000.0);
+	line = core_apr_line_bps(core_apr_classify(bps)) / 100;
+	switch (core_apr_classify(bps)) {
+	case CORE_APR_VOID:
+		snprintf(buf, len, "%ld.%02ld%% (OVER %ld%%: void)", bps / 100,
+		    bps % 100, line);
+		break;
+	case CORE_APR_OVER:
+		snprintf(buf, len, "%ld.%02ld%% (over %ld%%)", bps / 100,
+		    bps % 100, line);
+		break;
+	default:
+		snprintf(buf, len, "%ld.%02ld%%", bps / 100, bps % 100);
+		break;
 	}
+}
 
-	/* Pane tabs. */
+/*
+ * What the borrower receives and pays besides interest: "paid out
+ * ¥9,500.00 (fee ¥500.00 upfront, ¥10.00 a month)"; "" without fees.
+ */
+static void
+fees_text(const struct core_case *c, char *buf, size_t len)
+{
+	char out[40], up[40], month[40];
+
+	buf[0] = '\0';
+	if (c->upfront_fee_fen <= 0 && c->monthly_fee_fen <= 0)
+		return;
+	ui_money(c->amount_fen - c->upfront_fee_fen, out, sizeof out);
+	ui_money(c->upfront_fee_fen, up, sizeof up);
+	ui_money(c->monthly_fee_fen, month, sizeof month);
+	if (c->upfront_fee_fen > 0 && c->monthly_fee_fen > 0)
+		snprintf(buf, len, "paid out %s (fee %s upfront, %s a month)",
+		    out, up, month);
+	else if (c->upfront_fee_fen > 0)
+		snprintf(buf, len, "paid out %s (fee %s upfront)", out, up);
+	else
+		snprintf(buf, len, "paid out %s (fee %s a month)", out, month);
+}
+
+static int
+head_money(struct ui *ui, const struct casev *cv, int y, int cols)
+{
+	const struct core_case *c = &cv->c;
+	struct seg sg[6];
+	char amount[40], term[80], apr[80], rate[48], product[64], a[48];
+	char fees[160];
+	int n = 0;
+
+	ui_money(c->amount_fen, amount, sizeof amount);
+	fees_text(c, fees, sizeof fees);
+	snprintf(term, sizeof term, "Term %d months (%s)", c->term_months,
+	    c->repayment);
+	apr_text(cv, a, sizeof a);
+	snprintf(apr, sizeof apr, "APR (IRR) %s", a);
+	snprintf(rate, sizeof rate, "nominal %d.%02d%%", c->rate_bps / 100,
+	    c->rate_bps % 100);
+	snprintf(product, sizeof product, "Product %s", c->product);
+	sg[n++] = (struct seg){ amount, UI_S_HEADER };
+	if (fees[0] != '\0')
+		sg[n++] = (struct seg){ fees, UI_S_NORMAL };
+	sg[n++] = (struct seg){ term, UI_S_NORMAL };
+	sg[n++] = (struct seg){ apr, UI_S_NORMAL };
+	sg[n++] = (struct seg){ rate, UI_S_NORMAL };
+	sg[n++] = (struct seg){ product, UI_S_NORMAL };
+	return head_line(ui, y, cols, "Amount", sg, n);
+}
+
+/* Where the decision stands: awaited since when, or taken by whom. */
+static void
+decision_text(struct ui *ui, const struct core_case *c, char *buf,
+    size_t len)
+{
+	char wait[32], at[64];
+
+	core_format_duration(c->waiting_s, wait, sizeof wait);
+	snprintf(at, sizeof at, "%s%s%s", c->decided_at,
+	    c->decided_at[0] ? " " : "", c->decided_at[0] ?
+	    ui->op.tz_label : "");
+	/*
+	 * Said from when, as the review queue's WAITING counts from the
+	 * review's opening instead.
+	 */
+	if (c->pending && c->review_id != 0) {
+		char rwait[32];
+
+		core_format_duration(c->review_age_s, rwait, sizeof rwait);
+		snprintf(buf, len, "Waiting %s since submission, in review %s",
+		    wait, rwait);
+	} else if (c->pending)
+		snprintf(buf, len, "Waiting %s since submission", wait);
+	else if (c->decided)
+		snprintf(buf, len, "Decided %s%sby %s (%s), %s after "
+		    "submission", at, at[0] ? " " : "",
+		    c->decided_by[0] ? c->decided_by : "?",
+		    c->decision_reason[0] ? c->decision_reason : "-", wait);
+	else if (at[0] != '\0')
+		snprintf(buf, len, "Decided by the model %s, %s after "
+		    "submission", at, wait);
+	else
+		snprintf(buf, len, "Decided by the model");
+}
+
+static int
+head_status(struct ui *ui, const struct core_case *c, int y, int cols)
+{
+	struct seg sg[4];
+	char decided[200], assignee[80], submitted[80];
+
+	/* Waiting only while a decision is awaited. */
+	decision_text(ui, c, decided, sizeof decided);
+	snprintf(assignee, sizeof assignee, "Assignee %s", c->assignee[0] ?
+	    c->assignee : "-");
+	snprintf(submitted, sizeof submitted, "Submitted %s %s", c->submitted,
+	    ui->op.tz_label);
+	sg[0] = (struct seg){ core_app_status_sql(c->status),
+	    c->status == CORE_APP_MANUAL_REVIEW ? UI_S_WARN : UI_S_NORMAL };
+	sg[1] = (struct seg){ decided, UI_S_NORMAL };
+	sg[2] = (struct seg){ assignee, UI_S_NORMAL };
+	sg[3] = (struct seg){ submitted, UI_S_NORMAL };
+	return head_line(ui, y, cols, "Status", sg, 4);
+}
+
+static int
+head_score(struct ui *ui, const struct core_case *c, int y, int cols)
+{
+	struct seg sg[5];
+	char score[48], pd[48], rec[200], model[120], at[64], rules[160];
+	size_t nrules;
+	int n = 0;
+
+	if (!c->scored) {
+		sg[n++] = (struct seg){ "not scored yet", UI_S_DIM };
+		return head_line(ui, y, cols, "Score", sg, n);
+	}
+	snprintf(score, sizeof score, "%d %s", c->points, c->band);
+	sg[n++] = (struct seg){ score, UI_S_HEADER };
+	snprintf(pd, sizeof pd, "PD %d.%02d%%", c->pd_bps / 100,
+	    c->pd_bps % 100);
+	sg[n++] = (struct seg){ pd, UI_S_NORMAL };
+	/*
+	 * The policy's recommendation (rules, then the model's thresholds),
+	 * naming the rule when one decided it: a high PD recommended for
+	 * review is a rule's doing.
+	 */
+	nrules = core_case_deciding_rules(c, rules, sizeof rules);
+	snprintf(rec, sizeof rec, "Recommended %s%s%s%s",
+	    c->recommendation != CORE_APP_NONE ?
+	    core_app_status_sql(c->recommendation) : "-",
+	    nrules > 0 ? (nrules > 1 ? " (rules " : " (rule ") : "",
+	    nrules > 0 ? rules : "", nrules > 0 ? ")" : "");
+	sg[n++] = (struct seg){ rec, UI_S_NORMAL };
+	if (c->score_hidden)
+		snprintf(model, sizeof model, "Model (not shown to this role)");
+	else
+		snprintf(model, sizeof model, "Model %s %s",
+		    c->model_name[0] ? c->model_name : "?", c->model_version);
+	sg[n++] = (struct seg){ model, c->score_hidden ? UI_S_DIM :
+	    UI_S_NORMAL };
+	if (c->scored_at[0] != '\0') {
+		snprintf(at, sizeof at, "Scored %s %s", c->scored_at,
+		    ui->op.tz_label);
+		sg[n++] = (struct seg){ at, UI_S_NORMAL };
+	}
+	return head_line(ui, y, cols, "Score", sg, n);
+}
+
+/* The pane tabs, "[Reasons 3]  Contributions 6 ..."; one line. */
+static void
+draw_tabs(struct ui *ui, const struct casev *cv, int y)
+{
+	int x, i;
+
 	for (x = 0, i = 0; i < PANE_COUNT; i++) {
 		char tab[48];
 		int w;
 
 		snprintf(tab, sizeof tab, i == (int)cv->pane ? "[%s %d]" :
-		    " %s %d ", pane_names[i], pane_len(cv, (enum pane)i) -
+		    " %s %d ", panes[i].name, pane_len(cv, (enum pane)i) -
 		    (i == PANE_SCHEDULE && cv->sched_ok ? 1 : 0));
 		w = ui_text_width(tab);
 		ui_put(ui, y, x, w, UI_LEFT, i == (int)cv->pane ?
@@ -1271,50 +1335,85 @@ case_draw(struct ui *ui, void *st, int top, int rows)
 		/* The tabs' own padding separates them: 80 columns hold all. */
 		x += w;
 	}
+}
+
+/* Why a pane has no rows. */
+static const char *
+pane_empty(const struct casev *cv)
+{
+	const struct core_case *c = &cv->c;
+
+	if (cv->pane == PANE_SCHEDULE)
+		return cv->sched_err;
+	if (cv->pane == PANE_CONTRIBS || cv->pane == PANE_RULES ||
+	    cv->pane == PANE_REASONS)
+		return !c->scored ? "not scored yet" : c->score_hidden ?
+		    "not visible to this role" : "none for this score";
+	return "nothing here";
+}
+
+/*
+ * The current pane from line y in rows lines: its heading, its rows,
+ * and the selected row in full at the bottom.
+ */
+static void
+draw_pane(struct ui *ui, struct casev *cv, int y, int rows, int cols)
+{
+	struct pane_view v;
+	int len = pane_len(cv, cv->pane), body = rows - 1, dl, i;
+	int *sel = &cv->sel[cv->pane], *scroll = &cv->scroll[cv->pane];
+
+	pane_view(cv, cols, &v);
+	pane_heading(ui, cv, &v, y);
 	y++;
-	pane_header(ui, cv, y, cols);
-	y++;
-	body = rows - (y - top);
-	len = pane_len(cv, cv->pane);
 	ui->cursor_y = y;
 	if (len == 0) {
-		const char *empty = "nothing here";
-
-		if (cv->pane == PANE_SCHEDULE)
-			empty = cv->sched_err;
-		else if (cv->pane == PANE_CONTRIBS || cv->pane == PANE_RULES ||
-		    cv->pane == PANE_REASONS)
-			empty = !c->scored ? "not scored yet" :
-			    c->score_hidden ? "not visible to this role" :
-			    "none for this score";
 		cv->body = body;
-		ui_put(ui, y, 2, cols - 4, UI_LEFT, UI_S_DIM, empty);
+		ui_put(ui, y, 2, cols - 4, UI_LEFT, UI_S_DIM, pane_empty(cv));
 		return;
 	}
-	/* The selected row in full at the bottom; the list above it. */
 	dl = detail_lines(cv, len, cols - 1, body);
 	body -= dl;
 	cv->body = body;
-	if (cv->sel[cv->pane] >= len)
-		cv->sel[cv->pane] = len - 1;
-	if (cv->sel[cv->pane] < cv->scroll[cv->pane])
-		cv->scroll[cv->pane] = cv->sel[cv->pane];
-	if (cv->sel[cv->pane] >= cv->scroll[cv->pane] + body)
-		cv->scroll[cv->pane] = cv->sel[cv->pane] - body + 1;
-	for (i = 0; i < body && cv->scroll[cv->pane] + i < len; i++) {
-		int k = cv->scroll[cv->pane] + i;
-		int selected = k == cv->sel[cv->pane];
+	if (*sel >= len)
+		*sel = len - 1;
+	ui_cursor_show(scroll, *sel, len, body);
+	for (i = 0; i < body && *scroll + i < len; i++) {
+		int k = *scroll + i;
 
-		if (selected)
+		if (k == *sel)
 			ui->cursor_y = y + i;
-		draw_pane_line(ui, cv, k, y + i, cols, selected);
+		draw_pane_line(ui, cv, &v, k, y + i, cols, k == *sel);
 	}
 	if (dl > 0) {
 		char detail[4096];
 
-		pane_detail(cv, cv->sel[cv->pane], detail, sizeof detail);
-		wrap_draw(ui, y + body, 1, cols - 1, dl, UI_S_DIM, detail);
+		pane_detail(cv, *sel, detail, sizeof detail);
+		ui_put_wrapped(ui, y + body, 1, cols - 1, dl, UI_S_DIM,
+		    detail);
 	}
+}
+
+static void
+case_draw(struct ui *ui, void *st, int top, int rows)
+{
+	struct casev *cv = st;
+	int cols = ui_cols(), y = top;
+
+	if (!cv->loaded) {
+		ui_put(ui, top + 1, 2, cols - 4, UI_LEFT, UI_S_DIM,
+		    "No case open.  Press 1 for the list and Enter on an "
+		    "application.");
+		return;
+	}
+	/* The header: four labelled lines, each wrapping when narrow. */
+	y += head_who(ui, &cv->c, y, cols);
+	y += head_money(ui, cv, y, cols);
+	y += head_status(ui, &cv->c, y, cols);
+	y += head_score(ui, &cv->c, y, cols);
+	draw_tabs(ui, cv, y);
+	y++;
+	draw_pane(ui, cv, y, rows - (y - top), cols);
 }
 
 static void
@@ -1324,7 +1423,7 @@ case_position(struct ui *ui, void *st, char *buf, size_t len)
 
 	(void)ui;
 	if (cv->loaded)
-		snprintf(buf, len, "%s", pane_names[cv->pane]);
+		snprintf(buf, len, "%s", panes[cv->pane].name);
 	else
 		buf[0] = '\0';
 }

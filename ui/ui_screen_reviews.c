@@ -218,30 +218,16 @@ reviews_action(struct ui *ui, void *st, int action)
 {
 	struct reviews *r = st;
 	const struct core_review_row *row;
-	int n = (int)r->q.n, page = r->page > 1 ? r->page - 1 : 1;
+	int n = (int)r->q.n;
 
+	struct ui_move m = ui_move_of(action, r->page);
+
+	if (m.to != UI_MOVE_NONE) {
+		ui_cursor_move(&r->cur, n, m);
+		return 1;
+	}
 	row = n > 0 ? &r->q.rows[r->cur] : NULL;
 	switch (action) {
-	case UI_ACT_DOWN:
-		if (r->cur + 1 < n)
-			r->cur++;
-		return 1;
-	case UI_ACT_UP:
-		if (r->cur > 0)
-			r->cur--;
-		return 1;
-	case UI_ACT_PGDN:
-		r->cur = r->cur + page < n ? r->cur + page : (n ? n - 1 : 0);
-		return 1;
-	case UI_ACT_PGUP:
-		r->cur = r->cur > page ? r->cur - page : 0;
-		return 1;
-	case UI_ACT_HOME:
-		r->cur = 0;
-		return 1;
-	case UI_ACT_END:
-		r->cur = n > 0 ? n - 1 : 0;
-		return 1;
 	case UI_ACT_OPEN:
 		if (row == NULL || row->case_id == 0) {
 			ui_status(ui, "no application to open here");
@@ -311,25 +297,37 @@ reviews_filter(struct ui *ui, void *st, const char *text)
 
 /*
  * Columns.  Each is as wide as its widest cell loaded, up to its width
- * here; when the terminal is narrow they are dropped by priority (the
- * state is said by the assignee too, the kind by the preview line) so
- * that what stays is not cut.  REASON takes what the others leave.
+ * here; when the terminal is narrow they are dropped (the state is said
+ * by the assignee too, the kind by the preview line) so that what stays
+ * is not cut.  REASON takes what the others leave: at least as much as
+ * REVIEW_REASON_MIN of its widest, and for the whole of the widest the
+ * columns that say the least (STATE, KIND, APP) go too.
  */
-static const struct {
-	const char *title;
-	int width;     /* the most it takes; REASON: the least it is given */
-	enum ui_align align;
-	int priority;  /* dropped first: highest; 0 never */
-} rev_columns[RC_COUNT] = {
-	[RC_ID] = { "REVIEW", 10, UI_RIGHT, 0 },
-	[RC_APP] = { "APP", 10, UI_RIGHT, 3 },
-	[RC_NAME] = { "NAME", 10, UI_LEFT, 0 },
-	[RC_AMOUNT] = { "AMOUNT", 15, UI_RIGHT, 2 },
-	[RC_STATE] = { "STATE", 7, UI_LEFT, 5 },
-	[RC_ASSIGNEE] = { "ASSIGNEE", 16, UI_LEFT, 1 },
-	[RC_WAITING] = { "WAITING", 7, UI_RIGHT, 0 },
-	[RC_KIND] = { "KIND", 11, UI_LEFT, 4 },
-	[RC_REASON] = { "REASON", 14, UI_LEFT, 0 },
+static const struct ui_col rev_cols[RC_COUNT] = {
+	[RC_ID] = { "REVIEW", 10, UI_RIGHT },
+	[RC_APP] = { "APP", 10, UI_RIGHT },
+	[RC_NAME] = { "NAME", 10, UI_LEFT },
+	[RC_AMOUNT] = { "AMOUNT", 15, UI_RIGHT },
+	[RC_STATE] = { "STATE", 7, UI_LEFT },
+	[RC_ASSIGNEE] = { "ASSIGNEE", 16, UI_LEFT },
+	[RC_WAITING] = { "WAITING", 7, UI_RIGHT },
+	[RC_KIND] = { "KIND", 11, UI_LEFT },
+	[RC_REASON] = { "REASON", 0, UI_LEFT },
+};
+#define REVIEW_REASON_MIN 14
+
+static const struct ui_narrow rev_narrow[] = {
+	{ RC_STATE, 0, 0, 1 },
+	{ RC_KIND, 0, 0, 1 },
+	{ RC_APP, 0, 0, 1 },
+	{ RC_AMOUNT, 0, 0, 0 },
+	{ RC_ASSIGNEE, 0, 0, 0 },
+};
+
+/* A last column ends one short of the edge. */
+static const struct ui_table rev_table = {
+	rev_cols, RC_COUNT, rev_narrow,
+	(int)(sizeof rev_narrow / sizeof rev_narrow[0]), 0, 1
 };
 
 static void
@@ -354,7 +352,7 @@ cell(const struct core_review_row *row, enum rev_col col, char *buf,
 		ui_money(row->amount_fen, buf, len);
 		break;
 	case RC_STATE:
-		snprintf(buf, len, "%s", row->state);
+		snprintf(buf, len, "%s", core_review_state_sql(row->state));
 		break;
 	case RC_ASSIGNEE:
 		snprintf(buf, len, "%s", row->assignee[0] ? row->assignee :
@@ -364,7 +362,7 @@ cell(const struct core_review_row *row, enum rev_col col, char *buf,
 		core_format_duration(row->waiting_s, buf, len);
 		break;
 	case RC_KIND:
-		snprintf(buf, len, "%s", row->kind);
+		snprintf(buf, len, "%s", core_review_kind_sql(row->kind));
 		break;
 	case RC_REASON:
 		snprintf(buf, len, "%s", row->reason);
@@ -383,7 +381,7 @@ measure(struct reviews *r)
 	int c, w;
 
 	for (c = 0; c < RC_COUNT; c++)
-		r->widest[c] = ui_text_width(rev_columns[c].title);
+		r->widest[c] = ui_text_width(rev_cols[c].title);
 	for (i = 0; i < r->q.n; i++)
 		for (c = 0; c < RC_COUNT; c++) {
 			cell(&r->q.rows[i], (enum rev_col)c, buf, sizeof buf);
@@ -392,86 +390,17 @@ measure(struct reviews *r)
 		}
 }
 
-/* Hides the shown column of highest priority >= least; 0 when none. */
-static int
-drop_one(int *shown, int *used, const int *w, int least)
+/* The queue's columns for cols, sized to what is loaded. */
+static void
+reviews_layout(const struct reviews *r, int cols, struct ui_layout *l)
 {
-	int i, best = -1;
+	int w[RC_COUNT], i, want = r->widest[RC_REASON];
 
 	for (i = 0; i < RC_COUNT; i++)
-		if (shown[i] && rev_columns[i].priority >= least &&
-		    rev_columns[i].priority > 0 && (best < 0 ||
-		    rev_columns[i].priority > rev_columns[best].priority))
-			best = i;
-	if (best < 0)
-		return 0;
-	shown[best] = 0;
-	*used -= w[best] + 1;
-	return 1;
-}
-
-/*
- * Places the columns for cols: first whatever REASON needs for its
- * least is dropped, then, for the whole of the widest reason, the
- * columns that say the least (APP, KIND, STATE).  Returns how many are
- * shown, into c and which.
- */
-static int
-reviews_layout(const struct reviews *r, int cols, struct ui_column *c,
-    enum rev_col *which)
-{
-	int shown[RC_COUNT], w[RC_COUNT], used = 0, i, n = 0, x = 0;
-	int want = r->widest[RC_REASON], least;
-
-	least = want < rev_columns[RC_REASON].width ? want :
-	    rev_columns[RC_REASON].width;
-	for (i = 0; i < RC_COUNT; i++) {
-		shown[i] = 1;
-		w[i] = r->widest[i] < rev_columns[i].width ? r->widest[i] :
-		    rev_columns[i].width;
-		if (i != RC_REASON)
-			used += w[i] + 1;
-	}
-	/* A last column ends one short of the edge (ui_put_cell). */
-	cols--;
-	while (used + least > cols && drop_one(shown, &used, w, 1))
-		;
-	while (used + want > cols && drop_one(shown, &used, w, 3))
-		;
-	for (i = 0; i < RC_COUNT; i++) {
-		if (!shown[i])
-			continue;
-		c[n].title = rev_columns[i].title;
-		c[n].x = x;
-		c[n].width = i == RC_REASON ? 0 : w[i];
-		c[n].align = rev_columns[i].align;
-		which[n++] = (enum rev_col)i;
-		x += w[i] + 1;
-	}
-	return n;
-}
-
-/*
- * text fitted to width by whole words ("RULE_REVIEW R_DEVICE_SHARED" in
- * 20: "RULE_REVIEW…"); a single word too wide is cut as ui_put cuts.
- */
-static const char *
-fit_words(struct ui *ui, const char *text, int width, char *buf, size_t len)
-{
-	int cut;
-
-	if (width <= 1 || ui_text_width(text) <= width)
-		return text;
-	cut = ui_text_cut(text, width - 1);
-	while (cut > 0 && text[cut] != ' ')
-		cut--;
-	while (cut > 0 && text[cut - 1] == ' ')
-		cut--;
-	if (cut == 0)
-		return text;
-	snprintf(buf, len, "%.*s%s", cut, text, ui->utf8 ? "\xe2\x80\xa6" :
-	    "~");
-	return buf;
+		w[i] = r->widest[i] < rev_cols[i].width ? r->widest[i] :
+		    rev_cols[i].width;
+	ui_table_layout(&rev_table, w, want < REVIEW_REASON_MIN ? want :
+	    REVIEW_REASON_MIN, want, cols, l);
 }
 
 /* What the list holds, in the order it is listed. */
@@ -502,9 +431,8 @@ static void
 reviews_draw(struct ui *ui, void *st, int top, int rows)
 {
 	struct reviews *r = st;
-	struct ui_column c[RC_COUNT];
-	enum rev_col which[RC_COUNT];
-	int cols = ui_cols(), body, y, i, j, nc, preview = rows >= 7;
+	struct ui_layout l;
+	int cols = ui_cols(), body, y, i, j, preview = rows >= 7;
 	char buf[320], desc[160], words[320];
 
 	summary(r, buf, sizeof buf);
@@ -516,8 +444,8 @@ reviews_draw(struct ui *ui, void *st, int top, int rows)
 		snprintf(buf, sizeof buf, "filter: none (:mine, :open, :kind "
 		    "payout, :id N; / name or reason)");
 	ui_put(ui, top + 1, 0, cols, UI_LEFT, UI_S_DIM, buf);
-	nc = reviews_layout(r, cols, c, which);
-	ui_put_headings(ui, top + 2, c, nc, -1, NULL);
+	reviews_layout(r, cols, &l);
+	ui_put_headings(ui, top + 2, &l);
 	body = rows - 3 - (preview ? 1 : 0);
 	if (body < 1)
 		body = 1;
@@ -530,10 +458,7 @@ reviews_draw(struct ui *ui, void *st, int top, int rows)
 		ui->cursor_y = top + 2;
 		return;
 	}
-	if (r->cur < r->top)
-		r->top = r->cur;
-	if (r->cur >= r->top + body)
-		r->top = r->cur - body + 1;
+	ui_cursor_show(&r->top, r->cur, (int)r->q.n, body);
 	for (y = 0, i = r->top; y < body && i < (int)r->q.n; y++, i++) {
 		const struct core_review_row *row = &r->q.rows[i];
 		int sel = i == r->cur, yy = top + 3 + y;
@@ -543,10 +468,10 @@ reviews_draw(struct ui *ui, void *st, int top, int rows)
 			ui_fill(ui, yy, 0, cols, UI_S_SELECTED);
 			ui->cursor_y = yy;
 		}
-		for (j = 0; j < nc; j++) {
-			cell(row, which[j], buf, sizeof buf);
-			ui_put_cell(ui, yy, &c[j], s, which[j] != RC_REASON ?
-			    buf : fit_words(ui, buf, cols - c[j].x - 1, words,
+		for (j = 0; j < l.n; j++) {
+			cell(row, (enum rev_col)l.col[j], buf, sizeof buf);
+			ui_put_cell(ui, yy, &l.c[j], s, l.col[j] != RC_REASON ?
+			    buf : ui_text_fit_words(buf, l.c[j].width, words,
 			    sizeof words));
 		}
 	}
@@ -559,9 +484,13 @@ reviews_draw(struct ui *ui, void *st, int top, int rows)
 			snprintf(what, sizeof what, "payout %" PRId64
 			    " (application %" PRId64 ")", row->payout_id,
 			    row->case_id);
-		else
+		else if (row->application_id != 0)
 			snprintf(what, sizeof what, "application %" PRId64,
 			    row->application_id);
+		else
+			/* A bill line that is not ours names no loan. */
+			snprintf(what, sizeof what, "%s",
+			    core_review_kind_sql(row->kind));
 		snprintf(buf, sizeof buf, "#%" PRId64 " %s %s: %s, opened %s%s%s",
 		    row->id, what, row->name, row->reason, row->opened,
 		    row->note[0] ? ", note: " : "", row->note);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <langinfo.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -126,4 +127,61 @@ ui_text_cut(const char *s, int width)
 		p += n;
 	}
 	return (int)(p - s);
+}
+
+const char *
+ui_text_wrap_next(const char *s)
+{
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
+int
+ui_text_wrap_cut(const char *s, int width)
+{
+	int cut = ui_text_cut(s, width), sp;
+
+	if (s[cut] == '\0')
+		return cut;
+	for (sp = cut; sp > cut / 2 && s[sp - 1] != ' '; sp--)
+		;
+	if (sp > cut / 2)
+		cut = sp;
+	/* A character wider than the line still moves on. */
+	if (cut == 0 && *s != '\0')
+		cut = ui_text_cut(s, 2) > 0 ? ui_text_cut(s, 2) : 1;
+	return cut;
+}
+
+int
+ui_text_wrap_lines(const char *s, int width, int max)
+{
+	int n = 0;
+
+	s = ui_text_wrap_next(s);
+	while (*s != '\0' && n < max) {
+		s = ui_text_wrap_next(s + ui_text_wrap_cut(s, width));
+		n++;
+	}
+	return n;
+}
+
+const char *
+ui_text_fit_words(const char *s, int width, char *buf, size_t len)
+{
+	int cut;
+
+	if (width <= 1 || ui_text_width(s) <= width)
+		return s;
+	cut = ui_text_cut(s, width - 1);
+	while (cut > 0 && s[cut] != ' ')
+		cut--;
+	while (cut > 0 && s[cut - 1] == ' ')
+		cut--;
+	if (cut == 0)
+		return s;
+	snprintf(buf, len, "%.*s%s", cut, s, ui_text_utf8() ? "\xe2\x80\xa6" :
+	    "~");
+	return buf;
 }

@@ -38,6 +38,27 @@ int ui_text_fit(const char *s, int width, enum ui_align align, char *out,
  */
 int ui_text_cut(const char *s, int width);
 
+/*
+ * Wrapping.  The bytes of s that make its first line of width columns:
+ * cut by display width and, when the text goes on, at a space if one is
+ * in the line's second half; never 0 while s is not empty.
+ */
+int ui_text_wrap_cut(const char *s, int width);
+
+/* How many lines of width columns s wraps onto, counting up to max. */
+int ui_text_wrap_lines(const char *s, int width, int max);
+
+/* s after the blanks it starts with: where a wrapped line starts. */
+const char *ui_text_wrap_next(const char *s);
+
+/*
+ * s fitted to width columns by whole words ("RULE_REVIEW R_DEVICE_SHARED"
+ * in 20: "RULE_REVIEW…"): s itself when it fits or is a single word too
+ * wide (ui_text_fit then cuts it), else buf.
+ */
+const char *ui_text_fit_words(const char *s, int width, char *buf,
+    size_t len);
+
 /* Whether the locale's characters are UTF-8 (ellipsis, bars, borders). */
 int ui_text_utf8(void);
 

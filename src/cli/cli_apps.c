@@ -89,12 +89,12 @@ row_json(const struct core_app_row *r)
 		cJSON_AddNullToObject(o, "pd_bps");
 		cJSON_AddNullToObject(o, "band");
 	}
-	if (r->recommendation[0] != '\0')
+	if (r->recommendation != CORE_APP_NONE)
 		cJSON_AddStringToObject(o, "recommendation",
-		    r->recommendation);
+		    core_app_status_sql(r->recommendation));
 	else
 		cJSON_AddNullToObject(o, "recommendation");
-	cJSON_AddStringToObject(o, "status", r->status);
+	cJSON_AddStringToObject(o, "status", core_app_status_sql(r->status));
 	if (r->assignee[0] != '\0')
 		cJSON_AddStringToObject(o, "assignee", r->assignee);
 	else
@@ -191,7 +191,8 @@ cli_apps_list(struct cli_ctx *ctx, int argc, char **argv)
 			printf("%8" PRId64 "  %-16s  %s", r->id, r->submitted,
 			    name);
 			printf(" %15s %3dm %-7s %-14s %s\n", money,
-			    r->term_months, score, r->status,
+			    r->term_months, score,
+			    core_app_status_sql(r->status),
 			    r->assignee[0] ? r->assignee : "-");
 		}
 		if (page.more)
@@ -279,9 +280,10 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 			cJSON_AddNumberToObject(o, "apr_irr", apr);
 		else
 			cJSON_AddNullToObject(o, "apr_irr");
-		cJSON_AddStringToObject(o, "status", k.status);
+		cJSON_AddStringToObject(o, "status",
+		    core_app_status_sql(k.status));
 		cJSON_AddStringToObject(o, "recommendation",
-		    k.recommendation);
+		    core_app_status_sql(k.recommendation));
 		cJSON_AddNumberToObject(o, "waiting_s", (double)k.waiting_s);
 		cJSON_AddStringToObject(o, "model", k.model_name);
 		cJSON_AddStringToObject(o, "model_version", k.model_version);
@@ -311,7 +313,7 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 			cJSON_AddNumberToObject(e, "id",
 			    (double)k.links[i].id);
 			cJSON_AddStringToObject(e, "status",
-			    k.links[i].status);
+			    core_app_status_sql(k.links[i].status));
 			cJSON_AddItemToArray(a, e);
 		}
 		print_json(o);
@@ -339,7 +341,9 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 			printf("monthly fee %s\n", money);
 		}
 		printf("status %s  model says %s  score %d %s  model %s %s\n",
-		    k.status, k.recommendation[0] ? k.recommendation : "-",
+		    core_app_status_sql(k.status),
+		    k.recommendation != CORE_APP_NONE ?
+		    core_app_status_sql(k.recommendation) : "-",
 		    k.points, k.band, k.model_name[0] ? k.model_name : "-",
 		    k.model_version);
 		for (i = 0; i < k.ncontribs; i++) {
@@ -356,7 +360,8 @@ cli_apps_show(struct cli_ctx *ctx, int argc, char **argv)
 			    k.rules[i].text);
 		for (i = 0; i < k.nlinks; i++)
 			printf("  linked by %s: %" PRId64 " (%s)\n",
-			    k.links[i].via, k.links[i].id, k.links[i].status);
+			    k.links[i].via, k.links[i].id,
+			    core_app_status_sql(k.links[i].status));
 		if (warn[0] != '\0')
 			printf("note: %s\n", warn);
 	}

@@ -9,27 +9,19 @@
 
 #include <stdint.h>
 
+#include "core_states.h"
 #include "ld_err.h"
 
 struct ld_db;
 
-enum core_decision {
-	CORE_APPROVE,
-	CORE_REJECT,
-	CORE_REVIEW
-};
-
-/* "approve", "reject", "review". */
-const char *core_decision_name(enum core_decision d);
-
 /*
  * Decides an application as the connected operator.  reason_code comes from
  * decision_reasons; note may be NULL unless the decision overrides the
- * model's recommendation.  On success new_status (when not NULL, 32 bytes)
- * holds the application's status afterwards.
+ * model's recommendation.  On success *new_status (when not NULL) is the
+ * application's status afterwards.
  */
 enum ld_status core_application_decide(struct ld_db *db, int64_t app_id,
     enum core_decision d, const char *reason_code, const char *note,
-    char *new_status, struct ld_err *err);
+    enum core_app_status *new_status, struct ld_err *err);
 
 #endif

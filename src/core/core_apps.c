@@ -20,11 +20,6 @@
 #include "ld_money.h"
 #include "ld_sql.h"
 
-const char *const core_app_statuses[] = {
-	"received", "scored", "auto_approved", "auto_rejected",
-	"manual_review", "approved", "rejected", NULL
-};
-
 static const struct {
 	const char *name;
 } sort_columns[CORE_SORT_COUNT] = {
@@ -81,7 +76,7 @@ core_apps_filter_clear(struct core_apps_filter *f)
 int
 core_apps_filter_active(const struct core_apps_filter *f)
 {
-	return f->status[0] != '\0' || f->amount_op != CORE_AMOUNT_ANY ||
+	return f->status != CORE_APP_NONE || f->amount_op != CORE_AMOUNT_ANY ||
 	    f->since_s != 0 || f->id != 0 || f->text[0] != '\0' ||
 	    f->assignee[0] != '\0';
 }
@@ -115,8 +110,8 @@ core_apps_filter_describe(const struct core_apps_filter *f, char *buf,
 	ld_buf_init(&b, len > 0 ? len - 1 : 0);
 	if (f->id != 0)
 		ld_buf_printf(&b, " id=%" PRId64, f->id);
-	if (f->status[0] != '\0')
-		ld_buf_printf(&b, " status=%s", f->status);
+	if (f->status != CORE_APP_NONE)
+		ld_buf_printf(&b, " status=%s", core_app_status_sql(f->status));
 	if (f->amount_op != CORE_AMOUNT_ANY) {
 		ld_money_format(f->amount_fen, 0, money, sizeof money);
 		ld_buf_printf(&b, " amount%s%s", amount_op_text(f->amount_op),
@@ -236,6 +231,21 @@ parse_amount(const char *arg, enum core_amount_op *op, int64_t *fen,
 	return LD_OK;
 }
 
+/* "received, scored, ...": the statuses `status` takes. */
+static void
+status_words(char *buf, size_t len)
+{
+	struct ld_buf b;
+	int s;
+
+	ld_buf_init(&b, len > 0 ? len - 1 : 0);
+	for (s = CORE_APP_NONE + 1; s < CORE_APP_STATUS_COUNT; s++)
+		ld_buf_printf(&b, "%s%s", s > CORE_APP_NONE + 1 ? ", " : "",
+		    core_app_status_sql((enum core_app_status)s));
+	snprintf(buf, len, "%s", b.len > 0 ? b.data : "");
+	ld_buf_free(&b);
+}
+
 enum ld_status
 core_apps_command(const char *cmd, struct core_apps_filter *f,
     enum core_apps_sort *sort, int *desc, struct ld_err *err)
@@ -262,17 +272,14 @@ core_apps_command(const char *cmd, struct core_apps_filter *f,
 	} else if (strcmp(word, "status") == 0) {
 		if (*arg == '\0' || strcmp(arg, "all") == 0 ||
 		    strcmp(arg, "any") == 0)
-			nf.status[0] = '\0';
-		else {
-			for (i = 0; core_app_statuses[i] != NULL; i++)
-				if (strcmp(arg, core_app_statuses[i]) == 0)
-					break;
-			if (core_app_statuses[i] == NULL)
-				return ld_err_set(err, LD_EINVAL,
-				    "status: unknown status \"%s\" (received, "
-				    "scored, auto_approved, auto_rejected, "
-				    "manual_review, approved, rejected)", arg);
-			snprintf(nf.status, sizeof nf.status, "%s", arg);
+			nf.status = CORE_APP_NONE;
+		else if ((nf.status = core_app_status_parse(arg)) ==
+		    CORE_APP_NONE) {
+			char known[160];
+
+			status_words(known, sizeof known);
+			return ld_err_set(err, LD_EINVAL, "status: unknown "
+			    "status \"%s\" (%s)", arg, known);
 		}
 	} else if (strcmp(word, "amount") == 0) {
 		if (*arg == '\0')
@@ -338,8 +345,9 @@ add_filters(struct ld_sql *q, const struct core_apps_filter *f,
 
 	if (f->id != 0)
 		ld_sql_add_i64(q, " AND a.id = $1", f->id);
-	if (f->status[0] != '\0')
-		LD_SQL_ADD(q, " AND a.status = $1", f->status);
+	if (f->status != CORE_APP_NONE)
+		LD_SQL_ADD(q, " AND a.status = $1",
+		    core_app_status_sql(f->status));
 	if (f->amount_op != CORE_AMOUNT_ANY) {
 		ld_sql_add(q, " AND a.amount_fen ");
 		ld_sql_pick(q, NAMES(amount_sql), (size_t)f->amount_op);
@@ -459,9 +467,8 @@ core_apps_fetch(struct core_session *s, const struct core_apps_filter *f,
 		r->points = (int)core_val_i64(res, i, 5);
 		r->pd_bps = (int)core_val_i64(res, i, 6);
 		copy_text(r->band, sizeof r->band, core_val(res, i, 7));
-		copy_text(r->recommendation, sizeof r->recommendation,
-		    core_val(res, i, 8));
-		copy_text(r->status, sizeof r->status, core_val(res, i, 9));
+		r->recommendation = core_app_status_parse(core_val(res, i, 8));
+		r->status = core_app_status_parse(core_val(res, i, 9));
 		copy_text(r->assignee, sizeof r->assignee,
 		    core_val(res, i, 10));
 		copy_text(r->product, sizeof r->product,

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_states.h"
 #include "ld_err.h"
 
 struct core_session;
@@ -37,7 +38,7 @@ enum core_amount_op {
 };
 
 struct core_apps_filter {
-	char status[32];          /* "" = any */
+	enum core_app_status status; /* CORE_APP_NONE = any */
 	enum core_amount_op amount_op;
 	int64_t amount_fen;
 	int64_t since_s;          /* submitted within; 0 = any time */
@@ -56,8 +57,8 @@ struct core_app_row {
 	int points;
 	int pd_bps;
 	char band[8];
-	char recommendation[16];
-	char status[16];
+	enum core_app_status recommendation; /* CORE_APP_NONE: none */
+	enum core_app_status status;
 	char assignee[64];
 	char product[33];
 	char key[40];        /* the sort column's value, for the next page */
@@ -74,9 +75,6 @@ const char *core_apps_sort_name(enum core_apps_sort s);
 
 /* Whether s starts descending: all but score. */
 int core_apps_sort_default_desc(enum core_apps_sort s);
-
-/* Known application statuses, NULL-terminated. */
-extern const char *const core_app_statuses[];
 
 void core_apps_filter_clear(struct core_apps_filter *f);
 

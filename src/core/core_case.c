@@ -21,6 +21,7 @@
 #include "ld_db.h"
 #include "ld_money.h"
 #include "risk_features.h"
+#include "risk_rules.h"
 
 #define CASE_MAX_CONTRIBS 64
 #define CASE_MAX_RULES 32
@@ -335,9 +336,8 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	c->term_months = (int)core_val_i64(res, 0, 7);
 	c->rate_bps = (int)core_val_i64(res, 0, 8);
 	copy_text(c->repayment, sizeof c->repayment, core_val(res, 0, 9));
-	copy_text(c->status, sizeof c->status, core_val(res, 0, 10));
-	copy_text(c->recommendation, sizeof c->recommendation,
-	    core_val(res, 0, 11));
+	c->status = core_app_status_parse(core_val(res, 0, 10));
+	c->recommendation = core_app_status_parse(core_val(res, 0, 11));
 	copy_text(c->assignee, sizeof c->assignee, core_val(res, 0, 12));
 	c->scored = !core_val_null(res, 0, 13);
 	c->points = (int)core_val_i64(res, 0, 13);
@@ -359,9 +359,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 	c->review_age_s = c->review_id != 0 ? core_val_i64(res, 0, 30) : 0;
 	c->upfront_fee_fen = core_val_i64(res, 0, 31);
 	c->monthly_fee_fen = core_val_i64(res, 0, 32);
-	c->pending = strcmp(c->status, "received") == 0 ||
-	    strcmp(c->status, "scored") == 0 ||
-	    strcmp(c->status, "manual_review") == 0;
+	c->pending = core_app_status_is(c->status, CORE_ST_PENDING);
 	c->auto_decided = !c->decided && !c->pending;
 	core_case_parse_score_json(c, core_val(res, 0, 25),
 	    core_val(res, 0, 26), core_val(res, 0, 27), &skipped);
@@ -385,7 +383,7 @@ core_case_load(struct ld_db *db, int64_t id, struct core_case *c,
 
 		copy_text(l->via, sizeof l->via, core_val(res, i, 0));
 		l->id = core_val_i64(res, i, 1);
-		copy_text(l->status, sizeof l->status, core_val(res, i, 2));
+		l->status = core_app_status_parse(core_val(res, i, 2));
 		copy_text(l->submitted, sizeof l->submitted,
 		    core_val(res, i, 3));
 		copy_text(l->name, sizeof l->name, core_val(res, i, 4));
@@ -508,10 +506,12 @@ core_case_deciding_rules(const struct core_case *c, char *buf, size_t len)
 
 	if (len > 0)
 		buf[0] = '\0';
-	if (strcmp(c->recommendation, "auto_rejected") == 0)
-		action = "reject";
-	else if (strcmp(c->recommendation, "manual_review") == 0)
-		action = "review";
+	/* The rule action that makes each recommendation, as the worker's
+	 * JSON names it. */
+	if (c->recommendation == CORE_APP_AUTO_REJECTED)
+		action = risk_action_name(RISK_ACTION_REJECT);
+	else if (c->recommendation == CORE_APP_MANUAL_REVIEW)
+		action = risk_action_name(RISK_ACTION_REVIEW);
 	else
 		return 0;
 	for (i = 0; i < c->nrules; i++) {
@@ -536,27 +536,15 @@ core_case_deciding_rules(const struct core_case *c, char *buf, size_t len)
 
 int
 core_reason_code_offered(const struct core_reason_code *r,
-    const char *decision, const char *rec)
+    enum core_decision d, enum core_app_status rec)
 {
-	unsigned bit;
-
-	if (r == NULL || decision == NULL)
-		return 0;
-	if (strcmp(decision, "approve") == 0)
-		bit = 1u;
-	else if (strcmp(decision, "reject") == 0)
-		bit = 2u;
-	else if (strcmp(decision, "review") == 0)
-		bit = 4u;
-	else
-		return 0;
-	if ((r->applies & bit) == 0)
+	if (r == NULL || (int)d < 0 || d >= CORE_DECISION_COUNT ||
+	    (r->applies & (1u << d)) == 0)
 		return 0;
 	/* Agreeing needs a recommendation that says the same. */
 	if (strcmp(r->code, "MODEL_AGREE") == 0)
-		return rec != NULL && ((bit == 1u &&
-		    strcmp(rec, "auto_approved") == 0) || (bit == 2u &&
-		    strcmp(rec, "auto_rejected") == 0));
+		return (d == CORE_APPROVE && rec == CORE_APP_AUTO_APPROVED) ||
+		    (d == CORE_REJECT && rec == CORE_APP_AUTO_REJECTED);
 	return 1;
 }
 
@@ -597,46 +585,24 @@ core_contribution_value_format(const struct core_contribution *k,
 		snprintf(buf, len, "%.4g", k->value);
 }
 
-const char *
-core_decision_refusal(const char *decision, const char *status)
-{
-	if (status == NULL || decision == NULL)
-		return "no application loaded";
-	if (strcmp(status, "approved") == 0)
-		return "already approved";
-	if (strcmp(status, "rejected") == 0)
-		return "already rejected";
-	if (strcmp(status, "received") == 0)
-		return "not scored yet";
-	if (strcmp(decision, "review") == 0 &&
-	    strcmp(status, "manual_review") == 0)
-		return "already in manual review";
-	return NULL;
-}
-
-const char *
-core_decision_outcome(const char *decision)
-{
-	if (strcmp(decision, "approve") == 0)
-		return "approved";
-	if (strcmp(decision, "reject") == 0)
-		return "rejected";
-	return "manual_review";
-}
-
 enum ld_status
 core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
     struct ld_err *err)
 {
+	const char *names[CORE_DECISION_COUNT];
 	PGresult *res;
-	int i, n;
+	int i, n, d;
 	enum ld_status st;
 
 	memset(out, 0, sizeof *out);
-	st = ld_db_exec(db, "SELECT code, 'approve' = ANY(applies_to), "
-	    "'reject' = ANY(applies_to), 'review' = ANY(applies_to), "
-	    "text_zh, text_en, disclosed FROM decision_reasons ORDER BY code",
-	    0, NULL,
+	for (d = 0; d < CORE_DECISION_COUNT; d++)
+		names[d] = core_decision_name((enum core_decision)d);
+	/* One column for each decision, in core_decision's order. */
+	_Static_assert(CORE_DECISION_COUNT == 3, "a column for each decision");
+	st = ld_db_exec(db, "SELECT code, $1 = ANY(applies_to), "
+	    "$2 = ANY(applies_to), $3 = ANY(applies_to), text_zh, text_en, "
+	    "disclosed FROM decision_reasons ORDER BY code",
+	    CORE_DECISION_COUNT, names,
 	    &res, err);
 	if (st != LD_OK)
 		return ld_err_prefix(err, "reason codes: ");
@@ -648,9 +614,10 @@ core_reason_codes_load(struct ld_db *db, struct core_reason_codes *out,
 		struct core_reason_code *r = &out->v[i];
 
 		copy_text(r->code, sizeof r->code, core_val(res, i, 0));
-		r->applies = (strcmp(core_val(res, i, 1), "t") == 0 ? 1u : 0u) |
-		    (strcmp(core_val(res, i, 2), "t") == 0 ? 2u : 0u) |
-		    (strcmp(core_val(res, i, 3), "t") == 0 ? 4u : 0u);
+		r->applies = 0;
+		for (d = 0; d < CORE_DECISION_COUNT; d++)
+			if (strcmp(core_val(res, i, 1 + d), "t") == 0)
+				r->applies |= 1u << d;
 		copy_text(r->text_zh, sizeof r->text_zh, core_val(res, i, 4));
 		copy_text(r->text_en, sizeof r->text_en, core_val(res, i, 5));
 		r->disclosed = strcmp(core_val(res, i, 6), "t") == 0;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core.h"
+#include "core_states.h"
 #include "ld_err.h"
 
 struct ld_db;
@@ -58,7 +58,7 @@ struct core_rule_hit {
 struct core_link {
 	char via[32];    /* device,phone,ip,openid: the ways it is linked */
 	int64_t id;
-	char status[16];
+	enum core_app_status status;
 	char submitted[12];
 	char name[64];
 	int64_t amount_fen;
@@ -89,8 +89,8 @@ struct core_case {
 	int64_t upfront_fee_fen;  /* withheld from the payout */
 	int64_t monthly_fee_fen;  /* added to every instalment */
 	char repayment[20];
-	char status[16];
-	char recommendation[16];
+	enum core_app_status status;
+	enum core_app_status recommendation; /* CORE_APP_NONE: none yet */
 	char assignee[64];
 	int scored;
 	int points, pd_bps;
@@ -200,22 +200,9 @@ enum ld_status core_decision_preview(struct ld_db *db, int64_t id,
     enum core_decision d, struct core_decision_preview *out,
     struct ld_err *err);
 
-/*
- * Why the database will refuse decision d on an application in status, or
- * NULL when it will take it: mirrors the state checks of
- * api.application_decide (decided, not yet scored, already in review), so
- * the console offers a decision only where one can be made.  The database
- * stays the authority; tests/test_console_db.c checks the two agree on
- * every status.
- */
-const char *core_decision_refusal(const char *decision, const char *status);
-
-/* The status a decision leads to ("approved", "rejected", "manual_review"). */
-const char *core_decision_outcome(const char *decision);
-
 struct core_reason_code {
 	char code[40];
-	unsigned applies;    /* bit 0 approve, 1 reject, 2 review */
+	unsigned applies;    /* bit 1 << d for each decision d it applies to */
 	char text_zh[128];
 	char text_en[128];
 	int disclosed;       /* the applicant is told it (not fraud) */
@@ -227,14 +214,14 @@ struct core_reason_codes {
 };
 
 /*
- * Whether the reason picker offers r for decision d ("approve", "reject",
- * "review") on a case the policy recommended rec: the code applies to d,
- * and MODEL_AGREE ("Agree with the model recommendation") only when d is
- * what was recommended (approve on auto_approved, reject on
- * auto_rejected).  The database checks only applies_to.
+ * Whether the reason picker offers r for decision d on a case the policy
+ * recommended rec: the code applies to d, and MODEL_AGREE ("Agree with
+ * the model recommendation") only when d is what was recommended
+ * (approve on auto_approved, reject on auto_rejected).  The database
+ * checks only applies_to.
  */
 int core_reason_code_offered(const struct core_reason_code *r,
-    const char *decision, const char *rec);
+    enum core_decision d, enum core_app_status rec);
 
 /* decision_reasons, ordered by code; free with core_reason_codes_free. */
 enum ld_status core_reason_codes_load(struct ld_db *db,

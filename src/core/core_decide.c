@@ -9,24 +9,10 @@
 #include "core_query.h"
 #include "ld_db.h"
 
-const char *
-core_decision_name(enum core_decision d)
-{
-	switch (d) {
-	case CORE_APPROVE:
-		return "approve";
-	case CORE_REJECT:
-		return "reject";
-	case CORE_REVIEW:
-		return "review";
-	}
-	return "?";
-}
-
 enum ld_status
 core_application_decide(struct ld_db *db, int64_t app_id,
     enum core_decision d, const char *reason_code, const char *note,
-    char *new_status, struct ld_err *err)
+    enum core_app_status *new_status, struct ld_err *err)
 {
 	char id[24];
 	const char *params[4];
@@ -63,7 +49,7 @@ core_application_decide(struct ld_db *db, int64_t app_id,
 		return ld_err_prefix(err, "application %s: ", id);
 	}
 	if (new_status != NULL)
-		snprintf(new_status, 32, "%s", PQgetvalue(res, 0, 0));
+		*new_status = core_app_status_parse(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return LD_OK;
 }

@@ -38,8 +38,8 @@ core_reviews_filter_clear(struct core_reviews_filter *f)
 int
 core_reviews_filter_active(const struct core_reviews_filter *f)
 {
-	return f->view != CORE_REVIEWS_ALL || f->kind[0] != '\0' ||
-	    f->id != 0 || f->text[0] != '\0';
+	return f->view != CORE_REVIEWS_ALL ||
+	    f->kind != CORE_REVIEW_KIND_ANY || f->id != 0 || f->text[0] != '\0';
 }
 
 void
@@ -53,10 +53,27 @@ core_reviews_filter_describe(const struct core_reviews_filter *f,
 	snprintf(buf, len, "%s%s%s%s%s%s",
 	    f->view == CORE_REVIEWS_MINE ? " mine" :
 	    f->view == CORE_REVIEWS_OPEN ? " open" : "",
-	    f->kind[0] ? " kind=" : "", f->kind, id,
+	    f->kind != CORE_REVIEW_KIND_ANY ? " kind=" : "",
+	    core_review_kind_sql(f->kind), id,
 	    f->text[0] ? " /" : "", f->text);
 	if (buf[0] == ' ')
 		memmove(buf, buf + 1, strlen(buf));
+}
+
+/* The kinds, as an error names them: "application, payout or ...". */
+static void
+kinds_text(char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = CORE_REVIEW_KIND_ANY + 1; i < CORE_REVIEW_KIND_COUNT &&
+	    o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%s",
+		    i == CORE_REVIEW_KIND_ANY + 1 ? "" :
+		    i == CORE_REVIEW_KIND_COUNT - 1 ? " or " : ", ",
+		    core_review_kind_sql((enum core_review_kind)i));
 }
 
 enum ld_status
@@ -92,13 +109,15 @@ core_reviews_command(const char *cmd, struct core_reviews_filter *f,
 	} else if (IS("kind")) {
 		if (*arg == '\0' || strcmp(arg, "all") == 0 ||
 		    strcmp(arg, "any") == 0)
-			nf.kind[0] = '\0';
-		else if (strcmp(arg, "application") == 0 ||
-		    strcmp(arg, "payout") == 0)
-			snprintf(nf.kind, sizeof nf.kind, "%s", arg);
-		else
+			nf.kind = CORE_REVIEW_KIND_ANY;
+		else if ((nf.kind = core_review_kind_parse(arg)) ==
+		    CORE_REVIEW_KIND_ANY) {
+			char kinds[128];
+
+			kinds_text(kinds, sizeof kinds);
 			return ld_err_set(err, LD_EINVAL, "kind: \"%s\" is not "
-			    "application or payout", arg);
+			    "%s", arg, kinds);
+		}
 	} else if (IS("id")) {
 		if (*arg == '\0')
 			nf.id = 0;
@@ -144,8 +163,8 @@ static void
 add_filter(struct ld_sql *q, const struct core_reviews_filter *f,
     const char *like)
 {
-	if (f->kind[0] != '\0')
-		LD_SQL_ADD(q, " AND r.kind = $1", f->kind);
+	if (f->kind != CORE_REVIEW_KIND_ANY)
+		LD_SQL_ADD(q, " AND r.kind = $1", core_review_kind_sql(f->kind));
 	if (f->id != 0)
 		ld_sql_add_i64(q, " AND (r.id = $1::bigint OR "
 		    "r.application_id = $1::bigint OR r.payout_id = (SELECT "
@@ -259,7 +278,7 @@ core_reviews_load(struct core_session *s, const struct core_reviews_filter *f,
 		int64_t part = core_val_i64(res, k, 5);
 
 		r->id = core_val_i64(res, k, 0);
-		snprintf(r->kind, sizeof r->kind, "%s", core_val(res, k, 1));
+		r->kind = core_review_kind_parse(core_val(res, k, 1));
 		r->application_id = core_val_i64(res, k, 2);
 		r->payout_id = core_val_i64(res, k, 3);
 		r->case_id = core_val_i64(res, k, 4);
@@ -268,7 +287,7 @@ core_reviews_load(struct core_session *s, const struct core_reviews_filter *f,
 		snprintf(r->reason, sizeof r->reason, "%s",
 		    core_val(res, k, 6));
 		snprintf(r->note, sizeof r->note, "%s", core_val(res, k, 7));
-		snprintf(r->state, sizeof r->state, "%s", core_val(res, k, 8));
+		r->state = core_review_state_parse(core_val(res, k, 8));
 		snprintf(r->assignee, sizeof r->assignee, "%s",
 		    core_val(res, k, 9));
 		snprintf(r->opened, sizeof r->opened, "%s",
@@ -276,8 +295,7 @@ core_reviews_load(struct core_session *s, const struct core_reviews_filter *f,
 		r->waiting_s = core_val_i64(res, k, 11);
 		r->amount_fen = core_val_i64(res, k, 12);
 		snprintf(r->name, sizeof r->name, "%s", core_val(res, k, 13));
-		snprintf(r->app_status, sizeof r->app_status, "%s",
-		    core_val(res, k, 14));
+		r->app_status = core_app_status_parse(core_val(res, k, 14));
 	}
 	out->n = (size_t)n;
 	PQclear(res);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_states.h"
 #include "ld_err.h"
 
 struct core_session;
@@ -32,27 +33,27 @@ enum core_reviews_view {
 
 struct core_reviews_filter {
 	enum core_reviews_view view;
-	char kind[12];  /* "application", "payout"; "" any */
+	enum core_review_kind kind; /* CORE_REVIEW_KIND_ANY: every kind */
 	int64_t id;     /* review N, or application N's reviews; 0 any */
 	char text[64];  /* in the name, reason or assignee; "" none */
 };
 
 struct core_review_row {
 	int64_t id;
-	char kind[12];
+	enum core_review_kind kind;
 	int64_t application_id; /* 0 for payout reviews */
 	int64_t payout_id;
 	int64_t case_id;        /* the application behind it, either kind */
 	enum core_review_part part;
 	char reason[96];
 	char note[256];
-	char state[10];
+	enum core_review_state state;
 	char assignee[64];
 	char opened[20];        /* "2026-11-25 11:22" in the session's zone */
 	int64_t waiting_s;
 	int64_t amount_fen;
 	char name[64];
-	char app_status[16];
+	enum core_app_status app_status;
 };
 
 struct core_reviews {

@@ -19,3 +19,6 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 libldcore_a_SOURCES += %reldir%/core_explain.c %reldir%/core_explain.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
+# State machines, and the legal lines an APR is read against.
+libldcore_a_SOURCES += %reldir%/core_states.c %reldir%/core_states.h \
+	%reldir%/core_apr.c %reldir%/core_apr.h
