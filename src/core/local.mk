@@ -19,3 +19,7 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 libldcore_a_SOURCES += %reldir%/core_explain.c %reldir%/core_explain.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
+# loandeskd's payout work: claim, send, record; callbacks, the balance,
+# the heartbeat and the figures of /metrics.
+libldcore_a_SOURCES += %reldir%/core_payout_engine.c \
+	%reldir%/core_payout_engine.h %reldir%/core_payout_ops.c
