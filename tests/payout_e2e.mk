@@ -25,3 +25,7 @@ tests_test_payout_e2e_modes_LDADD = $(E2E_LDADD)
 tests_test_payout_e2e_modes_DEPENDENCIES = wxpay-sim$(EXEEXT) \
 	loandeskd$(EXEEXT) $(LDDB_LIBS) $(LDWXPAY_LIBS)
 TESTS += tests/test_payout_e2e_modes
+
+# The systemd unit's hardening.
+dist_check_SCRIPTS += tests/test_systemd_unit.sh
+TESTS += tests/test_systemd_unit.sh
