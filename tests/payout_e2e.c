@@ -775,6 +775,42 @@ e2e_payout(int64_t amount_fen, const char *openid, const char *name)
 
 /* The simulator ------------------------------------------------------------ */
 
+struct wx_client *
+e2e_client(int v2)
+{
+	char p12[600];
+
+	struct wx_config cfg;
+	struct wx_client *c = NULL;
+	struct ld_err err;
+
+	wx_config_defaults(&cfg);
+	cfg.present = 1;
+	cfg.mode = LD_WXPAY_V3;
+#define SET(f, v) do { free(cfg.f); cfg.f = ld_strdup(v); } while (0)
+	SET(mchid, e2e.mchid);
+	SET(appid, e2e.appid);
+	SET(merchant_serial, e2e.merchant_serial);
+	SET(private_key_file, e2e.merchant_key);
+	SET(platform_public_key_file, e2e.platform_pub);
+	SET(platform_key_id, e2e.platform_key_id);
+	SET(apiv3_key_file, e2e.apiv3_key_file);
+	SET(apiv2_key_file, e2e.apiv2_key_file);
+	SET(base_url, v2 ? e2e.v2_base_url : e2e.base_url);
+	if (v2) {
+		cfg.mode = LD_WXPAY_V2;
+		snprintf(p12, sizeof p12, "%s/v2/apiclient_cert.p12", e2e.dir);
+		SET(client_cert_p12, p12);
+		SET(ca_file, e2e.tls_cert_file);
+	}
+#undef SET
+	cfg.timeout_ms = 4000;
+	if (wx_client_new(&cfg, &c, &err) != LD_OK)
+		fprintf(stderr, "wx_client_new: %s\n", err.msg);
+	wx_config_free(&cfg);
+	return c;
+}
+
 long
 e2e_sim_post(const char *path, const char *json)
 {

@@ -90,6 +90,12 @@ long e2e_payout(int64_t amount_fen, const char *openid, const char *name);
 /* An openid unique to this run: o_TAG_RUN. */
 void e2e_openid(char *out, size_t len, const char *tag);
 
+struct wx_client;
+/* A WeChat Pay client of the merchant, as the daemon's in mode v3 (the
+ * plain listener) or, with v2, in mode v2 (the TLS listener, the client
+ * certificate); NULL on failure.  wx_client_free it. */
+struct wx_client *e2e_client(int v2);
+
 /* The simulator's admin API: POST /__sim/PATH with json; HTTP status. */
 long e2e_sim_post(const char *path, const char *json);
 /* GET /__sim/ledger: how often and how much openid was paid. */

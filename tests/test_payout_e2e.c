@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "ld_alloc.h"
 #include "ld_test.h"
 #include "payout_e2e.h"
@@ -210,6 +212,35 @@ test_never_confirmed(void)
 	    "payout_id = %ld AND kind = 'payout' AND state <> 'closed' AND "
 	    "reason = 'USER_NOT_CONFIRMED' AND note LIKE '%%borrower did not "
 	    "confirm%%'", id), 1);
+	e2e_ledger(openid, &n, &paid);
+	CU_ASSERT_EQUAL(n, 0);
+}
+
+static void
+test_cancel_waiting(void)
+{
+	char openid[80], id_s[24];
+	const char *p[2] = { id_s, "test: the borrower asked us to" };
+	struct ld_err err;
+	PGresult *r;
+	long n, id = pay(3300, "manual_cancel", openid, sizeof openid);
+	int64_t paid;
+
+	CU_ASSERT_EQUAL_FATAL(e2e_wait("wait_user_confirm", "SELECT state "
+	    "FROM transfer_bills WHERE payout_id = %ld", id), 0);
+	/* A bill waiting for the borrower is cancelled at WeChat Pay
+	 * first; the payout is cancelled when WeChat Pay says so. */
+	snprintf(id_s, sizeof id_s, "%ld", id);
+	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&e2e.fin1, "SELECT api.payout_cancel("
+	    "$1::bigint, $2)", 2, p, &r, &err), LD_OK);
+	PQclear(r);
+	CU_ASSERT_EQUAL(wait_payout(id, "cancelled"), 0);
+	CU_ASSERT_EQUAL(e2e_long("SELECT count(*) FROM payout_attempts a JOIN "
+	    "transfer_bills t ON t.id = a.bill_id WHERE t.payout_id = %ld AND "
+	    "a.kind = 'cancel' AND a.method = 'POST' AND a.path LIKE "
+	    "'%%/cancel'", id), 1);
+	CU_ASSERT_EQUAL(e2e_long("SELECT count(*) FROM transfer_bills WHERE "
+	    "payout_id = %ld AND state = 'cancelled'", id), 1);
 	e2e_ledger(openid, &n, &paid);
 	CU_ASSERT_EQUAL(n, 0);
 }
@@ -625,6 +656,7 @@ main(void)
 		LD_TEST(test_success),
 		LD_TEST(test_wait_user_confirm),
 		LD_TEST(test_never_confirmed),
+		LD_TEST(test_cancel_waiting),
 		LD_TEST(test_late_answer),
 		LD_TEST(test_no_answer),
 		LD_TEST(test_503),

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_payout_engine.h"
 #include "ld_test.h"
+#include "wxpay.h"
 #include "payout_e2e.h"
 
 #define NAME "\xe6\x9d\x8e\xe5\x9b\x9b"	/* 李四 */
@@ -202,6 +204,140 @@ test_once(void)
 	CU_ASSERT_EQUAL(e2e_daemon_stop(), 0);
 }
 
+/* The attempt log's copy of a body: the name (encrypted or not) gone. */
+static void
+test_redact(void)
+{
+	static const char json[] = "{\"out_bill_no\":\"LD1S1G0\","
+	    "\"user_name\":\"CIPHER\",\"transfer_detail_list\":[{"
+	    "\"out_detail_no\":\"LD1S1G0\",\"user_name\":\"CIPHER2\"}],"
+	    "\"transfer_amount\":250000}";
+	static const char xml[] = "<xml><partner_trade_no><![CDATA[LD1S1G0]]>"
+	    "</partner_trade_no><re_user_name><![CDATA[" NAME "]]>"
+	    "</re_user_name><amount>1</amount><transfer_name>" NAME
+	    "</transfer_name></xml>";
+	char *r;
+
+	r = core_payout_redact(json, strlen(json));
+	CU_ASSERT_PTR_NULL(strstr(r, "user_name"));
+	CU_ASSERT_PTR_NULL(strstr(r, "CIPHER"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\"transfer_amount\":250000"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\"out_detail_no\":\"LD1S1G0\""));
+	free(r);
+	r = core_payout_redact(xml, strlen(xml));
+	CU_ASSERT_PTR_NULL(strstr(r, NAME));
+	CU_ASSERT_STRING_EQUAL(r, "<xml><partner_trade_no><![CDATA[LD1S1G0]]>"
+	    "</partner_trade_no><re_user_name></re_user_name><amount>1</amount>"
+	    "<transfer_name></transfer_name></xml>");
+	free(r);
+	r = core_payout_redact("<html>bad gateway</html>", 24);
+	CU_ASSERT_STRING_EQUAL(r, "<html>bad gateway</html>");
+	free(r);
+}
+
+/*
+ * The client's additions against the simulator: a query that knows what
+ * it asks about refuses an answer about another amount; a batch read whole
+ * with each detail's outcome; an APIv2 request built once and sent twice
+ * is the same request (the same payment, not a second one).
+ */
+static void
+test_client_additions(void)
+{
+	struct wx_client *c = e2e_client(0), *c2;
+	struct wx_transfer_bill b;
+	struct wx_v2_transfer_req q;
+	struct wx_v2_transfer t1, t2;
+	struct wx_batch bt;
+	struct wx_answer a;
+	struct wx_expect e;
+	struct ld_err err;
+	char no[40], openid[80], batch[40], *xml = NULL;
+	long n;
+	int64_t paid;
+	size_t i;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	/* A succeeded bill of test_once, asked about with its own figures
+	 * and then with another amount. */
+	e2e_text(no, sizeof no, "SELECT out_bill_no FROM transfer_bills WHERE "
+	    "product = 'bill' AND state = 'success' ORDER BY id LIMIT 1");
+	e2e_text(openid, sizeof openid, "SELECT openid FROM transfer_bills "
+	    "WHERE out_bill_no = '%s'", no);
+	e.out_no = no;
+	e.openid = openid;
+	e.amount_fen = e2e_long("SELECT amount_fen FROM transfer_bills WHERE "
+	    "out_bill_no = '%s'", no);
+	CU_ASSERT_EQUAL(wx_transfer_bill_query_expect(c, &e, &b, &a, &err),
+	    LD_OK);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	e.amount_fen += 1;
+	CU_ASSERT_EQUAL(wx_transfer_bill_query_expect(c, &e, &b, &a, &err),
+	    LD_EPROTO);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_BAD_ANSWER);
+	CU_ASSERT_STRING_EQUAL(b.state, "SUCCESS");	/* what it said */
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+	e.amount_fen -= 1;
+	e.openid = "o_someone_else";
+	CU_ASSERT_EQUAL(wx_transfer_bill_query_expect(c, &e, &b, &a, &err),
+	    LD_EPROTO);
+	CU_ASSERT_PTR_NULL(strstr(a.message, openid));
+	wx_transfer_bill_free(&b);
+	wx_answer_free(&a);
+
+	/* The two-bill batch of test_batches, detail by detail. */
+	e2e_text(batch, sizeof batch, "SELECT out_batch_no FROM transfer_bills "
+	    "WHERE product = 'batch' GROUP BY out_batch_no HAVING count(*) = 2 "
+	    "LIMIT 1");
+	memset(&bt, 0, sizeof bt);
+	CU_ASSERT_EQUAL(wx_batch_query_all(c, batch, &bt, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(bt.batch_status, "FINISHED");
+	CU_ASSERT_EQUAL(bt.n_details, 2);
+	for (i = 0; i < bt.n_details; i++) {
+		CU_ASSERT_STRING_EQUAL(bt.details[i].detail_status, "SUCCESS");
+		CU_ASSERT_EQUAL(bt.details[i].cls->outcome,
+		    WX_OUTCOME_SUCCESS);
+	}
+	wx_batch_free(&bt);
+	wx_answer_free(&a);
+
+	/* APIv2: built once, sent twice, paid once (the same payment). */
+	c2 = e2e_client(1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	memset(&q, 0, sizeof q);
+	e2e_openid(openid, sizeof openid, "v2twice");
+	snprintf(no, sizeof no, "LDX%sS1G0", e2e.run);
+	q.partner_trade_no = no;
+	q.openid = openid;
+	q.amount_fen = 1234;
+	q.desc = "test";
+	CU_ASSERT_EQUAL_FATAL(wx_v2_transfer_build(c2, &q, &xml, &err), LD_OK);
+	CU_ASSERT_EQUAL(wx_v2_transfer_send(c2, xml, &t1, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(a.request_body, xml);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
+	wx_answer_free(&a);
+	CU_ASSERT_EQUAL(wx_v2_transfer_send(c2, xml, &t2, &a, &err), LD_OK);
+	CU_ASSERT_STRING_EQUAL(a.request_body, xml);
+	CU_ASSERT_EQUAL(a.outcome, WX_OUTCOME_SUCCESS);
+	CU_ASSERT_STRING_EQUAL(t1.payment_no, t2.payment_no);
+	wx_answer_free(&a);
+	e2e_ledger(openid, &n, &paid);
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT_EQUAL(paid, 1234);
+	wx_client_free(c2);
+	/* Not a signed request: refused before anything leaves. */
+	CU_ASSERT_EQUAL(wx_v2_transfer_send(c, "<xml></xml>", &t1, &a, &err),
+	    LD_EINVAL);
+	CU_ASSERT_STRING_EQUAL(a.code, WX_CODE_LOCAL);
+	wx_answer_free(&a);
+	free(xml);
+	wx_client_free(c);
+}
+
 int
 main(void)
 {
@@ -210,6 +346,8 @@ main(void)
 		LD_TEST(test_batches),
 		LD_TEST(test_v2),
 		LD_TEST(test_once),
+		LD_TEST(test_client_additions),
+		LD_TEST(test_redact),
 		LD_TEST_END
 	};
 

@@ -236,6 +236,10 @@ daemon_metrics_render(struct daemon_metrics *m,
 	    "Creates claimed and stored but given back unsent (stop, pause).");
 	ld_buf_printf(&b, "loandesk_payout_creates_not_sent_total %lu\n",
 	    m->not_sent);
+	head(&b, "loandesk_payout_creates_refused_total", "counter",
+	    "Creates refused before anything left (held for a person).");
+	ld_buf_printf(&b, "loandesk_payout_creates_refused_total %lu\n",
+	    m->refused);
 	head(&b, "loandesk_payout_rounds_total", "counter",
 	    "Claim rounds, and those that failed.");
 	ld_buf_printf(&b, "loandesk_payout_rounds_total{result=\"ok\"} %lu\n"
