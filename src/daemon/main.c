@@ -26,6 +26,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "daemon.h"
 #include "ld_alloc.h"
 #include "ld_db.h"
@@ -247,6 +249,12 @@ main(int argc, char **argv)
 	if (payout_override >= 0)
 		cfg.daemon.payout_workers = payout_override;
 	ld_log_open(NULL, LD_LOG_INFO);
+	/* Before any thread: libcurl's global set-up is not thread-safe. */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fprintf(stderr, "loandeskd: curl_global_init failed\n");
+		loandeskd_config_free(&cfg);
+		return 1;
+	}
 	if (pipe(pipefd) != 0 || pipe(mpipe) != 0) {
 		fprintf(stderr, "loandeskd: pipe: %s\n", strerror(errno));
 		loandeskd_config_free(&cfg);
@@ -446,5 +454,6 @@ main(int argc, char **argv)
 	close(mpipe[0]);
 	close(mpipe[1]);
 	loandeskd_config_free(&cfg);
+	curl_global_cleanup();
 	return rc;
 }
