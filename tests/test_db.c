@@ -818,7 +818,7 @@ static const char *const expected_table_privileges[] = {
     "loandesk_admin transfer_bills SELECT\n",
     "loandesk_daemon alt_data SELECT\n"
     "loandesk_daemon applicant_alt_data SELECT\n"
-    "loandesk_daemon applicants SELECT (id)\n"
+    "loandesk_daemon applicants SELECT (id,name_enc)\n"
     "loandesk_daemon applications SELECT\n"
     "loandesk_daemon applications UPDATE (status,updated_at,score_id,"
     "points,pd_bps,band,recommendation,version)\n"
@@ -836,6 +836,7 @@ static const char *const expected_table_privileges[] = {
     "loandesk_daemon reviews SELECT\n"
     "loandesk_daemon scores INSERT\n"
     "loandesk_daemon scores SELECT\n"
+    "loandesk_daemon settings SELECT\n"
     "loandesk_daemon transfer_bills SELECT\n",
     "loandesk_finance applicants SELECT (id,name_masked,id_no_masked,"
     "phone_bidx,phone_masked,openid,created_at)\n"
@@ -1293,7 +1294,14 @@ test_daemon_writes_only_scoring(void)
 	snprintf(sql, sizeof sql, "UPDATE applications SET amount_fen = 1 "
 	    "WHERE id = %ld", received);
 	CU_ASSERT_EQUAL(ld_db_cmd(&d, sql, &err), LD_EPERM);
-	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT name_enc FROM applicants",
+	/* The sealed name only, for the payee's name check (0024). */
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT id, name_enc FROM applicants",
+	    &err), LD_OK);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT id_no_enc FROM applicants",
+	    &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT phone_enc FROM applicants",
+	    &err), LD_EPERM);
+	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT name_bidx FROM applicants",
 	    &err), LD_EPERM);
 	CU_ASSERT_EQUAL(ld_db_cmd(&d, "SELECT phone_masked FROM applicants",
 	    &err), LD_EPERM);

@@ -22,3 +22,7 @@ libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
 # State machines, and the legal lines an APR is read against.
 libldcore_a_SOURCES += %reldir%/core_states.c %reldir%/core_states.h \
 	%reldir%/core_apr.c %reldir%/core_apr.h
+# loandeskd's payout work: claim, send, record; callbacks, the balance,
+# the heartbeat and the figures of /metrics.
+libldcore_a_SOURCES += %reldir%/core_payout_engine.c \
+	%reldir%/core_payout_engine.h %reldir%/core_payout_ops.c

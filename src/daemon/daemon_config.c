@@ -4,9 +4,6 @@
 #include <stdlib.h>
 
 #include "daemon_config.h"
-#include "ld_pii_config.h"
-#include "payout_config.h"
-#include "wxpay_config.h"
 
 #define OFF(field) offsetof(struct daemon_config, field)
 
@@ -16,12 +13,32 @@ at_least_one(const void *field)
 	return *(const int *)field < 1 ? "must be at least 1" : NULL;
 }
 
+static const char *
+payout_workers_check(const void *field)
+{
+	return *(const int *)field > 64 ? "must be at most 64" : NULL;
+}
+
+static const char *
+claim_check(const void *field)
+{
+	int v = *(const int *)field;
+
+	return v < 1 || v > 1000 ? "must be 1 to 1000" : NULL;
+}
+
 static const struct ld_config_key keys[] = {
 	{ "listen", LD_CONFIG_STR, OFF(listen), "127.0.0.1:8480", 0, NULL,
 	    NULL },
 	{ "workers", LD_CONFIG_INT, OFF(workers), "2", 0, NULL,
 	    at_least_one },
 	{ "batch_size", LD_CONFIG_INT, OFF(batch_size), "64", 0, NULL,
+	    at_least_one },
+	{ "payout_workers", LD_CONFIG_INT, OFF(payout_workers), "2", 0, NULL,
+	    payout_workers_check },
+	{ "payout_claim", LD_CONFIG_INT, OFF(payout_claim), "16", 0, NULL,
+	    claim_check },
+	{ "heartbeat_s", LD_CONFIG_INT, OFF(heartbeat_s), "5", 0, NULL,
 	    at_least_one },
 };
 
@@ -37,10 +54,12 @@ parts(struct loandeskd_config *cfg, struct ld_config_part p[NPARTS])
 {
 	p[0] = (struct ld_config_part){ &ld_db_config_section,
 	    &cfg->database };
-	p[1] = (struct ld_config_part){ &wx_config_section, NULL };
+	p[1] = (struct ld_config_part){ &wx_config_section, &cfg->wxpay };
 	p[2] = (struct ld_config_part){ &risk_config_section, &cfg->risk };
-	p[3] = (struct ld_config_part){ &payout_config_section, NULL };
-	p[4] = (struct ld_config_part){ &ld_pii_config_section, NULL };
+	p[3] = (struct ld_config_part){ &payout_config_section,
+	    &cfg->payout };
+	p[4] = (struct ld_config_part){ &ld_pii_config_section,
+	    &cfg->security };
 	p[5] = (struct ld_config_part){ &daemon_config_section,
 	    &cfg->daemon };
 }

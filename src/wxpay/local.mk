@@ -11,5 +11,5 @@ libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_int.h \
 	%reldir%/wxpay_config.h %reldir%/wxpay_config.c \
 	%reldir%/wxpay_http.h %reldir%/wxpay_http.c \
 	%reldir%/wxpay_client.c %reldir%/wxpay_batch.c %reldir%/wxpay_v2.c \
-	%reldir%/wxpay_certs.c
+	%reldir%/wxpay_certs.c %reldir%/wxpay_expect.c
 LDWXPAY_LIBS = libldwxpay.a $(CURL_LIBS) $(CJSON_LIBS) $(EXPAT_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS)

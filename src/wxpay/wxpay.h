@@ -307,9 +307,78 @@ enum ld_status	wx_v2_transfer(struct wx_client *c,
 		    struct wx_v2_transfer *t, struct wx_answer *ans,
 		    struct ld_err *err);
 
+/*
+ * The same request in two halves, for a caller that must resend the very
+ * bytes it sent the first time (nonce_str and sign are part of them):
+ * build signs a request once (*xml caller frees); send posts a body so
+ * built, byte for byte, and reads the answer as wx_v2_transfer does (the
+ * number it must name is the body's partner_trade_no).  A body that is
+ * not a signed transfer request is refused locally (LOCAL).
+ */
+enum ld_status	wx_v2_transfer_build(struct wx_client *c,
+		    const struct wx_v2_transfer_req *r, char **xml,
+		    struct ld_err *err);
+enum ld_status	wx_v2_transfer_send(struct wx_client *c, const char *xml,
+		    struct wx_v2_transfer *t, struct wx_answer *ans,
+		    struct ld_err *err);
+
 /* POST /mmpaymkttransfers/gettransferinfo */
 enum ld_status	wx_v2_transfer_query(struct wx_client *c,
 		    const char *partner_trade_no, struct wx_v2_transfer_info *t,
+		    struct wx_answer *ans, struct ld_err *err);
+
+/*
+ * Queries that know what they are asking about.  An answer about a
+ * transfer must name our number (checked by every query), and a found
+ * transfer must also carry our amount and openid: one that names another
+ * amount or another payee is not trusted (docs/wxpay-api.md, "Transfer
+ * bills: query"; an answer we cannot trust counts as no answer).  The
+ * calls below are the queries above plus that comparison: on a mismatch
+ * the answer is classified BAD_ANSWER (outcome unknown), LD_EPROTO is
+ * returned naming what differs, and the parsed struct is left filled so
+ * the caller can show a person what WeChat Pay said.
+ */
+struct wx_expect {
+	const char *out_no;		/* out_bill_no / out_detail_no /
+					 * partner_trade_no */
+	int64_t amount_fen;		/* > 0 */
+	const char *openid;
+};
+
+enum ld_status	wx_transfer_bill_query_expect(struct wx_client *c,
+		    const struct wx_expect *e, struct wx_transfer_bill *bill,
+		    struct wx_answer *ans, struct ld_err *err);
+/* GET .../out-batch-no/{out_batch_no}/details/out-detail-no/{e->out_no} */
+enum ld_status	wx_batch_detail_query_expect(struct wx_client *c,
+		    const char *out_batch_no, const struct wx_expect *e,
+		    struct wx_batch_detail *d, struct wx_answer *ans,
+		    struct ld_err *err);
+enum ld_status	wx_v2_transfer_query_expect(struct wx_client *c,
+		    const struct wx_expect *e, struct wx_v2_transfer_info *t,
+		    struct wx_answer *ans, struct ld_err *err);
+
+/*
+ * The comparison alone, for an answer read another way (a callback):
+ * LD_OK when amount (-1: absent) and openid ("" absent) are e's or
+ * absent; else LD_EPROTO naming what differs, with ans (when not NULL)
+ * reclassified as above.
+ */
+enum ld_status	wx_expect_check(const struct wx_expect *e,
+		    const char *out_no, int64_t amount_fen,
+		    const char *openid, struct wx_answer *ans,
+		    struct ld_err *err);
+
+/*
+ * Every detail of a batch with its own outcome: GET
+ * .../out-batch-no/{no}?need_query_detail=true page after page (100 a
+ * page) until the batch's total_num are listed, into b (b->details[i].cls
+ * classifies each by detail_status and fail_reason).  ans is the last
+ * page's exchange; a page that fails ends the call with that page's
+ * classification.  A batch listing more details than total_num, or the
+ * same detail twice across pages, is malformed.
+ */
+enum ld_status	wx_batch_query_all(struct wx_client *c,
+		    const char *out_batch_no, struct wx_batch *b,
 		    struct wx_answer *ans, struct ld_err *err);
 
 /* Balance */

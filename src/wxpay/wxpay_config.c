@@ -17,6 +17,20 @@ static const struct ld_config_word modes[] = {
 	{ NULL, 0 },
 };
 
+/* WeChat Pay's limit for transfer_remark, batch_name and batch_remark. */
+static const char *
+remark_check(const void *field)
+{
+	const char *s = *(char *const *)field;
+	size_t chars = 0;
+
+	if (s == NULL || s[0] == '\0')
+		return "must not be empty";
+	for (; *s != '\0'; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80;
+	return chars > 32 ? "must be at most 32 characters" : NULL;
+}
+
 #define STR(name, def, flags) \
 	{ #name, LD_CONFIG_STR, OFF(name), def, flags, NULL, NULL }
 
@@ -40,6 +54,10 @@ static const struct ld_config_key keys[] = {
 	STR(transfer_scene_id, "1000", 0),
 	STR(user_recv_perception, NULL, 0),
 	STR(transfer_scene_report_infos, NULL, 0),
+	/* 贷款发放: loan disbursement. */
+	{ "transfer_remark", LD_CONFIG_STR, OFF(transfer_remark),
+	    "\xe8\xb4\xb7\xe6\xac\xbe\xe5\x8f\x91\xe6\x94\xbe", 0, NULL,
+	    remark_check },
 	{ "connect_timeout_ms", LD_CONFIG_LONG, OFF(connect_timeout_ms),
 	    "3000", 0, NULL, NULL },
 	{ "timeout_ms", LD_CONFIG_LONG, OFF(timeout_ms), "10000", 0, NULL,

@@ -28,6 +28,9 @@ struct wx_config {
 	char *transfer_scene_id;
 	char *user_recv_perception;
 	char *transfer_scene_report_infos; /* "type:content;type:content" */
+	/* What the payee sees: transfer_remark, batch_name and
+	 * batch_remark, or the APIv2 desc; at most 32 characters. */
+	char *transfer_remark;
 	long connect_timeout_ms, timeout_ms;
 };
 

@@ -35,12 +35,45 @@ v2_add(struct v2_fields *f, const char *k, const char *v)
 }
 
 /*
- * Signs, sends and parses one APIv2 exchange.  On LD_OK *out holds the
- * answer's fields and return_code/result_code have been checked by the
- * caller; transport failures and unparseable answers are classified here.
+ * Adds nonce_str and sign to the fields and builds the XML body; NULL
+ * with err set when it cannot be signed or built.
+ */
+static char *
+v2_sign_xml(struct wx_client *c, const char *path, struct v2_fields *f,
+    struct ld_err *err)
+{
+	char nonce[33], sign[65], *xml;
+
+	if (!c->has_apiv2) {
+		ld_err_set(err, LD_EINVAL, "%s: APIv2 needs apiv2_key_file",
+		    path);
+		return NULL;
+	}
+	if (wx_random_nonce(nonce, err) != LD_OK)
+		return NULL;
+	v2_add(f, "nonce_str", nonce);
+	/*
+	 * No sign_type field: neither transfers nor gettransferinfo has one
+	 * (docs/wxpay-api.md, "APIv2 transfers: signing").  An HMAC-SHA256
+	 * sign is told from an MD5 one by its length, as the SDKs do.
+	 */
+	if (wx_v2_sign(c->apiv2_key, c->v2_sign, f->kv, f->n, sign,
+	    err) != LD_OK)
+		return NULL;
+	v2_add(f, "sign", sign);
+	if ((xml = wx_v2_xml_build(f->kv, f->n)) == NULL)
+		ld_err_set(err, LD_EINVAL, "%s: cannot build XML", path);
+	return xml;
+}
+
+/*
+ * Sends one signed XML body as it is and parses the answer.  On LD_OK *out
+ * holds the answer's fields and return_code/result_code are the caller's
+ * to check; transport failures and unparseable answers are classified
+ * here.  ans must have been begun.
  */
 static enum ld_status
-v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
+v2_send(struct wx_client *c, const char *path, const char *xml,
     struct wx_kv **out, size_t *nout, struct wx_answer *ans,
     struct ld_err *err)
 {
@@ -49,35 +82,13 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 		"Accept: text/xml, application/xml",
 		NULL,
 	};
-	char nonce[33], sign[65], *xml;
 	struct wx_http_resp r;
 	enum ld_status st;
 
 	*out = NULL;
 	*nout = 0;
-	wx_ans_begin(ans, "POST", path, NULL, 0);
-	if (!c->has_apiv2) {
-		ld_err_set(err, LD_EINVAL, "%s: APIv2 needs apiv2_key_file",
-		    path);
-		return wx_ans_local(ans, err);
-	}
-	if ((st = wx_random_nonce(nonce, err)) != LD_OK)
-		return wx_ans_local(ans, err);
-	v2_add(f, "nonce_str", nonce);
-	/*
-	 * No sign_type field: neither transfers nor gettransferinfo has one
-	 * (docs/wxpay-api.md, "APIv2 transfers: signing").  An HMAC-SHA256
-	 * sign is told from an MD5 one by its length, as the SDKs do.
-	 */
-	if ((st = wx_v2_sign(c->apiv2_key, c->v2_sign, f->kv, f->n, sign,
-	    err)) != LD_OK)
-		return wx_ans_local(ans, err);
-	v2_add(f, "sign", sign);
-	if ((xml = wx_v2_xml_build(f->kv, f->n)) == NULL) {
-		ld_err_set(err, LD_EINVAL, "%s: cannot build XML", path);
-		return wx_ans_local(ans, err);
-	}
-	ans->request_body = xml;
+	free(ans->request_body);
+	ans->request_body = ld_strdup(xml);
 	ans->request_body_len = strlen(xml);
 	st = wx_http_do(&c->http, "POST", path, hdrs, xml, strlen(xml), &r,
 	    err);
@@ -103,6 +114,25 @@ v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
 	st = wx_v2_answer_fields(c, r.status, r.body.data, r.body.len, out,
 	    nout, ans, err);
 	wx_http_resp_free(&r);
+	return st;
+}
+
+/* Signs, sends and parses one APIv2 exchange (see v2_send). */
+static enum ld_status
+v2_post(struct wx_client *c, const char *path, struct v2_fields *f,
+    struct wx_kv **out, size_t *nout, struct wx_answer *ans,
+    struct ld_err *err)
+{
+	char *xml;
+	enum ld_status st;
+
+	*out = NULL;
+	*nout = 0;
+	wx_ans_begin(ans, "POST", path, NULL, 0);
+	if ((xml = v2_sign_xml(c, path, f, err)) == NULL)
+		return wx_ans_local(ans, err);
+	st = v2_send(c, path, xml, out, nout, ans, err);
+	free(xml);
 	return st;
 }
 
@@ -276,18 +306,14 @@ v2_codes(const struct wx_kv *kv, size_t n, struct wx_answer *ans)
 	return 0;
 }
 
-enum ld_status
-wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
-    struct wx_v2_transfer *t, struct wx_answer *ans, struct ld_err *err)
+/* The fields of a transfer request, checked; LD_EINVAL names the one. */
+static enum ld_status
+v2_transfer_fields(struct wx_client *c, const struct wx_v2_transfer_req *r,
+    char amount[24], struct v2_fields *f, struct ld_err *err)
 {
-	struct v2_fields f;
-	struct wx_kv *kv;
-	size_t n;
-	char amount[24];
 	enum ld_status st;
 
-	memset(t, 0, sizeof *t);
-	memset(&f, 0, sizeof f);
+	memset(f, 0, sizeof *f);
 	if ((st = wx_check_no("partner_trade_no", r->partner_trade_no, 32,
 	    err)) != LD_OK || (st = wx_check_text("openid", r->openid, 64,
 	    err)) != LD_OK || (st = wx_check_text("desc", r->desc, 100,
@@ -297,38 +323,95 @@ wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
 	    r->device_info[0] != '\0' && (st = wx_check_text("device_info",
 	    r->device_info, 32, err)) != LD_OK) ||
 	    (r->spbill_create_ip != NULL && (st = wx_check_text(
-	    "spbill_create_ip", r->spbill_create_ip, 32, err)) != LD_OK)) {
-		wx_ans_begin(ans, "POST", V2_TRANSFER_PATH, NULL, 0);
-		return wx_ans_local(ans, err);
-	}
-	if (r->amount_fen <= 0) {
-		wx_ans_begin(ans, "POST", V2_TRANSFER_PATH, NULL, 0);
-		ld_err_set(err, LD_EINVAL, "amount %lld fen is not positive",
-		    (long long)r->amount_fen);
-		return wx_ans_local(ans, err);
-	}
-	snprintf(amount, sizeof amount, "%lld", (long long)r->amount_fen);
+	    "spbill_create_ip", r->spbill_create_ip, 32, err)) != LD_OK))
+		return st;
+	if (r->amount_fen <= 0)
+		return ld_err_set(err, LD_EINVAL, "amount %lld fen is not "
+		    "positive", (long long)r->amount_fen);
+	snprintf(amount, 24, "%lld", (long long)r->amount_fen);
 	/* Note the names: mch_appid and mchid here (docs/wxpay-api.md,
 	 * "APIv2 transfers: request"). */
-	v2_add(&f, "mch_appid", c->appid);
-	v2_add(&f, "mchid", c->mchid);
-	v2_add(&f, "device_info", r->device_info);
-	v2_add(&f, "partner_trade_no", r->partner_trade_no);
-	v2_add(&f, "openid", r->openid);
-	v2_add(&f, "check_name", r->re_user_name != NULL ? "FORCE_CHECK" :
+	v2_add(f, "mch_appid", c->appid);
+	v2_add(f, "mchid", c->mchid);
+	v2_add(f, "device_info", r->device_info);
+	v2_add(f, "partner_trade_no", r->partner_trade_no);
+	v2_add(f, "openid", r->openid);
+	v2_add(f, "check_name", r->re_user_name != NULL ? "FORCE_CHECK" :
 	    "NO_CHECK");
-	v2_add(&f, "re_user_name", r->re_user_name);
-	v2_add(&f, "amount", amount);
-	v2_add(&f, "desc", r->desc);
-	v2_add(&f, "spbill_create_ip", r->spbill_create_ip != NULL ?
+	v2_add(f, "re_user_name", r->re_user_name);
+	v2_add(f, "amount", amount);
+	v2_add(f, "desc", r->desc);
+	v2_add(f, "spbill_create_ip", r->spbill_create_ip != NULL ?
 	    r->spbill_create_ip : "127.0.0.1");
-	st = v2_post(c, V2_TRANSFER_PATH, &f, &kv, &n, ans, err);
+	return LD_OK;
+}
+
+enum ld_status
+wx_v2_transfer_build(struct wx_client *c, const struct wx_v2_transfer_req *r,
+    char **xml, struct ld_err *err)
+{
+	struct v2_fields f;
+	char amount[24];
+	enum ld_status st;
+
+	*xml = NULL;
+	if ((st = v2_transfer_fields(c, r, amount, &f, err)) != LD_OK)
+		return st;
+	if ((*xml = v2_sign_xml(c, V2_TRANSFER_PATH, &f, err)) == NULL)
+		return err->code != LD_OK ? err->code : LD_EINVAL;
+	return LD_OK;
+}
+
+enum ld_status
+wx_v2_transfer_send(struct wx_client *c, const char *xml,
+    struct wx_v2_transfer *t, struct wx_answer *ans, struct ld_err *err)
+{
+	struct wx_kv *kv = NULL;
+	struct ld_err perr;
+	char no[64];
+	size_t n = 0;
+	enum ld_status st;
+
+	memset(t, 0, sizeof *t);
+	wx_ans_begin(ans, "POST", V2_TRANSFER_PATH, NULL, 0);
+	/* The number the answer must name is the one the body carries. */
+	no[0] = '\0';
+	ld_err_clear(&perr);
+	if (xml != NULL && wx_v2_xml_parse(xml, strlen(xml), &kv, &n,
+	    &perr) == LD_OK && wx_kv_get(kv, n, "partner_trade_no") != NULL &&
+	    wx_kv_get(kv, n, "sign") != NULL)
+		snprintf(no, sizeof no, "%s", wx_kv_get(kv, n,
+		    "partner_trade_no"));
+	wx_kv_free(kv, n);
+	if (wx_check_no("partner_trade_no", no, 32, &perr) != LD_OK) {
+		ld_err_set(err, LD_EINVAL, "APIv2 transfer body is not a "
+		    "signed request with a partner_trade_no (build it with "
+		    "wx_v2_transfer_build)");
+		return wx_ans_local(ans, err);
+	}
+	st = v2_send(c, V2_TRANSFER_PATH, xml, &kv, &n, ans, err);
 	if (st != LD_OK || ans->cls != NULL) {
 		wx_kv_free(kv, n);
 		return st;
 	}
-	return wx_v2_transfer_answer(c, r->partner_trade_no, kv, n, t, ans,
-	    err);
+	return wx_v2_transfer_answer(c, no, kv, n, t, ans, err);
+}
+
+enum ld_status
+wx_v2_transfer(struct wx_client *c, const struct wx_v2_transfer_req *r,
+    struct wx_v2_transfer *t, struct wx_answer *ans, struct ld_err *err)
+{
+	char *xml;
+	enum ld_status st;
+
+	memset(t, 0, sizeof *t);
+	if (wx_v2_transfer_build(c, r, &xml, err) != LD_OK) {
+		wx_ans_begin(ans, "POST", V2_TRANSFER_PATH, NULL, 0);
+		return wx_ans_local(ans, err);
+	}
+	st = wx_v2_transfer_send(c, xml, t, ans, err);
+	free(xml);
+	return st;
 }
 
 enum ld_status
