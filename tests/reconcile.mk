@@ -7,3 +7,17 @@ tests_test_fundflow_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) \
 tests_test_fundflow_LDADD = $(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS)
 TESTS += tests/test_fundflow
 
+# Reconciliation end to end: real PostgreSQL, the real wxpay-sim, payouts
+# paid by a driver playing the daemon's part, core_reconcile_day and
+# loandesk reconcile.
+check_PROGRAMS += tests/test_reconcile
+tests_test_reconcile_SOURCES = tests/test_reconcile.c tests/ld_test.h \
+	tests/ld_testdb.h tests/ld_testsim.h
+tests_test_reconcile_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) \
+	$(PQ_CFLAGS) $(CJSON_CFLAGS) $(CRYPTO_CFLAGS) $(CURL_CFLAGS)
+tests_test_reconcile_LDADD = libldcore.a $(LDDB_LIBS) $(LDPAYOUT_LIBS) \
+	$(LDWXPAY_LIBS) $(LDCOMMON_LIBS) $(CUNIT_LIBS) -lpthread
+tests_test_reconcile_DEPENDENCIES = wxpay-sim$(EXEEXT) loandesk$(EXEEXT) \
+	libldcore.a $(LDPAYOUT_LIBS)
+TESTS += tests/test_reconcile
+

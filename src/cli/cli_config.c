@@ -1,6 +1,6 @@
 /*
  * The sections of loandesk.conf the loandesk program reads ([database],
- * [risk], [security]) or checks ([wxpay], [payout]), each from its owner.
+ * [wxpay], [risk], [security]) or checks ([payout]), each from its owner.
  * [daemon] is loandeskd's, which checks it.
  */
 #include "config.h"
@@ -21,7 +21,7 @@ parts(struct loandesk_config *cfg, struct ld_config_part p[NPARTS])
 
 	p[0] = (struct ld_config_part){ &ld_db_config_section,
 	    &cfg->database };
-	p[1] = (struct ld_config_part){ &wx_config_section, NULL };
+	p[1] = (struct ld_config_part){ &wx_config_section, &cfg->wxpay };
 	p[2] = (struct ld_config_part){ &risk_config_section, &cfg->risk };
 	p[3] = (struct ld_config_part){ &payout_config_section, NULL };
 	p[4] = (struct ld_config_part){ &ld_pii_config_section,

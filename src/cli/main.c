@@ -52,6 +52,8 @@ static const struct cli_command commands[] = {
 	{ "pii", "reveal", cli_pii_reveal, "APP FIELD --reason TEXT "
 	    "[--previous-key F]", "show one personal field (name, id_no, "
 	    "phone), audited and rate-limited" },
+	{ "reconcile", NULL, cli_reconcile, "[--date YYYY-MM-DD] [--json]",
+	    "match WeChat Pay's fund-flow bill of a day against our bills" },
 	{ "keys", "rotate", cli_keys_rotate, "[--previous-key F] [--batch N]",
 	    "re-seal every personal field under [security]'s keys, online "
 	    "and resumable" },

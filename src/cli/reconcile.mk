@@ -1,0 +1,2 @@
+# loandesk reconcile.
+loandesk_SOURCES += %reldir%/cli_reconcile.c
