@@ -33,8 +33,9 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0021_payout_approval.sql \
 	%reldir%/migrations/0022_payout_engine.sql \
 	%reldir%/migrations/0023_payout_reconcile.sql
-# Reconciling a day again.
-dist_migrations_DATA += %reldir%/migrations/0027_reconcile_rerun.sql
+# Reconciling a day again; settings through an audited function.
+dist_migrations_DATA += %reldir%/migrations/0027_reconcile_rerun.sql \
+	%reldir%/migrations/0028_settings_set.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

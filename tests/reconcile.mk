@@ -21,3 +21,13 @@ tests_test_reconcile_DEPENDENCIES = wxpay-sim$(EXEEXT) loandesk$(EXEEXT) \
 	libldcore.a $(LDPAYOUT_LIBS)
 TESTS += tests/test_reconcile
 
+# loandesk settings apply|show and api.settings_set.
+check_PROGRAMS += tests/test_settings
+tests_test_settings_SOURCES = tests/test_settings.c tests/ld_test.h \
+	tests/ld_testdb.h
+tests_test_settings_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS) \
+	$(PQ_CFLAGS) $(CJSON_CFLAGS)
+tests_test_settings_LDADD = $(LDDB_LIBS) $(LDCOMMON_LIBS) $(CJSON_LIBS) \
+	$(CUNIT_LIBS)
+tests_test_settings_DEPENDENCIES = loandesk$(EXEEXT) $(LDDB_LIBS)
+TESTS += tests/test_settings

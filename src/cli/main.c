@@ -54,6 +54,10 @@ static const struct cli_command commands[] = {
 	    "phone), audited and rate-limited" },
 	{ "reconcile", NULL, cli_reconcile, "[--date YYYY-MM-DD] [--json]",
 	    "match WeChat Pay's fund-flow bill of a day against our bills" },
+	{ "settings", "show", cli_settings_show, "[--json]",
+	    "the database's payout figures next to the configuration's" },
+	{ "settings", "apply", cli_settings_apply, "[--note TEXT]",
+	    "write the configuration's figures into the database (admin)" },
 	{ "keys", "rotate", cli_keys_rotate, "[--previous-key F] [--batch N]",
 	    "re-seal every personal field under [security]'s keys, online "
 	    "and resumable" },

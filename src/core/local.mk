@@ -19,5 +19,6 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 libldcore_a_SOURCES += %reldir%/core_explain.c %reldir%/core_explain.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
-# Daily reconciliation.
-libldcore_a_SOURCES += %reldir%/core_reconcile.c %reldir%/core_reconcile.h
+# Daily reconciliation and the settings the database decides from.
+libldcore_a_SOURCES += %reldir%/core_reconcile.c %reldir%/core_reconcile.h \
+	%reldir%/core_settings.c %reldir%/core_settings.h
