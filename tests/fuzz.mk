@@ -2,7 +2,8 @@
 # clang (ASan + UBSan; apt-get install clang) and runs each for
 # FUZZ_SECONDS (default 60), seeded from tests/fuzz/corpus/fuzz_*: the
 # WeChat Pay client's APIv3 answer readers, callbacks (envelope and
-# decrypted resource), APIv2 XML answers and answer headers, and the
+# decrypted resource), APIv2 XML answers and answer headers, the
+# fund-flow bill file, and the
 # simulator's request parsers and Authorization check.  Not part of
 # `make check` (what they found is kept there as regression cases); a
 # finding fails it and stays as tests/fuzz/crash-NAME-* in the build tree,
@@ -34,7 +35,9 @@ EXTRA_DIST += %reldir%/fuzz/run.sh %reldir%/fuzz/fuzz_util.h \
 	%reldir%/fuzz/corpus/fuzz_v2_xml \
 	%reldir%/fuzz/corpus/fuzz_http_headers \
 	%reldir%/fuzz/corpus/fuzz_sim_request \
-	%reldir%/fuzz/corpus/fuzz_sim_auth
+	%reldir%/fuzz/corpus/fuzz_sim_auth \
+	%reldir%/fuzz/fuzz_fundflow.c %reldir%/fuzz/fuzz_fundflow.dict \
+	%reldir%/fuzz/corpus/fuzz_fundflow
 # FUZZ_TARGETS may name harnesses of both kinds: risk_* are the risk
 # engine's (tests/fuzz_risk.mk), built first in any case.  No $(MAKE) in
 # the recipe, so that `make -n fuzz` runs nothing.

@@ -316,7 +316,9 @@ test_migrate_as_database_owner(void)
 	CU_ASSERT_EQUAL_FATAL(ld_db_exec(&owner, "SELECT count(*) FROM "
 	    "pg_proc WHERE prosecdef AND proowner <> CASE WHEN oid = "
 	    "'api.pii_reveal(bigint,text,text)'::regprocedure THEN "
-	    "'loandesk_pii'::regrole ELSE 'loandesk_api'::regrole END "
+	    "'loandesk_pii'::regrole WHEN oid = "
+	    "'api.settings_set(jsonb,text)'::regprocedure THEN "
+	    "'loandesk_settings'::regrole ELSE 'loandesk_api'::regrole END "
 	    "AND pronamespace IN ('public'::regnamespace, "
 	    "'api'::regnamespace)", 0, NULL, &r, &err), LD_OK);
 	CU_ASSERT_STRING_EQUAL(PQgetvalue(r, 0, 0), "0");
@@ -941,6 +943,7 @@ static const char expected_function_privileges[] =
     "loandesk_admin api.review_assign(bigint,text)\n"
     "loandesk_admin api.review_claim(bigint)\n"
     "loandesk_admin api.review_release(bigint)\n"
+    "loandesk_admin api.settings_set(jsonb,text)\n"
     "loandesk_admin audit_canonical(bigint,timestamp with time zone,"
     "text,text,text,text,jsonb)\n"
     "loandesk_admin audit_head_holders()\n"
@@ -1097,7 +1100,8 @@ test_functions_pin_search_path(void)
 	    "api.pre_assessment_recorded(bigint) api.reconcile_refuse(date,"
 	    "text,text) api.reconcile_run(date,text,text,jsonb) "
 	    "api.review_assign(bigint,text) api.review_claim(bigint) "
-	    "api.review_release(bigint) audit_record(text,text,text,jsonb)");
+	    "api.review_release(bigint) api.settings_set(jsonb,text) "
+	    "audit_record(text,text,text,jsonb)");
 }
 
 /*
@@ -1129,7 +1133,9 @@ test_definer_functions_run_as_loandesk_api(void)
 
 	/*
 	 * All but api.pii_reveal, which reads sealed data loandesk_api may
-	 * not, and runs as loandesk_pii (0016).
+	 * not, and runs as loandesk_pii (0016), and api.settings_set, which
+	 * writes the settings loandesk_api may not, and runs as
+	 * loandesk_settings (0027).
 	 */
 	su_text("SELECT coalesce(string_agg(p.oid::regprocedure::text || ' "
 	    "owned by ' || pg_get_userbyid(p.proowner), ', ' ORDER BY "
@@ -1138,12 +1144,15 @@ test_definer_functions_run_as_loandesk_api(void)
 	    "n.nspname IN ('public', 'api') AND p.prosecdef AND "
 	    "pg_get_userbyid(p.proowner) <> 'loandesk_api'", got, sizeof got);
 	CU_ASSERT_STRING_EQUAL(got, "api.pii_reveal(bigint,text,text) owned "
-	    "by loandesk_pii");
+	    "by loandesk_pii, api.settings_set(jsonb,text) owned by "
+	    "loandesk_settings");
 	CU_ASSERT_EQUAL(su_count("SELECT count(*) FROM pg_class WHERE "
-	    "relowner = 'loandesk_pii'::regrole"), 0);
-	su_text("SELECT rolsuper::text || rolcanlogin::text FROM pg_roles "
-	    "WHERE rolname = 'loandesk_pii'", got, sizeof got);
-	CU_ASSERT_STRING_EQUAL(got, "falsefalse");
+	    "relowner IN ('loandesk_pii'::regrole, "
+	    "'loandesk_settings'::regrole)"), 0);
+	su_text("SELECT string_agg(rolsuper::text || rolcanlogin::text, ' ' "
+	    "ORDER BY rolname) FROM pg_roles WHERE rolname IN "
+	    "('loandesk_pii', 'loandesk_settings')", got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "falsefalse falsefalse");
 	su_text("SELECT rolsuper::text || rolcanlogin::text || rolcreaterole::"
 	    "text || rolcreatedb::text || rolbypassrls::text FROM pg_roles "
 	    "WHERE rolname = 'loandesk_api'", got, sizeof got);

@@ -11,7 +11,9 @@
 #include "ld_config.h"
 #include "ld_db_config.h"
 #include "ld_pii_config.h"
+#include "payout_config.h"
 #include "risk_config.h"
+#include "wxpay_config.h"
 
 /* What loandesk reads of loandesk.conf (cli_config.c). */
 struct loandesk_config {
@@ -19,6 +21,9 @@ struct loandesk_config {
 	struct ld_db_config database;
 	struct risk_config risk;
 	struct ld_pii_config security;
+	/* Read by reconcile (the merchant's key) and settings. */
+	struct wx_config wxpay;
+	struct payout_config payout;
 };
 
 enum ld_status loandesk_config_load(struct loandesk_config *cfg,
@@ -66,5 +71,8 @@ int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
 int cli_keys_rotate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
+int cli_reconcile(struct cli_ctx *ctx, int argc, char **argv);
+int cli_settings_show(struct cli_ctx *ctx, int argc, char **argv);
+int cli_settings_apply(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * The sections of loandesk.conf the loandesk program reads ([database],
- * [risk], [security]) or checks ([wxpay], [payout]), each from its owner.
- * [daemon] is loandeskd's, which checks it.
+ * [wxpay], [risk], [payout], [security]), each from its owner.  [daemon]
+ * is loandeskd's, which checks it.
  */
 #include "config.h"
 
@@ -21,9 +21,10 @@ parts(struct loandesk_config *cfg, struct ld_config_part p[NPARTS])
 
 	p[0] = (struct ld_config_part){ &ld_db_config_section,
 	    &cfg->database };
-	p[1] = (struct ld_config_part){ &wx_config_section, NULL };
+	p[1] = (struct ld_config_part){ &wx_config_section, &cfg->wxpay };
 	p[2] = (struct ld_config_part){ &risk_config_section, &cfg->risk };
-	p[3] = (struct ld_config_part){ &payout_config_section, NULL };
+	p[3] = (struct ld_config_part){ &payout_config_section,
+	    &cfg->payout };
 	p[4] = (struct ld_config_part){ &ld_pii_config_section,
 	    &cfg->security };
 	p[5] = (struct ld_config_part){ &daemon, NULL };

@@ -9,3 +9,4 @@ loandesk_LDADD = $(LDUI_LIBS) libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) \
 include %reldir%/risk.mk
 include %reldir%/wxpay.mk
 include %reldir%/apps.mk
+include %reldir%/reconcile.mk

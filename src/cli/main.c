@@ -52,6 +52,12 @@ static const struct cli_command commands[] = {
 	{ "pii", "reveal", cli_pii_reveal, "APP FIELD --reason TEXT "
 	    "[--previous-key F]", "show one personal field (name, id_no, "
 	    "phone), audited and rate-limited" },
+	{ "reconcile", NULL, cli_reconcile, "[--date YYYY-MM-DD] [--json]",
+	    "match WeChat Pay's fund-flow bill of a day against our bills" },
+	{ "settings", "show", cli_settings_show, "[--json]",
+	    "the database's payout figures next to the configuration's" },
+	{ "settings", "apply", cli_settings_apply, "[--note TEXT]",
+	    "write the configuration's figures into the database (admin)" },
 	{ "keys", "rotate", cli_keys_rotate, "[--previous-key F] [--batch N]",
 	    "re-seal every personal field under [security]'s keys, online "
 	    "and resumable" },

@@ -26,3 +26,6 @@ libldcore_a_SOURCES += %reldir%/core_states.c %reldir%/core_states.h \
 # the heartbeat and the figures of /metrics.
 libldcore_a_SOURCES += %reldir%/core_payout_engine.c \
 	%reldir%/core_payout_engine.h %reldir%/core_payout_ops.c
+# Daily reconciliation and the settings the database decides from.
+libldcore_a_SOURCES += %reldir%/core_reconcile.c %reldir%/core_reconcile.h \
+	%reldir%/core_settings.c %reldir%/core_settings.h

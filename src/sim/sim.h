@@ -80,6 +80,7 @@ struct sim_faults {
 	int cb_reorder_ms;
 	struct sim_knob cb_bad_signature;
 	struct sim_knob cb_signtest;
+	struct sim_knob bill_corrupt;	/* a download unlike its hash_value */
 	struct sim_rule rules[SIM_MAX_RULES];
 	size_t nrules;
 };

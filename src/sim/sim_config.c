@@ -311,6 +311,7 @@ static const struct knob_name knobs[] = {
 	KNOB("callback_reorder", cb_reorder),
 	KNOB("callback_bad_signature", cb_bad_signature),
 	KNOB("callback_signtest", cb_signtest),
+	KNOB("bill_corrupt", bill_corrupt),
 };
 #undef KNOB
 

@@ -363,6 +363,11 @@ sim_fundflow_download(struct sim *s, const struct sim_request *rq,
 			memcpy(body, s->downloads[i].content,
 			    s->downloads[i].len + 1);
 			len = s->downloads[i].len;
+			/* A download altered on its way: one byte of the
+			 * last line, so only its SHA1 tells. */
+			if (len > 2 && sim_knob_fire(s,
+			    &s->faults.bill_corrupt))
+				body[len - 3] ^= 1;
 		}
 	pthread_mutex_unlock(&s->lock);
 	if (body == NULL) {

@@ -12,4 +12,7 @@ libldwxpay_a_SOURCES = %reldir%/wxpay.h %reldir%/wxpay_int.h \
 	%reldir%/wxpay_http.h %reldir%/wxpay_http.c \
 	%reldir%/wxpay_client.c %reldir%/wxpay_batch.c %reldir%/wxpay_v2.c \
 	%reldir%/wxpay_certs.c %reldir%/wxpay_expect.c
+# The fund-flow bill: fetch, download, SHA1, the file's parser.
+libldwxpay_a_SOURCES += %reldir%/wxpay_bill.h %reldir%/wxpay_bill.c \
+	%reldir%/wxpay_bill_csv.c
 LDWXPAY_LIBS = libldwxpay.a $(CURL_LIBS) $(CJSON_LIBS) $(EXPAT_LIBS) $(SSL_LIBS) $(CRYPTO_LIBS)

@@ -18,7 +18,8 @@ src=${srcdir:?srcdir not set}
 out=${builddir:?builddir not set}/tests/fuzz
 targets=${FUZZ_TARGETS:-}
 [ -n "$targets" ] || targets="fuzz_v3_answer fuzz_notify fuzz_notify_plain
-    fuzz_v2_xml fuzz_http_headers fuzz_sim_request fuzz_sim_auth"
+    fuzz_v2_xml fuzz_http_headers fuzz_sim_request fuzz_sim_auth
+    fuzz_fundflow"
 
 if ! command -v "$cc" >/dev/null 2>&1; then
 	echo "make fuzz: $cc not found (apt-get install clang)" >&2
