@@ -32,7 +32,8 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0020_payout_schema.sql \
 	%reldir%/migrations/0021_payout_approval.sql \
 	%reldir%/migrations/0022_payout_engine.sql \
-	%reldir%/migrations/0023_payout_reconcile.sql
+	%reldir%/migrations/0023_payout_reconcile.sql \
+	%reldir%/migrations/0030_payout_console.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

@@ -31,6 +31,7 @@ include %reldir%/risk_decision.mk
 include %reldir%/wxpay.mk
 include %reldir%/payout.mk
 include %reldir%/db_payout.mk
+include %reldir%/core_payouts.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk

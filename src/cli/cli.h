@@ -66,5 +66,7 @@ int cli_model_eval(struct cli_ctx *ctx, int argc, char **argv);
 int cli_score_pre(struct cli_ctx *ctx, int argc, char **argv);
 int cli_keys_rotate(struct cli_ctx *ctx, int argc, char **argv);
 int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
+/* loandesk payouts SUBCOMMAND: argv[0] names it (cli_payouts.c). */
+int cli_payouts(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -19,3 +19,6 @@ libldcore_a_SOURCES += %reldir%/core_query.c %reldir%/core_query.h \
 libldcore_a_SOURCES += %reldir%/core_explain.c %reldir%/core_explain.h
 libldcore_a_SOURCES += %reldir%/core_models.c %reldir%/core_models.h
 libldcore_a_SOURCES += %reldir%/core_score.c %reldir%/core_score.h
+# Payouts for finance and on-call: list, one payout, the strip and
+# dashboard figures, previews and actions.
+libldcore_a_SOURCES += %reldir%/core_payouts.c %reldir%/core_payouts.h
