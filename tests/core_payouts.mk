@@ -10,3 +10,5 @@ tests_test_core_payouts_CPPFLAGS = $(AM_CPPFLAGS) $(LD_INC_TEST) $(CUNIT_CFLAGS)
 tests_test_core_payouts_LDADD = libldcore.a $(LDDB_LIBS) $(LDRISK_LIBS) \
 	$(LDCOMMON_LIBS) $(CJSON_LIBS) $(CUNIT_LIBS) -lpthread -lm
 TESTS += tests/test_core_payouts
+dist_check_SCRIPTS += tests/test_payouts_cli.sh
+TESTS += tests/test_payouts_cli.sh
