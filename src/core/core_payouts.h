@@ -10,6 +10,11 @@
  * one payout, the previews and the actions are what a person decides on
  * or does, and take the primary's handle (core_session_primary).
  *
+ * What to refresh on (docs/payouts.md, LISTEN through the session):
+ * "payouts" (payload: the payout's id) for a row and its detail,
+ * "payout_control" for the strip's channel and alerts, "reviews" for the
+ * failed-payout queue, "payout_bills" for the queue depth.
+ *
  * Times are ISO 8601 in the session's TimeZone with its offset
  * ("2026-05-01T10:00:00+08"); "" when there is none.  Amounts are int64_t
  * fen.  Personal data is the masked name only.
