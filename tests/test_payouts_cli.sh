@@ -346,4 +346,7 @@ ld t_fin1 payouts frob
 expect_rc 2 "an unknown subcommand"
 ld t_fin1 payouts resume 12
 expect_rc 2 "resume takes no id"
+ld t_fin1 payouts hold "$P5" --reason x --to finance
+expect_rc 2 "hold --to"
+grep -q -- "--to is not an option of hold" "$T/err" || fail "hold --to: $(cat "$T/err")"
 ok "help and usage"

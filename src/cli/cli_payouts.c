@@ -1037,8 +1037,12 @@ payouts_action(struct cli_ctx *ctx, enum action act, int argc, char **argv)
 		if (c == '?' || c == ':')
 			return EXIT_USAGE;
 		if (strchr(spec[act].takes, c) == NULL) {
-			cli_error("payouts %s: %s is not an option of %s", name,
-			    argv[optind - 1], name);
+			for (i = 0; opts[i].name != NULL; i++)
+				if (opts[i].val == c)
+					break;
+			cli_error("payouts %s: --%s is not an option of %s",
+			    name, opts[i].name != NULL ? opts[i].name : "?",
+			    name);
 			return EXIT_USAGE;
 		}
 		switch (c) {
