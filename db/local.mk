@@ -36,7 +36,8 @@ dist_migrations_DATA = \
 	%reldir%/migrations/0024_payout_daemon.sql \
 	%reldir%/migrations/0025_payout_v2_cdata.sql \
 	%reldir%/migrations/0026_reconcile_rerun.sql \
-	%reldir%/migrations/0027_settings_set.sql
+	%reldir%/migrations/0027_settings_set.sql \
+	%reldir%/migrations/0028_payout_console.sql
 dist_noinst_SCRIPTS += %reldir%/pg-local
 
 # A migration missing from the list above would be neither installed nor

@@ -33,6 +33,7 @@ include %reldir%/payout.mk
 include %reldir%/db_payout.mk
 include %reldir%/payout_e2e.mk
 include %reldir%/reconcile.mk
+include %reldir%/core_payouts.mk
 include %reldir%/sim.mk
 include %reldir%/console.mk
 include %reldir%/worker.mk

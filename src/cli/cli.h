@@ -74,5 +74,7 @@ int cli_pii_reveal(struct cli_ctx *ctx, int argc, char **argv);
 int cli_reconcile(struct cli_ctx *ctx, int argc, char **argv);
 int cli_settings_show(struct cli_ctx *ctx, int argc, char **argv);
 int cli_settings_apply(struct cli_ctx *ctx, int argc, char **argv);
+/* loandesk payouts SUBCOMMAND: argv[0] names it (cli_payouts.c). */
+int cli_payouts(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -49,6 +49,32 @@ static const struct cli_command commands[] = {
 	    "one application as a case: score, contributions, links" },
 	{ "apps", "explain", cli_apps_explain, "ID [--lang zh|en] [--json]",
 	    "the reasons for a decision, as the borrower may be given them" },
+	{ "payouts", "list", cli_payouts, "[--state S] [--mine] [--limit N] "
+	    "[--json] ...", "payouts, newest first, a keyset page at a time" },
+	{ "payouts", "show", cli_payouts, "ID [--json]",
+	    "a payout: bills, package_info, attempts, approvals, timeline" },
+	{ "payouts", "approve", cli_payouts, "ID... [--expect-count N "
+	    "--expect-total YUAN] [--dry-run]", "approve one (four eyes), or "
+	    "a batch as counted" },
+	{ "payouts", "hold", cli_payouts, "ID --reason R",
+	    "hold a payout: nothing new is sent" },
+	{ "payouts", "release", cli_payouts, "ID", "lift a person's hold" },
+	{ "payouts", "retry", cli_payouts, "ID --note N [--dry-run]",
+	    "send a failed payout's failed bills again, new numbers" },
+	{ "payouts", "cancel", cli_payouts, "ID --reason R",
+	    "cancel a payout WeChat Pay cannot still pay" },
+	{ "payouts", "escalate", cli_payouts, "ID --to finance|oncall|admin "
+	    "--note N", "hand a payout's review to another group" },
+	{ "payouts", "pause", cli_payouts, "--reason R",
+	    "the kill switch: no new transfer starts" },
+	{ "payouts", "resume", cli_payouts, "[--note N]",
+	    "undo the kill switch" },
+	{ "payouts", "status", cli_payouts, "[--json]", "paid today, "
+	    "balance, channel, waiting for approval, alerts" },
+	{ "payouts", "incidents", cli_payouts, "[--stuck-after S] [--json]",
+	    "failed payouts, stuck bills, activity, daemons, queue" },
+	{ "payouts", "help", cli_payouts, "", "the payouts subcommands in "
+	    "full and their exit status (3 refused, 4 no such payout)" },
 	{ "pii", "reveal", cli_pii_reveal, "APP FIELD --reason TEXT "
 	    "[--previous-key F]", "show one personal field (name, id_no, "
 	    "phone), audited and rate-limited" },
@@ -130,6 +156,10 @@ usage(FILE *out)
 			fprintf(out, "  %s\n  %-34s %s\n", name, "",
 			    commands[i].summary);
 	}
+	fprintf(out, "\n"
+	    "exit status: 0 done, 1 failure (reported on stderr), 2 usage\n"
+	    "error; `payouts` also 3 refused by the database (not allowed,\n"
+	    "wrong state, a batch not as expected) and 4 no such payout.\n");
 }
 
 int

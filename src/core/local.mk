@@ -29,3 +29,6 @@ libldcore_a_SOURCES += %reldir%/core_payout_engine.c \
 # Daily reconciliation and the settings the database decides from.
 libldcore_a_SOURCES += %reldir%/core_reconcile.c %reldir%/core_reconcile.h \
 	%reldir%/core_settings.c %reldir%/core_settings.h
+# Payouts for finance and on-call: list, one payout, the strip and
+# dashboard figures, previews and actions.
+libldcore_a_SOURCES += %reldir%/core_payouts.c %reldir%/core_payouts.h
